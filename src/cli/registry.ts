@@ -1,0 +1,34 @@
+/**
+ * Every command of the CLI, grouped for `kitten --help`, each loaded lazily so `--help` and
+ * `--version` never import the engine (STYLE.md: nuxi-style lazy subcommands).
+ * A command module's default export is a citty CommandDef.
+ */
+import type { CommandDef } from "citty";
+
+export type CommandGroup = "project" | "containers" | "images" | "ai" | "system" | "internal";
+
+export interface CommandEntry {
+  name: string;
+  group: CommandGroup;
+  description: string;
+  aliases?: string[];
+  load: () => Promise<{ default: CommandDef<any> }>;
+}
+
+export const GROUP_TITLES: Record<Exclude<CommandGroup, "internal">, string> = {
+  project: "Project commands",
+  containers: "Container commands",
+  images: "Image commands",
+  ai: "Plain English",
+  system: "System",
+};
+
+export const COMMANDS: CommandEntry[] = [
+  { name: "config", group: "project", description: "validate a project and print it in canonical form", load: () => import("./commands/config.ts") },
+  { name: "up", group: "project", description: "create and start a project's containers (--dry-run prints the plan)", load: () => import("./commands/up.ts") },
+  { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+}

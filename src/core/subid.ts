@@ -1,0 +1,40 @@
+/**
+ * Subordinate id ranges (/etc/subuid, /etc/subgid) of the current user, which the rootless
+ * namespace maps (research/rootless-spike.md §1b: map the full range, not --map-auto's 65535).
+ */
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { InvalidInputError } from "./errors.ts";
+
+export interface SubIdRange {
+  start: number;
+  count: number;
+}
+
+export function parseSubIdFile(text: string, user: string, uid: number): SubIdRange | undefined {
+  for (const line of text.split("\n")) {
+    const [who, start, count] = line.trim().split(":");
+    if (!who || start === undefined || count === undefined) continue;
+    if (who === user || who === String(uid)) return { start: Number(start), count: Number(count) };
+  }
+  return undefined;
+}
+
+export function currentSubIds(): { user: string; uid: number; gid: number; subuid: SubIdRange; subgid: SubIdRange } {
+  const info = userInfo();
+  const read = (file: string): SubIdRange => {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {}
+    const range = parseSubIdFile(text, info.username, info.uid);
+    if (!range) {
+      throw new InvalidInputError(`no ${file} range for user "${info.username}"`, {
+        code: "no_subid",
+        hint: `run as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${info.username}`,
+      });
+    }
+    return range;
+  };
+  return { user: info.username, uid: info.uid, gid: info.gid, subuid: read("/etc/subuid"), subgid: read("/etc/subgid") };
+}

@@ -1,0 +1,161 @@
+/**
+ * The normalized Project model — the one internal shape every front end loads into (compose
+ * files, the Kitten JSON format, LLM drafts, API bodies) and every engine stage consumes.
+ *
+ * Its JSON form is the canonical long form of `docker compose config --format json`
+ * (compose-spec, as compose-go normalizes it): ports as {target, published, host_ip, protocol},
+ * environment as a map, depends_on as a map {condition, required}, command and entrypoint as
+ * lists, networks per service as a map. Durations are kept as Go-style strings ("1m30s") like
+ * compose prints them; use `durationMs` from ./duration to read them.
+ */
+import { z } from "zod";
+
+export const PortSchema = z.object({
+  name: z.string().optional(),
+  mode: z.enum(["ingress", "host"]).default("ingress"),
+  host_ip: z.string().optional(),
+  target: z.number().int().min(1).max(65535),
+  /** host port as compose prints it: a string, absent for an ephemeral host port */
+  published: z.string().optional(),
+  protocol: z.enum(["tcp", "udp", "sctp"]).default("tcp"),
+  app_protocol: z.string().optional(),
+});
+export type Port = z.infer<typeof PortSchema>;
+
+export const DependsOnSchema = z.object({
+  condition: z.enum(["service_started", "service_healthy", "service_completed_successfully"]),
+  required: z.boolean().default(true),
+  restart: z.boolean().optional(),
+});
+export type DependsOn = z.infer<typeof DependsOnSchema>;
+
+export const HealthcheckSchema = z.object({
+  /** ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"] */
+  test: z.array(z.string()).optional(),
+  interval: z.string().optional(),
+  timeout: z.string().optional(),
+  retries: z.number().int().min(0).optional(),
+  start_period: z.string().optional(),
+  start_interval: z.string().optional(),
+  disable: z.boolean().optional(),
+});
+export type Healthcheck = z.infer<typeof HealthcheckSchema>;
+
+export const ServiceNetworkSchema = z
+  .object({
+    aliases: z.array(z.string()).optional(),
+    ipv4_address: z.string().optional(),
+    ipv6_address: z.string().optional(),
+    priority: z.number().optional(),
+  })
+  .nullable();
+export type ServiceNetwork = z.infer<typeof ServiceNetworkSchema>;
+
+export const VolumeMountSchema = z.object({
+  type: z.enum(["bind", "volume", "tmpfs"]),
+  /** host path (bind, absolute after loading) or volume name; absent for tmpfs and anonymous volumes */
+  source: z.string().optional(),
+  target: z.string(),
+  read_only: z.boolean().optional(),
+  bind: z
+    .object({ propagation: z.string().optional(), create_host_path: z.boolean().optional(), selinux: z.string().optional() })
+    .optional(),
+  volume: z.object({ nocopy: z.boolean().optional(), subpath: z.string().optional() }).optional(),
+  tmpfs: z.object({ size: z.number().int().optional(), mode: z.number().int().optional() }).optional(),
+});
+export type VolumeMount = z.infer<typeof VolumeMountSchema>;
+
+export const UlimitSchema = z.object({ soft: z.number().int(), hard: z.number().int() });
+
+export const ResourcesSchema = z.object({
+  cpus: z.string().optional(),
+  /** bytes, as a decimal string like compose-go prints memory ("536870912") */
+  memory: z.string().optional(),
+  pids: z.number().int().optional(),
+});
+
+export const DeploySchema = z.object({
+  mode: z.enum(["replicated", "global"]).optional(),
+  replicas: z.number().int().min(0).optional(),
+  resources: z.object({ limits: ResourcesSchema.optional(), reservations: ResourcesSchema.optional() }).optional(),
+});
+
+export const RestartSchema = z.string().regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, {
+  message: "restart must be no, always, on-failure[:N] or unless-stopped",
+});
+
+export const ServiceSchema = z.object({
+  /** an image reference, or an absolute path to a rootfs directory (Kitten's "image": "./rootfs") */
+  image: z.string().optional(),
+  command: z.array(z.string()).nullable().optional(),
+  entrypoint: z.array(z.string()).nullable().optional(),
+  environment: z.record(z.string(), z.string().nullable()).default({}),
+  ports: z.array(PortSchema).default([]),
+  expose: z.array(z.string()).optional(),
+  networks: z.record(z.string(), ServiceNetworkSchema).optional(),
+  network_mode: z.string().optional(),
+  depends_on: z.record(z.string(), DependsOnSchema).optional(),
+  restart: RestartSchema.optional(),
+  healthcheck: HealthcheckSchema.optional(),
+  deploy: DeploySchema.optional(),
+  volumes: z.array(VolumeMountSchema).optional(),
+  working_dir: z.string().optional(),
+  user: z.string().optional(),
+  hostname: z.string().optional(),
+  container_name: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  /** "host:ip" entries, in order */
+  extra_hosts: z.array(z.string()).optional(),
+  stop_signal: z.string().optional(),
+  stop_grace_period: z.string().optional(),
+  init: z.boolean().optional(),
+  read_only: z.boolean().optional(),
+  tmpfs: z.array(z.string()).optional(),
+  cap_add: z.array(z.string()).optional(),
+  cap_drop: z.array(z.string()).optional(),
+  ulimits: z.record(z.string(), UlimitSchema).optional(),
+  profiles: z.array(z.string()).optional(),
+  tty: z.boolean().optional(),
+  stdin_open: z.boolean().optional(),
+});
+export type Service = z.infer<typeof ServiceSchema>;
+
+export const IpamConfigSchema = z.object({
+  subnet: z.string().optional(),
+  gateway: z.string().optional(),
+  ip_range: z.string().optional(),
+});
+
+export const NetworkSchema = z.object({
+  /** the actual network name: `<project>_<key>` unless set explicitly or external */
+  name: z.string(),
+  driver: z.enum(["bridge", "host", "none"]).optional(),
+  internal: z.boolean().optional(),
+  external: z.boolean().optional(),
+  ipam: z.object({ driver: z.string().optional(), config: z.array(IpamConfigSchema).optional() }).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type Network = z.infer<typeof NetworkSchema>;
+
+export const VolumeSchema = z.object({
+  name: z.string(),
+  driver: z.string().optional(),
+  external: z.boolean().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type Volume = z.infer<typeof VolumeSchema>;
+
+export const ProjectSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
+    message: "project name must be lower-case letters, digits, dashes and underscores, starting with a letter or digit",
+  }),
+  services: z.record(z.string(), ServiceSchema),
+  networks: z.record(z.string(), NetworkSchema).default({}),
+  volumes: z.record(z.string(), VolumeSchema).default({}),
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+/** Replica count of a service: deploy.replicas (scale is folded into it when loading), default 1. */
+export function replicasOf(service: Service): number {
+  return service.deploy?.replicas ?? 1;
+}
