@@ -1,0 +1,96 @@
+/**
+ * The contract between orchestration (supervisor, up/down, issue #6) and the container runtime
+ * (issue #4) and networks (issue #5). Orchestration is written against these interfaces and unit
+ * tested with fakes; the real implementations drive rootlesskit, runc, conmon and CNI.
+ */
+import type { VolumeMount, Port } from "../compose/model.ts";
+
+export type ContainerStatus = "created" | "running" | "paused" | "exited" | "dead";
+
+/** Everything needed to create one container; built from a Service (or `kitten run` flags). */
+export interface ContainerSpec {
+  /** unique container name: `<project>-<service>-<n>` or container_name */
+  name: string;
+  project: string;
+  /** compose service, or undefined for `kitten run` containers */
+  service?: string;
+  replica?: number;
+  image: string;
+  /** overrides; undefined means "use the image's" (docker semantics) */
+  entrypoint?: string[] | null;
+  command?: string[] | null;
+  env: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  hostname?: string;
+  tty?: boolean;
+  stdinOpen?: boolean;
+  init?: boolean;
+  readOnly?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  tmpfs?: string[];
+  mounts?: VolumeMount[];
+  stopSignal?: string;
+  /** network attachments: network key → aliases / static ip; or a mode */
+  networkMode?: "bridge" | "host" | "none" | `container:${string}`;
+  networks?: Record<string, { aliases?: string[]; ipv4Address?: string }>;
+  extraHosts?: string[];
+  ports?: Port[];
+  labels?: Record<string, string>;
+  /** compose config hash, stored so `up` can tell unchanged from changed services */
+  configHash?: string;
+}
+
+export interface ContainerState {
+  name: string;
+  project: string;
+  service?: string;
+  replica?: number;
+  status: ContainerStatus;
+  pid?: number;
+  exitCode?: number;
+  /** true when the kernel OOM-killed it (when knowable) */
+  oomKilled?: boolean;
+  startedAt?: string;
+  finishedAt?: string;
+  configHash?: string;
+  image: string;
+  /** IPs per network key */
+  ips?: Record<string, string>;
+  /** published ports actually bound on the host (ephemeral ports resolved) */
+  ports?: Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: "tcp" | "udp" }>;
+  logPath?: string;
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ContainerRuntime {
+  create(spec: ContainerSpec): Promise<ContainerState>;
+  start(name: string): Promise<ContainerState>;
+  /** stop_signal, then SIGKILL after timeoutMs */
+  stop(name: string, options?: { signal?: string; timeoutMs?: number }): Promise<ContainerState>;
+  kill(name: string, signal?: string): Promise<void>;
+  remove(name: string, options?: { force?: boolean }): Promise<void>;
+  pause(name: string): Promise<void>;
+  unpause(name: string): Promise<void>;
+  inspect(name: string): Promise<ContainerState | undefined>;
+  list(filter?: { project?: string }): Promise<ContainerState[]>;
+  exec(name: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** resolves with the exit code once the container has exited */
+  wait(name: string): Promise<number>;
+}
