@@ -43,10 +43,12 @@ export async function main(argv: string[]): Promise<number> {
     if (!entry) {
       throw new InvalidInputError(`unknown command "${first}"`, { hint: "run `kitten --help` to list the commands" });
     }
-    const cmd = (await entry.load()).default;
+    const mod = await entry.load();
+    const cmd = mod.default;
     const rest = args.slice(1);
-    if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(`${await renderUsage(cmd)}\n`);
+    const wantsHelp = entry.ownArgs ? rest[0] === "--help" : rest.includes("--help") || rest.includes("-h");
+    if (wantsHelp) {
+      process.stdout.write(mod.usage ?? `${await renderUsage(cmd)}\n`);
       return 0;
     }
     const result = await runCommand(cmd, { rawArgs: rest });

@@ -12,7 +12,10 @@ export interface CommandEntry {
   group: CommandGroup;
   description: string;
   aliases?: string[];
-  load: () => Promise<{ default: CommandDef<any> }>;
+  /** docker-style commands (run, exec) parse their own argv: only a leading --help means help,
+   * since `-h` and `--help` after the image belong to the container's command */
+  ownArgs?: boolean;
+  load: () => Promise<{ default: CommandDef<any>; usage?: string }>;
 }
 
 export const GROUP_TITLES: Record<Exclude<CommandGroup, "internal">, string> = {
@@ -26,8 +29,8 @@ export const GROUP_TITLES: Record<Exclude<CommandGroup, "internal">, string> = {
 export const COMMANDS: CommandEntry[] = [
   { name: "config", group: "project", description: "validate a project and print it in canonical form", load: () => import("./commands/config.ts") },
   { name: "up", group: "project", description: "create and start a project's containers (--dry-run prints the plan)", load: () => import("./commands/up.ts") },
-  { name: "run", group: "containers", description: "run a container (docker run flags)", load: () => import("./commands/run.ts") },
-  { name: "exec", group: "containers", description: "run a command in a running container", load: () => import("./commands/exec.ts") },
+  { name: "run", group: "containers", description: "run a container (docker run flags)", ownArgs: true, load: () => import("./commands/run.ts") },
+  { name: "exec", group: "containers", description: "run a command in a running container", ownArgs: true, load: () => import("./commands/exec.ts") },
   { name: "logs", group: "containers", description: "print a container's output", load: () => import("./commands/logs.ts") },
   { name: "ps", group: "containers", description: "list containers", load: () => import("./commands/ps.ts") },
   { name: "stop", group: "containers", description: "stop running containers", load: () => import("./commands/stop.ts") },

@@ -21,7 +21,9 @@ export function parseSubIdFile(text: string, user: string, uid: number): SubIdRa
 }
 
 export function currentSubIds(): { user: string; uid: number; gid: number; subuid: SubIdRange; subgid: SubIdRange } {
-  const info = userInfo();
+  const info = { ...userInfo() };
+  // a compiled Bun binary may report "unknown" when it cannot call getpwuid: read /etc/passwd
+  if (!info.username || info.username === "unknown") info.username = userNameFromPasswd(info.uid) ?? info.username;
   const read = (file: string): SubIdRange => {
     let text = "";
     try {
@@ -37,4 +39,14 @@ export function currentSubIds(): { user: string; uid: number; gid: number; subui
     return range;
   };
   return { user: info.username, uid: info.uid, gid: info.gid, subuid: read("/etc/subuid"), subgid: read("/etc/subgid") };
+}
+
+function userNameFromPasswd(uid: number): string | undefined {
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const f = line.split(":");
+      if (f[2] === String(uid) && f[0]) return f[0];
+    }
+  } catch {}
+  return undefined;
 }

@@ -14,8 +14,10 @@ const FLAGS: FlagTable = {
   detach: { short: "d", description: "run the command in the background" },
 };
 
+export const usage = flagHelp("kitten exec [options] <container> <command…>", FLAGS);
+
 export default defineCommand({
-  meta: { name: "exec", description: `run a command in a running container\n\n${flagHelp("kitten exec [options] <container> <command…>", FLAGS)}` },
+  meta: { name: "exec", description: "run a command in a running container" },
   async run({ rawArgs }) {
     const { flags: f, positionals } = parseDockerArgs(rawArgs, FLAGS, "exec");
     const [container, ...command] = positionals;

@@ -41,7 +41,7 @@ const FLAGS: FlagTable = {
 export const usage = flagHelp("kitten run [options] <image> [command…]", FLAGS);
 
 export default defineCommand({
-  meta: { name: "run", description: `run a container like docker run\n\n${usage}` },
+  meta: { name: "run", description: "run a container like docker run" },
   async run({ rawArgs }) {
     const { flags: f, positionals } = parseDockerArgs(rawArgs, FLAGS, "run");
     const [image, ...command] = positionals;

@@ -273,7 +273,9 @@ export class RootlessRuntime implements ContainerRuntime {
       if (st.status === "running" || st.status === "created") {
         await agent.call("kill", { id: rec.id, runtime: rec.runtime, signal: options.signal ?? rec.spec.stopSignal ?? "TERM" });
         if ((await this.waitExit(rec, options.timeoutMs ?? 10_000)) === undefined) {
-          await agent.call("kill", { id: rec.id, runtime: rec.runtime, signal: "KILL", all: true });
+          // the container has its own pid namespace: killing its init kills everything in it
+          // (runc kill --all needs cgroups, which rootless containers here do not have)
+          await agent.call("kill", { id: rec.id, runtime: rec.runtime, signal: "KILL" });
           await this.waitExit(rec, 10_000);
         }
       }
@@ -365,7 +367,13 @@ export class RootlessRuntime implements ContainerRuntime {
         for (const st of res.states) fromAgent.set(st.id, st);
       }
     }
-    return recs.map((r) => fromAgent.get(r.id) ?? this.deadState(r));
+    const states = recs.map((r) => fromAgent.get(r.id) ?? this.deadState(r));
+    // a container that exited on its own still holds its published ports: release them now
+    for (const [i, st] of states.entries()) {
+      const rec = recs[i]!;
+      if (st.status === "exited" && rec.ports.length) await this.unpublishPorts(rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined);
+    }
+    return states;
   }
 
   /** A container whose namespace is gone: its exit file tells, else it died with the namespace (SIGKILL). */
