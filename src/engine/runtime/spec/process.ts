@@ -38,5 +38,6 @@ export function mergeEnv(imageEnv: string[] = [], specEnv: Record<string, string
 export function resolveCwd(image: OciImageConfig, workingDir: string | undefined, name: string): string {
   const dir = workingDir || image.WorkingDir || "/";
   if (!dir.startsWith("/")) throw new InvalidInputError(`container "${name}": working directory "${dir}" must be absolute`);
-  return posix.normalize(dir);
+  const normal = posix.normalize(dir);
+  return normal.length > 1 ? normal.replace(/\/+$/, "") : normal;
 }
