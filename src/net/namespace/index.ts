@@ -13,7 +13,7 @@ import { selfCommand } from "../../core/self.ts";
 import { isAlive, signalProcess, waitUntil } from "./proc.ts";
 import { namespaceLayout } from "./layout.ts";
 import { startRootlesskit, startUnshare } from "./drivers.ts";
-import { NamespaceRecordSchema, type NamespaceDriver, type NamespaceOptions, type NamespaceRecord } from "./types.ts";
+import { parseNamespaceRecord, type NamespaceDriver, type NamespaceOptions, type NamespaceRecord } from "./types.ts";
 
 export * from "./types.ts";
 export { namespaceLayout } from "./layout.ts";
@@ -21,12 +21,8 @@ export { namespaceLayout } from "./layout.ts";
 /** The running namespace of `project`, or undefined (a dead one's leftovers are cleaned up). */
 export function findNamespace(paths: KittenPaths, project: string): NamespaceRecord | undefined {
   const layout = namespaceLayout(paths, project);
-  let record: NamespaceRecord;
-  try {
-    record = NamespaceRecordSchema.parse(JSON.parse(readFileSync(layout.record, "utf8")));
-  } catch {
-    return undefined;
-  }
+  const record = readRecord(layout.record);
+  if (!record) return undefined;
   if (isAlive(record.pid) && isAlive(record.childPid)) return record;
   reap(record);
   return undefined;
@@ -88,12 +84,7 @@ async function start(paths: KittenPaths, project: string, options: NamespaceOpti
 /** Stops the namespace: with --pidns (or the unshare pid ns) every process inside dies with it. */
 export async function stopNamespace(paths: KittenPaths, project: string): Promise<boolean> {
   const layout = namespaceLayout(paths, project);
-  let record: NamespaceRecord | undefined;
-  try {
-    record = NamespaceRecordSchema.parse(JSON.parse(readFileSync(layout.record, "utf8")));
-  } catch {
-    record = undefined;
-  }
+  const record = readRecord(layout.record);
   if (!record) {
     rmSync(layout.runtimeDir, { recursive: true, force: true });
     return false;
@@ -103,6 +94,14 @@ export async function stopNamespace(paths: KittenPaths, project: string): Promis
   await waitUntil(() => (isAlive(record.pid) || isAlive(record.childPid) ? undefined : true), 5_000);
   rmSync(layout.runtimeDir, { recursive: true, force: true });
   return wasAlive;
+}
+
+function readRecord(path: string): NamespaceRecord | undefined {
+  try {
+    return parseNamespaceRecord(JSON.parse(readFileSync(path, "utf8")));
+  } catch {
+    return undefined;
+  }
 }
 
 function reap(record: NamespaceRecord): void {

@@ -46,7 +46,10 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       try {
         const body = request.method === "POST" ? await request.json() : {};
         const parsed = spec.request.parse(body);
-        return Response.json(await handlers[op](parsed));
+        const t0 = performance.now();
+        const out = await handlers[op](parsed);
+        if (process.env.KITTEN_AGENT_TRACE) log(`${op} ${(performance.now() - t0).toFixed(1)}ms`);
+        return Response.json(out);
       } catch (err) {
         const message = isKittenError(err) ? err.message : errorText(err);
         log(`${op}: ${message}`);
