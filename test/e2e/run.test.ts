@@ -189,6 +189,36 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(out).toContain("/dev/pts/0\nshell-ok\n");
   });
 
+  test("removes a detached --rm container by itself once it exits, ports included", async () => {
+    const port = freePort();
+    const d = await r.k(["run", "-d", "--rm", "--name", "selfrm", "-p", `127.0.0.1:${port}:80`, rootfs, "sh", "-c", "sleep 0.3; exit 2"]);
+    expect(d.code).toBe(0);
+    const dir = join(r.root, "data/containers", d.stdout.trim());
+    expect(await until(() => !existsSync(dir), 10_000)).toBe(true);
+    expect((await r.k(["ps", "-a"])).stdout).not.toContain("selfrm");
+    expect(await fetch(`http://127.0.0.1:${port}/`).then(() => "open").catch(() => "closed")).toBe("closed");
+  });
+
+  test("runs catatonit as PID 1 with --init, and keeps a --read-only rootfs read-only but its tmpfs writable", async () => {
+    const init = await r.k(["run", "--rm", "--init", rootfs, "cat", "/proc/1/cmdline"]);
+    expect(init.stdout.split("\0").slice(0, 3)).toEqual(["/dev/init", "--", "cat"]);
+    const ro = await r.k(["run", "--rm", "--read-only", "--tmpfs", "/run", rootfs, "sh", "-c", "touch /x 2>/dev/null && echo wrote; touch /run/y && echo tmpfs-ok"]);
+    expect(ro).toMatchObject({ code: 0, stdout: "tmpfs-ok\n" });
+  });
+
+  test("fills a new named volume with the image's content and keeps what containers write to it", async () => {
+    expect((await r.k(["run", "--rm", "-v", "appdata:/home/app", rootfs, "sh", "-c", "cat /home/app/data.txt; echo more > /home/app/new.txt"])).stdout).toBe("data\n");
+    const again = await r.k(["run", "--rm", "-v", "appdata:/home/app", rootfs, "sh", "-c", "cat /home/app/new.txt; stat -c %u /home/app/data.txt"]);
+    expect(again.stdout).toBe("more\n999\n");
+  });
+
+  test("drops every capability with --cap-drop ALL and keeps docker's set by default", async () => {
+    const none = await r.k(["run", "--rm", "--cap-drop", "ALL", rootfs, "grep", "CapBnd", "/proc/self/status"]);
+    expect(none.stdout).toBe("CapBnd:\t0000000000000000\n");
+    const def = await r.k(["run", "--rm", rootfs, "grep", "CapBnd", "/proc/self/status"]);
+    expect(def.stdout).toBe("CapBnd:\t00000000a80425fb\n");
+  });
+
   test("warns that memory and cpu limits cannot be enforced", async () => {
     const res = await r.k(["run", "--rm", "--memory", "64m", "--cpus", "0.5", rootfs, "true"]);
     expect(res.code).toBe(0);

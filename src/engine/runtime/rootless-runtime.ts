@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
+import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { ensureNamespace, findNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import { freeHostPort, rootlesskitPorts, slirpPorts, type PortDriver } from "../../net/ports.ts";
@@ -19,6 +20,7 @@ import { containerFiles, exitFile } from "./container-files.ts";
 import { readImageFile } from "./image-source.ts";
 import type { NetworkAttacher } from "./network-hook.ts";
 import { chooseOciRuntime } from "./oci-choice.ts";
+import { Wakeup } from "./wakeup.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
@@ -67,7 +69,8 @@ export class RootlessRuntime implements ContainerRuntime {
 
   // ---- create ------------------------------------------------------------------------------
 
-  async create(spec: ContainerSpec, options: { monitor?: boolean } = {}): Promise<ContainerState> {
+  /** monitor false: no conmon (foreground -it runs); autoRemove: conmon removes it on exit (-d --rm) */
+  async create(spec: ContainerSpec, options: { monitor?: boolean; autoRemove?: boolean } = {}): Promise<ContainerState> {
     if (!NAME_RE.test(spec.name)) throw new InvalidInputError(`invalid container name "${spec.name}"`, { hint: "use letters, digits, _ . -" });
     if (this.store.find(spec.name)) {
       throw new InvalidInputError(`container name "${spec.name}" is already in use`, { hint: `remove it first: kitten rm -f ${spec.name}` });
@@ -122,7 +125,7 @@ export class RootlessRuntime implements ContainerRuntime {
       spec: { ...spec, stopSignal },
       ports: [],
       ips: {},
-      autoRemove: false,
+      autoRemove: options.autoRemove ?? false,
       createdAt: new Date().toISOString(),
       namespaceStartedAt: ns.startedAt,
       monitored: options.monitor ?? true,
@@ -139,6 +142,7 @@ export class RootlessRuntime implements ContainerRuntime {
         name: spec.name,
         terminal: oci.process.terminal,
         monitor: record.monitored,
+        exitCommand: record.autoRemove ? [...selfCommand(), "__cleanup", id] : undefined,
       });
       if (netnsPath && this.deps.network && spec.networkMode !== "none") {
         record.ips = await this.deps.network.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
@@ -412,16 +416,20 @@ export class RootlessRuntime implements ContainerRuntime {
   async waitExit(rec: ContainerRecord, timeoutMs = Number.POSITIVE_INFINITY): Promise<number | undefined> {
     const file = exitFile(rec.dir, rec.id);
     const deadline = performance.now() + timeoutMs;
-    let interval = 1;
-    for (;;) {
-      try {
-        const text = readFileSync(file, "utf8").trim();
-        if (text !== "") return Number(text);
-      } catch {}
-      if (!this.liveNamespace(rec)) return this.deadState(rec).exitCode ?? 137;
-      if (performance.now() > deadline) return undefined;
-      await Bun.sleep(interval);
-      interval = Math.min(interval * 2, 50);
+    const wakeup = timeoutMs > 0 ? new Wakeup([containerFiles(rec.dir).exitDir]) : undefined;
+    try {
+      for (;;) {
+        try {
+          const text = readFileSync(file, "utf8").trim();
+          if (text !== "") return Number(text);
+        } catch {}
+        if (!this.liveNamespace(rec)) return this.deadState(rec).exitCode ?? 137;
+        const left = deadline - performance.now();
+        if (left <= 0 || !wakeup) return undefined;
+        await wakeup.wait(Math.min(left, 100));
+      }
+    } finally {
+      wakeup?.close();
     }
   }
 

@@ -17,6 +17,7 @@ import { parseNamespaceRecord, type NamespaceDriver, type NamespaceOptions, type
 
 export * from "./types.ts";
 export { namespaceLayout } from "./layout.ts";
+export { parseNamespaceRecord } from "./types.ts";
 
 /** The running namespace of `project`, or undefined (a dead one's leftovers are cleaned up). */
 export function findNamespace(paths: KittenPaths, project: string): NamespaceRecord | undefined {

@@ -171,10 +171,11 @@ export class Containers {
       const r = await run(rt.argv("delete", ...(req.force ? ["--force"] : []), req.id));
       if (r.exitCode !== 0 && !/does not exist/.test(r.stderr)) throw new RuntimeFailure(`container ${req.id}: delete: ${lastLine(r.stderr)}`);
     }
-    // conmon writes the exit file and the log's last lines after the container died
+    // conmon drains the log and then writes the exit file once the container died; wait for
+    // that, not for conmon itself (it outlives the exit file while its --exit-command runs)
     const cpid = readPid(f.conmonPid);
     const until = performance.now() + 5_000;
-    while (cpid && alive(cpid) && performance.now() < until) await Bun.sleep(1);
+    while (cpid && alive(cpid) && !existsSync(exitFile(req.containerDir, req.id)) && performance.now() < until) await Bun.sleep(1);
     await unmount(f.merged, `container ${req.id}: unmounting the rootfs`);
     if (req.netnsPath && existsSync(req.netnsPath)) {
       await unmount(req.netnsPath, `container ${req.id}: removing its network namespace`);
