@@ -44,7 +44,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   });
 
   afterAll(async () => {
-    for (const project of ["default", "lb", "alt"]) await r.k(["__ns-down", project]);
+    for (const project of ["default", "lb", "alt", "gone"]) await r.k(["__ns-down", project]);
     removeRoot(r.root);
     removeRootfs(rootfs);
   });
@@ -217,6 +217,37 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(none.stdout).toBe("CapBnd:\t0000000000000000\n");
     const def = await r.k(["run", "--rm", rootfs, "grep", "CapBnd", "/proc/self/status"]);
     expect(def.stdout).toBe("CapBnd:\t00000000a80425fb\n");
+  });
+
+  test("forwards SIGTERM sent to kitten run to the container and returns its exit code", async () => {
+    const ids = user ? userIds(user) : undefined;
+    const argv = [
+      ...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--clear-groups"] : []),
+      "env", `KITTEN_ROOT=${r.root}`, "NO_COLOR=1", `PATH=${process.env.PATH}`,
+      KITTEN, "run", "--rm", rootfs, "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+    ];
+    const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("ready\n");
+    proc.kill("SIGTERM");
+    let rest = "";
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    expect(await proc.exited).toBe(42);
+    expect(rest).toBe("got-term\n");
+  });
+
+  test("shows containers of a stopped namespace as exited (137) and still removes them", async () => {
+    const d = await r.k(["run", "-d", "--project", "gone", "--name", "ghost", rootfs, "sleep", "600"]);
+    expect(d.code).toBe(0);
+    expect((await r.k(["__ns-down", "gone"])).code).toBe(0);
+    const ps = JSON.parse((await r.k(["ps", "-a", "--format", "json"])).stdout) as Array<{ name: string; status: string; exitCode: number }>;
+    expect(ps.find((c) => c.name === "ghost")).toMatchObject({ status: "exited", exitCode: 137 });
+    expect((await r.k(["rm", "ghost"])).code).toBe(0);
+    expect(existsSync(join(r.root, "data/containers", d.stdout.trim()))).toBe(false);
   });
 
   test("warns that memory and cpu limits cannot be enforced", async () => {
