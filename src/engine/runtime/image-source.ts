@@ -2,7 +2,7 @@
  * Images for the runtime. A directory is a valid image (the Kitten format's "image": "./rootfs"):
  * one layer, empty config. References go to the image store (issue #3) when it is wired in.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { ImageResolver, OciImageConfig, ResolvedImage } from "../image/types.ts";
@@ -36,11 +36,21 @@ export class DirectoryImages implements ImageResolver {
 export function readImageFile(image: ResolvedImage, path: string): string {
   for (const layer of [...image.layers].reverse()) {
     const file = join(layer, path);
+    let st;
+    try {
+      st = lstatSync(file);
+    } catch {
+      // an OCI `.wh.` file also hides the lower layers' file (image-spec layer.md)
+      if (existsSync(join(layer, path.replace(/[^/]+$/, (n) => `.wh.${n}`)))) return "";
+      continue;
+    }
+    // unpacked layers mark deletions with overlayfs whiteouts: a 0:0 character device
+    if (st.isCharacterDevice()) return "";
     try {
       return readFileSync(file, "utf8");
-    } catch {}
-    // a whiteout hides the file of lower layers (OCI image-spec layer.md)
-    if (existsSync(join(layer, path.replace(/[^/]+$/, (n) => `.wh.${n}`)))) return "";
+    } catch {
+      return "";
+    }
   }
   return "";
 }

@@ -81,7 +81,9 @@ export class Containers {
     const f = containerFiles(req.containerDir);
     for (const d of [f.upper, f.work, f.merged, f.exitDir]) mkdirSync(d, { recursive: true });
     if (!isMounted(f.merged)) {
-      const data = `lowerdir=${req.lowerDirs.join(":")},upperdir=${f.upper},workdir=${f.work}`;
+      // userxattr: image layers mark opaque dirs with user.overlay.opaque (the user-namespace
+      // form); without it the kernel ignores them and lower layers show through (see image/types.ts)
+      const data = `lowerdir=${req.lowerDirs.join(":")},upperdir=${f.upper},workdir=${f.work},userxattr`;
       if (!fastSyscalls()?.mount("overlay", f.merged, "overlay", 0, data)) {
         await must(["mount", "-t", "overlay", "overlay", "-o", data, f.merged], `container "${req.name}": mounting the rootfs`);
       }
