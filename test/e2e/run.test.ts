@@ -44,7 +44,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   });
 
   afterAll(async () => {
-    for (const project of ["default", "lb", "alt", "gone"]) await r.k(["__ns-down", project]);
+    for (const project of ["default", "lb", "alt", "gone", "multi"]) await r.k(["__ns-down", project]);
     removeRoot(r.root);
     removeRootfs(rootfs);
   });
@@ -248,6 +248,20 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(ps.find((c) => c.name === "ghost")).toMatchObject({ status: "exited", exitCode: 137 });
     expect((await r.k(["rm", "ghost"])).code).toBe(0);
     expect(existsSync(join(r.root, "data/containers", d.stdout.trim()))).toBe(false);
+  });
+
+  test("starts one namespace for three runs launched at once", async () => {
+    const runs = await Promise.all(["one", "two", "three"].map((w) => r.k(["run", "--rm", "--project", "multi", rootfs, "echo", w])));
+    expect(runs.map((x) => [x.code, x.stdout])).toEqual([[0, "one\n"], [0, "two\n"], [0, "three\n"]]);
+    const rk = processesWith(join(r.root, "run/ns/multi")).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("rootlesskit"));
+    expect(rk.length).toBe(1);
+  });
+
+  test("follows a container's log with logs -f until it exits", async () => {
+    await r.k(["run", "-d", "--name", "talker", rootfs, "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done"]);
+    const res = await r.k(["logs", "-f", "talker"]);
+    expect(res).toMatchObject({ code: 0, stdout: "line1\nline2\nline3\n" });
+    expect((await r.k(["rm", "talker"])).code).toBe(0);
   });
 
   test("warns that memory and cpu limits cannot be enforced", async () => {

@@ -20,7 +20,11 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       appendFileSync(logFile, `${new Date().toISOString()} ${msg}\n`);
     } catch {}
   };
+  // runc chdirs and calls getwd: never keep the cwd of whoever started the namespace (it may go)
+  process.chdir(runtimeDir);
   const containers = new Containers(runtimeDir);
+  // concurrent first runs all ask for the smoke test: run it once per runtime and share it
+  const smokes = new Map<string, Promise<{ ok: boolean; error?: string }>>();
   const handlers: { [Op in AgentOp]: (req: any) => Promise<unknown> | unknown } = {
     ping: () => ({ pid: process.pid }),
     create: (req) => containers.create(req),
@@ -34,7 +38,11 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       for (const p of req.paths as string[]) rmSync(p, { recursive: true, force: true });
       return {};
     },
-    smoke: (req) => smoke(req.runtime, req.workDir, runtimeDir),
+    smoke: (req) => {
+      let p = smokes.get(req.runtime);
+      if (!p) smokes.set(req.runtime, (p = smoke(req.runtime, `${req.workDir}-${process.pid}`, runtimeDir)));
+      return p;
+    },
   };
   rmSync(socket, { force: true });
   Bun.serve({
