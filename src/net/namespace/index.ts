@@ -106,16 +106,29 @@ function readRecord(path: string): NamespaceRecord | undefined {
 }
 
 function reap(record: NamespaceRecord): void {
+  // a recorded pid may have been reused by an unrelated process: only signal ours, which all
+  // carry the runtime dir on their command line (the agent's argument, or slirp's socket)
+  const signal = (pid: number | undefined, sig: NodeJS.Signals) => {
+    if (pid && isAlive(pid) && commandLine(pid).includes(record.runtimeDir)) signalProcess(pid, sig);
+  };
   if (record.driver === "rootlesskit") {
-    signalProcess(record.pid, "SIGTERM");
+    signal(record.pid, "SIGTERM");
   } else {
     // SIGTERM to the unshare parent is ignored (spike §1b): kill the pid-ns init instead
-    signalProcess(record.childPid, "SIGKILL");
+    signal(record.childPid, "SIGKILL");
   }
-  if (record.slirpPid) signalProcess(record.slirpPid, "SIGTERM");
+  signal(record.slirpPid, "SIGTERM");
   try {
     unlinkSync(recordPathFor(record));
   } catch {}
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
 }
 
 function recordPathFor(record: NamespaceRecord): string {
