@@ -119,11 +119,37 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(await fetch(`http://127.0.0.1:${port}/`).then(() => "open").catch(() => "closed")).toBe("closed");
   });
 
+  test("gives --network bridge containers their own address, so two can publish their port 80", async () => {
+    const [p1, p2] = [freePort(), freePort()];
+    for (const [name, port] of [["br1", p1], ["br2", p2]] as const) {
+      const d = await r.k(["run", "-d", "--network", "bridge", "--name", name, "-p", `127.0.0.1:${port}:80`, rootfs, "sh", "-c", `echo ${name} > /www/index.html; exec httpd -f -p 80 -h /www`]);
+      expect(d.code).toBe(0);
+    }
+    const get = async (port: number) => {
+      for (let i = 0; i < 50; i++) {
+        const body = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
+        if (body) return body;
+        await Bun.sleep(50);
+      }
+      return "";
+    };
+    expect([await get(p1), await get(p2)]).toEqual(["br1\n", "br2\n"]);
+    const ps = JSON.parse((await r.k(["ps", "--format", "json"])).stdout) as Array<{ name: string; ips: Record<string, string> }>;
+    const ip1 = ps.find((c) => c.name === "br1")?.ips.bridge ?? "";
+    expect(ip1).toMatch(/^10\.88\.\d+\.\d+$/);
+    expect(ps.find((c) => c.name === "br2")?.ips.bridge).not.toBe(ip1);
+    const peer = await r.k(["run", "--rm", "--network", "bridge", rootfs, "wget", "-qO-", `http://${ip1}/`]);
+    expect(peer).toMatchObject({ code: 0, stdout: "br1\n" });
+    expect((await r.k(["rm", "-f", "br1", "br2"])).code).toBe(0);
+  });
+
   test("reaches a server on the host's loopback through slirp's gateway when host loopback is allowed", async () => {
     const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello from the host\n") });
     try {
       const res = await r.k(["run", "--rm", "--project", "lb", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`], { KITTEN_HOST_LOOPBACK: "1" });
       expect(res).toMatchObject({ code: 0, stdout: "hello from the host\n" });
+      const bridged = await r.k(["run", "--rm", "--project", "lb", "--network", "bridge", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`]);
+      expect(bridged).toMatchObject({ code: 0, stdout: "hello from the host\n" });
       const denied = await r.k(["run", "--rm", rootfs, "wget", "-qO-", "-T", "3", `http://10.0.2.2:${server.port}/`]);
       expect(denied.code).not.toBe(0);
       expect(denied.stdout).toBe("");

@@ -19,6 +19,7 @@ import type { InsideState } from "./agent-protocol.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import { readImageFile } from "./image-source.ts";
 import type { NetworkAttacher } from "./network-hook.ts";
+import { builtinBridge } from "./bridge-attacher.ts";
 import { chooseOciRuntime } from "./oci-choice.ts";
 import { Wakeup } from "./wakeup.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
@@ -87,7 +88,8 @@ export class RootlessRuntime implements ContainerRuntime {
     const dir = join(ensureDir(join(this.deps.paths.data, "containers")), id);
     const files = containerFiles(dir);
     mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
-    const ownNet = spec.networkMode === "none" || (!!this.deps.network && spec.networkMode !== "host" && Object.keys(spec.networks ?? {}).length > 0);
+    const attacher = this.attacherFor(spec);
+    const ownNet = spec.networkMode === "none" || !!attacher;
     const netnsPath = ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
     writeFileSync(files.hostname, `${hostname}\n`);
@@ -144,8 +146,10 @@ export class RootlessRuntime implements ContainerRuntime {
         monitor: record.monitored,
         exitCommand: record.autoRemove ? [...selfCommand(), "__cleanup", id] : undefined,
       });
-      if (netnsPath && this.deps.network && spec.networkMode !== "none") {
-        record.ips = await this.deps.network.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
+      if (netnsPath && attacher) {
+        record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
+        // rewrite in place: the file is bind-mounted by inode
+        writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
         this.store.update(record);
       }
     } catch (err) {
@@ -155,6 +159,17 @@ export class RootlessRuntime implements ContainerRuntime {
     }
     this.deps.reporter.emit({ type: "container", action: "created", container: spec.name, service: spec.service });
     return this.stateOf(record, { id, status: "created" });
+  }
+
+  /**
+   * Who wires a container's own network: networks of its own (bridge mode, or compose networks)
+   * go to the injected attacher (CNI, issue #5), else to the built-in kitten0 bridge; "host"
+   * (and a plain `kitten run`) shares the namespace's slirp network; "none" gets lo only.
+   */
+  private attacherFor(spec: ContainerSpec): NetworkAttacher | undefined {
+    const mode = spec.networkMode;
+    const wants = mode === "bridge" || (mode === undefined && Object.keys(spec.networks ?? {}).length > 0);
+    return wants ? (this.deps.network ?? builtinBridge) : undefined;
   }
 
   private warnResources(spec: ContainerSpec): void {
@@ -223,6 +238,12 @@ export class RootlessRuntime implements ContainerRuntime {
     const driver = portDriver(ns);
     const childIp = rec.netnsPath ? Object.values(rec.ips)[0] : undefined;
     if (rec.netnsPath && !childIp) throw new RuntimeFailure(`container "${rec.name}": cannot publish ports: it has no IP address`);
+    if (childIp && !ns.apiSocket) {
+      // slirp4netns can only forward to the namespace's own address, not to a container's
+      throw new RuntimeFailure(`container "${rec.name}": publishing ports of a container with its own network needs rootlesskit`, {
+        hint: "install rootlesskit, or run it with --network slirp",
+      });
+    }
     const published: PublishedPort[] = [];
     try {
       for (const p of ports) {
@@ -307,8 +328,9 @@ export class RootlessRuntime implements ContainerRuntime {
       }
       const agent = agentClient(ns.agentSocket, rec.project);
       await this.unpublishPorts(rec, ns);
-      if (rec.netnsPath && this.deps.network && Object.keys(rec.ips).length) {
-        await this.deps.network
+      const attacher = this.attacherFor(rec.spec);
+      if (rec.netnsPath && attacher && Object.keys(rec.ips).length) {
+        await attacher
           .detach({ project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: containerFiles(rec.dir).hosts, agent, runtimeDir: ns.runtimeDir })
           .catch(() => {});
       }

@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "n
 import { join } from "node:path";
 import { errorText, isKittenError } from "../../../core/errors.ts";
 import { AGENT_OPS, type AgentOp } from "../agent-protocol.ts";
+import { Bridge } from "./bridge.ts";
 import { Containers } from "./containers.ts";
 import { run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
@@ -23,6 +24,7 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
   // runc chdirs and calls getwd: never keep the cwd of whoever started the namespace (it may go)
   process.chdir(runtimeDir);
   const containers = new Containers(runtimeDir);
+  const bridge = new Bridge();
   // concurrent first runs all ask for the smoke test: run it once per runtime and share it
   const smokes = new Map<string, Promise<{ ok: boolean; error?: string }>>();
   const handlers: { [Op in AgentOp]: (req: any) => Promise<unknown> | unknown } = {
@@ -38,6 +40,7 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       for (const p of req.paths as string[]) rmSync(p, { recursive: true, force: true });
       return {};
     },
+    bridge: async (req) => (req.action === "attach" ? { ip: await bridge.attach(req.id, req.netnsPath) } : (await bridge.detach(req.id), {})),
     smoke: (req) => {
       let p = smokes.get(req.runtime);
       if (!p) smokes.set(req.runtime, (p = smoke(req.runtime, `${req.workDir}-${process.pid}`, runtimeDir)));
