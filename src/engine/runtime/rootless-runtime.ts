@@ -446,6 +446,8 @@ export class RootlessRuntime implements ContainerRuntime {
           if (text !== "") return Number(text);
         } catch {}
         if (!this.liveNamespace(rec)) return this.deadState(rec).exitCode ?? 137;
+        // removed meanwhile (kitten rm -f): it was killed, and nothing is left to wait for
+        if (!existsSync(rec.dir)) return 137;
         const left = deadline - performance.now();
         if (left <= 0 || !wakeup) return undefined;
         await wakeup.wait(Math.min(left, 100));
