@@ -1,20 +1,28 @@
 /**
  * "did you mean" suggestions for misspelled names (services, networks, keys, commands), by
- * Levenshtein distance — the same idea git and docker compose use for unknown names.
+ * Levenshtein distance with adjacent swaps counted as one edit ("wbe" → "web") — the same idea
+ * git and docker compose use for unknown names.
  */
 
-/** Edit distance between two strings (insertions, deletions, substitutions). */
-export function levenshtein(a: string, b: string): number {
+/**
+ * Edit distance between two strings: insertions, deletions, substitutions, and swaps of two
+ * adjacent characters (optimal string alignment distance).
+ */
+export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      row[j] = d;
     }
+    before = prev;
     prev = row;
   }
   return prev[b.length]!;
@@ -30,7 +38,7 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     if (candidate === word) continue;
-    const d = levenshtein(word.toLowerCase(), candidate.toLowerCase());
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d > limit) continue;
     if (d < bestDistance || (d === bestDistance && best !== undefined && candidate < best)) {
       best = candidate;

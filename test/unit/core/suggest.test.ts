@@ -1,17 +1,19 @@
 import { describe, expect, test } from "bun:test";
-import { didYouMean, didYouMeanHint, levenshtein } from "../../../src/core/suggest.ts";
+import { didYouMean, didYouMeanHint, editDistance } from "../../../src/core/suggest.ts";
 
-describe("levenshtein", () => {
+describe("editDistance", () => {
   test.each([
     ["", "", 0],
     ["db", "", 2],
     ["db", "dbb", 1],
     ["kitten", "sitting", 3],
-    ["web", "wbe", 2],
+    ["web", "wbe", 1],
+    ["image", "imgae", 1],
+    ["ca", "abc", 3],
     ["same", "same", 0],
   ])("distance between %p and %p is %p", (a, b, d) => {
-    expect(levenshtein(a, b)).toBe(d);
-    expect(levenshtein(b, a)).toBe(d);
+    expect(editDistance(a, b)).toBe(d);
+    expect(editDistance(b, a)).toBe(d);
   });
 });
 
@@ -19,6 +21,10 @@ describe("didYouMean", () => {
   test("suggests the closest candidate for a typo", () => {
     expect(didYouMean("dbb", ["web", "db", "cache"])).toBe("db");
     expect(didYouMean("postgress", ["postgres", "redis"])).toBe("postgres");
+  });
+
+  test("counts swapped adjacent letters as one typo", () => {
+    expect(didYouMean("wbe", ["web", "db"])).toBe("web");
   });
 
   test("suggests nothing when no candidate is close", () => {
