@@ -130,11 +130,12 @@ describe("kitten up --dry-run", () => {
 
 describe("kitten up --dry-run on compose-examples", () => {
   const examples = existsSync(EXAMPLES)
-    ? readdirSync(EXAMPLES, { recursive: true, encoding: "utf8" }).filter((f) => /(^|\/)(compose\.ya?ml|kitten\.json)$/.test(f))
+    ? readdirSync(EXAMPLES, { recursive: true, encoding: "utf8" }).filter((f) => /^[^/]+\.(json|ya?ml)$|(^|\/)(compose|docker-compose|kitten)\.(ya?ml|json)$/.test(f))
     : [];
 
   test("finds the examples", () => {
     expect(examples).toContain("webstack/compose.yaml");
+    expect(examples).toContain("kitten-web-db.json");
   });
 
   test.each(examples)("plans %s with every service in exactly one level", async (file) => {
