@@ -49,7 +49,7 @@ export function mergeFiles(models: FileModel[]): FileModel {
 
 function fail(readers: Record<string, FileReader>, service: string, path: (string | number)[], message: string, hint?: string): never {
   const r = readers[service];
-  if (r) r.fail(["services", service, ...path], message, hint);
+  if (r) r.failAt(["services", service, ...path], message, hint);
   throw new InvalidInputError(message, { hint });
 }
 

@@ -29,6 +29,11 @@ export class FileReader {
     throw new InvalidInputError(`${prefix}${message}`, { location: this.parsed.locate(shown), hint });
   }
 
+  /** An error located at `path` whose message already names what is wrong (no path prefix). */
+  failAt(path: KeyPath, message: string, hint?: string): never {
+    throw new InvalidInputError(message, { location: this.parsed.locate(this.displayPath(path)), hint });
+  }
+
   /** Rejects keys outside the spec (with did-you-mean); returns the spec keys we do not model. */
   checkKeys(value: Dict, path: KeyPath, supported: Set<string>, spec: Set<string> = supported): string[] {
     const ignored: string[] = [];

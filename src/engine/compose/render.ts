@@ -34,5 +34,6 @@ export function toCanonicalJson(project: Project): string {
 }
 
 export function toComposeYaml(project: Project): string {
-  return stringify(toCanonical(project), { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 quoting keeps strings such as "yes" or "8080:80" strings for every YAML reader
+  return stringify(toCanonical(project), { lineWidth: 0, aliasDuplicateObjects: false, version: "1.1" });
 }

@@ -17,7 +17,7 @@ type Fail = (service: string, path: (string | number)[], message: string, hint?:
 export function validateProject({ project, explicitNetworks, readers }: Assembled): void {
   const fail: Fail = (service, path, message, hint) => {
     const r = readers[service];
-    if (r) r.fail(["services", service, ...path], message, hint);
+    if (r) r.failAt(["services", service, ...path], message, hint);
     throw new InvalidInputError(message, { hint });
   };
   const names = Object.keys(project.services);
@@ -44,7 +44,22 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
   checkContainerNames(project, fail);
   checkAddresses(project, fail);
   checkPorts(project, fail);
-  dependencyLevels(project.services);
+  try {
+    dependencyLevels(project.services);
+  } catch (err) {
+    throw locateDependencyError(err, readers);
+  }
+}
+
+/** The planner's graph errors name services; point them at the depends_on that is wrong. */
+function locateDependencyError(err: unknown, readers: Assembled["readers"]): unknown {
+  if (!(err instanceof InvalidInputError) || err.location) return err;
+  const service = /^service "([^"]+)" depends on/.exec(err.message)?.[1] ?? /^dependency cycle: ([^ ]+) ->/.exec(err.message)?.[1];
+  const r = service === undefined ? undefined : readers[service];
+  if (!r || service === undefined) return err;
+  const dep = /unknown service "([^"]+)"/.exec(err.message)?.[1] ?? /-> ([^ ]+)/.exec(err.message)?.[1];
+  const path = ["services", service, "depends_on", ...(dep === undefined ? [] : [dep])];
+  return new InvalidInputError(err.message, { code: err.code, hint: err.hint, location: r.parsed.locate(r.displayPath(path)) });
 }
 
 function checkContainerNames(project: Project, fail: Fail): void {
