@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXAMPLES, kitten, removeRoot, tempRoot } from "./helpers.ts";
+import { EXAMPLES, KITTEN, kitten, removeRoot, tempRoot } from "./helpers.ts";
+import { generateCompose } from "../../bench/config/generate.ts";
 
 const STACK = `
 name: shop
@@ -117,6 +118,27 @@ describe("kitten up --dry-run", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe(stderr);
+  });
+
+  test("prints the whole plan of a 300-service file, however large", async () => {
+    writeFileSync(join(dir, "big.yaml"), generateCompose(300));
+    const r = await run(["-f", "big.yaml", "--format", "json"]);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(Object.keys(plan.services)).toHaveLength(300);
+    expect(plan.levels).toHaveLength(9);
+    expect(plan.levels[0]).toEqual(["s1"]);
+  });
+
+  test("does not cut its output short when the reader is slow", async () => {
+    writeFileSync(join(dir, "big.yaml"), generateCompose(300));
+    // A shell pipe to a reader that starts late: the plan is larger than the pipe buffer, so
+    // kitten must keep writing until the reader has taken everything.
+    const script = `"$0" up --dry-run -f big.yaml --format json | (sleep 0.5; cat)`;
+    const proc = Bun.spawn(["sh", "-c", script, KITTEN], { cwd: dir, stdout: "pipe", stderr: "ignore" });
+    const [text, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(Object.keys(JSON.parse(text).services)).toHaveLength(300);
   });
 
   test("names a dependency cycle", async () => {
