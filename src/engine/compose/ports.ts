@@ -7,7 +7,7 @@
 import { isIP } from "node:net";
 import type { Port } from "./model.ts";
 import { PORT_KEYS } from "./spec-keys.ts";
-import type { FileReader } from "./read.ts";
+import { describe, type FileReader } from "./read.ts";
 import type { KeyPath } from "./parse.ts";
 
 const PROTOCOLS = new Set(["tcp", "udp", "sctp"]);
@@ -22,6 +22,9 @@ function readPort(r: FileReader, item: unknown, path: KeyPath): Port[] {
     return [{ mode: "ingress", target: item, protocol: "tcp" }];
   }
   if (typeof item === "string") return shortPort(r, item, path);
+  if (item === null || typeof item !== "object" || Array.isArray(item)) {
+    r.fail(path, `expected a port like "8080:80", a number or a mapping, got ${describe(item)}`);
+  }
   const m = r.map(item, path);
   r.checkKeys(m, path, PORT_KEYS);
   if (m.target === undefined) r.fail(path, `a port needs a "target" (the container port)`);
