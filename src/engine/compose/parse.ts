@@ -96,9 +96,11 @@ function record(doc: Document, node: Node, path: (string | number)[], out: Map<s
   if (isMap(target)) {
     for (const pair of target.items) {
       if (!isPair(pair)) continue;
+      // with `merge: true` the "<<" key's value is a symbol, not the string
+      const isMerge = isScalar(pair.key) && (typeof pair.key.value === "symbol" || pair.key.value === "<<");
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key === undefined) continue;
-      if (key === "<<") {
+      if (isMerge) {
         // merged maps: their keys become keys of this map
         const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
         for (const src of sources) {
