@@ -48,7 +48,9 @@ export class FileReader {
       const where = path.length > 0 ? ` in ${formatPath(this.displayPath(path))}` : "";
       throw new InvalidInputError(`unknown key "${key}"${where}`, {
         location: this.parsed.locateKey(shown),
-        hint: didYouMeanHint(key, spec) ?? "see the compose specification for the keys a service accepts",
+        hint:
+          didYouMeanHint(key, spec) ??
+          (spec.size <= 12 ? `the keys allowed here are: ${[...spec].sort().join(", ")}` : `it is not in the compose specification (custom keys must start with "x-")`),
       });
     }
     return ignored;

@@ -12,7 +12,7 @@ import {
   RESOURCE_SPEC_KEYS, RESOURCE_SUPPORTED, SERVICE_NETWORK_SPEC_KEYS, SERVICE_NETWORK_SUPPORTED,
   SERVICE_SPEC_KEYS, SERVICE_SUPPORTED,
 } from "./spec-keys.ts";
-import { isDict, type Dict, type FileReader } from "./read.ts";
+import { isDict, type FileReader } from "./read.ts";
 import type { KeyPath } from "./parse.ts";
 import { readPorts } from "./ports.ts";
 import { expandHome, readVolumes } from "./volumes.ts";
@@ -331,4 +331,3 @@ export function readService(r: FileReader, raw: unknown, path: KeyPath, home: st
   return draft;
 }
 
-export type { Dict };

@@ -19,7 +19,8 @@ export interface InterpolationEnv {
 export function readSourceFile(path: string): string {
   let isFile = false;
   try {
-    isFile = statSync(path).isFile();
+    // pipes and devices (/dev/stdin, <(...)) are fine; only directories are refused
+    isFile = !statSync(path).isDirectory();
   } catch {
     throw new InvalidInputError(`file not found: ${path}`, { code: "file_not_found", hint: "check the path given with -f, or run from the project's directory" });
   }
