@@ -71,6 +71,17 @@ function activeServices(merged: FileModel, profiles: string[]): Set<string> {
   return active;
 }
 
+/** `format: raw` env files: every KEY=VALUE line as written, comments and blank lines skipped */
+function parseRawEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
 function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: Record<string, FileReader>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const ref of s.env_file ?? []) {
@@ -79,7 +90,8 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
       fail(readers, name, ["env_file"], `env file ${ref.path} not found`, "create it, or mark it optional with {path: ..., required: false}");
     }
     try {
-      Object.assign(env, parseDotenv(readFileSync(ref.path, "utf8"), lookup));
+      const text = readFileSync(ref.path, "utf8");
+      Object.assign(env, ref.raw ? parseRawEnv(text) : parseDotenv(text, lookup));
     } catch (err) {
       if (err instanceof DotenvError) throw new InvalidInputError(err.message, { location: { file: ref.path, line: err.line } });
       throw err;

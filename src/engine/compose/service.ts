@@ -23,6 +23,8 @@ import { parseBytes } from "./units.ts";
 export interface EnvFileRef {
   path: string;
   required: boolean;
+  /** compose's `format: raw`: KEY=VALUE lines taken literally, no quotes or interpolation */
+  raw?: boolean;
 }
 
 /** A service in canonical form, plus what only loading needs (env files, scale, extends, ignored keys). */
@@ -252,7 +254,13 @@ function envFiles(r: FileReader, v: unknown, path: KeyPath, home: string | undef
     r.checkKeys(m, p, ENV_FILE_KEYS);
     if (m.path === undefined) r.fail(p, `an env_file entry needs a "path"`);
     const file = r.str(m.path, [...p, "path"]);
-    return { path: resolve(r.baseDir, expandHome(file, home)), required: m.required === undefined ? true : r.bool(m.required, [...p, "required"]) };
+    const ref: EnvFileRef = { path: resolve(r.baseDir, expandHome(file, home)), required: m.required === undefined ? true : r.bool(m.required, [...p, "required"]) };
+    if (m.format !== undefined) {
+      const format = r.str(m.format, [...p, "format"]);
+      if (format !== "raw") r.fail([...p, "format"], `unknown env_file format "${format}"`, 'leave it out for the .env syntax, or use "raw"');
+      ref.raw = true;
+    }
+    return ref;
   });
 }
 

@@ -58,6 +58,18 @@ describe("environment", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("takes a raw env_file literally", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kitten-envfile-"));
+    try {
+      writeFileSync(join(dir, "raw.env"), "# comment\nQUOTED=\"kept\" # too\nDOLLAR=${NOT_INTERPOLATED}\n");
+      const text = "services:\n  web:\n    image: nginx\n    env_file: [{path: raw.env, format: raw}]\n";
+      const { project } = parseProjectText(text, "compose.yaml", { projectName: "p", projectDirectory: dir });
+      expect(project.services.web!.environment).toEqual({ QUOTED: '"kept" # too', DOLLAR: "${NOT_INTERPOLATED}" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("networks of a service", () => {
