@@ -5,41 +5,12 @@
  * chowned by host root (research/rootless-spike.md §5). It streams each layer from disk through
  * gzip/zstd decompression, the sha256 of the uncompressed tar, the tar reader and the layer writer.
  */
-import { createReadStream, mkdirSync, openSync, readSync, closeSync, rmSync } from "node:fs";
-import { createGunzip, createZstdDecompress } from "node:zlib";
-import type { Readable } from "node:stream";
+import { mkdirSync, rmSync } from "node:fs";
+import { decompressedStream } from "../decompress.ts";
 import { InvalidInputError, RuntimeFailure, isKittenError, errorText } from "../../../core/errors.ts";
 import { TarFormatError, TarReader } from "./tar-reader.ts";
 import { LayerWriter } from "./layer-writer.ts";
 import type { UnpackJob, UnpackMessage, UnpackRequest } from "./protocol.ts";
-
-export type Compression = "gzip" | "zstd" | "none";
-
-export function sniffCompression(head: Uint8Array): Compression {
-  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
-  return "none";
-}
-
-function fileCompression(path: string): Compression {
-  const fd = openSync(path, "r");
-  try {
-    const head = new Uint8Array(4);
-    readSync(fd, head, 0, 4, 0);
-    return sniffCompression(head);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The uncompressed byte stream of a layer file. */
-export function layerStream(path: string): Readable {
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  const how = fileCompression(path);
-  if (how === "gzip") return raw.pipe(createGunzip({ chunkSize: 1 << 18 }));
-  if (how === "zstd") return raw.pipe(createZstdDecompress({ chunkSize: 1 << 18 }));
-  return raw;
-}
 
 async function unpackOne(job: Extract<UnpackJob, { op: "unpack" }>, send: (m: UnpackMessage) => void): Promise<void> {
   mkdirSync(job.dest, { mode: 0o755 });
@@ -47,7 +18,7 @@ async function unpackOne(job: Extract<UnpackJob, { op: "unpack" }>, send: (m: Un
   const reader = new TarReader(writer);
   const hash = new Bun.CryptoHasher("sha256");
   try {
-    const stream = layerStream(job.source);
+    const stream = decompressedStream(job.source);
     try {
       for await (const chunk of stream) {
         hash.update(chunk as Uint8Array);
