@@ -50,6 +50,7 @@ export function mergeService(base: Draft, over: Draft): Draft {
       case "cap_drop":
       case "tmpfs":
       case "profiles":
+      case "links":
       case "ignored":
         (out as Record<string, unknown>)[key] = uniqueAppend(b as unknown[] | undefined, o as unknown[]);
         break;

@@ -82,8 +82,16 @@ function parseRawEnv(text: string): Record<string, string> {
   return env;
 }
 
-function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: Record<string, FileReader>): Record<string, string> {
-  const env: Record<string, string> = {};
+/**
+ * The service's environment as compose-go resolves it: env_file values first (interpolated from
+ * the project environment, then the service's own values), overridden by `environment`, where a
+ * bare `KEY` takes the project environment's value or stays null (unset) when there is none.
+ */
+function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: Record<string, FileReader>): Record<string, string | null> {
+  const own: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(s.environment ?? {})) own[k] = v ?? lookup(k) ?? null;
+  const env: Record<string, string | null> = {};
+  const envFileLookup: Lookup = (k) => lookup(k) ?? own[k] ?? undefined;
   for (const ref of s.env_file ?? []) {
     if (!existsSync(ref.path)) {
       if (!ref.required) continue;
@@ -91,25 +99,17 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
     }
     try {
       const text = readFileSync(ref.path, "utf8");
-      Object.assign(env, ref.raw ? parseRawEnv(text) : parseDotenv(text, lookup));
+      Object.assign(env, ref.raw ? parseRawEnv(text) : parseDotenv(text, envFileLookup));
     } catch (err) {
       if (err instanceof DotenvError) throw new InvalidInputError(err.message, { location: { file: ref.path, line: err.line } });
       throw err;
     }
   }
-  for (const [k, v] of Object.entries(s.environment ?? {})) {
-    if (v !== null) env[k] = v;
-    else {
-      // `- KEY` takes its value from the environment; compose drops it when unset
-      const value = lookup(k);
-      if (value !== undefined) env[k] = value;
-    }
-  }
-  return env;
+  return Object.assign(env, own);
 }
 
 function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: Record<string, FileReader>): Service {
-  const { env_file: _e, scale, extends: _x, ignored, environment: _env, ...rest } = s;
+  const { env_file: _e, scale, extends: _x, ignored, environment: _env, links, ...rest } = s;
   const service: Service = { ...rest, environment: resolveEnvironment(name, s, opts.lookup, readers), ports: s.ports ?? [] };
   if (ignored && ignored.length > 0) {
     opts.reporter.emit({ type: "warning", message: `ignoring: service ${name}: [${[...new Set(ignored)].sort().join(", ")}]` });
@@ -125,10 +125,14 @@ function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, rea
   if (h && (h.disable === true || h.test?.[0] === "NONE")) service.healthcheck = { test: ["NONE"], disable: true };
   if (service.networks && Object.keys(service.networks).length === 0) delete service.networks;
   if (!service.network_mode && !service.networks) service.networks = { default: null };
+  for (const link of links ?? []) {
+    // compose-go turns each link into a dependency unless one is declared
+    service.depends_on = { [link]: { condition: "service_started", required: true, restart: true }, ...service.depends_on };
+  }
   if (service.network_mode?.startsWith("service:")) {
     // compose-go adds the implicit dependency on the service whose network is shared
     const dep = service.network_mode.slice("service:".length);
-    service.depends_on = { [dep]: { condition: "service_started", required: true }, ...service.depends_on };
+    service.depends_on = { [dep]: { condition: "service_started", required: true, restart: true }, ...service.depends_on };
   }
   return service;
 }

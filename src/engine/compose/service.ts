@@ -32,6 +32,8 @@ export type ServiceDraft = Partial<Service> & {
   env_file?: EnvFileRef[];
   scale?: number;
   extends?: { service: string; file?: string };
+  /** `links`: only their implied dependencies are kept (services reach each other by name anyway) */
+  links?: string[];
   /** spec keys kitten does not model, for the "ignoring:" warning */
   ignored?: string[];
 };
@@ -218,7 +220,8 @@ function extraHosts(r: FileReader, v: unknown, path: KeyPath): string[] {
       // "host=ip" is the newer form; "host:ip" splits at the first colon (the IP may be IPv6)
       const sep = entry.includes("=") ? entry.indexOf("=") : entry.indexOf(":");
       if (sep <= 0 || sep === entry.length - 1) r.fail([...path, i], `invalid extra host "${entry}"`, 'use "hostname:ip" or "hostname=ip"');
-      out.push(`${entry.slice(0, sep)}:${entry.slice(sep + 1)}`);
+      // "host=ip1,ip2" gives one entry per address (compose-go's HostsList)
+      for (const ip of entry.slice(sep + 1).split(",")) out.push(`${entry.slice(0, sep)}:${ip}`);
     });
     return out;
   }
@@ -313,6 +316,7 @@ const HANDLERS: Record<string, Handler> = {
   profiles: (r, v, p, d) => (d.profiles = r.strings(v, p)),
   tty: (r, v, p, d) => (d.tty = r.bool(v, p)),
   stdin_open: (r, v, p, d) => (d.stdin_open = r.bool(v, p)),
+  links: (r, v, p, d) => (d.links = r.strings(v, p).map((l) => l.split(":")[0]!)),
   extends: (r, v, p, d) => {
     if (typeof v === "string") {
       d.extends = { service: v };

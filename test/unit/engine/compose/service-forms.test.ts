@@ -32,8 +32,9 @@ describe("environment", () => {
   test.each([
     ["environment: {A: 1, B: true, C: text, D: ''}", { A: "1", B: "true", C: "text", D: "" }],
     ["environment: [A=1, B=x=y, C=]", { A: "1", B: "x=y", C: "" }],
-    ["environment: [FROM_SHELL, NOT_SET]", { FROM_SHELL: "shell" }],
-    ["environment: {FROM_SHELL: null, NOT_SET: null}", { FROM_SHELL: "shell" }],
+    // like compose-go, an unset bare KEY stays null (unset in the container), never ""
+    ["environment: [FROM_SHELL, NOT_SET]", { FROM_SHELL: "shell", NOT_SET: null }],
+    ["environment: {FROM_SHELL: null, NOT_SET: null}", { FROM_SHELL: "shell", NOT_SET: null }],
   ])("reads %p", (line, expected) => {
     expect(service(line, { env: { FROM_SHELL: "shell" } }).environment).toEqual(expected);
   });
@@ -106,8 +107,12 @@ describe("depends_on", () => {
     expect(two("depends_on: {db: {required: false}}")).toEqual({ db: { condition: "service_started", required: false } });
     expect(two("depends_on: {db: {condition: service_completed_successfully}}")).toEqual({ db: { condition: "service_completed_successfully", required: true } });
   });
+  test("adds the dependencies implied by links, keeping a declared one", () => {
+    expect(two("links: [db:database]")).toEqual({ db: { condition: "service_started", required: true, restart: true } });
+    expect(two("links: [db]\n    depends_on: {db: {condition: service_healthy}}")).toEqual({ db: { condition: "service_healthy", required: true } });
+  });
   test("adds the dependency implied by network_mode service:", () => {
-    expect(two('network_mode: "service:db"')).toEqual({ db: { condition: "service_started", required: true } });
+    expect(two('network_mode: "service:db"')).toEqual({ db: { condition: "service_started", required: true, restart: true } });
   });
 });
 
@@ -165,7 +170,7 @@ describe("the other service keys", () => {
     ["container_name: my-web", "container_name", "my-web"],
     ["labels: {a: b, n: 1}", "labels", { a: "b", n: "1" }],
     ["labels: [a=b, flag]", "labels", { a: "b", flag: "" }],
-    ['extra_hosts: ["db:10.0.0.2", "gw=host-gateway", "v6:::1"]', "extra_hosts", ["db:10.0.0.2", "gw:host-gateway", "v6:::1"]],
+    ['extra_hosts: ["db:10.0.0.2", "gw=host-gateway", "v6:::1", "two=1.1.1.1,2.2.2.2"]', "extra_hosts", ["db:10.0.0.2", "gw:host-gateway", "v6:::1", "two:1.1.1.1", "two:2.2.2.2"]],
     ["extra_hosts: {db: 10.0.0.2, multi: [1.1.1.1, 2.2.2.2]}", "extra_hosts", ["db:10.0.0.2", "multi:1.1.1.1", "multi:2.2.2.2"]],
     ["stop_signal: SIGINT", "stop_signal", "SIGINT"],
     ["stop_grace_period: 1m30s", "stop_grace_period", "1m30s"],
