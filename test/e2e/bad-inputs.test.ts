@@ -53,7 +53,7 @@ const CASES: Case[] = [
   { input: "dependency-cycle.yaml", expect: "dependency cycle: api -> web -> api" },
   { input: "self-dependency.yaml", expect: "dependency cycle: web -> web" },
   { input: "missing-required-variable.yaml", expect: "required variable DB_PASSWORD is missing a value: set DB_PASSWORD first", at: "missing-required-variable.yaml:5:26" },
-  { input: "invalid-interpolation.yaml", expect: "invalid interpolation format" },
+  { input: "invalid-interpolation.yaml", expect: 'services.web.command: invalid interpolation format in "echo ${5}"', at: "invalid-interpolation.yaml:4:14" },
   { input: "network-mode-and-networks.yaml", expect: 'service "web" sets both network_mode and networks' },
   { input: "network-mode-unknown-service.yaml", expect: 'unknown service "apii"' },
   { input: "ip-outside-subnet.yaml", expect: "ipv4_address 10.1.0.5 is outside the subnet 10.0.0.0/24", at: "ip-outside-subnet.yaml:6:23" },
