@@ -2,8 +2,10 @@
  * Finding the project's files and name the way docker compose does: with no -f, the working
  * directory and then its parents are searched for compose.yaml, compose.yml, docker-compose.yml,
  * docker-compose.yaml (compose-go's order; then kitten.json, kitten.yaml, kitten.yml), and the
- * first compose.override.* / docker-compose.override.* beside a compose file is applied. The project name comes from -p, then `name:`, then
- * COMPOSE_PROJECT_NAME, then the project directory's base name normalized.
+ * first compose.override.* / docker-compose.override.* beside a compose file is applied. The
+ * project name comes, as in compose-go (and docker's documented precedence), from -p, then
+ * COMPOSE_PROJECT_NAME, then `name:` in the files, then the project directory's base name
+ * normalized.
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -55,8 +57,8 @@ const VALID_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 export function projectName(candidates: { flag?: string; file?: string; env?: string; directory: string }): string {
   const explicit: [string | undefined, string][] = [
     [candidates.flag, "-p"],
-    [candidates.file, "name:"],
     [candidates.env, "COMPOSE_PROJECT_NAME"],
+    [candidates.file, "name:"],
   ];
   for (const [value, source] of explicit) {
     if (value === undefined || value === "") continue;

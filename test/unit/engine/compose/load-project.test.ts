@@ -122,16 +122,21 @@ describe("discovery and the project name", () => {
     expect(loaded.format).toBe("kitten");
   });
 
-  test("takes the name from -p, then name:, then COMPOSE_PROJECT_NAME, then the directory", async () => {
+  test("takes the name from -p, then COMPOSE_PROJECT_NAME, then name:, then the directory, like compose-go", async () => {
     const sub = join(dir, "My App.v2");
     mkdirSync(sub);
     writeFileSync(join(sub, "compose.yaml"), "services:\n  web: {image: nginx}\n");
     const base = { cwd: sub, projectName: undefined };
     expect((await load(base)).project.name).toBe("myappv2");
-    expect((await load({ ...base, env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("envname");
     writeFileSync(join(sub, "compose.yaml"), "name: filename\nservices:\n  web: {image: nginx}\n");
-    expect((await load({ ...base, env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("filename");
-    expect((await load({ ...base, projectName: "flag" })).project.name).toBe("flag");
+    expect((await load(base)).project.name).toBe("filename");
+    expect((await load({ ...base, env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("envname");
+    expect((await load({ ...base, projectName: "flag", env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("flag");
+  });
+
+  test("refuses an explicit project name that is not normalized", async () => {
+    write("compose.yaml", ["services:", "  web: {image: nginx}"]);
+    expect((await failure({ projectName: undefined, env: { COMPOSE_PROJECT_NAME: "My_Project" } })).message).toBe('invalid project name "My_Project" (from COMPOSE_PROJECT_NAME)');
   });
 
   test.each([
