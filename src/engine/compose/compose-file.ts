@@ -6,7 +6,7 @@
 import { dirname } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
-import { FileReader, type Dict } from "./read.ts";
+import { FileReader, type Dict, type ServiceReaders } from "./read.ts";
 import type { ParsedFile } from "./parse.ts";
 import { readService, type ServiceDraft } from "./service.ts";
 import { readNetwork, readVolume, type NetworkDraft, type VolumeDraft } from "./networks.ts";
@@ -20,7 +20,7 @@ export interface FileModel {
   networks: Record<string, NetworkDraft>;
   volumes: Record<string, VolumeDraft>;
   /** the reader of the file that defined each service, to locate later errors */
-  readers: Record<string, FileReader>;
+  readers: ServiceReaders;
 }
 
 export interface ComposeContext {
@@ -46,7 +46,7 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   for (const name of Object.keys(raw)) {
     if (!SERVICE_NAME.test(name)) r.fail(["services", name], `invalid service name "${name}"`, "use letters, digits, '.', '_' and '-'");
     model.services[name] = resolver.resolve(parsed.file, name, []);
-    model.readers[name] = r;
+    model.readers[name] = [r];
   }
   for (const [name, value] of Object.entries(doc.networks === undefined ? {} : r.optMap(doc.networks, ["networks"]))) {
     model.networks[name] = readNetwork(r, value, ["networks", name]);

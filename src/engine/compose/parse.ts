@@ -16,6 +16,8 @@ export interface ParsedFile {
   locate(path: KeyPath): SourceLocation;
   /** the location of the key that ends `path` (for unknown-key errors), else as locate */
   locateKey(path: KeyPath): SourceLocation;
+  /** whether the file itself has a value at `path` */
+  has(path: KeyPath): boolean;
 }
 
 export function pathKey(path: KeyPath): string {
@@ -68,6 +70,9 @@ export function parseText(text: string, file: string): ParsedFile {
         if (offset !== undefined) return at(offset);
       }
       return { file };
+    },
+    has(path) {
+      return positions.has(pathKey(path));
     },
     locateKey(path) {
       const offset = positions.get(`${pathKey(path)}\u0001key`);

@@ -15,7 +15,7 @@ import type { ServiceDraft } from "./service.ts";
 import { mergeService, deepMerge } from "./merge.ts";
 import { DotenvError, parseDotenv } from "./dotenv.ts";
 import type { Lookup } from "./interpolate.ts";
-import type { FileReader } from "./read.ts";
+import { serviceError, type ServiceReaders } from "./read.ts";
 
 export interface AssembleOptions {
   name: string;
@@ -29,7 +29,7 @@ export interface Assembled {
   project: Project;
   /** services whose networks were written explicitly (before the default network was added) */
   explicitNetworks: Set<string>;
-  readers: Record<string, FileReader>;
+  readers: ServiceReaders;
 }
 
 /** Merges the files' drafts in order (later files over earlier ones). */
@@ -39,7 +39,7 @@ export function mergeFiles(models: FileModel[]): FileModel {
     if (m.name !== undefined) out.name = m.name;
     for (const [name, s] of Object.entries(m.services)) {
       out.services[name] = out.services[name] ? mergeService(out.services[name]!, s) : s;
-      out.readers[name] = m.readers[name]!;
+      out.readers[name] = [...(out.readers[name] ?? []), ...m.readers[name]!];
     }
     for (const [name, n] of Object.entries(m.networks)) out.networks[name] = deepMerge(out.networks[name] ?? {}, n);
     for (const [name, v] of Object.entries(m.volumes)) out.volumes[name] = deepMerge(out.volumes[name] ?? {}, v);
@@ -47,10 +47,8 @@ export function mergeFiles(models: FileModel[]): FileModel {
   return out;
 }
 
-function fail(readers: Record<string, FileReader>, service: string, path: (string | number)[], message: string, hint?: string): never {
-  const r = readers[service];
-  if (r) r.failAt(["services", service, ...path], message, hint);
-  throw new InvalidInputError(message, { hint });
+function fail(readers: ServiceReaders, service: string, path: (string | number)[], message: string, hint?: string): never {
+  throw serviceError(readers, service, path, message, hint);
 }
 
 function activeServices(merged: FileModel, profiles: string[]): Set<string> {
@@ -87,7 +85,7 @@ function parseRawEnv(text: string): Record<string, string> {
  * the project environment, then the service's own values), overridden by `environment`, where a
  * bare `KEY` takes the project environment's value or stays null (unset) when there is none.
  */
-function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: Record<string, FileReader>): Record<string, string | null> {
+function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: ServiceReaders): Record<string, string | null> {
   const own: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(s.environment ?? {})) own[k] = v ?? lookup(k) ?? null;
   const env: Record<string, string | null> = {};
@@ -108,7 +106,7 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
   return Object.assign(env, own);
 }
 
-function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: Record<string, FileReader>): Service {
+function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: ServiceReaders): Service {
   const { env_file: _e, scale, extends: _x, ignored, environment: _env, links, ...rest } = s;
   const service: Service = { ...rest, environment: resolveEnvironment(name, s, opts.lookup, readers), ports: s.ports ?? [] };
   if (ignored && ignored.length > 0) {

@@ -29,11 +29,6 @@ export class FileReader {
     throw new InvalidInputError(`${prefix}${message}`, { location: this.parsed.locate(shown), hint });
   }
 
-  /** An error located at `path` whose message already names what is wrong (no path prefix). */
-  failAt(path: KeyPath, message: string, hint?: string): never {
-    throw new InvalidInputError(message, { location: this.parsed.locate(this.displayPath(path)), hint });
-  }
-
   /** Rejects keys outside the spec (with did-you-mean); returns the spec keys we do not model. */
   checkKeys(value: Dict, path: KeyPath, supported: Set<string>, spec: Set<string> = supported): string[] {
     const ignored: string[] = [];
@@ -110,6 +105,20 @@ export class FileReader {
     if (single && (typeof v === "string" || typeof v === "number")) return [String(v)];
     return this.list(v, path).map((item, i) => this.text(item, [...path, i]));
   }
+}
+
+/** The files that define each service, in merge order. */
+export type ServiceReaders = Record<string, FileReader[]>;
+
+/**
+ * An error about a service of a merged project, located in the last file that has `path`
+ * (`["ports", 0]` under services.<service>), else in the last file defining the service.
+ */
+export function serviceError(readers: ServiceReaders, service: string, path: KeyPath, message: string, hint?: string): InvalidInputError {
+  const list = readers[service] ?? [];
+  const full = ["services", service, ...path];
+  const r = [...list].reverse().find((x) => x.parsed.has(x.displayPath(full))) ?? list.at(-1);
+  return new InvalidInputError(message, { hint, location: r?.parsed.locate(r.displayPath(full)) });
 }
 
 export function describe(v: unknown): string {

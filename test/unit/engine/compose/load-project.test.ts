@@ -97,6 +97,16 @@ describe("merging several -f files", () => {
   });
 });
 
+describe("errors in merged files", () => {
+  test("point at the file that holds the offending key", async () => {
+    write("base.yaml", ["services:", "  web:", "    image: nginx", "    container_name: the-web"]);
+    write("override.yaml", ["services:", "  web:", "    deploy: {replicas: 2}"]);
+    const err = await failure({ files: ["base.yaml", "override.yaml"] });
+    expect(err.message).toBe('service "web" sets container_name "the-web" with 2 replicas');
+    expect(err.location).toEqual({ file: join(dir, "base.yaml"), line: 4, col: 21 });
+  });
+});
+
 describe("discovery and the project name", () => {
   test("prefers compose.yaml, applies compose.override.yaml and warns about the other candidates", async () => {
     write("compose.yaml", ["services:", "  web: {image: nginx}"]);
