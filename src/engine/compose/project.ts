@@ -13,7 +13,7 @@ import type { FileModel } from "./compose-file.ts";
 import type { NetworkDraft, VolumeDraft } from "./networks.ts";
 import type { ServiceDraft } from "./service.ts";
 import { mergeService, deepMerge } from "./merge.ts";
-import { DotenvError, parseDotenv } from "./dotenv.ts";
+import { DotenvError, parseDotenv, parseRawEnv } from "./dotenv.ts";
 import type { Lookup } from "./interpolate.ts";
 import { serviceError, type ServiceReaders } from "./read.ts";
 
@@ -67,17 +67,6 @@ function activeServices(merged: FileModel, profiles: string[]): Set<string> {
     }
   }
   return active;
-}
-
-/** `format: raw` env files: every KEY=VALUE line as written, comments and blank lines skipped */
-function parseRawEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const eq = line.indexOf("=");
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
 }
 
 /**
