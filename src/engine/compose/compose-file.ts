@@ -38,6 +38,10 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   if (doc.version !== undefined) {
     ctx.env.reporter.emit({ type: "warning", message: `${parsed.file}: the attribute "version" is obsolete, it will be ignored` });
   }
+  for (const { path, tag } of parsed.tags) {
+    const inService = path.length === 3 && path[0] === "services";
+    if (!inService && !String(path[0]).startsWith("x-")) r.fail(path, `${tag} is only supported on the keys of a service`);
+  }
   const model: FileModel = { services: {}, networks: {}, volumes: {}, readers: {} };
   if (doc.name !== undefined) model.name = r.str(doc.name, ["name"]);
   const raw = doc.services === undefined ? {} : r.optMap(doc.services, ["services"]);

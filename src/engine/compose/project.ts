@@ -96,7 +96,7 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
 }
 
 function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: ServiceReaders): Service {
-  const { env_file: _e, scale, extends: _x, ignored, environment: _env, links, ...rest } = s;
+  const { env_file: _e, scale, extends: _x, ignored, environment: _env, links, resets: _r, overrides: _o, ...rest } = s;
   const service: Service = { ...rest, environment: resolveEnvironment(name, s, opts.lookup, readers), ports: s.ports ?? [] };
   if (ignored && ignored.length > 0) {
     opts.reporter.emit({ type: "warning", message: `ignoring: service ${name}: [${[...new Set(ignored)].sort().join(", ")}]` });

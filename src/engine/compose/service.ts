@@ -36,6 +36,10 @@ export type ServiceDraft = Partial<Service> & {
   links?: string[];
   /** spec keys kitten does not model, for the "ignoring:" warning */
   ignored?: string[];
+  /** keys tagged `!reset`: removed from what this draft is merged over */
+  resets?: string[];
+  /** keys tagged `!override`: replace instead of merging */
+  overrides?: string[];
 };
 
 type Handler = (r: FileReader, v: unknown, path: KeyPath, d: ServiceDraft, home: string | undefined) => void;
@@ -330,10 +334,20 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-/** Reads `services.<name>` of a file into its canonical draft. */
+/** Reads `services.<name>` of a file into its canonical draft, honouring `!reset` / `!override`. */
 export function readService(r: FileReader, raw: unknown, path: KeyPath, home: string | undefined): ServiceDraft {
-  const m = r.optMap(raw, path);
+  const m = { ...r.optMap(raw, path) };
   const draft: ServiceDraft = {};
+  for (const { path: tagged, tag } of r.parsed.tags) {
+    if (tagged.length !== path.length + 1 || !path.every((p, i) => tagged[i] === p)) continue;
+    const key = String(tagged[path.length]);
+    if (tag === "!reset") {
+      delete m[key];
+      draft.resets = [...(draft.resets ?? []), key];
+    } else {
+      draft.overrides = [...(draft.overrides ?? []), key];
+    }
+  }
   const ignored = r.checkKeys(m, path, SERVICE_SUPPORTED, SERVICE_SPEC_KEYS);
   for (const [key, value] of Object.entries(m)) {
     const handler = HANDLERS[key];

@@ -279,3 +279,25 @@ describe("profiles", () => {
     expect(err.hint).toContain("--profile debug");
   });
 });
+
+describe("merge control tags", () => {
+  test("!reset removes an inherited value and !override replaces it whole", async () => {
+    write("compose.yaml", ["services:", "  web:", "    image: nginx", "    ports: ['8080:80']", "    environment: {A: '1', B: '2'}", "    command: [a, b]"]);
+    write("override.yaml", ["services:", "  web:", "    ports: !reset []", "    environment: !override {C: '3'}", "    command: !reset null"]);
+    const { project } = await load({ files: ["compose.yaml", "override.yaml"] });
+    const web = project.services.web!;
+    expect(web.ports).toEqual([]);
+    expect(web.environment).toEqual({ C: "3" });
+    expect(web.command).toBeUndefined();
+  });
+
+  test("work through extends too", async () => {
+    write("compose.yaml", ["services:", "  base: {image: nginx, ports: ['80']}", "  web:", "    extends: base", "    ports: !override ['81']"]);
+    expect((await load()).project.services.web!.ports.map((p) => p.target)).toEqual([81]);
+  });
+
+  test("are refused outside the keys of a service", async () => {
+    write("compose.yaml", ["services:", "  web:", "    image: nginx", "    healthcheck:", "      test: !reset null"]);
+    expect((await failure({})).message).toBe("services.web.healthcheck.test: !reset is only supported on the keys of a service");
+  });
+});
