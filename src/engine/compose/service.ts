@@ -142,7 +142,7 @@ function deploy(r: FileReader, v: unknown, path: KeyPath, d: ServiceDraft): void
       if (lim.cpus !== undefined) {
         const cpus = r.text(lim.cpus, [...kp, "cpus"]);
         if (!/^\d+(\.\d+)?$/.test(cpus) || Number(cpus) <= 0) r.fail([...kp, "cpus"], `invalid cpus "${cpus}": use a positive number like 0.5`);
-        out.cpus = cpus;
+        out.cpus = String(Number(cpus)); // "0.50" → "0.5", as compose-go prints the float
       }
       if (lim.memory !== undefined) {
         const mem = typeof lim.memory === "string" || typeof lim.memory === "number" ? parseBytes(lim.memory) : undefined;
