@@ -26,6 +26,7 @@ const CASES: Case[] = [
   { input: "malformed-yaml.yaml", expect: "invalid YAML", at: "malformed-yaml.yaml:4:" },
   { input: "tab-indent.yaml", expect: "tabs are not allowed", at: "tab-indent.yaml:3:" },
   { input: "duplicate-key.yaml", expect: "duplicate key", at: "duplicate-key.yaml:4:5" },
+  { input: "multiple-documents.yaml", expect: "a second document (---) in one file", at: "multiple-documents.yaml:2:1" },
   { input: "unclosed-quote.yaml", expect: "invalid YAML" },
   { input: "yaml-unresolved-alias.yaml", expect: "unresolved alias" },
   { input: "empty.yaml", expect: "empty file" },

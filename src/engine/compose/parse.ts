@@ -88,6 +88,7 @@ export function parseText(text: string, file: string): ParsedFile {
 function yamlMessage(code: string, message: string): string {
   const text = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "invalid YAML: duplicate key (map keys must be unique)";
+  if (code === "MULTIPLE_DOCS") return "invalid YAML: a second document (---) in one file; use one document, or one file per -f";
   return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
