@@ -49,7 +49,7 @@ export function parseText(text: string, file: string): ParsedFile {
     throw new InvalidInputError(yamlMessage(first.code, first.message), {
       code: "invalid_yaml",
       location: at(first.pos[0]),
-      hint: first.code === "TAB_AS_INDENT" ? "indent YAML with spaces, not tabs" : undefined,
+      hint: yamlHint(first.code, first.message),
     });
   }
   let value: unknown;
@@ -83,6 +83,13 @@ export function parseText(text: string, file: string): ParsedFile {
       return offset !== undefined ? at(offset) : this.locate(path);
     },
   };
+}
+
+function yamlHint(code: string, message: string): string | undefined {
+  if (code === "TAB_AS_INDENT") return "indent YAML with spaces, not tabs";
+  if (message.includes("compact mappings")) return 'quote a value that contains ": ", e.g. command: "echo a: b"';
+  if (message.includes("reserved character")) return "quote a value that starts with @ or `";
+  return undefined;
 }
 
 function yamlMessage(code: string, message: string): string {
