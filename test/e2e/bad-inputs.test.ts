@@ -41,6 +41,7 @@ const CASES: Case[] = [
   { input: "bad-port-protocol.yaml", expect: 'unknown protocol "xdp"' },
   { input: "port-range-mismatch.yaml", expect: "port ranges differ" },
   { input: "bad-restart.yaml", expect: 'invalid restart policy "sometimes"', at: "bad-restart.yaml:4:14" },
+  { input: "multi-line-value.yaml", expect: 'invalid restart policy "always\\nnow"' },
   { input: "bad-duration.yaml", expect: 'services.web.healthcheck.interval: invalid duration "10 seconds"' },
   { input: "negative-replicas.yaml", expect: "services.web.deploy.replicas: must be at least 0" },
   { input: "replicas-not-integer.yaml", expect: "services.web.deploy.replicas: expected an integer" },

@@ -63,7 +63,7 @@ export function projectName(candidates: { flag?: string; file?: string; env?: st
   for (const [value, source] of explicit) {
     if (value === undefined || value === "") continue;
     if (!VALID_NAME.test(value)) {
-      throw new InvalidInputError(`invalid project name "${value}" (from ${source})`, {
+      throw new InvalidInputError(`invalid project name ${JSON.stringify(value)} (from ${source})`, {
         code: "bad_project_name",
         hint: "use lower-case letters, digits, dashes and underscores, starting with a letter or digit",
       });

@@ -18,7 +18,7 @@ import { readKittenFile } from "./kitten-format.ts";
 import { assemble, mergeFiles } from "./project.ts";
 import { validateProject } from "./validate.ts";
 import { discoverFiles, exists, projectName } from "./discover.ts";
-import type { Dict } from "./read.ts";
+import { oneLine, type Dict } from "./read.ts";
 
 export { toCanonical, toCanonicalJson, toComposeYaml } from "./render.ts";
 
@@ -146,7 +146,7 @@ function loadDotenv(envFiles: string[], cwd: string, workingDir: string, shell: 
     try {
       Object.assign(out, parseDotenv(text, (k) => shell[k] ?? out[k]));
     } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(err.message, { code: "invalid_env_file", location: { file, line: err.line } });
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { code: "invalid_env_file", location: { file, line: err.line } });
       throw err;
     }
   }

@@ -15,7 +15,7 @@ import type { ServiceDraft } from "./service.ts";
 import { mergeService, deepMerge } from "./merge.ts";
 import { DotenvError, parseDotenv, parseRawEnv } from "./dotenv.ts";
 import type { Lookup } from "./interpolate.ts";
-import { serviceError, type ServiceReaders } from "./read.ts";
+import { oneLine, serviceError, type ServiceReaders } from "./read.ts";
 
 export interface AssembleOptions {
   name: string;
@@ -88,7 +88,7 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
       const text = readFileSync(ref.path, "utf8");
       Object.assign(env, ref.raw ? parseRawEnv(text) : parseDotenv(text, envFileLookup));
     } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(err.message, { location: { file: ref.path, line: err.line } });
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { location: { file: ref.path, line: err.line } });
       throw err;
     }
   }

@@ -10,6 +10,11 @@ import { didYouMeanHint } from "../../core/suggest.ts";
 
 export type Dict = Record<string, unknown>;
 
+/** Errors print as one line: values quoted into messages keep their newlines and tabs escaped. */
+export function oneLine(text: string): string {
+  return text.replace(/[\n\r\t]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
+}
+
 export class FileReader {
   constructor(
     readonly parsed: ParsedFile,
@@ -26,7 +31,7 @@ export class FileReader {
   fail(path: KeyPath, message: string, hint?: string): never {
     const shown = this.displayPath(path);
     const prefix = shown.length > 0 ? `${formatPath(shown)}: ` : "";
-    throw new InvalidInputError(`${prefix}${message}`, { location: this.parsed.locate(shown), hint });
+    throw new InvalidInputError(oneLine(`${prefix}${message}`), { location: this.parsed.locate(shown), hint });
   }
 
   /** Rejects keys outside the spec (with did-you-mean); returns the spec keys we do not model. */
@@ -41,7 +46,7 @@ export class FileReader {
       }
       const shown = this.displayPath([...path, key]);
       const where = path.length > 0 ? ` in ${formatPath(this.displayPath(path))}` : "";
-      throw new InvalidInputError(`unknown key "${key}"${where}`, {
+      throw new InvalidInputError(oneLine(`unknown key "${key}"${where}`), {
         location: this.parsed.locateKey(shown),
         hint:
           didYouMeanHint(key, spec) ??
@@ -118,7 +123,7 @@ export function serviceError(readers: ServiceReaders, service: string, path: Key
   const list = readers[service] ?? [];
   const full = ["services", service, ...path];
   const r = [...list].reverse().find((x) => x.parsed.has(x.displayPath(full))) ?? list.at(-1);
-  return new InvalidInputError(message, { hint, location: r?.parsed.locate(r.displayPath(full)) });
+  return new InvalidInputError(oneLine(message), { hint, location: r?.parsed.locate(r.displayPath(full)) });
 }
 
 export function describe(v: unknown): string {

@@ -8,6 +8,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { interpolate, InterpolationError, type Lookup } from "./interpolate.ts";
 import { formatPath, parseText, type KeyPath, type ParsedFile } from "./parse.ts";
+import { oneLine } from "./read.ts";
 
 export interface InterpolationEnv {
   lookup: Lookup;
@@ -62,7 +63,7 @@ function walk(value: unknown, path: (string | number)[], parsed: ParsedFile, env
         err.kind === "required"
           ? `set ${err.variable} in the environment or in the .env file`
           : "write a literal $ as $$, and variables as $NAME or ${NAME}";
-      throw new InvalidInputError(`${formatPath(path)}: ${err.message}`, { code: "interpolation", location: parsed.locate(path), hint });
+      throw new InvalidInputError(oneLine(`${formatPath(path)}: ${err.message}`), { code: "interpolation", location: parsed.locate(path), hint });
     }
   }
   if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i], parsed, env));
