@@ -70,7 +70,9 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
   const workingDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : paths[0] === "-" || !firstFile ? cwd : dirname(firstFile);
 
   const dotenv = loadDotenv(options.envFiles ?? [], cwd, workingDir, shell);
-  const merged: Record<string, string | undefined> = { ...dotenv, ...shell };
+  // the shell environment wins over .env (compose's precedence); undefined entries are unset
+  const merged: Record<string, string | undefined> = { ...dotenv };
+  for (const [k, v] of Object.entries(shell)) if (v !== undefined) merged[k] = v;
   const env: InterpolationEnv = { lookup: (k) => merged[k], reporter, warned: new Set() };
 
   const sources: ParsedFile[] = paths.map((p) => {
