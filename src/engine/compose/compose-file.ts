@@ -1,7 +1,7 @@
 /**
  * A Compose Specification file → drafts of its services, networks and volumes, with `extends`
  * resolved (same file, or `file:` another one, recursively; compose's merge rules; a cycle is
- * an error). Top-level keys kitten does not model are warned about, never silently dropped.
+ * an error) and `include`d files imported. Top-level keys kitten does not model are warned about, never silently dropped.
  */
 import { dirname } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
@@ -13,6 +13,8 @@ import { readNetwork, readVolume, type NetworkDraft, type VolumeDraft } from "./
 import { mergeService } from "./merge.ts";
 import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
 import { TOP_LEVEL_IGNORED, TOP_LEVEL_KEYS } from "./spec-keys.ts";
+import { readIncludes } from "./include.ts";
+import { mergeFiles } from "./project.ts";
 
 export interface FileModel {
   name?: string;
@@ -26,6 +28,8 @@ export interface FileModel {
 export interface ComposeContext {
   env: InterpolationEnv;
   home: string | undefined;
+  /** files being included, outermost first, to refuse include cycles */
+  includeStack?: string[];
 }
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -57,6 +61,10 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   }
   for (const [name, value] of Object.entries(doc.volumes === undefined ? {} : r.optMap(doc.volumes, ["volumes"]))) {
     model.volumes[name] = readVolume(r, value, ["volumes", name]);
+  }
+  if (doc.include !== undefined && doc.include !== null) {
+    // what this file defines itself is merged over what it includes
+    return mergeFiles([...readIncludes(r, doc.include, ctx, readComposeFile), model]);
   }
   return model;
 }

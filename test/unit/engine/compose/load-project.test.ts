@@ -301,3 +301,40 @@ describe("merge control tags", () => {
     expect((await failure({})).message).toBe("services.web.healthcheck.test: !reset is only supported on the keys of a service");
   });
 });
+
+describe("include", () => {
+  test("imports the services, networks and volumes of included files, with their own directory and .env", async () => {
+    write("db/compose.yaml", ["name: ignored", "services:", "  db:", "    image: postgres:${PG_TAG}", "    volumes: ['./init:/docker-entrypoint-initdb.d', 'dbdata:/var/lib/postgresql/data']", "volumes:", "  dbdata: {}"]);
+    write("db/.env", ["PG_TAG=16", "SHARED=from-db"]);
+    write("compose.yaml", ["include:", "  - db/compose.yaml", "services:", "  web:", "    image: nginx:${SHARED}", "    depends_on: [db]"]);
+    write(".env", ["SHARED=from-parent"]);
+    const { project } = await load({ projectName: undefined });
+    expect(project.name).toBe(normalizeProjectName(join(dir).split("/").pop()!));
+    expect(Object.keys(project.services)).toEqual(["db", "web"]);
+    expect(project.services.db!.image).toBe("postgres:16");
+    expect(project.services.web!.image).toBe("nginx:from-parent");
+    expect(project.services.db!.volumes![0]!.source).toBe(join(dir, "db/init"));
+    expect(project.volumes.dbdata!.name).toBe(`${project.name}_dbdata`);
+  });
+
+  test("takes the long form with several paths, a project directory and env files", async () => {
+    write("lib/base.yaml", ["services:", "  cache: {image: 'redis:${REDIS_TAG}', volumes: ['./data:/data']}"]);
+    write("lib/more.yaml", ["services:", "  cache: {command: [redis-server]}"]);
+    write("lib/vars.env", ["REDIS_TAG=7"]);
+    write("compose.yaml", ["include:", "  - path: [lib/base.yaml, lib/more.yaml]", "    project_directory: .", "    env_file: lib/vars.env", "services:", "  cache:", "    ports: ['6379']"]);
+    const cache = (await load()).project.services.cache!;
+    expect(cache.image).toBe("redis:7");
+    expect(cache.command).toEqual(["redis-server"]);
+    expect(cache.volumes![0]!.source).toBe(join(dir, "data"));
+    expect(cache.ports.map((p) => p.target)).toEqual([6379]);
+  });
+
+  test.each([
+    [["include: [missing.yaml]", "services:", "  web: {image: nginx}"], "included file not found"],
+    [["include: [{project_directory: .}]", "services:", "  web: {image: nginx}"], 'an include entry needs a "path"'],
+    [["include: [compose.yaml]", "services:", "  web: {image: nginx}"], "include cycle"],
+  ])("refuses a broken include", async (lines, message) => {
+    write("compose.yaml", lines);
+    expect((await failure({})).message).toContain(message);
+  });
+});
