@@ -40,7 +40,8 @@ function lstatOrNull(path: string): Stats | null {
 export class LayerWriter implements TarSink {
   private fd: number | null = null;
   private readonly dirs = new Set<string>([""]);
-  private readonly dirTimes: { path: string; mtime: number }[] = [];
+  /** final mode and mtime of each directory, applied last (see finish) */
+  private readonly dirMeta = new Map<string, { mode: number; mtime: number }>();
   private warnedDevices = 0;
   entries = 0;
 
@@ -116,8 +117,7 @@ export class LayerWriter implements TarSink {
         if (parts.length > 0 && this.clear(parts, true) === null) mkdirSync(path, { mode: 0o700 });
         this.dirs.add(parts.join("/"));
         this.owner(path, h, false);
-        chmodSync(path, h.mode);
-        this.dirTimes.push({ path, mtime: h.mtime });
+        this.dirMeta.set(path, { mode: h.mode, mtime: h.mtime });
         break;
       }
       case "file": {
@@ -238,11 +238,16 @@ export class LayerWriter implements TarSink {
 
   private pendingFile?: TarHeader;
 
-  /** Directory mtimes last, deepest first: writing into a directory changes its mtime. */
+  /**
+   * Directory modes and mtimes last, deepest first: writing into a directory changes its mtime,
+   * and a read-only directory (0555) must stay writable until its children are in.
+   */
   finish(): void {
-    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-      const { path, mtime } = this.dirTimes[i]!;
-      if (lstatOrNull(path)?.isDirectory()) utimesSync(path, mtime, mtime);
+    const dirs = [...this.dirMeta.entries()].sort((a, b) => b[0].length - a[0].length);
+    for (const [path, { mode, mtime }] of dirs) {
+      if (!lstatOrNull(path)?.isDirectory()) continue;
+      chmodSync(path, mode);
+      utimesSync(path, mtime, mtime);
     }
   }
 }
