@@ -61,6 +61,24 @@ describe("layer writer", () => {
     expect(lstatSync(join(layer, "fifo")).isFIFO()).toBe(true);
   });
 
+  test.each([0, 0o22])("keeps setuid, setgid and sticky bits of files with data (umask %o)", (mask) => {
+    const old = process.umask(mask);
+    try {
+      apply([
+        { path: "su", type: "file", mode: 0o4755, content: "#!/bin/sh\n" },
+        { path: "sg", type: "file", mode: 0o2711, content: "x" },
+        { path: "t", type: "dir", mode: 0o1777 },
+        { path: "plain", type: "file", mode: 0o666, content: "x" },
+      ]);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(join(layer, "su")).mode & 0o7777).toBe(0o4755);
+    expect(statSync(join(layer, "sg")).mode & 0o7777).toBe(0o2711);
+    expect(statSync(join(layer, "t")).mode & 0o7777).toBe(0o1777);
+    expect(statSync(join(layer, "plain")).mode & 0o7777).toBe(0o666);
+  });
+
   test("turns whiteouts into 0:0 character devices and opaque markers into user.overlay.opaque", () => {
     apply([
       { path: "etc", type: "dir" },
