@@ -50,7 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = (await entry.load()).default;
     const rest = args.slice(1);
     if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(`${await renderUsage(cmd)}\n`);
+      const usage = await renderUsage(cmd);
+      // citty colours its usage even into pipes and files; keep colour for terminals only
+      const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+      process.stdout.write(`${color ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
       return 0;
     }
     const result = await runCommand(cmd, { rawArgs: rest });

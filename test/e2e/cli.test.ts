@@ -1,7 +1,7 @@
 /** The binary's own surface: version, grouped help, unknown commands, and --debug. */
 import { describe, expect, test } from "bun:test";
 import pkg from "../../package.json" with { type: "json" };
-import { kitten } from "./helpers.ts";
+import { KITTEN, kitten } from "./helpers.ts";
 
 describe("kitten", () => {
   test("prints its version", async () => {
@@ -29,6 +29,15 @@ describe("kitten", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("--dry-run");
     expect(r.stdout).toContain("--scale");
+  });
+
+  test("prints usage without colour codes into a pipe, even without NO_COLOR", async () => {
+    // not through kitten(), which always sets NO_COLOR
+    const proc = Bun.spawn([KITTEN, "up", "--help"], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("--dry-run");
+    expect(stdout).not.toContain("\x1b[");
   });
 
   test("refuses an unknown command with exit 2, a hint and no stack trace", async () => {

@@ -237,3 +237,27 @@ describe("kitten config with files it is given", () => {
     expect(project.services.web.ports).toEqual([port("8080", 80)]);
   });
 });
+
+describe("kitten config on valid files with keys it does not model", () => {
+  const WARN = join(EXAMPLES, "../test/fixtures/warn");
+  test.each([
+    [
+      "unsupported-service-keys.yaml",
+      ["warning: ignoring: top-level: [secrets]", "warning: ignoring: service db: [secrets]", "warning: ignoring: service web: [build, devices, dns, logging, sysctls]"],
+    ],
+    [
+      "unsupported-nested-keys.yaml",
+      [
+        "warning: ignoring: service web: [deploy.placement, deploy.resources.reservations.devices, networks.front.mac_address]",
+        "warning: ignoring: network front: [driver_opts]",
+        "warning: ignoring: volume data: [driver_opts]",
+      ],
+    ],
+    ["obsolete-version.yaml", [`warning: ${join(WARN, "obsolete-version.yaml")}: the attribute "version" is obsolete, it will be ignored`]],
+  ])("warns about %s once per service and still prints the project", async (file, warnings) => {
+    const r = await kitten(["config", "--format", "json", "-p", "warned", "-f", join(WARN, file)]);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trimEnd().split("\n")).toEqual(warnings);
+    expect(JSON.parse(r.stdout).services.web.image).toBe("nginx");
+  });
+});

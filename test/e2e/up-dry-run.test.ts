@@ -91,6 +91,8 @@ describe("kitten up --dry-run", () => {
     ["a named service with its dependencies", ["api"], [["cache", "db"], ["api"]]],
     ["--no-deps", ["web", "--no-deps"], [["web"]]],
     ["an enabled profile", ["--profile", "debug"], [["cache", "db", "metrics"], ["api", "worker"], ["web"]]],
+    ["a service named despite its inactive profile", ["metrics"], [["metrics"]]],
+    ["a named service whose optional dependency's profile is inactive", ["api"], [["cache", "db"], ["api"]]],
   ])("plans %s", async (_name, args, levels) => {
     const r = await run([...args, "--format", "json"]);
     expect(r.code).toBe(0);

@@ -34,11 +34,11 @@ export default defineCommand({
     if (!args["dry-run"]) {
       throw new RuntimeFailure("running containers is not available yet", { code: "not_implemented", hint: "use --dry-run to print the plan" });
     }
-    const reporter = cliReporter({ format });
+    // citty reads `--no-deps` as the negation of a `deps` flag
+    const noDeps = args["no-deps"] || (args as { deps?: boolean }).deps === false;
     const plan = await planUp(
-      { ...projectOptions(rawArgs, args), reporter },
-      // citty reads `--no-deps` as the negation of a `deps` flag
-      { services: args._.map(String), noDeps: args["no-deps"] || (args as { deps?: boolean }).deps === false, scale: parseScale(repeated(rawArgs, ["--scale"])) },
+      { ...projectOptions(rawArgs, args), reporter: cliReporter({ format }) },
+      { services: args._.map(String), noDeps, scale: parseScale(repeated(rawArgs, ["--scale"])) },
     );
     process.stdout.write(format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
   },
