@@ -3,8 +3,8 @@
  * namespace maps (research/rootless-spike.md §1b: map the full range, not --map-auto's 65535).
  */
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { InvalidInputError } from "./errors.ts";
+import { currentUser } from "./user.ts";
 
 export interface SubIdRange {
   start: number;
@@ -21,9 +21,8 @@ export function parseSubIdFile(text: string, user: string, uid: number): SubIdRa
 }
 
 export function currentSubIds(): { user: string; uid: number; gid: number; subuid: SubIdRange; subgid: SubIdRange } {
-  const info = { ...userInfo() };
-  // a compiled Bun binary may report "unknown" when it cannot call getpwuid: read /etc/passwd
-  if (!info.username || info.username === "unknown") info.username = userNameFromPasswd(info.uid) ?? info.username;
+  const me = currentUser();
+  const info = { username: me.name, uid: me.uid, gid: me.gid };
   const read = (file: string): SubIdRange => {
     let text = "";
     try {
@@ -39,14 +38,4 @@ export function currentSubIds(): { user: string; uid: number; gid: number; subui
     return range;
   };
   return { user: info.username, uid: info.uid, gid: info.gid, subuid: read("/etc/subuid"), subgid: read("/etc/subgid") };
-}
-
-function userNameFromPasswd(uid: number): string | undefined {
-  try {
-    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
-      const f = line.split(":");
-      if (f[2] === String(uid) && f[0]) return f[0];
-    }
-  } catch {}
-  return undefined;
 }

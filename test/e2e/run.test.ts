@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { KITTEN, TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
-import { buildRootfs, freePort, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+import { buildRootfs, freePort, removeRootfs, runner, tarRootfs, type Runner } from "./run-fixtures.ts";
 
 requireBinary();
 
@@ -69,6 +69,25 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   test("keeps the image's file owned by uid 999 owned by 999 inside", async () => {
     const res = await r.k(["run", "--rm", rootfs, "stat", "-c", "%u:%g %U", "/home/app/data.txt"]);
     expect(res).toMatchObject({ code: 0, stdout: "999:999 app\n" });
+  });
+
+  test("runs an image from the image store, its uid 999 file still owned by 999", async () => {
+    const tar = tarRootfs(rootfs, user);
+    const imported = await r.k(["image", "import", tar, "e2e/busybox:1"]);
+    expect(imported.code).toBe(0);
+    const res = await r.k(["run", "--rm", "-u", "app", "e2e/busybox:1", "sh", "-c", "stat -c '%u:%g' /home/app/data.txt; id -u"]);
+    expect(res).toMatchObject({ code: 0, stdout: "999:999\n999\n" });
+  });
+
+  test("refuses a container with nothing to run and leaves nothing behind", async () => {
+    const before = existsSync(join(r.root, "data/containers")) ? readdirSync(join(r.root, "data/containers")).length : 0;
+    const res = await r.k(["run", "--rm", "e2e/busybox:1"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^error: container "[^"]+": no command specified\nhint: /);
+    const unknownUser = await r.k(["run", "--rm", "-u", "nobody", rootfs, "true"]);
+    expect(unknownUser).toMatchObject({ code: 2, stderr: "error: unable to find user nobody: no matching entries in passwd file\n" });
+    const after = existsSync(join(r.root, "data/containers")) ? readdirSync(join(r.root, "data/containers")).length : 0;
+    expect(after).toBe(before);
   });
 
   test("reports 137 for a container killed with SIGKILL", async () => {

@@ -87,14 +87,10 @@ export class RootlessRuntime implements ContainerRuntime {
     const id = randomId();
     const dir = join(ensureDir(join(this.deps.paths.data, "containers")), id);
     const files = containerFiles(dir);
-    mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
     const attacher = this.attacherFor(spec);
     const ownNet = spec.networkMode === "none" || !!attacher;
     const netnsPath = ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
-    writeFileSync(files.hostname, `${hostname}\n`);
-    writeFileSync(files.hosts, hostsFile(hostname, undefined, spec.extraHosts));
-    writeFileSync(files.resolvConf, spec.networkMode === "none" ? "" : `nameserver ${SLIRP.dns}\n`);
     const { binds, tmpfs, volumes } = this.resolveMounts(spec);
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
     const oci = buildOciSpec(image.config, {
@@ -111,6 +107,11 @@ export class RootlessRuntime implements ContainerRuntime {
       hostHardLimits: hostHardLimits(),
     });
     oci.annotations = { "io.kitten.name": spec.name, "io.kitten.project": spec.project };
+    // only now that the spec is valid: nothing is left behind by a refused container
+    mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
+    writeFileSync(files.hostname, `${hostname}\n`);
+    writeFileSync(files.hosts, hostsFile(hostname, undefined, spec.extraHosts));
+    writeFileSync(files.resolvConf, spec.networkMode === "none" ? "" : `nameserver ${SLIRP.dns}\n`);
     writeFileSync(files.config, JSON.stringify(oci));
     const record: ContainerRecord = {
       id,
