@@ -10,7 +10,7 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import { ensureNamespace, findNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
+import { buildIdentity, ensureNamespace, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import { freeHostPort, rootlesskitPorts, slirpPorts, type PortDriver } from "../../net/ports.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
@@ -37,6 +37,8 @@ export interface RuntimeDeps {
   network?: NetworkAttacher;
 }
 
+const warnedBuild = new Set<string>();
+
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export class RootlessRuntime implements ContainerRuntime {
@@ -49,7 +51,24 @@ export class RootlessRuntime implements ContainerRuntime {
   // ---- namespace -------------------------------------------------------------------------
 
   async namespace(project: string): Promise<{ ns: NamespaceRecord; agent: AgentClient }> {
-    const ns = await ensureNamespace(this.deps.paths, project, this.deps.namespace);
+    let ns = await ensureNamespace(this.deps.paths, project, this.deps.namespace);
+    if (ns.build && ns.build !== buildIdentity()) {
+      // started by another kitten build: its agent runs that code. Empty, it is replaced at once;
+      // with containers in it, only a warning (replacing it would kill them)
+      const inUse = this.store
+        .list({ project })
+        .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
+      if (!inUse) {
+        await stopNamespace(this.deps.paths, project);
+        ns = await ensureNamespace(this.deps.paths, project, this.deps.namespace);
+      } else if (!warnedBuild.has(project)) {
+        warnedBuild.add(project);
+        this.deps.reporter.emit({
+          type: "warning",
+          message: `namespace "${project}" was started by another kitten build and runs its agent; \`kitten __ns-down ${project}\` restarts it (its containers stop)`,
+        });
+      }
+    }
     if (this.deps.namespace?.hostLoopback && !ns.hostLoopback) {
       this.deps.reporter.emit({ type: "warning", message: `namespace "${project}" is already running without host loopback access; stop it first to change that` });
     }

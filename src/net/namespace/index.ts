@@ -4,7 +4,7 @@
  * Inside runs `catatonit -- kitten __agent`: catatonit is the pid-ns init that reaps orphans
  * (conmon double-forks), the agent serves typed requests on a unix socket in the runtime dir.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { RuntimeFailure, errorText } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
@@ -63,6 +63,7 @@ async function start(paths: KittenPaths, project: string, options: NamespaceOpti
     runtimeDir: layout.runtimeDir,
     agentSocket: layout.agentSocket,
     startedAt: new Date().toISOString(),
+    build: buildIdentity(),
   };
   const ok = await waitUntil(async () => {
     if (!isAlive(record.childPid)) return false;
@@ -134,6 +135,17 @@ function commandLine(pid: number): string {
 function recordPathFor(record: NamespaceRecord): string {
   // the record sits beside the runtime dir's parent: <runtime>/ns/<project>.json
   return `${dirname(dirname(record.runtimeDir))}/ns/${record.project}.json`;
+}
+
+/** The running kitten's build: its executable (or dev entry file), size and mtime. */
+export function buildIdentity(): string {
+  const file = selfCommand().at(-1)!;
+  try {
+    const st = statSync(file);
+    return `${file}:${st.size}:${Math.round(st.mtimeMs)}`;
+  } catch {
+    return file;
+  }
 }
 
 export function chooseDriver(forced?: NamespaceDriver): NamespaceDriver {

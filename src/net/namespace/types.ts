@@ -21,6 +21,8 @@ export interface NamespaceRecord {
   runtimeDir: string;
   agentSocket: string;
   startedAt: string;
+  /** identity of the kitten build that started it (its agent runs that code) */
+  build?: string;
 }
 
 /** The record, or undefined when the JSON is not one (a corrupt or foreign file). */
@@ -33,7 +35,7 @@ export function parseNamespaceRecord(value: unknown): NamespaceRecord | undefine
   const valid =
     str("project") && (r.driver === "rootlesskit" || r.driver === "unshare") && int("pid") && int("childPid") &&
     opt("apiSocket", str) && opt("slirpSocket", str) && opt("slirpPid", int) && typeof r.hostLoopback === "boolean" &&
-    str("runtimeDir") && str("agentSocket") && str("startedAt");
+    str("runtimeDir") && str("agentSocket") && str("startedAt") && opt("build", str);
   return valid ? (r as unknown as NamespaceRecord) : undefined;
 }
 
