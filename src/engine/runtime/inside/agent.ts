@@ -69,6 +69,10 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
     },
   });
   log(`agent ${process.pid} listening on ${socket}`);
+  // the agent is the namespace's only child of init: if it died, catatonit would exit and the
+  // kernel would kill every container. A stray error is logged, never fatal.
+  process.on("uncaughtException", (err) => log(`uncaught: ${errorText(err)}`));
+  process.on("unhandledRejection", (err) => log(`unhandled: ${errorText(err)}`));
   // catatonit forwards SIGTERM; exit cleanly so the pid-ns init follows
   process.on("SIGTERM", () => process.exit(0));
   return new Promise<never>(() => {});
