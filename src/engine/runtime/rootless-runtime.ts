@@ -11,7 +11,6 @@ import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { buildIdentity, ensureNamespace, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
-import { freeHostPort, rootlesskitPorts, slirpPorts, type PortDriver } from "../../net/ports.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { agentClient, type AgentClient } from "./agent-client.ts";
@@ -25,7 +24,10 @@ import { Wakeup } from "./wakeup.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
-import { ContainerStore, type ContainerRecord, type PublishedPort } from "./store.ts";
+import { ContainerStore, type ContainerRecord } from "./store.ts";
+import { publishPorts, unpublishPorts } from "./published-ports.ts";
+import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
+import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
 
 export interface RuntimeDeps {
@@ -39,7 +41,6 @@ export interface RuntimeDeps {
 
 const warnedBuild = new Set<string>();
 
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export class RootlessRuntime implements ContainerRuntime {
   readonly store: ContainerStore;
@@ -99,7 +100,8 @@ export class RootlessRuntime implements ContainerRuntime {
       if (p.published?.includes("-")) throw new InvalidInputError(`port "${p.published}:${p.target}": port ranges are not supported`);
     }
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
-    this.warnResources(spec);
+    const warning = resourceWarning(spec);
+    if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
     const image = await this.deps.images.resolve(spec.image);
     const { ns, agent } = await this.namespace(spec.project);
     const runtime = await chooseOciRuntime(this.deps.paths, agent, ns.runtimeDir, spec.runtime);
@@ -110,7 +112,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const ownNet = spec.networkMode === "none" || !!attacher;
     const netnsPath = ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
-    const { binds, tmpfs, volumes } = this.resolveMounts(spec);
+    const { binds, tmpfs, volumes } = resolveMounts(spec, this.deps.paths);
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
     const oci = buildOciSpec(image.config, {
       ...spec,
@@ -178,7 +180,7 @@ export class RootlessRuntime implements ContainerRuntime {
       throw err;
     }
     this.deps.reporter.emit({ type: "container", action: "created", container: spec.name, service: spec.service });
-    return this.stateOf(record, { id, status: "created" });
+    return stateOf(record, { id, status: "created" });
   }
 
   /**
@@ -192,44 +194,6 @@ export class RootlessRuntime implements ContainerRuntime {
     return wants ? (this.deps.network ?? builtinBridge) : undefined;
   }
 
-  private warnResources(spec: ContainerSpec): void {
-    const r = spec.resources;
-    if (!r) return;
-    const asked = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids !== undefined && `pids=${r.pids}`].filter(Boolean);
-    if (asked.length === 0) return;
-    this.deps.reporter.emit({
-      type: "warning",
-      message: `container "${spec.name}": cannot enforce ${asked.join(", ")}: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored`,
-    });
-  }
-
-  private resolveMounts(spec: ContainerSpec) {
-    const binds: Array<{ source: string; target: string; readOnly?: boolean }> = [];
-    const tmpfs: string[] = [];
-    const volumes: Array<{ path: string; copyFrom?: string }> = [];
-    for (const m of spec.mounts ?? []) {
-      if (m.type === "tmpfs") {
-        const opts = [m.tmpfs?.size !== undefined && `size=${m.tmpfs.size}`, m.tmpfs?.mode !== undefined && `mode=${m.tmpfs.mode.toString(8)}`].filter(Boolean);
-        tmpfs.push(`${m.target}${opts.length ? `:${opts.join(",")}` : ""}`);
-      } else if (m.type === "bind") {
-        if (!m.source?.startsWith("/")) throw new InvalidInputError(`mount "${m.source}:${m.target}": the host path must be absolute`);
-        // docker -v creates a missing host directory; the long syntax does so when asked
-        if (!existsSync(m.source)) {
-          if (m.bind?.create_host_path === false) throw new InvalidInputError(`mount "${m.source}": no such file or directory`);
-          mkdirSync(m.source, { recursive: true });
-        }
-        binds.push({ source: m.source, target: m.target, readOnly: m.read_only });
-      } else {
-        const name = m.source || `anon-${randomId().slice(0, 24)}`;
-        if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid volume name "${name}"`);
-        const data = join(this.deps.paths.data, "volumes", name, "_data");
-        volumes.push({ path: data, copyFrom: m.volume?.nocopy ? undefined : m.target });
-        binds.push({ source: m.volume?.subpath ? join(data, m.volume.subpath) : data, target: m.target, readOnly: m.read_only });
-      }
-    }
-    return { binds, tmpfs, volumes };
-  }
-
   // ---- lifecycle -------------------------------------------------------------------------
 
   async start(name: string): Promise<ContainerState> {
@@ -239,11 +203,11 @@ export class RootlessRuntime implements ContainerRuntime {
     const st = await this.insideState(rec);
     if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status}, not created`);
     const agent = agentClient(ns.agentSocket, rec.project);
-    await this.publishPorts(rec, ns);
+    await publishPorts(this.store, rec, ns);
     try {
       await agent.call("start", { id: rec.id, runtime: rec.runtime });
     } catch (err) {
-      await this.unpublishPorts(rec, ns);
+      await unpublishPorts(this.store, rec, ns);
       throw err;
     }
     rec.startedAt = new Date().toISOString();
@@ -252,61 +216,16 @@ export class RootlessRuntime implements ContainerRuntime {
     return this.inspectRecord(rec);
   }
 
-  private async publishPorts(rec: ContainerRecord, ns: NamespaceRecord): Promise<void> {
-    const ports = rec.spec.ports ?? [];
-    if (ports.length === 0) return;
-    const driver = portDriver(ns);
-    const childIp = rec.netnsPath ? Object.values(rec.ips)[0] : undefined;
-    if (rec.netnsPath && !childIp) throw new RuntimeFailure(`container "${rec.name}": cannot publish ports: it has no IP address`);
-    if (childIp && !ns.apiSocket) {
-      // slirp4netns can only forward to the namespace's own address, not to a container's
-      throw new RuntimeFailure(`container "${rec.name}": publishing ports of a container with its own network needs rootlesskit`, {
-        hint: "install rootlesskit, or run it with --network slirp",
-      });
-    }
-    const published: PublishedPort[] = [];
-    try {
-      for (const p of ports) {
-        if (p.protocol === "sctp") throw new InvalidInputError(`container "${rec.name}": sctp ports cannot be published rootless`);
-        const hostIp = p.host_ip || "0.0.0.0";
-        const hostPort = p.published ? Number(p.published) : freeHostPort(hostIp, p.protocol);
-        const driverId = await driver
-          .add({ protocol: p.protocol, hostIp, hostPort, childIp, childPort: p.target })
-          .catch((err: Error) => {
-            throw new RuntimeFailure(`container "${rec.name}": cannot publish ${hostIp}:${hostPort}->${p.target}/${p.protocol}: ${err.message}`, {
-              hint: "is the port already in use on the host?",
-            });
-          });
-        published.push({ hostIp, hostPort, containerPort: p.target, protocol: p.protocol, driverId });
-      }
-    } catch (err) {
-      for (const p of published) if (p.driverId !== undefined) await driver.remove(p.driverId).catch(() => {});
-      throw err;
-    }
-    rec.ports = published;
-    this.store.update(rec);
-  }
-
-  private async unpublishPorts(rec: ContainerRecord, ns: NamespaceRecord | undefined): Promise<void> {
-    if (rec.ports.length === 0) return;
-    if (ns) {
-      const driver = portDriver(ns);
-      for (const p of rec.ports) if (p.driverId !== undefined) await driver.remove(p.driverId).catch(() => {});
-    }
-    rec.ports = [];
-    this.store.update(rec);
-  }
-
   /** publish / unpublish for foreground runs, which skip start() */
   async publishFor(rec: ContainerRecord): Promise<void> {
     const ns = this.liveNamespace(rec);
-    if (ns) await this.publishPorts(rec, ns);
+    if (ns) await publishPorts(this.store, rec, ns);
     rec.startedAt = new Date().toISOString();
     this.store.update(rec);
   }
 
   async unpublishFor(rec: ContainerRecord): Promise<void> {
-    await this.unpublishPorts(rec, this.liveNamespace(rec));
+    await unpublishPorts(this.store, rec, this.liveNamespace(rec));
   }
 
   async stop(name: string, options: { signal?: string; timeoutMs?: number } = {}): Promise<ContainerState> {
@@ -324,7 +243,7 @@ export class RootlessRuntime implements ContainerRuntime {
           await this.waitExit(rec, 10_000);
         }
       }
-      await this.unpublishPorts(rec, ns);
+      await unpublishPorts(this.store, rec, ns);
     }
     this.deps.reporter.emit({ type: "container", action: "stopped", container: rec.name, service: rec.service });
     return this.inspectRecord(rec);
@@ -347,7 +266,7 @@ export class RootlessRuntime implements ContainerRuntime {
         throw new InvalidInputError(`container "${rec.name}" is running`, { hint: `stop it first (kitten stop ${rec.name}) or use kitten rm -f` });
       }
       const agent = agentClient(ns.agentSocket, rec.project);
-      await this.unpublishPorts(rec, ns);
+      await unpublishPorts(this.store, rec, ns);
       const attacher = this.attacherFor(rec.spec);
       if (rec.netnsPath && attacher && Object.keys(rec.ips).length) {
         await attacher
@@ -384,7 +303,7 @@ export class RootlessRuntime implements ContainerRuntime {
   }
 
   private async inspectRecord(rec: ContainerRecord): Promise<ContainerState> {
-    return this.stateOf(rec, await this.insideState(rec));
+    return stateOf(rec, await this.insideState(rec));
   }
 
   async list(filter: { project?: string } = {}): Promise<ContainerState[]> {
@@ -395,7 +314,7 @@ export class RootlessRuntime implements ContainerRuntime {
     for (const [project, group] of byProject) {
       for (const st of await this.insideStates(project, group)) states.set(st.id, st);
     }
-    return recs.map((r) => this.stateOf(r, states.get(r.id) ?? { id: r.id, status: "unknown" }));
+    return recs.map((r) => stateOf(r, states.get(r.id) ?? { id: r.id, status: "unknown" }));
   }
 
   async insideState(rec: ContainerRecord): Promise<InsideState> {
@@ -413,45 +332,13 @@ export class RootlessRuntime implements ContainerRuntime {
         for (const st of res.states) fromAgent.set(st.id, st);
       }
     }
-    const states = recs.map((r) => fromAgent.get(r.id) ?? this.deadState(r));
+    const states = recs.map((r) => fromAgent.get(r.id) ?? deadState(r));
     // a container that exited on its own still holds its published ports: release them now
     for (const [i, st] of states.entries()) {
       const rec = recs[i]!;
-      if (st.status === "exited" && rec.ports.length) await this.unpublishPorts(rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined);
+      if (st.status === "exited" && rec.ports.length) await unpublishPorts(this.store, rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined);
     }
     return states;
-  }
-
-  /** A container whose namespace is gone: its exit file tells, else it died with the namespace (SIGKILL). */
-  private deadState(rec: ContainerRecord): InsideState {
-    if (rec.exitCode !== undefined) return { id: rec.id, status: "exited", exitCode: rec.exitCode };
-    try {
-      const code = Number(readFileSync(exitFile(rec.dir, rec.id), "utf8").trim());
-      return { id: rec.id, status: "exited", exitCode: code };
-    } catch {}
-    return { id: rec.id, status: "exited", exitCode: rec.startedAt ? 137 : undefined };
-  }
-
-  private stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
-    const status = st.status === "unknown" ? "dead" : st.status;
-    return {
-      id: rec.id,
-      name: rec.name,
-      project: rec.project,
-      service: rec.service,
-      replica: rec.replica,
-      status,
-      pid: st.pid,
-      exitCode: st.exitCode,
-      startedAt: rec.startedAt,
-      finishedAt: st.finishedAt,
-      createdAt: rec.createdAt,
-      configHash: rec.spec.configHash,
-      image: rec.image,
-      ips: rec.ips,
-      ports: rec.ports.map(({ driverId: _, ...p }) => p),
-      logPath: containerFiles(rec.dir).log,
-    };
   }
 
   /** Resolves with the exit code, or undefined after timeoutMs. */
@@ -465,7 +352,7 @@ export class RootlessRuntime implements ContainerRuntime {
           const text = readFileSync(file, "utf8").trim();
           if (text !== "") return Number(text);
         } catch {}
-        if (!this.liveNamespace(rec)) return this.deadState(rec).exitCode ?? 137;
+        if (!this.liveNamespace(rec)) return deadState(rec).exitCode ?? 137;
         // removed meanwhile (kitten rm -f): it was killed, and nothing is left to wait for
         if (!existsSync(rec.dir)) return 137;
         const left = deadline - performance.now();
@@ -515,17 +402,6 @@ export class RootlessRuntime implements ContainerRuntime {
     const runtime = Bun.which(rec.runtime) ?? rec.runtime;
     return ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "-n", "-p", "--", runtime, "--root", join(ns.runtimeDir, rec.runtime)];
   }
-}
-
-function portDriver(ns: NamespaceRecord): PortDriver {
-  if (ns.apiSocket) return rootlesskitPorts(ns.apiSocket);
-  if (ns.slirpSocket) return slirpPorts(ns.slirpSocket);
-  throw new RuntimeFailure(`namespace "${ns.project}" has no port driver`);
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 let hardLimits: Record<string, number> | undefined;
