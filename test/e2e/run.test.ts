@@ -309,6 +309,13 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect((await r.k(["rm", "talker"])).code).toBe(0);
   });
 
+  test("gives -t without a terminal a pty through conmon, and refuses -it without one as docker does", async () => {
+    const t = await r.k(["run", "--rm", "-t", rootfs, "sh", "-c", "tty; exit 4"]);
+    expect(t).toMatchObject({ code: 4, stdout: "/dev/pts/0\r\n" });
+    const it = await r.k(["run", "--rm", "-it", rootfs, "sh"], {}, 10_000);
+    expect(it).toMatchObject({ code: 2, stderr: "error: the input device is not a TTY\nhint: drop -t, or run it from a terminal\n" });
+  });
+
   test("warns that memory and cpu limits cannot be enforced", async () => {
     const res = await r.k(["run", "--rm", "--memory", "64m", "--cpus", "0.5", rootfs, "true"]);
     expect(res.code).toBe(0);

@@ -6,6 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { isatty } from "node:tty";
+import { InvalidInputError } from "../../core/errors.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import { LogReader } from "./logs.ts";
 import { Wakeup } from "./wakeup.ts";
@@ -27,7 +29,13 @@ export type RunResult = { detached: true; id: string; name: string } | { detache
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
 
 export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, options: RunOptions): Promise<RunResult> {
-  const foreground = !options.detach && (options.interactive || options.tty);
+  const stdinIsTty = isatty(0);
+  if (!options.detach && options.interactive && options.tty && !stdinIsTty) {
+    // docker run -it refuses the same way: runc needs a terminal to put into raw mode
+    throw new InvalidInputError("the input device is not a TTY", { hint: "drop -t, or run it from a terminal" });
+  }
+  // -t alone without a terminal runs under conmon, which allocates the pty and logs its output
+  const foreground = !options.detach && (options.interactive || (options.tty && stdinIsTty));
   const created = await rt.create({ ...spec, tty: options.tty, stdinOpen: options.interactive }, { monitor: !foreground, autoRemove: options.detach && options.remove });
   const rec = rt.record(created.id!);
   if (foreground) {
