@@ -37,7 +37,17 @@ export interface RuntimeDeps {
   /** options for namespaces this runtime starts */
   namespace?: NamespaceOptions;
   network?: NetworkAttacher;
+  /** the project namespaces (src/net/namespace); a fake in unit tests */
+  namespaces?: Namespaces;
 }
+
+export interface Namespaces {
+  ensure(paths: KittenPaths, project: string, options?: NamespaceOptions): Promise<NamespaceRecord>;
+  find(paths: KittenPaths, project: string): NamespaceRecord | undefined;
+  stop(paths: KittenPaths, project: string): Promise<boolean>;
+}
+
+const realNamespaces: Namespaces = { ensure: ensureNamespace, find: findNamespace, stop: stopNamespace };
 
 const warnedBuild = new Set<string>();
 
@@ -47,12 +57,15 @@ export class RootlessRuntime implements ContainerRuntime {
 
   constructor(readonly deps: RuntimeDeps) {
     this.store = new ContainerStore(openStateDb(deps.paths));
+    this.ns = deps.namespaces ?? realNamespaces;
   }
+
+  private readonly ns: Namespaces;
 
   // ---- namespace -------------------------------------------------------------------------
 
   async namespace(project: string): Promise<{ ns: NamespaceRecord; agent: AgentClient }> {
-    let ns = await ensureNamespace(this.deps.paths, project, this.deps.namespace);
+    let ns = await this.ns.ensure(this.deps.paths, project, this.deps.namespace);
     if (ns.build && ns.build !== buildIdentity()) {
       // started by another kitten build: its agent runs that code. Empty, it is replaced at once;
       // with containers in it, only a warning (replacing it would kill them)
@@ -60,8 +73,8 @@ export class RootlessRuntime implements ContainerRuntime {
         .list({ project })
         .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
       if (!inUse) {
-        await stopNamespace(this.deps.paths, project);
-        ns = await ensureNamespace(this.deps.paths, project, this.deps.namespace);
+        await this.ns.stop(this.deps.paths, project);
+        ns = await this.ns.ensure(this.deps.paths, project, this.deps.namespace);
       } else if (!warnedBuild.has(project)) {
         warnedBuild.add(project);
         this.deps.reporter.emit({
@@ -78,7 +91,7 @@ export class RootlessRuntime implements ContainerRuntime {
 
   /** The running namespace the container was created in, if it still is. */
   private liveNamespace(rec: ContainerRecord): NamespaceRecord | undefined {
-    const ns = findNamespace(this.deps.paths, rec.project);
+    const ns = this.ns.find(this.deps.paths, rec.project);
     return ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined;
   }
 
@@ -322,7 +335,7 @@ export class RootlessRuntime implements ContainerRuntime {
   }
 
   private async insideStates(project: string, recs: ContainerRecord[]): Promise<InsideState[]> {
-    const ns = findNamespace(this.deps.paths, project);
+    const ns = this.ns.find(this.deps.paths, project);
     const live = recs.filter((r) => ns && ns.startedAt === r.namespaceStartedAt && r.exitCode === undefined);
     const fromAgent = new Map<string, InsideState>();
     if (ns && live.length) {
