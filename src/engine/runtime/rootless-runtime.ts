@@ -125,7 +125,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const ownNet = spec.networkMode === "none" || !!attacher;
     const netnsPath = ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
-    const { binds, tmpfs, volumes } = resolveMounts(spec, this.deps.paths);
+    const { binds, tmpfs, volumes, anonymous } = resolveMounts(spec, this.deps.paths, Object.keys(image.config.Volumes ?? {}));
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
     const oci = buildOciSpec(image.config, {
       ...spec,
@@ -156,6 +156,7 @@ export class RootlessRuntime implements ContainerRuntime {
       image: spec.image,
       imageId: image.id,
       lowerDirs: [...image.layers].reverse(),
+      anonymousVolumes: anonymous,
       runtime,
       dir,
       netnsPath,
@@ -287,13 +288,17 @@ export class RootlessRuntime implements ContainerRuntime {
           .catch(() => {});
       }
       await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, force: true });
-    } else if (existsSync(rec.dir)) {
+      // anonymous volumes (the image's VOLUMEs) go with their container; their files may belong
+      // to subordinate ids, so the namespace removes them
+      if (rec.anonymousVolumes?.length) await agent.call("rmtree", { paths: rec.anonymousVolumes });
+    } else {
       // files of the upper layer belong to subordinate ids: only the namespace's root may delete them
+      const leftovers = [rec.dir, ...(rec.anonymousVolumes ?? [])].filter((p) => existsSync(p));
       try {
-        rmSync(rec.dir, { recursive: true, force: true });
+        for (const p of leftovers) rmSync(p, { recursive: true, force: true });
       } catch {
         const { agent } = await this.namespace(rec.project);
-        await agent.call("rmtree", { paths: [rec.dir] });
+        await agent.call("rmtree", { paths: leftovers });
       }
     }
     this.store.delete(rec.id);
