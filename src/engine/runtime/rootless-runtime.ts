@@ -104,7 +104,7 @@ export class RootlessRuntime implements ContainerRuntime {
   // ---- create ------------------------------------------------------------------------------
 
   /** monitor false: no conmon (foreground -it runs); autoRemove: conmon removes it on exit (-d --rm) */
-  async create(spec: ContainerSpec, options: { monitor?: boolean; autoRemove?: boolean } = {}): Promise<ContainerState> {
+  async create(spec: ContainerSpec, options: { monitor?: boolean; autoRemove?: boolean; pull?: "always" | "missing" | "never" } = {}): Promise<ContainerState> {
     if (!NAME_RE.test(spec.name)) throw new InvalidInputError(`invalid container name "${spec.name}"`, { hint: "use letters, digits, _ . -" });
     if (this.store.find(spec.name)) {
       throw new InvalidInputError(`container name "${spec.name}" is already in use`, { hint: `remove it first: kitten rm -f ${spec.name}` });
@@ -115,7 +115,7 @@ export class RootlessRuntime implements ContainerRuntime {
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
     const warning = resourceWarning(spec);
     if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
-    const image = await this.deps.images.resolve(spec.image);
+    const image = await this.deps.images.resolve(spec.image, options.pull ? { pull: options.pull } : undefined);
     const { ns, agent } = await this.namespace(spec.project);
     const runtime = await chooseOciRuntime(this.deps.paths, agent, ns.runtimeDir, spec.runtime);
     const id = randomId();
