@@ -184,8 +184,10 @@ export class RootlessRuntime implements ContainerRuntime {
       });
       if (netnsPath && attacher) {
         record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
-        // rewrite in place: the file is bind-mounted by inode
-        writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
+        // kitten0 has no name service: give the container its own address line. An injected
+        // attacher (CNI networks) owns the file and writes service names itself. In place: the
+        // file is bind-mounted by inode.
+        if (attacher === builtinBridge) writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
         this.store.update(record);
       }
     } catch (err) {
