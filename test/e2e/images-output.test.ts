@@ -63,11 +63,11 @@ describe("pull output", () => {
     expect(r.stderr).not.toContain("\x1b[");
   });
 
-  test("prints JSON progress events on stderr and a JSON result on stdout with --format json", async () => {
+  test("prints JSON progress events on stderr and a JSON array of results on stdout with --format json", async () => {
     const r = await run(["pull", "--format", "json", `${registry.host}/test/dev:1`]);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
-    expect(result).toEqual({ ref: `${registry.host}/test/dev:1`, id: expect.stringMatching(/^sha256:/), digest: expect.stringMatching(/^sha256:/), layers: 1, downloaded: 1 });
+    expect(result).toEqual([{ ref: `${registry.host}/test/dev:1`, id: expect.stringMatching(/^sha256:/), digest: expect.stringMatching(/^sha256:/), layers: 1, downloaded: 1 }]);
     const events = r.stderr.trim().split("\n").map((l) => JSON.parse(l));
     expect(events.some((e) => e.type === "progress" && e.action === "pull complete" && e.done === true)).toBe(true);
   });

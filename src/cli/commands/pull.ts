@@ -22,11 +22,11 @@ export default defineCommand({
     const results = await Promise.allSettled(refs.map((ref) => pullImage(ref, { platform: args.platform, reporter })));
     reporter.finish();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    for (const r of results) {
-      if (r.status !== "fulfilled") continue;
-      const p = r.value;
-      process.stdout.write(format === "json" ? `${JSON.stringify({ ref: p.ref, id: p.id, digest: p.digest, layers: p.layers, downloaded: p.downloaded })}\n` : `${p.ref}\n`);
-    }
+    const pulled = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    if (format === "json") {
+      const rows = pulled.map((p) => ({ ref: p.ref, id: p.id, digest: p.digest, layers: p.layers, downloaded: p.downloaded }));
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    } else for (const p of pulled) process.stdout.write(`${p.ref}\n`);
     if (failed) throw failed.reason;
   },
 });
