@@ -37,11 +37,12 @@ const load = defineCommand({
 });
 
 const prune = defineCommand({
-  meta: { name: "prune", description: "remove blobs and layers no image uses, and leftovers of interrupted pulls" },
+  meta: { name: "prune", description: "remove dangling images, blobs and layers no image uses, and leftovers of interrupted pulls" },
   async run() {
     const { pruneImages } = await import("../../engine/image/manage.ts");
     const r = await pruneImages();
-    process.stdout.write(`removed ${r.blobs} blob${r.blobs === 1 ? "" : "s"} and ${r.layers} layer${r.layers === 1 ? "" : "s"}, reclaimed ${humanSize(r.bytes)}\n`);
+    const n = (count: number, what: string) => `${count} ${what}${count === 1 ? "" : "s"}`;
+    process.stdout.write(`removed ${n(r.images, "dangling image")}, ${n(r.blobs, "blob")} and ${n(r.layers, "layer")}, reclaimed ${humanSize(r.bytes)}\n`);
   },
 });
 

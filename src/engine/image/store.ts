@@ -237,9 +237,16 @@ export class ImageStore {
     }).immediate();
   }
 
-  /** Deletes blobs, layers and leftovers of interrupted pulls that no image references. */
-  async prune(options: { tmpOlderThanMs?: number } = {}): Promise<{ blobs: number; layers: number; bytes: number }> {
+  /**
+   * Deletes dangling images (no name left: a re-pulled tag moved to a newer image), then the
+   * blobs, layers and leftovers of interrupted pulls that no image references.
+   */
+  async prune(options: { tmpOlderThanMs?: number; dangling?: boolean } = {}): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
     this.ensureDirs();
+    let images = 0;
+    if (options.dangling !== false) {
+      images = this.db.query("DELETE FROM images WHERE id NOT IN (SELECT image_id FROM image_names)").run().changes;
+    }
     const keepBlobs = new Set<string>();
     const keepLayers = new Set<string>();
     for (const img of this.list()) {
@@ -276,6 +283,6 @@ export class ImageStore {
       if (statSync(p).mtimeMs < cutoff) rmSync(p, { recursive: true, force: true });
     }
     await this.removeTrees(trees);
-    return { blobs, layers, bytes };
+    return { images, blobs, layers, bytes };
   }
 }
