@@ -4,7 +4,7 @@
  * pull completes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KITTEN, kitten, removeRoot, tempRoot } from "./helpers.ts";
@@ -77,6 +77,38 @@ describe("pull output", () => {
     expect([q.code, q.stdout, q.stderr]).toEqual([0, "docker.io/library/busybox:latest\n", ""]);
     const again = await run(["pull", "busybox"]);
     expect(again.stderr).toMatch(/^[0-9a-f]{12}: already exists$/m);
+  });
+});
+
+describe("registry settings", () => {
+  test("serves docker.io from a mirror set in config.yaml", async () => {
+    const croot = tempRoot();
+    try {
+      mkdirSync(join(croot, "config"), { recursive: true });
+      writeFileSync(join(croot, "config/config.yaml"), `registries:\n  docker.io:\n    mirrors: ["${registry.host}"]\n`);
+      const r = await kitten(["pull", "-q", "busybox"], { env: { KITTEN_ROOT: croot } });
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, "docker.io/library/busybox:latest\n", ""]);
+    } finally {
+      Bun.spawnSync([...userNamespace(), "rm", "-rf", join(croot, "data")]);
+      removeRoot(croot);
+    }
+  });
+
+  test("draws a progress line per layer in place on a terminal", async () => {
+    const troot = tempRoot();
+    try {
+      // util-linux script(1) gives kitten a pseudo-terminal
+      const cmd = `env KITTEN_ROOT=${troot} TERM=xterm ${KITTEN} pull ${registry.host}/test/big:1`;
+      const proc = Bun.spawnSync(["script", "-qec", cmd, "/dev/null"], { stdout: "pipe", stderr: "pipe" });
+      const out = proc.stdout.toString();
+      expect(proc.exitCode).toBe(0);
+      expect(out).toContain("\x1b[2K");
+      expect(out).toMatch(/\x1b\[\d+A/);
+      expect(out).toMatch(/[0-9a-f]{12}: pull complete/);
+    } finally {
+      Bun.spawnSync([...userNamespace(), "rm", "-rf", join(troot, "data")]);
+      removeRoot(troot);
+    }
   });
 });
 
