@@ -80,6 +80,25 @@ describe("pull output", () => {
   });
 });
 
+describe("usage errors", () => {
+  test.each([
+    [["pull"], "error: no image given"],
+    [["rmi"], "error: no image given"],
+    [["image"], "error: missing image command"],
+    [["image", "tag"], 'error: unknown image command "tag"'],
+    [["image", "inspect"], "error: missing image"],
+    [["image", "load"], "error: missing archive"],
+    [["image", "import", "rootfs.tar"], "error: missing name:tag for the new image"],
+    [["pull", "--format", "yaml", "busybox"], 'error: unknown format "yaml"'],
+    [["pull", "--platform", "linux", "busybox"], 'error: invalid platform "linux"'],
+  ])("kitten %p exits 2 with %p and a hint", async (args, message) => {
+    const r = await kitten(args, { env: { KITTEN_ROOT: "/nonexistent-kitten-root" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")[0]).toBe(message);
+    expect(r.stderr).toMatch(/\nhint: /);
+  });
+});
+
 describe("registry settings", () => {
   test("serves docker.io from a mirror set in config.yaml", async () => {
     const croot = tempRoot();
