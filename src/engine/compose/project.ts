@@ -108,6 +108,7 @@ function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, rea
     }
     service.deploy = { ...service.deploy, replicas: scale };
   }
+  if (service.deploy && Object.keys(service.deploy).length === 0) delete service.deploy;
   const h = service.healthcheck;
   if (h && (h.disable === true || h.test?.[0] === "NONE")) service.healthcheck = { test: ["NONE"], disable: true };
   if (service.networks && Object.keys(service.networks).length === 0) delete service.networks;

@@ -138,19 +138,19 @@ function deploy(r: FileReader, v: unknown, path: KeyPath, d: ServiceDraft): void
       const kp = [...rp, kind];
       const lim = r.optMap(res[kind], kp);
       ignored.push(...r.checkKeys(lim, kp, RESOURCE_SUPPORTED, RESOURCE_SPEC_KEYS).map((k) => `deploy.resources.${kind}.${k}`));
-      const out: { cpus?: string; memory?: string; pids?: number } = {};
+      const values: { cpus?: string; memory?: string; pids?: number } = {};
       if (lim.cpus !== undefined) {
         const cpus = r.text(lim.cpus, [...kp, "cpus"]);
         if (!/^\d+(\.\d+)?$/.test(cpus) || Number(cpus) <= 0) r.fail([...kp, "cpus"], `invalid cpus "${cpus}": use a positive number like 0.5`);
-        out.cpus = String(Number(cpus)); // "0.50" → "0.5", as compose-go prints the float
+        values.cpus = String(Number(cpus)); // "0.50" → "0.5", as compose-go prints the float
       }
       if (lim.memory !== undefined) {
         const mem = typeof lim.memory === "string" || typeof lim.memory === "number" ? parseBytes(lim.memory) : undefined;
         if (mem === undefined) r.fail([...kp, "memory"], `invalid memory size ${JSON.stringify(lim.memory)}`, 'use bytes or a size like "512m" or "1g"');
-        out.memory = String(mem);
+        values.memory = String(mem);
       }
-      if (lim.pids !== undefined) out.pids = r.int(lim.pids, [...kp, "pids"], 0);
-      resources[kind] = out;
+      if (lim.pids !== undefined) values.pids = r.int(lim.pids, [...kp, "pids"], 0);
+      resources[kind] = values;
     }
     out.resources = resources;
   }
