@@ -5,6 +5,7 @@
 import { kittenPaths } from "../core/paths.ts";
 import type { Reporter } from "../core/reporter.ts";
 import { DirectoryImages } from "../engine/runtime/image-source.ts";
+import { Images } from "../engine/image/resolver.ts";
 import { RootlessRuntime } from "../engine/runtime/rootless-runtime.ts";
 
 export const stderrReporter: Reporter = {
@@ -16,8 +17,7 @@ export const stderrReporter: Reporter = {
 export function containerRuntime(options: { hostLoopback?: boolean } = {}): RootlessRuntime {
   return new RootlessRuntime({
     paths: kittenPaths(),
-    // TODO(#3): chain the image store's resolver here for registry references
-    images: new DirectoryImages(process.cwd()),
+    images: new DirectoryImages(process.cwd(), new Images({ reporter: stderrReporter })),
     reporter: stderrReporter,
     namespace: { hostLoopback: options.hostLoopback ?? process.env.KITTEN_HOST_LOOPBACK === "1" },
   });
