@@ -61,6 +61,7 @@ describe("ImageResolver", () => {
 
   test("with --pull never, resolves a present image and refuses a missing one", async () => {
     const images = new Images({ paths });
+    await images.resolve("nginx", { pull: "missing" });
     expect((await images.resolve("nginx:latest", { pull: "never" })).ref).toBe("docker.io/library/nginx:latest");
     const err = await images.resolve("redis", { pull: "never" }).catch((e) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
@@ -69,6 +70,7 @@ describe("ImageResolver", () => {
   });
 
   test("with --pull always, asks the registry again", async () => {
+    await new Images({ paths }).resolve("nginx", { pull: "missing" });
     const reporter = new MemoryReporter();
     const img = await new Images({ paths, reporter }).resolve("nginx", { pull: "always" });
     expect(img.layers).toHaveLength(2);

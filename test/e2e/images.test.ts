@@ -12,7 +12,7 @@ import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers
 import { startRegistry, type Registry } from "../fixtures/registry.ts";
 import { OciLayoutWriter } from "../fixtures/oci-layout.ts";
 import { busyboxBaseLayer, richImage } from "../fixtures/images.ts";
-import { snapshotOverlay, umociTree, userNamespace } from "../fixtures/tree.ts";
+import { snapshotOverlay, subIds, umociTree, userNamespace } from "../fixtures/tree.ts";
 import type { TreeEntry } from "../fixtures/tree-walk.ts";
 
 let registry: Registry;
@@ -63,6 +63,11 @@ for (const user of [undefined, "kittest"] as const) {
     const owner = user ? userIds(user) : undefined;
     const run = (args: string[], extra: Record<string, string> = {}): Promise<RunResult> =>
       kitten(args, { user, env: { ...registry.mirrorEnv, KITTEN_ROOT: root, ...extra } });
+    /** each test pulls what it needs (a no-op when an earlier test did), so tests run alone too */
+    const pulled = async (...args: string[]) => {
+      const r = await run(["pull", "--quiet", ...args]);
+      expect([r.code, r.stderr]).toEqual([0, ""]);
+    };
     const inspect = async (ref: string): Promise<Inspect> => {
       const r = await run(["image", "inspect", ref]);
       expect(r.code).toBe(0);
@@ -100,10 +105,12 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("keeps uid 999 as the subordinate id on the host, never chowned by host root", async () => {
+      await pulled("rich:1");
       const img = await inspect("rich:1");
-      const sub = user ? 165536 : 100000;
+      const sub = subIds(user);
       const st = statSync(join(img.Layers[0]!.path, "home/app"));
-      expect(st.uid).toBe(sub + 998);
+      expect(st.uid).toBe(sub.uid + 998);
+      expect(st.gid).toBe(sub.gid + 998);
       expect(statSync(img.Layers[0]!.path).uid).toBe(owner?.uid ?? 0);
     });
 
@@ -156,6 +163,7 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("pulls by digest and verifies it", async () => {
+      await pulled("rich:1");
       const img = await run(["image", "inspect", "rich:1"]);
       const repoDigests = JSON.parse(img.stdout)[0].RepoDigests as string[];
       const digest = repoDigests.find((d) => d.startsWith("docker.io/library/rich@"))!.split("@")[1]!;
@@ -185,6 +193,7 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("lists images as a table and as JSON", async () => {
+      await pulled("rich:1");
       const text = await run(["images"]);
       expect(text.code).toBe(0);
       expect(text.stdout.split("\n")[0]).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
@@ -212,6 +221,10 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("rmi removes the name, the image and its now unused layers; prune frees leftovers", async () => {
+      await pulled("rich:1");
+      await pulled("team/multi:1");
+      await pulled("--platform", "linux/arm64", "team/multi:1");
+      await pulled("--platform", "linux/arm64", "docker/multi:1");
       await registry.pushBusyboxImage("busybox");
       expect((await run(["pull", "-q", "busybox"])).code).toBe(0);
       const before = readdirSync(join(root, "data/images/layers")).length;
