@@ -233,7 +233,11 @@ async function withStaging<T>(store: ImageStore, fn: (dir: string) => Promise<T>
 }
 
 /** Loads `docker-archive:…`, `oci:…` or `oci-archive:…` into the store. */
-export async function loadLocalSource(ref: string, options: LoadOptions): Promise<ImageRecord> {
+export function loadLocalSource(ref: string, options: LoadOptions): Promise<ImageRecord> {
+  return options.store.locked("shared", () => loadLocal(ref, options));
+}
+
+async function loadLocal(ref: string, options: LoadOptions): Promise<ImageRecord> {
   const { store } = options;
   const reporter = options.reporter ?? silentReporter;
   if (ref.startsWith("oci:")) {
@@ -259,16 +263,20 @@ export async function loadLocalSource(ref: string, options: LoadOptions): Promis
 export async function loadArchive(file: string, options: LoadOptions): Promise<ImageRecord[]> {
   const path = absolute(file, options.cwd);
   if (!existsSync(path)) throw new InvalidInputError(`${file}: no such file`, { code: "image_missing" });
-  return withStaging(options.store, async (dir) => {
+  return options.store.locked("shared", () => withStaging(options.store, async (dir) => {
     const files = await stageArchive(path, dir);
     if (files.has("manifest.json")) return loadDockerArchive(options.store, files, options.reporter ?? silentReporter, file);
     if (files.has("index.json")) return [await loadOciLayout(options.store, (p) => files.get(p)?.path, undefined, file, options, true)];
     throw new InvalidInputError(`${file}: neither a docker archive (manifest.json) nor an OCI archive (index.json)`, { code: "bad_archive", hint: "use `kitten image import` for a plain root filesystem tar" });
-  });
+  }));
 }
 
 /** `kitten image import <rootfs.tar|dir> <name:tag>`: one layer, an empty config. */
-export async function importRootfs(source: string, name: string, options: LoadOptions): Promise<ImageRecord> {
+export function importRootfs(source: string, name: string, options: LoadOptions): Promise<ImageRecord> {
+  return options.store.locked("shared", () => importTree(source, name, options));
+}
+
+async function importTree(source: string, name: string, options: LoadOptions): Promise<ImageRecord> {
   const { store } = options;
   const tag = formatReference(parseReference(name));
   const path = absolute(source, options.cwd);

@@ -81,9 +81,13 @@ async function openManifest(r: ImageReference, settings: RegistrySettings, paths
 
 export async function pullImage(refText: string, options: PullOptions = {}): Promise<PullResult> {
   const r = parseReference(refText);
-  const name = formatReference(r);
   const paths = options.paths ?? kittenPaths();
   const store = options.store ?? new ImageStore(paths);
+  return store.locked("shared", () => pull(r, store, paths, options));
+}
+
+async function pull(r: ImageReference, store: ImageStore, paths: KittenPaths, options: PullOptions): Promise<PullResult> {
+  const name = formatReference(r);
   const reporter = options.reporter ?? silentReporter;
   const settings = options.settings ?? loadRegistrySettings(paths);
   const wanted = parsePlatform(options.platform);

@@ -20,6 +20,7 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import type { OciImageConfig } from "./types.ts";
 import { runInNamespace } from "./unpack/host.ts";
+import { withStoreLock, type LockMode } from "./store-lock.ts";
 
 export interface LayerRecord {
   /** digest of the blob as stored (compressed) */
@@ -93,6 +94,11 @@ export class ImageStore {
 
   ensureDirs(): void {
     for (const d of [this.blobsDir, this.layersDir, this.tmpDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  }
+
+  /** Holds the store lock: shared for pulls, loads and imports; exclusive for garbage collection. */
+  locked<T>(mode: LockMode, fn: () => Promise<T>): Promise<T> {
+    return withStoreLock(join(this.root, "lock"), mode, fn);
   }
 
   blobPath(digest: string): string {
@@ -242,6 +248,10 @@ export class ImageStore {
    * blobs, layers and leftovers of interrupted pulls that no image references.
    */
   async prune(options: { tmpOlderThanMs?: number; dangling?: boolean } = {}): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
+    return this.locked("exclusive", () => this.collect(options));
+  }
+
+  private async collect(options: { tmpOlderThanMs?: number; dangling?: boolean }): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
     this.ensureDirs();
     let images = 0;
     if (options.dangling !== false) {
