@@ -160,6 +160,24 @@ describe("an interrupted pull", () => {
     removeRoot(root);
   });
 
+  test("image prune running during a pull removes nothing the pull needs", async () => {
+    const ref = `${registry.host}/test/big:1`;
+    const env = { KITTEN_ROOT: root };
+    const pull = kitten(["pull", "--quiet", ref], { env });
+    const prunes = [];
+    for (let i = 0; i < 4; i++) {
+      prunes.push(kitten(["image", "prune"], { env }));
+      await Bun.sleep(40);
+    }
+    const [p, ...rest] = await Promise.all([pull, ...prunes]);
+    expect([p.code, p.stderr]).toEqual([0, ""]);
+    expect(rest.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const img = JSON.parse((await kitten(["image", "inspect", ref], { env })).stdout)[0];
+    const tree = await snapshotOverlay(img.Layers.map((l: { path: string }) => l.path));
+    expect(tree.find((e) => e.path === "big.bin")?.sha256).toBe(bigSha);
+    expect((await kitten(["rmi", ref], { env })).code).toBe(0);
+  });
+
   test.each(["waiting", "verified", "extracting"])("killed at the first %p event leaves a store the next pull completes", async (action) => {
     const ref = `${registry.host}/test/big:1`;
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, KITTEN_ROOT: root, NO_COLOR: "1" };
