@@ -4,7 +4,7 @@
  * pull completes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KITTEN, kitten, removeRoot, tempRoot } from "./helpers.ts";
@@ -12,6 +12,21 @@ import { startRegistry, type Registry } from "../fixtures/registry.ts";
 import { OciLayoutWriter } from "../fixtures/oci-layout.ts";
 import { busyboxBaseLayer } from "../fixtures/images.ts";
 import { snapshotOverlay, userNamespace } from "../fixtures/tree.ts";
+
+/** live `kitten __unpack` processes started for a KITTEN_ROOT */
+function unpackersOf(kittenRoot: string): number[] {
+  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return [];
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      const env = readFileSync(`/proc/${p}/environ`, "utf8");
+      return cmd.includes("__unpack") && env.includes(`KITTEN_ROOT=${kittenRoot}\0`) ? [Number(p)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 let registry: Registry;
 let layout: string;
@@ -192,6 +207,10 @@ describe("an interrupted pull", () => {
     }
     proc.kill("SIGKILL");
     await proc.exited;
+    // nothing keeps running (its unpackers die with it through PR_SET_PDEATHSIG)
+    const deadline = Date.now() + 3000;
+    while (unpackersOf(root).length > 0 && Date.now() < deadline) await Bun.sleep(20);
+    expect(unpackersOf(root)).toEqual([]);
     const listed = JSON.parse((await kitten(["images", "--format", "json"], { env: { KITTEN_ROOT: root } })).stdout) as { names: string[] }[];
     // either absent or complete — never a half-recorded image
     if (listed.length > 0) expect((await kitten(["image", "inspect", ref], { env: { KITTEN_ROOT: root } })).code).toBe(0);
