@@ -14,16 +14,18 @@ import { userNamespace } from "../fixtures/tree.ts";
 
 const USER = "alice";
 const PASSWORD = `pw-${crypto.randomUUID()}`;
-const registries: Partial<Record<"htpasswd" | "token", Registry>> = {};
+const registries: Partial<Record<"htpasswd" | "token" | "public", Registry>> = {};
 
 beforeAll(async () => {
-  const [basic, token] = await Promise.all([
+  const [basic, token, hub] = await Promise.all([
     startRegistry({ auth: { type: "htpasswd", user: USER, password: PASSWORD } }),
     startRegistry({ auth: { type: "token", user: USER, password: PASSWORD } }),
+    startRegistry({ auth: { type: "token", user: USER, password: PASSWORD, anonymousPull: true } }),
   ]);
   registries.htpasswd = basic;
   registries.token = token;
-  await Promise.all([basic.pushBusyboxImage("team/app:1"), token.pushBusyboxImage("team/app:1")]);
+  registries.public = hub;
+  await Promise.all([basic.pushBusyboxImage("team/app:1"), token.pushBusyboxImage("team/app:1"), hub.pushBusyboxImage("nginx")]);
 });
 
 afterAll(async () => {
@@ -37,6 +39,25 @@ function noSecret(...results: RunResult[]): void {
     expect(r.stdout + r.stderr).not.toContain(Buffer.from(`${USER}:${PASSWORD}`).toString("base64"));
   }
 }
+
+describe("a public repository behind token auth, as on Docker Hub", () => {
+  for (const user of [undefined, "kittest"] as const) {
+    test(`is pulled anonymously through the Bearer flow as ${user ?? "root"}`, async () => {
+      const hub = registries.public!;
+      const root = tempRoot(user ? userIds(user) : undefined);
+      try {
+        const before = { ...hub.tokenStats! };
+        const r = await kitten(["pull", "nginx"], { user, env: { ...hub.mirrorEnv, KITTEN_ROOT: root } });
+        expect([r.code, r.stdout]).toEqual([0, "docker.io/library/nginx:latest\n"]);
+        expect(hub.tokenStats!.requests).toBeGreaterThan(before.requests);
+        expect(hub.tokenStats!.authenticated).toBe(before.authenticated);
+      } finally {
+        Bun.spawnSync([...userNamespace(user), "rm", "-rf", join(root, "data")]);
+        removeRoot(root);
+      }
+    });
+  }
+});
 
 for (const user of [undefined, "kittest"] as const) {
   for (const kind of ["htpasswd", "token"] as const) {
