@@ -5,7 +5,7 @@
  * ~/.docker/config.json and $REGISTRY_AUTH_FILE are used, and the password never appears in output.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers.ts";
@@ -129,3 +129,40 @@ for (const user of [undefined, "kittest"] as const) {
     });
   }
 }
+
+describe("TLS", () => {
+  let tls: Registry;
+  let root: string;
+  beforeAll(async () => {
+    tls = await startRegistry({ tls: true });
+    await tls.pushBusyboxImage("busybox");
+    root = tempRoot();
+  });
+  afterAll(async () => {
+    await tls?.stop();
+    Bun.spawnSync([...userNamespace(), "rm", "-rf", join(root, "data")]);
+    removeRoot(root);
+  });
+
+  test("verifies certificates by default, so a self-signed mirror is refused", async () => {
+    const r = await kitten(["pull", "busybox"], { env: { KITTEN_ROOT: root, KITTEN_REGISTRY_MIRROR: `docker.io=${tls.url}` } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`mirror ${tls.host} could not serve docker.io/library/busybox:latest (registry ${tls.host} is not reachable (${tls.url}: self signed certificate))`);
+  });
+
+  test("skips verification for a registry configured insecure", async () => {
+    mkdirSync(join(root, "config"), { recursive: true });
+    writeFileSync(join(root, "config/config.yaml"), `registries:\n  docker.io:\n    mirrors: ["${tls.url}"]\n  "${tls.host}":\n    insecure: true\n`);
+    try {
+      const r = await kitten(["pull", "-q", "busybox"], { env: { KITTEN_ROOT: root } });
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, "docker.io/library/busybox:latest\n", ""]);
+    } finally {
+      rmSync(join(root, "config"), { recursive: true, force: true });
+    }
+  });
+
+  test("talks HTTPS to a loopback registry, accepting its self-signed certificate as docker does", async () => {
+    const r = await kitten(["pull", "-q", `${tls.host}/library/busybox`], { env: { KITTEN_ROOT: root } });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, `${tls.host}/library/busybox:latest\n`, ""]);
+  });
+});

@@ -4,7 +4,7 @@
  * concurrently (bounded) and unpack each as soon as it is verified, and record the image last.
  * Progress goes out as events: one `progress` stream per layer (id = short digest).
  */
-import { InvalidInputError, RuntimeFailure, isKittenError } from "../../core/errors.ts";
+import { InvalidInputError, RuntimeFailure, errorText, isKittenError } from "../../core/errors.ts";
 import { kittenPaths, type KittenPaths } from "../../core/paths.ts";
 import { silentReporter, type Reporter } from "../../core/reporter.ts";
 import { findCredentials } from "./auth.ts";
@@ -73,7 +73,7 @@ async function openManifest(r: ImageReference, settings: RegistrySettings, paths
         }
         throw err;
       }
-      reporter.emit({ type: "info", message: `mirror ${endpoint.host} could not serve ${formatReference(r)}; trying the next source` });
+      reporter.emit({ type: "info", message: `mirror ${endpoint.host} could not serve ${formatReference(r)} (${errorText(err)}); trying the next source` });
     }
   }
   throw errors[errors.length - 1];
