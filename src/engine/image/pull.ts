@@ -110,11 +110,7 @@ async function pull(r: ImageReference, store: ImageStore, paths: KittenPaths, op
 
   // the config is small: fetch it (verified) unless we have it
   const configDigest = manifest.config.digest;
-  if (!store.hasBlob(configDigest)) {
-    const tmp = store.tempPath("config");
-    await client.downloadBlob(r.repository, manifest.config, tmp);
-    store.commitBlob(tmp, configDigest);
-  }
+  if (!store.hasBlob(configDigest)) await store.fetchBlob(configDigest, (tmp) => client.downloadBlob(r.repository, manifest.config, tmp));
   const config = JSON.parse(new TextDecoder().decode(store.readBlob(configDigest))) as ImageConfigDoc;
   const diffIds = config.rootfs?.diff_ids ?? [];
   const layerDescs = manifest.layers.filter((l) => !l.mediaType.includes("foreign"));
@@ -136,19 +132,19 @@ async function pull(r: ImageReference, store: ImageStore, paths: KittenPaths, op
     }
     if (!store.hasBlob(layer.digest)) {
       reporter.emit({ type: "progress", id, action: "waiting", current: 0, total: layer.size });
-      await downloads(async () => {
-        const tmp = store.tempPath(`layer-${id}`);
-        let last = 0;
-        await client.downloadBlob(r.repository, desc, tmp, (received) => {
-          const now = performance.now();
-          if (now - last < 100) return;
-          last = now;
-          reporter.emit({ type: "progress", id, action: "downloading", current: received, total: layer.size });
-        });
-        reporter.emit({ type: "progress", id, action: "verified", current: layer.size, total: layer.size });
-        store.commitBlob(tmp, layer.digest);
-        downloaded++;
-      });
+      await downloads(() =>
+        store.fetchBlob(layer.digest, async (tmp) => {
+          let last = 0;
+          await client.downloadBlob(r.repository, desc, tmp, (received) => {
+            const now = performance.now();
+            if (now - last < 100) return;
+            last = now;
+            reporter.emit({ type: "progress", id, action: "downloading", current: received, total: layer.size });
+          });
+          reporter.emit({ type: "progress", id, action: "verified", current: layer.size, total: layer.size });
+        }),
+      );
+      downloaded++;
     }
     await UNPACKS(async () => {
       reporter.emit({ type: "progress", id, action: "extracting" });
@@ -156,7 +152,8 @@ async function pull(r: ImageReference, store: ImageStore, paths: KittenPaths, op
     });
     reporter.emit({ type: "progress", id, action: "pull complete", done: true });
   };
-  await Promise.all(
+  // allSettled: no download or unpack may still run (outside the store lock) once this returns
+  const outcomes = await Promise.allSettled(
     layers.map((layer, i) => {
       let p = LAYERS_IN_FLIGHT.get(layer.diffId);
       if (!p) {
@@ -166,6 +163,8 @@ async function pull(r: ImageReference, store: ImageStore, paths: KittenPaths, op
       return p;
     }),
   );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (failed) throw failed.reason;
 
   for (const m of manifests) await store.putBlob(m.bytes, m.digest);
   const tags = r.tag ? [`${r.registry}/${r.repository}:${r.tag}`] : [];

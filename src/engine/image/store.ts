@@ -134,6 +134,18 @@ export class ImageStore {
     return dest;
   }
 
+  /** Runs `download` into a fresh temp file, then moves it into blobs/; the temp file never outlives a failure. */
+  async fetchBlob(digest: string, download: (tempFile: string) => Promise<void>): Promise<void> {
+    const tmp = this.tempPath(`blob-${hexOf(digest).slice(0, 12)}`);
+    try {
+      await download(tmp);
+      this.commitBlob(tmp, digest);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
   /** Writes bytes whose digest the caller computed (manifests, configs). */
   async putBlob(data: Uint8Array, digest: string): Promise<void> {
     if (this.hasBlob(digest)) return;
