@@ -102,7 +102,6 @@ describe("usage errors", () => {
     [["image"], "error: missing image command"],
     [["image", "tag"], 'error: unknown image command "tag"'],
     [["image", "inspect"], "error: missing image"],
-    [["image", "load"], "error: missing archive"],
     [["image", "import", "rootfs.tar"], "error: missing name:tag for the new image"],
     [["pull", "--format", "yaml", "busybox"], 'error: unknown format "yaml"'],
     [["pull", "--platform", "linux", "busybox"], 'error: invalid platform "linux"'],

@@ -37,11 +37,12 @@ const importCmd = defineCommand({
 
 const load = defineCommand({
   meta: { name: "load", description: "load images from a docker-archive or oci-archive tar" },
-  args: { input: { type: "string", alias: "i", description: "archive to read (docker save output or an OCI archive)", required: false } },
+  args: { input: { type: "string", alias: "i", description: "archive to read (docker save output or an OCI archive); default: stdin", required: false } },
   async run({ args }) {
-    const input = need(args.input, "archive", "kitten image load -i <archive.tar>");
-    const [{ loadArchive }, { ImageStore }] = await Promise.all([import("../../engine/image/local-sources.ts"), import("../../engine/image/store.ts")]);
-    const records = await loadArchive(input, { store: new ImageStore(), reporter: pullReporter("quiet") });
+    const [{ loadArchive, loadArchiveStream }, { ImageStore }] = await Promise.all([import("../../engine/image/local-sources.ts"), import("../../engine/image/store.ts")]);
+    const options = { store: new ImageStore(), reporter: pullReporter("quiet") };
+    if (!args.input && process.stdin.isTTY) need(undefined, "archive", "kitten image load -i <archive.tar>, or pipe it: docker save x | kitten image load");
+    const records = args.input ? await loadArchive(args.input, options) : await loadArchiveStream(Bun.stdin.stream(), options);
     for (const r of records) process.stdout.write(r.tags.length > 0 ? r.tags.map((t) => `loaded image: ${t}\n`).join("") : `loaded image id: ${r.id}\n`);
   },
 });

@@ -259,10 +259,25 @@ async function loadLocal(ref: string, options: LoadOptions): Promise<ImageRecord
   });
 }
 
+/** `docker save … | kitten image load`: the archive comes on a stream, kept in the store's temp dir while loading. */
+export async function loadArchiveStream(stream: AsyncIterable<Uint8Array>, options: LoadOptions): Promise<ImageRecord[]> {
+  options.store.ensureDirs();
+  const tmp = options.store.tempPath("load");
+  try {
+    const sink = Bun.file(tmp).writer();
+    for await (const chunk of stream) sink.write(chunk);
+    await sink.end();
+    return await loadArchive(tmp, { ...options, label: "stdin" });
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 /** `kitten image load -i <tar>`: a docker or OCI archive, detected by its manifest.json or index.json. */
-export async function loadArchive(file: string, options: LoadOptions): Promise<ImageRecord[]> {
+export async function loadArchive(file: string, options: LoadOptions & { label?: string }): Promise<ImageRecord[]> {
   const path = absolute(file, options.cwd);
   if (!existsSync(path)) throw new InvalidInputError(`${file}: no such file`, { code: "image_missing" });
+  file = options.label ?? file;
   return options.store.locked("shared", () => withStaging(options.store, async (dir) => {
     const files = await stageArchive(path, dir);
     if (files.has("manifest.json")) return loadDockerArchive(options.store, files, options.reporter ?? silentReporter, file);
