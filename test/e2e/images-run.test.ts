@@ -21,7 +21,7 @@ beforeAll(async () => {
   layout = mkdtempSync(join(tmpdir(), "kitten-run-layout-"));
   const w = new OciLayoutWriter(layout);
   w.tag("rich", w.image(richImage({ zstd: true })));
-  await Promise.all([registry.pushLayout(layout, "rich", "library/rich:1"), registry.pushBusyboxImage("nginx")]);
+  await Promise.all([registry.pushLayout(layout, "rich", "library/rich:1"), ...["nginx", "postgres", "redis"].map((n) => registry.pushBusyboxImage(n))]);
 });
 
 afterAll(async () => {
@@ -50,10 +50,22 @@ for (const user of [undefined, "kittest"] as const) {
       expect(r.stdout).toBe("999\n999:999:640\ndata.txt\nnew.txt\ndirectory:700\nthing\ncat: can't open '/opt/thing/inside': Permission denied\n");
     });
 
-    test("the nginx fixture's busybox httpd serves its /www page inside a container", async () => {
-      const r = await run(["run", "--rm", "--entrypoint", "sh", "nginx", "-c", "httpd -p 127.0.0.1:8080 -h /www && wget -qO- http://127.0.0.1:8080/"]);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe("<h1>hello from kitten nginx fixture</h1>\n");
+    test.each([
+      ["postgres", "echo | nc 127.0.0.1 5432", "postgres-fixture\n"],
+      ["redis", "echo | nc 127.0.0.1 6379", "+PONG\n"],
+      ["nginx", "wget -qO- http://127.0.0.1/", "<h1>hello from kitten nginx fixture</h1>\n"],
+    ])("the %s fixture image runs as a long-lived service answering on its port", async (image, probe, answer) => {
+      expect((await run(["run", "-d", "--name", `svc-${image}`, image])).code).toBe(0);
+      try {
+        let r = await run(["exec", `svc-${image}`, "sh", "-c", probe]);
+        for (let i = 0; i < 20 && r.stdout !== answer; i++) {
+          await Bun.sleep(100);
+          r = await run(["exec", `svc-${image}`, "sh", "-c", probe]);
+        }
+        expect(r.stdout).toBe(answer);
+      } finally {
+        await run(["rm", "-f", `svc-${image}`]);
+      }
     });
   });
 }
