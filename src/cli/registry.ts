@@ -44,6 +44,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "kill", group: "containers", description: "send a signal to running containers", load: () => import("./commands/kill.ts") },
   { name: "rm", group: "containers", description: "remove containers", load: () => import("./commands/rm.ts") },
   { name: "__agent", group: "internal", description: "in-namespace agent", load: () => import("./commands/__agent.ts") },
+  { name: "__cleanup", group: "internal", description: "auto-remove an exited container", load: () => import("./commands/__cleanup.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
