@@ -129,7 +129,7 @@ export function createNetwork(ctx: NetContext, net: NetworkConfig): Promise<Netw
       throw new RuntimeFailure(`network "${net.key}" exists with subnet ${old.subnet}`, { hint: "remove the network before changing its configuration" });
     }
     const created = await ensureBridge({ name: info.bridge, mac: info.mac, subnet: info.subnet, gateway: info.gateway });
-    if (created) rmSync(join(d.ipam, net.name), { recursive: true, force: true });
+    if (created) forgetStale(ctx, net);
     writeFileAtomic(path, JSON.stringify(info, null, 2));
     // the namespace routes between bridges and out through tap0 (the bridge plugin's isGateway
     // sets this too, but only on the first ADD)
@@ -143,6 +143,18 @@ export function createNetwork(ctx: NetContext, net: NetworkConfig): Promise<Netw
     }
     return info;
   });
+}
+
+/**
+ * A bridge that has to be created while kitten has records of the network means the namespace
+ * it lived in died (a crash, a reboot): its leases and the attachments to it are stale.
+ */
+function forgetStale(ctx: NetContext, net: NetworkConfig): void {
+  const d = dirs(ctx);
+  rmSync(join(d.ipam, net.name), { recursive: true, force: true });
+  for (const r of readAll<ContainerRecord>(d.containers)) {
+    if (r.attachments.some((a) => a.network === net.key)) rmSync(join(d.containers, fileName(r.containerId)), { force: true });
+  }
 }
 
 /** Removes bridge, leases and rules of a network; refuses while a container is attached. */

@@ -58,7 +58,7 @@ async function main(): Promise<unknown> {
     }
     case "exec": {
       const r = spawnSync("nsenter", ["-t", String(req.pid), "-m", "-n", ...req.argv], { encoding: "utf8", timeout: req.timeoutMs ?? 10_000 });
-      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr + (r.signal ? ` (signal ${r.signal})` : "") + (r.error ? ` (${r.error.message})` : "") };
     }
     case "sh": {
       const r = spawnSync(req.argv[0]!, req.argv.slice(1), { encoding: "utf8" });
