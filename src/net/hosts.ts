@@ -88,3 +88,17 @@ export function renderResolvConf(options: { search?: string[]; nameservers?: str
   if (options.search?.length) lines.push(`search ${options.search.join(" ")}`);
   return lines.join("\n") + "\n";
 }
+
+/**
+ * A running container as a hosts-file peer, from what the runtime knows: its spec (name,
+ * service, hostname, aliases per network, extra_hosts) and its addresses per network key in
+ * attachment order (ContainerState.ips).
+ */
+export function hostsPeerOf(
+  spec: { name: string; service?: string; hostname?: string; networks?: Record<string, { aliases?: string[] }>; extraHosts?: string[] },
+  ips: Record<string, string>,
+): HostsPeer {
+  const networks: HostsPeer["networks"] = {};
+  for (const [key, ip] of Object.entries(ips)) networks[key] = { ip, aliases: spec.networks?.[key]?.aliases };
+  return { name: spec.name, service: spec.service, hostname: spec.hostname, networks, extraHosts: spec.extraHosts };
+}
