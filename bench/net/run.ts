@@ -3,7 +3,9 @@
  * container → container on one bridge network, kitten's network library vs rootless podman,
  * in the same run, both as the same unprivileged user.
  *
- *   bun bench/net/run.ts [--user kittest] [--seconds 10]
+ *   bun bench/net/run.ts [--user kittest] [--seconds 10] [--repeat 3]
+ *
+ * Runs alternate kitten / podman `repeat` times and reports the median of each path.
  *
  * kitten side: a rootless namespace (rootlesskit --net=slirp4netns --port-driver=builtin
  * --pidns, as research §1a), a bridge network from src/net (CNI bridge + host-local, nft masq),
@@ -19,9 +21,10 @@ import { startNamespace } from "../../test/e2e/net-lib/namespace.ts";
 import { hostPortProbe } from "../../src/net/port-probe.ts";
 import type { Attachment } from "../../src/net/networks.ts";
 
-const { values } = parseArgs({ options: { user: { type: "string", default: "kittest" }, seconds: { type: "string", default: "10" } } });
+const { values } = parseArgs({ options: { user: { type: "string", default: "kittest" }, seconds: { type: "string", default: "10" }, repeat: { type: "string", default: "3" } } });
 const user = values.user!;
 const seconds = Number(values.seconds);
+const repeat = Number(values.repeat);
 
 function ids(name: string) {
   const get = (flag: string) => Number(new TextDecoder().decode(Bun.spawnSync(["id", flag, name]).stdout).trim());
@@ -99,15 +102,21 @@ try {
   const work = join(dir, "podman");
   mkdirSync(work);
   chownSync(work, owner.uid, owner.gid);
-  const kitten = await kittenRun();
-  const podman = podmanRun(tar, work);
-  const row = (what: string, k: number, p: number) => `| ${what} | ${k.toFixed(1)} | ${p.toFixed(1)} | ${(k / p).toFixed(2)}× |`;
+  const runs: Array<{ kitten: Awaited<ReturnType<typeof kittenRun>>; podman: ReturnType<typeof podmanRun> }> = [];
+  for (let i = 0; i < repeat; i++) runs.push({ kitten: await kittenRun(), podman: podmanRun(tar, work) });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const row = (what: string, key: "hostToContainer" | "containerToContainer") => {
+    const k = runs.map((r) => r.kitten[key]);
+    const p = runs.map((r) => r.podman[key]);
+    const all = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
+    return `| ${what} | ${median(k).toFixed(1)} (${all(k)}) | ${median(p).toFixed(1)} (${all(p)}) | ${(median(k) / median(p)).toFixed(2)}× |`;
+  };
   const lines = [
-    `bench/net ${new Date().toISOString()} user=${user} iperf3 -t ${seconds} (Gbit/s, TCP, one stream)`,
+    `bench/net ${new Date().toISOString()} user=${user} iperf3 -t ${seconds}, ${repeat} alternating runs (Gbit/s, TCP, one stream; median (runs))`,
     "| path | kitten | rootless podman | kitten/podman |",
     "|---|---|---|---|",
-    row("host → container, published port on 127.0.0.1", kitten.hostToContainer, podman.hostToContainer),
-    row("container → container, same bridge network", kitten.containerToContainer, podman.containerToContainer),
+    row("host → container, published port on 127.0.0.1", "hostToContainer"),
+    row("container → container, same bridge network", "containerToContainer"),
   ];
   console.log(lines.join("\n"));
 } finally {
