@@ -33,6 +33,7 @@ bps() { sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -
 # host -> container: a published port on a bridge network (rootlessport, podman's default handler)
 podman run -d --name bench-srv --network benchnet -p "127.0.0.1:$PORT:5201" localhost/kitten-bench-iperf:1 iperf3 -s >/dev/null
 for i in $(seq 30); do iperf3 -c 127.0.0.1 -p "$PORT" -t 1 >/dev/null 2>&1 && break; sleep 0.2; done
+sleep 1 # iperf3's server takes a moment to accept the next test
 echo "podman host->container $(iperf3 -c 127.0.0.1 -p "$PORT" -t "$SECS" -J | bps)"
 # container -> container on the same bridge network, by name (aardvark-dns)
 podman run --rm --network benchnet localhost/kitten-bench-iperf:1 sh -c "sleep 0.5; iperf3 -c bench-srv -t $SECS -J" > "$W/c2c.json"

@@ -37,6 +37,18 @@ function gbits(json: string): number {
   return r.end.sum_received.bits_per_second / 1e9;
 }
 
+/** iperf3's server takes a moment to accept the next test after the readiness probe. */
+async function retryBusy(run: () => Promise<string>): Promise<number> {
+  for (let i = 0; ; i++) {
+    const out = await run();
+    if (i < 10 && out.includes("busy")) {
+      await Bun.sleep(500);
+      continue;
+    }
+    return gbits(out);
+  }
+}
+
 /** A minimal rootfs with the host's iperf3, its libraries and busybox sh, as a tar for podman import. */
 function buildRootfs(dir: string): string {
   const root = join(dir, "rootfs");
@@ -75,9 +87,12 @@ async function kittenRun(): Promise<{ hostToContainer: number; containerToContai
       if (Bun.spawnSync(["iperf3", "-c", "127.0.0.1", "-p", String(port), "-t", "1"]).exitCode === 0) break;
       await Bun.sleep(200);
     }
-    const h2c = gbits(new TextDecoder().decode(Bun.spawnSync(["iperf3", "-c", "127.0.0.1", "-p", String(port), "-t", String(seconds), "-J"]).stdout));
-    const c2c = await ns.inside<{ stdout: string }>({ op: "exec", pid: ctrs.cli!.pid, argv: ["iperf3", "-c", ctrs.srv!.ip, "-t", String(seconds), "-J"], timeoutMs: (seconds + 20) * 1000 });
-    return { hostToContainer: h2c, containerToContainer: gbits(c2c.stdout) };
+    const h2c = await retryBusy(async () => new TextDecoder().decode(Bun.spawnSync(["iperf3", "-c", "127.0.0.1", "-p", String(port), "-t", String(seconds), "-J"]).stdout));
+    const c2c = await retryBusy(async () => {
+      const r = await ns.inside<{ stdout: string }>({ op: "exec", pid: ctrs.cli!.pid, argv: ["iperf3", "-c", ctrs.srv!.ip, "-t", String(seconds), "-J"], timeoutMs: (seconds + 20) * 1000 });
+      return r.stdout;
+    });
+    return { hostToContainer: h2c, containerToContainer: c2c };
   } finally {
     await ns.stop();
     rmSync(ns.dir, { recursive: true, force: true });

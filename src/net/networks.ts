@@ -19,6 +19,8 @@ import { writeFileAtomic } from "../core/atomic-file.ts";
 import { BRIDGE_MTU, bridgeMac, bridgeName, deleteBridge, ensureBridge } from "./bridge.ts";
 import { CNI_VERSION, cniAdd, cniDel, type CniConf, type CniResult } from "./cni.ts";
 import { applyRuleset } from "./nft.ts";
+import { renderHostsFile } from "./hosts.ts";
+import { writeInPlace } from "./hosts-file.ts";
 import { broadcastOf, formatIpv4, parseCidr } from "./subnets.ts";
 
 export interface NetContext {
@@ -59,9 +61,21 @@ export interface Attachment {
   aliases: string[];
 }
 
+/** Who a container is, for the hosts files of everyone on its networks (./hosts.ts). */
+export interface HostsIdentity {
+  /** container name */
+  name: string;
+  service?: string;
+  hostname?: string;
+  extraHosts?: string[];
+  /** its /etc/hosts on disk (bind-mounted into the container; rewritten in place) */
+  hostsPath: string;
+}
+
 interface ContainerRecord {
   containerId: string;
   netns: string;
+  identity?: HostsIdentity;
   attachments: Array<Attachment & { conf: CniConf; result: CniResult }>;
 }
 
@@ -130,6 +144,7 @@ export function createNetwork(ctx: NetContext, net: NetworkConfig): Promise<Netw
     }
     const created = await ensureBridge({ name: info.bridge, mac: info.mac, subnet: info.subnet, gateway: info.gateway });
     if (created) forgetStale(ctx, net);
+    else if (old) return info; // unchanged and in place: nothing to do
     writeFileAtomic(path, JSON.stringify(info, null, 2));
     // the namespace routes between bridges and out through tap0 (the bridge plugin's isGateway
     // sets this too, but only on the first ADD)
@@ -220,7 +235,13 @@ export function orderAttachments<T extends { network: string; priority?: number 
  * added so far is deleted again (libcni's behaviour: a failed ADD leaks veth and lease otherwise).
  * An empty list gives a netns with lo only (network mode `none`).
  */
-export async function attach(ctx: NetContext, containerId: string, netnsPath: string, requests: AttachRequest[]): Promise<Attachment[]> {
+export async function attach(
+  ctx: NetContext,
+  containerId: string,
+  netnsPath: string,
+  requests: AttachRequest[],
+  identity?: HostsIdentity,
+): Promise<Attachment[]> {
   const d = dirs(ctx);
   const recordPath = join(d.containers, fileName(containerId));
   if (existsSync(recordPath)) await detach(ctx, containerId);
@@ -232,7 +253,7 @@ export async function attach(ctx: NetContext, containerId: string, netnsPath: st
   });
   await cniAdd(LOOPBACK, { containerId, netns: netnsPath, ifname: "lo" });
   const gatewayIndex = nets.findIndex((n) => !n.internal);
-  const record: ContainerRecord = { containerId, netns: netnsPath, attachments: [] };
+  const record: ContainerRecord = { containerId, netns: netnsPath, identity, attachments: [] };
   try {
     for (const [i, req] of ordered.entries()) {
       const net = nets[i]!;
@@ -256,6 +277,7 @@ export async function attach(ctx: NetContext, containerId: string, netnsPath: st
   }
   mkdirSync(d.containers, { recursive: true, mode: 0o700 });
   writeFileAtomic(recordPath, JSON.stringify(record));
+  await syncHosts(ctx);
   return record.attachments.map(({ network, ifname, ip, mac, aliases }) => ({ network, ifname, ip, mac, aliases }));
 }
 
@@ -264,8 +286,30 @@ export async function detach(ctx: NetContext, containerId: string): Promise<void
   const recordPath = join(dirs(ctx).containers, fileName(containerId));
   const record = readJson<ContainerRecord>(recordPath);
   if (!record) return;
-  await delAll(record);
-  rmSync(recordPath, { force: true });
+  try {
+    await delAll(record);
+  } finally {
+    rmSync(recordPath, { force: true });
+    await syncHosts(ctx);
+  }
+}
+
+/**
+ * Rewrites the hosts file of every attached container that has an identity, from the current
+ * set of attachments: call after anything changes (attach and detach do it themselves).
+ */
+export function syncHosts(ctx: NetContext): Promise<void> {
+  return locked(async () => {
+    const records = readAll<ContainerRecord>(dirs(ctx).containers).filter((r) => r.identity);
+    const peers = records.map((r) => ({
+      name: r.identity!.name,
+      service: r.identity!.service,
+      hostname: r.identity!.hostname,
+      extraHosts: r.identity!.extraHosts,
+      networks: Object.fromEntries(r.attachments.map((a) => [a.network, { ip: a.ip, aliases: a.aliases }])),
+    }));
+    for (const r of records) writeInPlace(r.identity!.hostsPath, renderHostsFile(peers.find((p) => p.name === r.identity!.name)!, peers));
+  });
 }
 
 async function delAll(record: ContainerRecord): Promise<void> {

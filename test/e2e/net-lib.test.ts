@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { removeDir, startNamespace, type TestNamespace } from "./net-lib/namespace.ts";
 import { planSubnets } from "../../src/net/subnets.ts";
 import type { Attachment } from "../../src/net/networks.ts";
-import type { HostsPeer } from "../../src/net/hosts.ts";
 import { hostPortProbe } from "../../src/net/port-probe.ts";
 import { expandPorts, resolvePortSpecs } from "../../src/net/port-specs.ts";
 
@@ -22,7 +21,6 @@ interface Ctr {
   netns: string;
   pid: number;
   attachments: Attachment[];
-  aliases?: Record<string, string[]>;
 }
 
 type ExecOut = { code: number; stdout: string; stderr: string };
@@ -45,24 +43,15 @@ for (const user of [undefined, "kittest"] as const) {
     const get = (c: string, url: string) => exec(c, ["curl", "-sS", "--max-time", "2", url]);
     const ipOn = (c: string, net: string) => ctrs.get(c)!.attachments.find((a) => a.network === net)!.ip;
 
-    function peers(): HostsPeer[] {
-      return [...ctrs.values()].map((c) => ({
-        name: c.name,
-        service: c.service,
-        networks: Object.fromEntries(c.attachments.map((a) => [a.network, { ip: a.ip, aliases: c.aliases?.[a.network] }])),
-        extraHosts: ["gateway.test:10.0.2.2"],
-      }));
-    }
-    const syncHosts = () => inside<{ changed: string[]; paths: string[] }>({ op: "hosts", runtimeDir: ns.runtimeDir, peers: peers() });
-    const hostsPath = (name: string) => join(ns.runtimeDir, "net", "hosts", `${name}.hosts`);
+    const hostsPath = (name: string) => join(ns.runtimeDir, "hosts", `${name}.hosts`);
 
     async function run(name: string, service: string, requests: Array<{ network: string; ipv4Address?: string; aliases?: string[] }>, argv?: string[]) {
       const netns = join(ns.runtimeDir, "netns", `${name}-${Date.now()}`);
       await inside({ op: "netns", path: netns });
-      const attachments = await inside<Attachment[]>({ op: "attach", ctx: ctx(), id: name, netns, requests });
-      const aliases = Object.fromEntries(requests.map((r) => [r.network, r.aliases ?? []]));
-      ctrs.set(name, { name, service, netns, pid: 0, attachments, aliases });
-      await syncHosts();
+      // attach writes the hosts file of this container and of everyone on its networks
+      const identity = { name, service, extraHosts: ["gateway.test:10.0.2.2"], hostsPath: hostsPath(name) };
+      const attachments = await inside<Attachment[]>({ op: "attach", ctx: ctx(), id: name, netns, requests, identity });
+      ctrs.set(name, { name, service, netns, pid: 0, attachments });
       mkdirSync(join(www, name), { recursive: true });
       writeFileSync(join(www, name, "index.html"), `hello from ${name}\n`);
       const { pid } = await inside<{ pid: number }>({
@@ -86,7 +75,6 @@ for (const user of [undefined, "kittest"] as const) {
       await inside({ op: "detach", ctx: ctx(), id: name });
       await inside({ op: "rmNetns", path: c.netns });
       ctrs.delete(name);
-      await syncHosts();
     }
 
     beforeAll(async () => {

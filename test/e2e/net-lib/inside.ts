@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { attach, createNetwork, detach, listAttachments, removeNetwork, resetNetworkState, type NetContext } from "../../../src/net/networks.ts";
+import { handleNetRequest } from "../../../src/net/agent-ops.ts";
 import { createNetns, removeNetns } from "../../../src/net/netns.ts";
 import { syncHostsFiles, hostsFilePath } from "../../../src/net/hosts-file.ts";
 import type { HostsPeer } from "../../../src/net/hosts.ts";
@@ -14,7 +15,7 @@ type Op =
   | { op: "reset"; ctx: NetContext }
   | { op: "netns"; path: string }
   | { op: "rmNetns"; path: string }
-  | { op: "attach"; ctx: NetContext; id: string; netns: string; requests: Parameters<typeof attach>[3] }
+  | { op: "attach"; ctx: NetContext; id: string; netns: string; requests: Parameters<typeof attach>[3]; identity?: Parameters<typeof attach>[4] }
   | { op: "detach"; ctx: NetContext; id: string }
   | { op: "attachments"; ctx: NetContext }
   | { op: "hosts"; runtimeDir: string; peers: HostsPeer[] }
@@ -37,7 +38,13 @@ async function main(): Promise<unknown> {
     case "rmNetns":
       return removeNetns(req.path);
     case "attach":
-      return attach(req.ctx, req.id, req.netns, req.requests);
+      {
+      // through the agent's request handler, as the real agent serves it
+      const out = (await handleNetRequest({ op: "attach", ctx: req.ctx, containerId: req.id, netnsPath: req.netns, requests: req.requests, identity: req.identity })) as {
+        attachments: unknown;
+      };
+      return out.attachments;
+    }
     case "detach":
       return detach(req.ctx, req.id);
     case "attachments":
