@@ -12,7 +12,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins catatonit iproute2 nftables conmon
-  fuse-overlayfs busybox-static skopeo umoci docker-registry apache2-utils iperf3 hyperfine ca-certificates curl)
+  fuse-overlayfs busybox-static skopeo umoci docker-registry apache2-utils iperf3 hyperfine ca-certificates curl
+  openssl tar)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -23,9 +24,17 @@ fi
 # Debian's docker-registry package starts a system registry on :5000; tests start their own.
 if command -v systemctl >/dev/null && systemctl is-active -q docker-registry 2>/dev/null; then systemctl stop docker-registry || true; fi
 
+# bun comes from npm (the only registry besides Debian's this host reaches); pinned to the
+# version the project is tested with.
+BUN_VERSION=1.4.5
 if ! command -v bun >/dev/null; then
-  echo "setup: installing bun from npm"
-  npm install -g --silent bun >/dev/null
+  if ! command -v npm >/dev/null; then
+    echo "setup: installing npm"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "setup: installing bun $BUN_VERSION from npm"
+  npm install -g --silent "bun@$BUN_VERSION" >/dev/null
 fi
 [ -d node_modules ] || bun install --frozen-lockfile >/dev/null 2>&1 || bun install >/dev/null
 

@@ -1,0 +1,154 @@
+/**
+ * Reads a YAML or JSON file (JSON is parsed as YAML, which keeps positions for both) into plain
+ * values, plus a locator from a key path (`["services","web","ports",0]`) to its line and column,
+ * so that every later error can say `error: <file>:<line>:<col>: ...`. Anchors, aliases and
+ * `<<` merge keys work as in docker compose; duplicate keys are errors, as they are there.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { InvalidInputError, type SourceLocation } from "../../core/errors.ts";
+
+export type KeyPath = readonly (string | number)[];
+
+export interface ParsedFile {
+  file: string;
+  value: unknown;
+  /** the location of the value at `path`, or of its nearest located ancestor */
+  locate(path: KeyPath): SourceLocation;
+  /** the location of the key that ends `path` (for unknown-key errors), else as locate */
+  locateKey(path: KeyPath): SourceLocation;
+  /** whether the file itself has a value at `path` */
+  has(path: KeyPath): boolean;
+  /** values tagged `!reset` or `!override` (compose-spec merge control), by key path */
+  tags: { path: (string | number)[]; tag: "!reset" | "!override" }[];
+}
+
+export function pathKey(path: KeyPath): string {
+  return path.map(String).join("\u0000");
+}
+
+/** `services.web.ports[0]` — how errors name a key path. */
+export function formatPath(path: KeyPath): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? part : `.${part}`;
+  }
+  return out;
+}
+
+export function parseText(text: string, file: string): ParsedFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  const at = (offset: number | undefined): SourceLocation => {
+    if (offset === undefined) return { file };
+    const pos = lines.linePos(offset);
+    return { file, line: pos.line, col: pos.col };
+  };
+  const first = doc.errors[0];
+  if (first) {
+    throw new InvalidInputError(yamlMessage(first.code, first.message), {
+      code: "invalid_yaml",
+      location: at(first.pos[0]),
+      hint: yamlHint(first.code, first.message),
+    });
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new InvalidInputError(`invalid YAML: ${err instanceof Error ? err.message.toLowerCase() : String(err)}`, {
+      code: "invalid_yaml",
+      location: { file },
+    });
+  }
+  const positions = new Map<string, number>();
+  const tags: ParsedFile["tags"] = [];
+  if (doc.contents) record(doc, doc.contents as Node, [], { positions, tags }, 0);
+  return {
+    file,
+    value,
+    tags,
+    locate(path) {
+      for (let n = path.length; n >= 0; n--) {
+        const offset = positions.get(pathKey(path.slice(0, n)));
+        if (offset !== undefined) return at(offset);
+      }
+      return { file };
+    },
+    has(path) {
+      return positions.has(pathKey(path));
+    },
+    locateKey(path) {
+      const offset = positions.get(`${pathKey(path)}\u0001key`);
+      return offset !== undefined ? at(offset) : this.locate(path);
+    },
+  };
+}
+
+function yamlHint(code: string, message: string): string | undefined {
+  if (code === "TAB_AS_INDENT") return "indent YAML with spaces, not tabs";
+  if (message.includes("compact mappings")) return 'quote a value that contains ": ", e.g. command: "echo a: b"';
+  if (message.includes("reserved character")) return "quote a value that starts with @ or `";
+  return undefined;
+}
+
+function yamlMessage(code: string, message: string): string {
+  const text = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "DUPLICATE_KEY") return "invalid YAML: duplicate key (map keys must be unique)";
+  if (code === "MULTIPLE_DOCS") return "invalid YAML: a second document (---) in one file; use one document, or one file per -f";
+  return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
+
+/** Records the start offset of every value under `node`, by key path. */
+interface Recorded {
+  positions: Map<string, number>;
+  tags: ParsedFile["tags"];
+}
+
+function record(doc: Document, node: Node, path: (string | number)[], rec: Recorded, depth: number): void {
+  if (depth > 64) return;
+  const out = rec.positions;
+  if (node.tag === "!reset" || node.tag === "!override") rec.tags.push({ path, tag: node.tag });
+  let target: Node | undefined = node;
+  if (isAlias(node)) {
+    out.set(pathKey(path), node.range?.[0] ?? 0);
+    target = node.resolve(doc) as Node | undefined;
+    if (!target) return;
+  } else if (node.range) {
+    out.set(pathKey(path), node.range[0]);
+  }
+  if (isMap(target)) {
+    for (const pair of target.items) {
+      if (!isPair(pair)) continue;
+      // with `merge: true` the "<<" key's value is a symbol, not the string
+      const isMerge = isScalar(pair.key) && (typeof pair.key.value === "symbol" || pair.key.value === "<<");
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key === undefined) continue;
+      if (isMerge) {
+        // merged maps: their keys become keys of this map
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const src of sources) {
+          const resolved = isAlias(src) ? (src.resolve(doc) as Node | undefined) : (src as Node | undefined);
+          if (resolved && isMap(resolved)) {
+            for (const p of resolved.items) {
+              if (isPair(p) && isScalar(p.key) && !out.has(pathKey([...path, String(p.key.value)])) && p.value) {
+                record(doc, p.value as Node, [...path, String(p.key.value)], rec, depth + 1);
+              }
+            }
+          }
+        }
+        continue;
+      }
+      const childPath = [...path, key];
+      const keyOffset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+      if (pair.value && (pair.value as Node).range) record(doc, pair.value as Node, childPath, rec, depth + 1);
+      else if (keyOffset !== undefined) out.set(pathKey(childPath), keyOffset);
+      // a key's own position, for "unknown key" errors
+      if (keyOffset !== undefined) out.set(`${pathKey(childPath)}\u0001key`, keyOffset);
+    }
+  } else if (isSeq(target)) {
+    target.items.forEach((item, i) => {
+      if (item) record(doc, item as Node, [...path, i], rec, depth + 1);
+    });
+  }
+}
