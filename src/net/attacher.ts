@@ -7,7 +7,7 @@
  * container on its networks.
  */
 import { RuntimeFailure } from "../core/errors.ts";
-import type { NetRequest } from "./agent-ops.ts";
+import type { NetRequest } from "./net-protocol.ts";
 import type { Attachment, NetworkInfo } from "./networks.ts";
 import { planSubnets, type NetworkPlan } from "./subnets.ts";
 

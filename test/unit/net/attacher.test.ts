@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { cniAttacher, pruneNetworks, type AttachContext, type NetAgent } from "../../../src/net/attacher.ts";
-import { NetRequestSchema, type NetRequest } from "../../../src/net/agent-ops.ts";
+import { NetRequestSchema, type NetRequest } from "../../../src/net/net-protocol.ts";
 
 /** Records requests and answers like the agent would, from an in-memory network list. */
 function fakeAgent(initial: Array<{ key: string; subnet: string }> = []) {
