@@ -6,6 +6,7 @@ import { kittenPaths } from "../core/paths.ts";
 import type { Reporter } from "../core/reporter.ts";
 import { DirectoryImages } from "../engine/runtime/image-source.ts";
 import { RootlessRuntime } from "../engine/runtime/rootless-runtime.ts";
+import { cniAttacher } from "../net/attacher.ts";
 
 export const stderrReporter: Reporter = {
   emit(event) {
@@ -19,6 +20,7 @@ export function containerRuntime(options: { hostLoopback?: boolean } = {}): Root
     // TODO(#3): chain the image store's resolver here for registry references
     images: new DirectoryImages(process.cwd()),
     reporter: stderrReporter,
+    network: cniAttacher(),
     namespace: { hostLoopback: options.hostLoopback ?? process.env.KITTEN_HOST_LOOPBACK === "1" },
   });
 }

@@ -10,6 +10,7 @@ import { AGENT_OPS, type AgentOp } from "../agent-protocol.ts";
 import { Containers } from "./containers.ts";
 import { run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
+import { handleNetRequest } from "../../../net/agent-ops.ts";
 
 export async function serveAgent(runtimeDir: string): Promise<never> {
   mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
@@ -35,6 +36,7 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       return {};
     },
     smoke: (req) => smoke(req.runtime, req.workDir, runtimeDir),
+    net: (req) => handleNetRequest(req),
   };
   rmSync(socket, { force: true });
   Bun.serve({
