@@ -3,8 +3,8 @@
  *
  * Every compose form arrives in the long syntax (model.ts PortSchema): host_ip, a published
  * port or range or nothing (ephemeral), protocol. Each becomes one rootlesskit builtin-driver
- * forward {proto, parentIP, parentPort, childIP, childPort} with childIP = the container's
- * address on its first network, so no DNAT rule is needed inside (research §3b).
+ * forward with childIp = the container's address on its first network, so no DNAT rule is
+ * needed inside (research §3b).
  * rootlesskit 1.1 rejects parentPort 0 ("invalid ParentPort"), so kitten picks ephemeral ports
  * itself on the host side (bind :0, read, release) — see ./port-probe.ts.
  */
@@ -12,12 +12,15 @@ import { InvalidInputError, RuntimeFailure } from "../core/errors.ts";
 
 export type PortProto = "tcp" | "udp";
 
-/** The body of rootlesskit's `POST /v1/ports`. */
+/**
+ * One forward, in the shape of ./ports.ts' PortSpec (the port driver client, which sends it to
+ * rootlesskit's `POST /v1/ports` as {proto, parentIP, parentPort, childIP, childPort}).
+ */
 export interface PortSpec {
-  proto: PortProto;
-  parentIP: string;
-  parentPort: number;
-  childIP: string;
+  protocol: PortProto;
+  hostIp: string;
+  hostPort: number;
+  childIp: string;
   childPort: number;
 }
 
@@ -97,7 +100,7 @@ function portLabel(hostIp: string, port: number | string, proto: PortProto): str
 export async function resolvePortSpecs(
   container: string,
   requests: PortRequest[],
-  childIP: string,
+  childIp: string,
   deps: { known: PublishedPort[]; probe: PortProbe },
 ): Promise<PortSpec[]> {
   const taken: PublishedPort[] = [...deps.known];
@@ -140,7 +143,7 @@ export async function resolvePortSpecs(
       }
     }
     taken.push({ owner: container, hostIp: req.hostIp, hostPort: chosen, proto: req.proto });
-    specs.push({ proto: req.proto, parentIP: req.hostIp, parentPort: chosen, childIP, childPort: req.childPort });
+    specs.push({ protocol: req.proto, hostIp: req.hostIp, hostPort: chosen, childIp, childPort: req.childPort });
   }
   return specs;
 }

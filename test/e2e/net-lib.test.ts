@@ -13,6 +13,7 @@ import { removeDir, startNamespace, type TestNamespace } from "./net-lib/namespa
 import { planSubnets } from "../../src/net/subnets.ts";
 import type { Attachment } from "../../src/net/networks.ts";
 import { hostPortProbe } from "../../src/net/port-probe.ts";
+import { rootlesskitPorts } from "../../src/net/ports.ts";
 import { expandPorts, resolvePortSpecs } from "../../src/net/port-specs.ts";
 
 interface Ctr {
@@ -182,22 +183,21 @@ for (const user of [undefined, "kittest"] as const) {
       const [tcp] = await resolvePortSpecs("shop-web-1", requests, ipOn("shop-web-1", "front"), { known: [], probe: hostPortProbe });
       const udpReq = expandPorts("shop-udp-1", [{ target: 9000, host_ip: "127.0.0.1", protocol: "udp" }]);
       const [udp] = await resolvePortSpecs("shop-udp-1", udpReq, ipOn("shop-udp-1", "front"), { known: [], probe: hostPortProbe });
-      for (const spec of [tcp!, udp!]) {
-        const res = await fetch("http://rootlesskit/v1/ports", { unix: ns.apiSocket, method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json" } });
-        expect(res.status).toBe(201);
-      }
-      const page = await fetch(`http://127.0.0.1:${tcp!.parentPort}/`);
+      // the specs go to rootlesskit through the runtime's port driver client unchanged
+      const driver = rootlesskitPorts(ns.apiSocket);
+      for (const spec of [tcp!, udp!]) expect(await driver.add(spec)).toBeGreaterThan(0);
+      const page = await fetch(`http://127.0.0.1:${tcp!.hostPort}/`);
       expect(await page.text()).toBe("hello from shop-web-1\n");
-      const echoed = await udpRoundTrip(udp!.parentPort, "ping over udp");
+      const echoed = await udpRoundTrip(udp!.hostPort, "ping over udp");
       expect(echoed).toBe("ping over udp");
       // the same host port again is refused, naming it and its owner
-      const again = resolvePortSpecs("shop-api-1", requests.map((r) => ({ ...r, candidates: [tcp!.parentPort] })), "10.89.0.9", {
-        known: [{ owner: "shop-web-1", hostIp: "127.0.0.1", hostPort: tcp!.parentPort, proto: "tcp" }],
+      const again = resolvePortSpecs("shop-api-1", requests.map((r) => ({ ...r, candidates: [tcp!.hostPort] })), "10.89.0.9", {
+        known: [{ owner: "shop-web-1", hostIp: "127.0.0.1", hostPort: tcp!.hostPort, proto: "tcp" }],
         probe: hostPortProbe,
       });
-      await expect(again).rejects.toThrow(`port 127.0.0.1:${tcp!.parentPort}/tcp is already published by "shop-web-1"`);
-      const unknownOwner = resolvePortSpecs("shop-api-1", requests.map((r) => ({ ...r, candidates: [tcp!.parentPort] })), "10.89.0.9", { known: [], probe: hostPortProbe });
-      await expect(unknownOwner).rejects.toThrow(`port 127.0.0.1:${tcp!.parentPort}/tcp is already in use on the host`);
+      await expect(again).rejects.toThrow(`port 127.0.0.1:${tcp!.hostPort}/tcp is already published by "shop-web-1"`);
+      const unknownOwner = resolvePortSpecs("shop-api-1", requests.map((r) => ({ ...r, candidates: [tcp!.hostPort] })), "10.89.0.9", { known: [], probe: hostPortProbe });
+      await expect(unknownOwner).rejects.toThrow(`port 127.0.0.1:${tcp!.hostPort}/tcp is already in use on the host`);
     });
 
     test("refuses to remove a network that a container still uses", async () => {

@@ -65,8 +65,8 @@ describe("resolvePortSpecs", () => {
   test("builds rootlesskit specs with the container address as childIP", async () => {
     const specs = await resolvePortSpecs("p-web-1", web([{ target: 80, published: "8080", protocol: "tcp" }, { target: 53, published: "5353", protocol: "udp" }]), "10.89.0.2", { known: [], probe: fakeHost() });
     expect(specs).toEqual([
-      { proto: "tcp", parentIP: "0.0.0.0", parentPort: 8080, childIP: "10.89.0.2", childPort: 80 },
-      { proto: "udp", parentIP: "0.0.0.0", parentPort: 5353, childIP: "10.89.0.2", childPort: 53 },
+      { protocol: "tcp", hostIp: "0.0.0.0", hostPort: 8080, childIp: "10.89.0.2", childPort: 80 },
+      { protocol: "udp", hostIp: "0.0.0.0", hostPort: 5353, childIp: "10.89.0.2", childPort: 53 },
     ]);
   });
 
@@ -76,7 +76,7 @@ describe("resolvePortSpecs", () => {
       known: [{ owner: "p-api-1", hostIp: "0.0.0.0", hostPort: 40000, proto: "tcp" }],
       probe,
     });
-    expect(specs[0]!.parentPort).toBe(40001);
+    expect(specs[0]!.hostPort).toBe(40001);
   });
 
   test("takes the first free port of a range", async () => {
@@ -84,7 +84,7 @@ describe("resolvePortSpecs", () => {
       known: [{ owner: "p-api-1", hostIp: "0.0.0.0", hostPort: 8000, proto: "tcp" }],
       probe: fakeHost([["0.0.0.0", 8001, "tcp"]]),
     });
-    expect(specs[0]!.parentPort).toBe(8002);
+    expect(specs[0]!.hostPort).toBe(8002);
   });
 
   test("names the kitten container that holds a port", async () => {
