@@ -13,7 +13,7 @@
  * gave "duplicate allocation is not allowed").
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { RuntimeFailure, errorText } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/atomic-file.ts";
 import { BRIDGE_MTU, bridgeMac, bridgeName, deleteBridge, ensureBridge } from "./bridge.ts";
@@ -308,7 +308,11 @@ export function syncHosts(ctx: NetContext): Promise<void> {
       extraHosts: r.identity!.extraHosts,
       networks: Object.fromEntries(r.attachments.map((a) => [a.network, { ip: a.ip, aliases: a.aliases }])),
     }));
-    for (const r of records) writeInPlace(r.identity!.hostsPath, renderHostsFile(peers.find((p) => p.name === r.identity!.name)!, peers));
+    for (const r of records) {
+      // a container whose files are already gone gets no new directory
+      if (!existsSync(dirname(r.identity!.hostsPath))) continue;
+      writeInPlace(r.identity!.hostsPath, renderHostsFile(peers.find((p) => p.name === r.identity!.name)!, peers));
+    }
   });
 }
 
