@@ -20,7 +20,8 @@ export function containerRuntime(options: { hostLoopback?: boolean } = {}): Root
     // TODO(#3): chain the image store's resolver here for registry references
     images: new DirectoryImages(process.cwd()),
     reporter: stderrReporter,
-    network: cniAttacher(),
+    // networks as `up` planned them (saveNetworkPlan), or a free default subnet
+    network: cniAttacher({ dataDir: kittenPaths().data }),
     namespace: { hostLoopback: options.hostLoopback ?? process.env.KITTEN_HOST_LOOPBACK === "1" },
   });
 }

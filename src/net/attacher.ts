@@ -10,6 +10,7 @@ import { RuntimeFailure } from "../core/errors.ts";
 import type { NetRequest } from "./net-protocol.ts";
 import type { Attachment, NetworkInfo } from "./networks.ts";
 import { planSubnets, type NetworkPlan } from "./subnets.ts";
+import { loadNetworkPlan, otherProjectsSubnets } from "./plan-store.ts";
 
 /** The agent client, narrowed to the one operation this needs. */
 export interface NetAgent {
@@ -35,8 +36,14 @@ export interface AttachContext {
 export interface AttacherDeps {
   /** the planned networks of a project (planProjectNetworks), when it has a plan */
   networks?(project: string): NetworkPlan[] | undefined;
+  /** kitten's data dir: read plans stored by saveNetworkPlan (./plan-store.ts) */
+  dataDir?: string;
   /** subnets of other projects' networks, to keep defaults apart (DESIGN: nothing overlaps) */
   usedSubnets?(): string[];
+}
+
+function sameNetwork(a: NetworkInfo, b: NetworkPlan): boolean {
+  return a.subnet === b.subnet && a.gateway === b.gateway && a.internal === b.internal && (a.ipRange ?? "") === (b.ipRange ?? "") && a.name === b.name;
 }
 
 export function cniAttacher(deps: AttacherDeps = {}) {
@@ -48,13 +55,26 @@ export function cniAttacher(deps: AttacherDeps = {}) {
     if (!p) {
       p = (async () => {
         const base = { runtimeDir: ctx.runtimeDir, project: ctx.project };
-        const { networks } = (await ctx.agent.call("net", { op: "list", ctx: base })) as { networks: NetworkInfo[] };
-        const planned = deps.networks?.(ctx.project)?.find((n) => n.key === key);
+        const { networks, containers } = (await ctx.agent.call("net", { op: "list", ctx: base })) as {
+          networks: NetworkInfo[];
+          containers: Array<{ containerId: string; attachments: Attachment[] }>;
+        };
+        const plans = deps.networks?.(ctx.project) ?? (deps.dataDir ? loadNetworkPlan(deps.dataDir, ctx.project) : undefined);
+        const planned = plans?.find((n) => n.key === key);
         const existing = networks.find((n) => n.key === key);
-        if (existing && (!planned || existing.subnet === planned.subnet)) return;
-        const net =
-          planned ??
-          planSubnets([{ key, name: `${ctx.project}_${key}` }], [...networks.map((n) => n.subnet), ...(deps.usedSubnets?.() ?? [])])[0]!;
+        if (existing && (!planned || sameNetwork(existing, planned))) return;
+        if (existing) {
+          // the project changed the network: recreate it if nothing uses it (compose does the same)
+          const user = containers.find((c) => c.attachments.some((a) => a.network === key));
+          if (user) {
+            throw new RuntimeFailure(`network "${key}" changed but container "${user.containerId}" still uses it`, {
+              hint: "run `kitten down` and `kitten up` to recreate the project's networks",
+            });
+          }
+          await ctx.agent.call("net", { op: "removeNetwork", ctx: base, key });
+        }
+        const others = [...networks.filter((n) => n.key !== key).map((n) => n.subnet), ...(deps.usedSubnets?.() ?? (deps.dataDir ? otherProjectsSubnets(deps.dataDir, ctx.project) : []))];
+        const net = planned ?? planSubnets([{ key, name: `${ctx.project}_${key}` }], others)[0]!;
         await ctx.agent.call("net", {
           op: "createNetwork",
           ctx: base,

@@ -2,8 +2,8 @@
  * IPv4 address planning for compose networks (pure, runs anywhere).
  *
  * Every bridge network gets one IPv4 subnet: the `ipam.config` one when the user gave it
- * (subnet, gateway, ip_range — compose-spec "ipam"), otherwise the first free /24 of
- * 10.89.0.0/16 (podman's default pool) that overlaps nothing else kitten runs — networks of
+ * (subnet, gateway, ip_range — compose-spec "ipam"), otherwise the first free /24 from
+ * 10.89.0.0 on (podman's default pool starts there) that overlaps nothing else kitten runs — networks of
  * this project and of other projects, passed in as `used` — and nothing the user configured.
  * 10.0.2.0/24 is always taken: it is slirp4netns' network on the rootless namespace's tap0.
  */
@@ -16,7 +16,8 @@ export const SLIRP_HOST_GATEWAY = "10.0.2.2";
 /** slirp4netns' DNS forwarder. */
 export const SLIRP_DNS = "10.0.2.3";
 
-const POOL = { base: ip4("10.89.0.0"), prefix: 16, size: 24 };
+/** default subnets: /24s from 10.89.0.0 (podman's first) up to 10.127.255.0 */
+const POOL = { start: ip4("10.89.0.0"), end: ip4("10.128.0.0"), size: 24 };
 
 export interface Cidr {
   /** network address as an unsigned 32-bit integer */
@@ -138,7 +139,7 @@ export function planSubnets(requests: NetworkRequest[], used: string[] = []): Ne
       throw new InvalidInputError(`${where}: ipam gateway and ip_range need a subnet`, { hint: "add ipam.config[].subnet" });
     }
     const cidr = allocate(taken);
-    if (!cidr) throw new InvalidInputError(`${where}: no free subnet left in ${formatIpv4(POOL.base)}/${POOL.prefix}`, { hint: "set ipam.config[].subnet explicitly" });
+    if (!cidr) throw new InvalidInputError(`${where}: no free /24 left between ${formatIpv4(POOL.start)} and ${formatIpv4(POOL.end - 1)}`, { hint: "set ipam.config[].subnet explicitly" });
     taken.push({ cidr, what: `network "${req.key}"` });
     plans.set(req.key, { key: req.key, name: req.name, subnet: formatCidr(cidr), gateway: formatIpv4(cidr.base + 1), internal: !!req.internal, userSubnet: false });
   }
@@ -173,7 +174,7 @@ function checkRange(where: string, cidr: Cidr, range: string): string {
 
 function allocate(taken: Taken[]): Cidr | undefined {
   const step = blockSize(POOL.size);
-  for (let base = POOL.base; base < POOL.base + blockSize(POOL.prefix); base += step) {
+  for (let base = POOL.start; base < POOL.end; base += step) {
     const c = { base, prefix: POOL.size };
     if (!taken.some((t) => cidrsOverlap(t.cidr, c))) return c;
   }

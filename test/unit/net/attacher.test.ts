@@ -81,3 +81,20 @@ test("pruneNetworks removes only networks no container uses", async () => {
   expect(await pruneNetworks(agent, { runtimeDir: "/run/p", project: "p" })).toEqual(["back"]);
   expect(calls.filter((c) => c.op === "removeNetwork")).toEqual([{ op: "removeNetwork", ctx: { runtimeDir: "/run/p", project: "p" }, key: "back" }]);
 });
+
+describe("cniAttacher when the project changed a network", () => {
+  const planned = [{ key: "front", name: "p_front", subnet: "10.89.5.0/24", gateway: "10.89.5.1", internal: false, userSubnet: true }];
+
+  test("recreates it when no container uses it", async () => {
+    const { agent, calls } = fakeAgent([{ key: "front", subnet: "10.89.0.0/24" }]);
+    await cniAttacher({ networks: () => planned }).attach(ctx(agent, { front: {} }));
+    expect(calls.map((c) => c.op)).toEqual(["list", "removeNetwork", "createNetwork", "attach"]);
+  });
+
+  test("refuses while a container still uses it, naming both", async () => {
+    const { agent } = fakeAgent([{ key: "front", subnet: "10.89.0.0/24" }]);
+    await cniAttacher().attach({ ...ctx(agent, { front: {} }), containerId: "old" });
+    const run = cniAttacher({ networks: () => planned }).attach(ctx(agent, { front: {} }));
+    await expect(run).rejects.toThrow(`network "front" changed but container "old" still uses it`);
+  });
+});

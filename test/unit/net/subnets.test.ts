@@ -33,7 +33,7 @@ describe("ipv4 parsing", () => {
 });
 
 describe("planSubnets", () => {
-  test("allocates consecutive /24s from 10.89.0.0/16 with the first host as gateway", () => {
+  test("allocates consecutive /24s from 10.89.0.0 with the first host as gateway", () => {
     const plans = planSubnets([{ key: "a", name: "p_a" }, { key: "b", name: "p_b", internal: true }]);
     expect(plans).toEqual([
       { key: "a", name: "p_a", subnet: "10.89.0.0/24", gateway: "10.89.0.1", internal: false, userSubnet: false },
@@ -78,8 +78,9 @@ describe("planSubnets", () => {
     ).toThrow(`network "b": subnet 10.90.3.0/24 overlaps network "a" (10.90.0.0/16)`);
   });
 
-  test("reports an exhausted pool", () => {
-    expect(() => planSubnets([{ key: "a", name: "p_a" }], ["10.89.0.0/16"])).toThrow(`network "a": no free subnet left in 10.89.0.0/16`);
+  test("moves past a full 10.89.0.0/16 and reports an exhausted pool", () => {
+    expect(planSubnets([{ key: "a", name: "p_a" }], ["10.89.0.0/16"])[0]!.subnet).toBe("10.90.0.0/24");
+    expect(() => planSubnets([{ key: "a", name: "p_a" }], ["10.64.0.0/10"])).toThrow(`network "a": no free /24 left between 10.89.0.0 and 10.127.255.255`);
   });
 });
 
