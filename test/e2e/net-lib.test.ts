@@ -92,13 +92,15 @@ for (const user of [undefined, "kittest"] as const) {
         [],
       );
       for (const p of plans) await inside({ op: "createNetwork", ctx: ctx(), net: p });
+      // the runtime keeps each container's hosts file in its container dir; one dir here
+      await inside({ op: "sh", argv: ["mkdir", "-p", join(ns.runtimeDir, "hosts")] });
       await run("shop-web-1", "web", [{ network: "front" }]);
       await run("shop-api-1", "api", [{ network: "front", aliases: ["apisvc"] }, { network: "back" }]);
       await run("shop-api-2", "api", [{ network: "front", aliases: ["apisvc"] }, { network: "back" }]);
       await run("shop-db-1", "db", [{ network: "back", ipv4Address: "10.90.0.10" }]);
       await run("shop-job-1", "job", [{ network: "sealed" }]);
       await run("shop-udp-1", "udp", [{ network: "front" }], [process.execPath, "-e", UDP_ECHO]);
-    });
+    }, 90_000);
 
     afterAll(async () => {
       hostServer?.stop(true);
