@@ -4,7 +4,7 @@
  * HOST, where rootlesskit's parent listens. The window between release and rootlesskit's bind
  * is tiny; a lost race surfaces as rootlesskit's own "address already in use".
  */
-import type { PortProbe, PortProto } from "./port-specs.ts";
+import { expandPorts, resolvePortSpecs, type PortInput, type PortProbe, type PortProto, type PortSpec, type PublishedPort } from "./port-specs.ts";
 
 function describe(err: unknown): string {
   const code = (err as { code?: string }).code ?? "";
@@ -41,3 +41,12 @@ export const hostPortProbe: PortProbe = {
     return bindOnce(hostIp, 0, proto);
   },
 };
+
+/**
+ * The host ports of a container's published ports, ready for the port driver: every compose
+ * form (ranges, udp, host ip, ephemeral), checked against the ports other kitten containers
+ * hold (`known`, from state — named in the error) and against the host itself.
+ */
+export function planPublishedPorts(container: string, ports: PortInput[], childIp: string | undefined, known: PublishedPort[]): Promise<PortSpec[]> {
+  return resolvePortSpecs(container, expandPorts(container, ports), childIp, { known, probe: hostPortProbe });
+}

@@ -20,7 +20,8 @@ export interface PortSpec {
   protocol: PortProto;
   hostIp: string;
   hostPort: number;
-  childIp: string;
+  /** the container's address; absent for a container on the namespace's own stack (host mode) */
+  childIp?: string;
   childPort: number;
 }
 
@@ -100,7 +101,7 @@ function portLabel(hostIp: string, port: number | string, proto: PortProto): str
 export async function resolvePortSpecs(
   container: string,
   requests: PortRequest[],
-  childIp: string,
+  childIp: string | undefined,
   deps: { known: PublishedPort[]; probe: PortProbe },
 ): Promise<PortSpec[]> {
   const taken: PublishedPort[] = [...deps.known];
@@ -143,7 +144,7 @@ export async function resolvePortSpecs(
       }
     }
     taken.push({ owner: container, hostIp: req.hostIp, hostPort: chosen, proto: req.proto });
-    specs.push({ protocol: req.proto, hostIp: req.hostIp, hostPort: chosen, childIp, childPort: req.childPort });
+    specs.push({ protocol: req.proto, hostIp: req.hostIp, hostPort: chosen, ...(childIp ? { childIp } : {}), childPort: req.childPort });
   }
   return specs;
 }
