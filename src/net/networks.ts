@@ -265,6 +265,13 @@ export async function attach(
         result = await cniAdd(conf, inv);
       } catch (err) {
         await cniDel(conf, inv).catch(() => {});
+        // host-local: "requested IP address … is not available in range set …"
+        if (req.ipv4Address && /not available|duplicate allocation/.test(errorText(err))) {
+          throw new RuntimeFailure(`container "${containerId}": address ${req.ipv4Address} on network "${req.network}" is already in use`, {
+            hint: "give each container its own ipv4_address",
+            cause: err,
+          });
+        }
         throw err;
       }
       const ipEntry = result.ips?.[0];

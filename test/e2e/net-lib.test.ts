@@ -202,6 +202,22 @@ for (const user of [undefined, "kittest"] as const) {
       await expect(unknownOwner).rejects.toThrow(`port 127.0.0.1:${tcp!.hostPort}/tcp is already in use on the host`);
     });
 
+    test("rolls back every interface and lease of a failed attach and names the address", async () => {
+      const netns = join(ns.runtimeDir, "netns", "dup");
+      await inside({ op: "netns", path: netns });
+      const linksBefore = (await inside<ExecOut>({ op: "sh", argv: ["ip", "-o", "link", "show"] })).stdout.split("\n").length;
+      const leases = () => readdirSync(join(ns.runtimeDir, "net", "ipam", "shop_front")).filter((f) => /^\d/.test(f)).sort();
+      const leasesBefore = leases();
+      // front (eth0) succeeds, then back fails: db holds 10.90.0.10
+      const attempt = inside({ op: "attach", ctx: ctx(), id: "dup", netns, requests: [{ network: "front" }, { network: "back", ipv4Address: "10.90.0.10" }] });
+      await expect(attempt).rejects.toThrow('container "dup": address 10.90.0.10 on network "back" is already in use');
+      expect((await inside<ExecOut>({ op: "sh", argv: ["ip", "-o", "link", "show"] })).stdout.split("\n").length).toBe(linksBefore);
+      expect(leases()).toEqual(leasesBefore);
+      const inNetns = await inside<ExecOut>({ op: "sh", argv: ["nsenter", `--net=${netns}`, "ip", "-o", "link", "show"] });
+      expect(inNetns.stdout).not.toContain("eth");
+      await inside({ op: "rmNetns", path: netns });
+    });
+
     test("refuses to remove a network that a container still uses", async () => {
       await expect(inside({ op: "removeNetwork", ctx: ctx(), key: "back" })).rejects.toThrow('network "back" is still used by container');
     });
