@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { planProjectNetworks, type PlanProject } from "../../../src/net/plan.ts";
 import { hostsPeerOf } from "../../../src/net/hosts.ts";
+import { ProjectSchema } from "../../../src/engine/compose/model.ts";
 
 const shop: PlanProject = {
   name: "shop",
@@ -56,4 +57,13 @@ test("turns a container spec and its addresses into a hosts peer", () => {
     networks: { front: { ip: "10.89.0.2", aliases: ["www"] } },
     extraHosts: ["a:1.2.3.4"],
   });
+});
+
+test("accepts the engine's normalized Project model as it is", () => {
+  const project = ProjectSchema.parse({
+    name: "shop",
+    services: { web: { image: "nginx", networks: { front: { aliases: ["www"], priority: 5 } } }, db: { image: "postgres", network_mode: "none" } },
+    networks: { front: { name: "shop_front", internal: false, ipam: { config: [{ subnet: "10.90.0.0/24" }] } } },
+  });
+  expect(planProjectNetworks(project).networks.map((n) => [n.key, n.subnet])).toEqual([["front", "10.90.0.0/24"]]);
 });
