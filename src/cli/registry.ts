@@ -39,6 +39,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "run", group: "containers", description: "run a container (docker run flags)", ownArgs: true, load: () => import("./commands/run.ts") },
   { name: "exec", group: "containers", description: "run a command in a running container", ownArgs: true, load: () => import("./commands/exec.ts") },
   { name: "logs", group: "containers", description: "print a container's output", load: () => import("./commands/logs.ts") },
+  { name: "port", group: "containers", description: "list a container's published ports", load: () => import("./commands/port.ts") },
   { name: "ps", group: "containers", description: "list containers", load: () => import("./commands/ps.ts") },
   { name: "stop", group: "containers", description: "stop running containers", load: () => import("./commands/stop.ts") },
   { name: "kill", group: "containers", description: "send a signal to running containers", load: () => import("./commands/kill.ts") },
