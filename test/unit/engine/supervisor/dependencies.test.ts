@@ -24,8 +24,8 @@ describe("dependency conditions", () => {
     ["service_completed_successfully", "a one-shot that exited 0", view({ status: "exited", exitCode: 0 }), "satisfied"],
     ["service_completed_successfully", "a one-shot that exited 3", view({ status: "exited", exitCode: 3 }), "failed"],
     ["service_completed_successfully", "a one-shot not started yet", view({ status: "created", started: false }), "waiting"],
-    ["service_started", "a service with no container yet", { exists: true, replicas: [] }, "waiting"],
-    ["service_started", "a service that is not part of the run", { exists: false, replicas: [] }, "failed"],
+    ["service_started", "a service with no container yet", { exists: true, replicas: [] } as ServiceView, "waiting"],
+    ["service_started", "a service that is not part of the run", { exists: false, replicas: [] } as ServiceView, "failed"],
   ] as const)("%s with %s is %s", (condition, _what, v, expected) => {
     expect(evaluateDependency("web", "db", dep(condition), v).state).toBe(expected);
   });
