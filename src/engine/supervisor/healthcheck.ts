@@ -10,6 +10,9 @@
  * Defaults are docker's: interval 30s, timeout 30s, retries 3, start_period 0, start_interval 5s.
  */
 import type { ExecResult } from "../runtime/types.ts";
+import type { Healthcheck } from "../compose/model.ts";
+import { durationMs } from "../compose/duration.ts";
+import type { OciImageConfig } from "../image/types.ts";
 import type { Clock } from "./clock.ts";
 
 export interface HealthConfig {
@@ -120,4 +123,31 @@ export class HealthMonitor {
     this.o.onProbe?.(result, this.status, this.failingStreak);
     if (this.status !== previous) this.o.onStatus?.(this.status, previous, result);
   }
+}
+
+/**
+ * The effective healthcheck of a service: the service's keys over the image's HEALTHCHECK, as
+ * docker merges a container's healthcheck with its image's (each unset key falls back); undefined
+ * when there is none or it is disabled (`disable: true` or test NONE). Image durations are in ns.
+ */
+export function resolveHealthConfig(
+  service: Healthcheck | undefined,
+  image: OciImageConfig["Healthcheck"] | undefined,
+): HealthConfig | undefined {
+  if (service?.disable) return undefined;
+  const command = healthCommand(service?.test ?? image?.Test);
+  if (!command) return undefined;
+  const ms = (text: string | undefined, ns: number | undefined, fallback: number) => {
+    if (text !== undefined) return durationMs(text) || fallback;
+    return ns ? ns / 1e6 : fallback;
+  };
+  const retries = service?.retries ?? image?.Retries ?? 0;
+  return {
+    command,
+    intervalMs: ms(service?.interval, image?.Interval, HEALTH_DEFAULTS.intervalMs),
+    timeoutMs: ms(service?.timeout, image?.Timeout, HEALTH_DEFAULTS.timeoutMs),
+    retries: retries > 0 ? retries : HEALTH_DEFAULTS.retries,
+    startPeriodMs: ms(service?.start_period, image?.StartPeriod, HEALTH_DEFAULTS.startPeriodMs),
+    startIntervalMs: ms(service?.start_interval, undefined, HEALTH_DEFAULTS.startIntervalMs),
+  };
 }

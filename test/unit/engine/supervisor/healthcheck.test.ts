@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { HealthMonitor, healthCommand, type HealthConfig, type HealthStatus } from "../../../../src/engine/supervisor/healthcheck.ts";
+import { HealthMonitor, healthCommand, resolveHealthConfig, type HealthConfig, type HealthStatus } from "../../../../src/engine/supervisor/healthcheck.ts";
 import type { ExecResult } from "../../../../src/engine/runtime/types.ts";
 import { FakeClock } from "./fake-clock.ts";
 
@@ -120,5 +120,32 @@ describe("health monitor", () => {
     await h.stop();
     await h.clock.advance(5000);
     expect(h.calls.length).toBe(1);
+  });
+});
+
+describe("effective healthcheck", () => {
+  test("uses docker's defaults for unset keys", () => {
+    expect(resolveHealthConfig({ test: ["CMD", "true"] }, undefined)).toEqual({
+      command: ["true"],
+      intervalMs: 30_000,
+      timeoutMs: 30_000,
+      retries: 3,
+      startPeriodMs: 0,
+      startIntervalMs: 5_000,
+    });
+  });
+
+  test("takes the service's keys over the image's, and the image's (in ns) for the rest", () => {
+    const c = resolveHealthConfig({ interval: "2s", retries: 5 }, { Test: ["CMD-SHELL", "check"], Interval: 9e9, Timeout: 1.5e9 });
+    expect(c).toMatchObject({ command: ["/bin/sh", "-c", "check"], intervalMs: 2000, timeoutMs: 1500, retries: 5 });
+  });
+
+  test.each([
+    ["disable: true", { disable: true, test: ["CMD", "true"] }],
+    ["test NONE", { test: ["NONE"] }],
+    ["no test anywhere", { interval: "1s" }],
+  ])("%s means no healthcheck, even when the image has one", (_name, hc) => {
+    const image = _name === "no test anywhere" ? undefined : { Test: ["CMD", "true"] };
+    expect(resolveHealthConfig(hc, image)).toBeUndefined();
   });
 });
