@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { durationMs, normalizeDuration } from "../../../../src/engine/compose/duration.ts";
 import { shellSplit, ShellWordsError } from "../../../../src/engine/compose/shell-words.ts";
-import { didYouMean } from "../../../../src/engine/compose/did-you-mean.ts";
 
 describe("normalizeDuration", () => {
   const cases: [string, string | undefined][] = [
@@ -53,13 +52,5 @@ describe("shellSplit", () => {
 
   test.each(["echo 'open", 'echo "open'])("rejects the unterminated quote in %p", (input) => {
     expect(() => shellSplit(input)).toThrow(ShellWordsError);
-  });
-});
-
-describe("didYouMean", () => {
-  test("suggests a close key and nothing for a distant one", () => {
-    expect(didYouMean("imgae", ["image", "ports", "command"])).toBe('did you mean "image"?');
-    expect(didYouMean("enviroment", ["environment", "entrypoint"])).toBe('did you mean "environment"?');
-    expect(didYouMean("zzzzzz", ["image", "ports"])).toBeUndefined();
   });
 });
