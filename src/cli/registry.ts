@@ -26,6 +26,14 @@ export const GROUP_TITLES: Record<Exclude<CommandGroup, "internal">, string> = {
 export const COMMANDS: CommandEntry[] = [
   { name: "config", group: "project", description: "validate a project and print it in canonical form", load: () => import("./commands/config.ts") },
   { name: "up", group: "project", description: "create and start a project's containers (--dry-run prints the plan)", load: () => import("./commands/up.ts") },
+  { name: "down", group: "project", description: "stop and remove a project's containers, networks and namespace", load: () => import("./commands/down.ts") },
+  { name: "start", group: "project", description: "start a project's stopped containers", load: () => import("./commands/start.ts") },
+  { name: "restart", group: "project", description: "restart a project's containers", load: () => import("./commands/restart.ts") },
+  { name: "pause", group: "project", description: "pause a project's containers", load: () => import("./commands/pause.ts") },
+  { name: "unpause", group: "project", description: "unpause a project's containers", load: () => import("./commands/unpause.ts") },
+  { name: "ls", group: "project", description: "list projects", load: () => import("./commands/ls.ts") },
+  { name: "events", group: "project", description: "show a project's container events (-f follows)", load: () => import("./commands/events.ts") },
+  { name: "wait", group: "project", description: "wait for a project's containers to stop and print their exit codes", load: () => import("./commands/wait.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 

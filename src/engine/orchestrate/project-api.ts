@@ -16,6 +16,7 @@ import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts
 import { ensureSupervisor, type Launcher } from "../supervisor/process.ts";
 import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
+import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
 
 export interface ProjectEngineDeps {
   paths: KittenPaths;
@@ -29,7 +30,7 @@ export interface ProjectEngineDeps {
   teardown?: (project: string, options: { volumes: boolean }) => Promise<void>;
 }
 
-function store(deps: ProjectEngineDeps): ProjectStore {
+function store(deps: Pick<ProjectEngineDeps, "paths">): ProjectStore {
   return new ProjectStore(openStateDb(deps.paths));
 }
 
@@ -149,7 +150,7 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
   });
 }
 
-function requireKnown(deps: ProjectEngineDeps, project: string): void {
+function requireKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): void {
   const s = store(deps);
   if (!s.getProject(project) && s.listContainers(project).length === 0) {
     throw new InvalidInputError(`no such project: "${project}"`, { hint: "`kitten ls` lists the projects" });
@@ -213,4 +214,24 @@ export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "pa
       last = e.id;
     }
   }
+}
+
+export interface LogsOptions extends Omit<ProjectLogsOptions, "sleep"> {
+  project: string;
+  services?: string[];
+}
+
+/** `kitten logs` of a project's services: works without a supervisor (the files and records are on disk). */
+export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths">, onLine: (l: LogLine) => void): Promise<void> {
+  const s = new ProjectStore(openStateDb(deps.paths));
+  requireKnown(deps, o.project);
+  const files: LogFiles = {
+    containers: () =>
+      s
+        .listContainers(o.project)
+        .filter((c) => !o.services?.length || o.services.includes(c.service))
+        .map((c) => ({ name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) })),
+    open: (path) => new K8sFileReader(path),
+  };
+  await projectLogs(files, o, onLine);
 }

@@ -49,6 +49,7 @@ const MIGRATIONS = [
      detail TEXT
    );
    CREATE INDEX project_events_by_project ON project_events (project, id);`,
+  "ALTER TABLE project_containers ADD COLUMN log_path TEXT",
 ];
 
 export interface ProjectRecord {
@@ -79,6 +80,8 @@ export interface ContainerRecord {
   startedAt?: string;
   finishedAt?: string;
   ports?: ContainerState["ports"];
+  /** the container's log file (k8s-file format, written by its monitor) */
+  logPath?: string;
 }
 
 export type EventAction =
@@ -124,6 +127,7 @@ interface ContainerRow {
   started_at: string | null;
   finished_at: string | null;
   ports: string | null;
+  log_path: string | null;
 }
 
 interface EventRow {
@@ -158,6 +162,7 @@ function fromRow(r: ContainerRow): ContainerRecord {
   if (r.started_at !== null) rec.startedAt = r.started_at;
   if (r.finished_at !== null) rec.finishedAt = r.finished_at;
   if (r.ports !== null) rec.ports = JSON.parse(r.ports);
+  if (r.log_path !== null) rec.logPath = r.log_path;
   return rec;
 }
 
@@ -238,8 +243,8 @@ export class ProjectStore {
     this.db
       .query(
         `INSERT OR REPLACE INTO project_containers
-           (name, project, service, replica, image, config_hash, status, exit_code, restarts, health, health_log, manual_stop, pid, started_at, finished_at, ports)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (name, project, service, replica, image, config_hash, status, exit_code, restarts, health, health_log, manual_stop, pid, started_at, finished_at, ports, log_path)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         c.name,
@@ -258,6 +263,7 @@ export class ProjectStore {
         c.startedAt ?? null,
         c.finishedAt ?? null,
         c.ports ? JSON.stringify(c.ports) : null,
+        c.logPath ?? null,
       );
   }
 

@@ -108,6 +108,7 @@ export class ProjectSupervisor {
       restarts: 0,
       health: "none",
       manualStop: false,
+      ...(state.logPath ? { logPath: state.logPath } : {}),
     };
     this.o.store.putContainer(record);
     this.event("create", { name: spec.name, service: spec.service });
@@ -138,6 +139,7 @@ export class ProjectSupervisor {
       health,
       healthLog: undefined,
       ports: state.ports,
+      ...(state.logPath ? { logPath: state.logPath } : {}),
     });
   }
 
@@ -337,6 +339,7 @@ export class ProjectSupervisor {
           restarts: 0,
           health: "none",
           manualStop: false,
+          ...(state.logPath ? { logPath: state.logPath } : {}),
         };
         this.o.store.putContainer(rec);
       }

@@ -61,6 +61,7 @@ describe("project store", () => {
       startedAt: "2026-01-01T00:00:00.000Z",
       finishedAt: "2026-01-01T00:00:01.000Z",
       ports: [{ hostIp: "127.0.0.1", hostPort: 8080, containerPort: 80, protocol: "tcp" }],
+      logPath: "/run/c/ctr.log",
     });
     s.putContainer(full);
     expect(s.getContainer("demo-web-1")).toEqual(full);
