@@ -34,6 +34,9 @@ export const COMMANDS: CommandEntry[] = [
   { name: "ls", group: "project", description: "list projects", load: () => import("./commands/ls.ts") },
   { name: "events", group: "project", description: "show a project's container events (-f follows)", load: () => import("./commands/events.ts") },
   { name: "wait", group: "project", description: "wait for a project's containers to stop and print their exit codes", load: () => import("./commands/wait.ts") },
+  { name: "top", group: "project", description: "show the processes of a project's containers", load: () => import("./commands/top.ts") },
+  { name: "stats", group: "project", description: "show CPU and memory use of a project's containers", load: () => import("./commands/stats.ts") },
+  { name: "scale", group: "project", description: "set the number of replicas of services: kitten scale web=3", load: () => import("./commands/scale.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 

@@ -10,10 +10,11 @@ function table(header: string[], rows: string[][]): string {
 export function ago(iso: string | undefined, now: number): string {
   if (!iso) return "";
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s} seconds`;
-  if (s < 3600) return `${Math.floor(s / 60)} minutes`;
-  if (s < 86400) return `${Math.floor(s / 3600)} hours`;
-  return `${Math.floor(s / 86400)} days`;
+  const n = (v: number, unit: string) => `${v} ${unit}${v === 1 ? "" : "s"}`;
+  if (s < 60) return n(s, "second");
+  if (s < 3600) return n(Math.floor(s / 60), "minute");
+  if (s < 86400) return n(Math.floor(s / 3600), "hour");
+  return n(Math.floor(s / 86400), "day");
 }
 
 export function statusText(c: ContainerRecord, now = Date.now()): string {

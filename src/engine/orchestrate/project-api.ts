@@ -16,6 +16,7 @@ import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts
 import { ensureSupervisor, type Launcher } from "../supervisor/process.ts";
 import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
+import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
 
 export interface ProjectEngineDeps {
@@ -234,4 +235,22 @@ export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths"
     open: (path) => new K8sFileReader(path),
   };
   await projectLogs(files, o, onLine);
+}
+
+function runningRecords(deps: Pick<ProjectEngineDeps, "paths">, project: string, services: string[] | undefined): ContainerRecord[] {
+  requireKnown(deps, project);
+  return store(deps)
+    .listContainers(project)
+    .filter((c) => (c.status === "running" || c.status === "paused") && (!services?.length || services.includes(c.service)));
+}
+
+/** `kitten top`: the processes of each running container, from /proc. */
+export function top(o: { project: string; services?: string[] }, deps: Pick<ProjectEngineDeps, "paths">): Array<{ container: string; processes: ProcInfo[] }> {
+  const procs = scanProcs();
+  return runningRecords(deps, o.project, o.services).map((c) => ({ container: c.name, processes: containerProcesses(procs, c) }));
+}
+
+/** `kitten stats`: CPU and memory per running container, sampled from /proc over intervalMs. */
+export function stats(o: { project: string; services?: string[]; intervalMs?: number }, deps: Pick<ProjectEngineDeps, "paths">): Promise<ContainerUsage[]> {
+  return sampleUsage(runningRecords(deps, o.project, o.services), { intervalMs: o.intervalMs ?? 1000 });
 }
