@@ -8,6 +8,7 @@ import { projectOptions, repeated } from "./args.ts";
 import { engineDeps, timeoutMs } from "./project-context.ts";
 import { colorWanted, logPrinter } from "./render/log-lines.ts";
 import { cliReporter, type EventFormat } from "./render/reporter.ts";
+import { liveStatus } from "./render/live-status.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { attachProject } from "../engine/orchestrate/attach.ts";
 import { serviceCommand, up } from "../engine/orchestrate/project-api.ts";
@@ -31,7 +32,8 @@ export interface UpArgs {
 }
 
 export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat, scale: Record<string, number>): Promise<number> {
-  const reporter = cliReporter({ format });
+  const live = format === "text" ? liveStatus() : undefined;
+  const reporter = live ?? cliReporter({ format });
   const deps = engineDeps(reporter);
   const services = args._.map(String);
   const pull = args.pull ?? "missing";
@@ -63,6 +65,7 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
     },
     deps,
   );
+  live?.done();
   if (detach) return 0;
 
   const project = loaded.project.name;
