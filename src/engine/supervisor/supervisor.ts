@@ -202,6 +202,9 @@ export class ProjectSupervisor {
     this.watches.set(record.name, w);
     this.startHealth(record.name, record.service, initialHealth);
     w.done = this.loop(record.name, w).catch((err) => {
+      // e.g. the container was removed behind our back, or a restart failed: stop watching it
+      this.stopHealth(record.name);
+      if (this.watches.get(record.name) === w) this.watches.delete(record.name);
       this.o.reporter?.emit({ type: "warning", message: `supervisor: container ${record.name}: ${errorText(err)}` });
     });
   }

@@ -174,3 +174,18 @@ describe("adoption by a new supervisor", () => {
     expect(h.store.getContainer("demo-db-1")?.health).toBe("healthy");
   });
 });
+
+describe("supervisor robustness", () => {
+  test("stops watching a container whose restart fails, and says why", async () => {
+    h = harness({ app: { exitAfterMs: 10, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    const start = h.runtime.start.bind(h.runtime);
+    h.runtime.start = async (name: string) => {
+      if (name === "demo-app-1") throw new Error("image layers are gone");
+      return start(name);
+    };
+    await h.clock.advance(10 + 100);
+    expect(h.supervisor.isWatching("demo-app-1")).toBe(false);
+    expect(h.reporter.warnings).toEqual(["supervisor: container demo-app-1: image layers are gone"]);
+  });
+});
