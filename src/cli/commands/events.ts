@@ -14,11 +14,12 @@ import { events } from "../../engine/orchestrate/project-api.ts";
 import { parseTimeArg } from "../../engine/orchestrate/log-time.ts";
 
 export default defineCommand({
-  meta: { name: "events", description: "show a project's container events (-f follows)" },
+  meta: { name: "events", description: "show a project's container events (--follow keeps printing)" },
   args: {
     ...projectArgs,
     ...formatArg,
-    follow: { type: "boolean", alias: "f", description: "keep printing new events" },
+    // no -f: it is --file here, as in every project command
+    follow: { type: "boolean", description: "keep printing new events" },
     since: { type: "string", description: "events since a time (RFC 3339) or a duration ago (10m)" },
     until: { type: "string", description: "events until a time (RFC 3339) or a duration ago" },
   },

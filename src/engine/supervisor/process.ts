@@ -32,7 +32,7 @@ export async function runSupervisor(project: string, paths: KittenPaths, runtime
   const store = new ProjectStore(openStateDb(paths));
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const server = new SupervisorServer({ project, runtime, store, onShutdown: () => stop() });
+  const server = new SupervisorServer({ project, runtime, store, onShutdown: () => stop(), log: (line) => void process.stderr.write(line) });
   await server.start();
   server.listen(supervisorSocketPath(paths, project));
   const onSignal = () => stop();

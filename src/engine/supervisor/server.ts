@@ -11,6 +11,7 @@ import type { KittenEvent, Reporter } from "../../core/reporter.ts";
 import { ProjectSchema, type Project } from "../compose/model.ts";
 import type { OciImageConfig } from "../image/types.ts";
 import { applyPlan, waitReady, type ApplyContext } from "../orchestrate/apply.ts";
+import { containerSpec } from "../orchestrate/container-spec.ts";
 import { downProject, serviceOp } from "../orchestrate/lifecycle.ts";
 import { planReconcile } from "../orchestrate/reconcile.ts";
 import { renderPlan } from "../orchestrate/plan-text.ts";
@@ -25,8 +26,11 @@ import { ProjectSupervisor } from "./supervisor.ts";
 /** Sends every event to whoever listens right now (the clients of in-flight requests). */
 class Broadcast implements Reporter {
   readonly listeners = new Set<(e: KittenEvent) => void>();
+  constructor(private readonly log?: (line: string) => void) {}
   emit(event: KittenEvent): void {
     for (const l of this.listeners) l(event);
+    // warnings also go to the supervisor's own log: nobody may be listening when they happen
+    if (event.type === "warning") this.log?.(`${new Date().toISOString()} warning: ${event.message}\n`);
   }
 }
 
@@ -37,11 +41,13 @@ export interface SupervisorServerOptions {
   clock?: Clock;
   /** called after a shutdown request was answered */
   onShutdown?: () => void;
+  /** the supervisor's log (its stderr, redirected to a file by the launcher) */
+  log?: (line: string) => void;
 }
 
 export class SupervisorServer {
   readonly supervisor: ProjectSupervisor;
-  private readonly broadcast = new Broadcast();
+  private readonly broadcast: Broadcast;
   private readonly clock: Clock;
   private project: Project | undefined;
   private imageConfigs: Record<string, OciImageConfig> = {};
@@ -51,6 +57,7 @@ export class SupervisorServer {
 
   constructor(private readonly o: SupervisorServerOptions) {
     this.clock = o.clock ?? systemClock;
+    this.broadcast = new Broadcast(o.log);
     const stored = o.store.getProject(o.project);
     const parsed = stored ? ProjectSchema.safeParse(stored.config) : undefined;
     if (parsed?.success) this.project = parsed.data;
@@ -61,6 +68,8 @@ export class SupervisorServer {
       clock: this.clock,
       reporter: this.broadcast,
       policy: (s) => (this.project ? servicePolicy(this.project, s, this.imageConfigs[s]) : undefined),
+      respec: (r) =>
+        this.project?.services[r.service] ? containerSpec(this.project, r.service, r.replica, r.name, r.configHash ?? "") : undefined,
     });
   }
 

@@ -33,6 +33,8 @@ export interface SupervisorOptions {
   policy: (service: string) => ServicePolicy | undefined;
   clock?: Clock;
   reporter?: Reporter;
+  /** the spec a container was created from (rebuilt from the project), to recreate it when the runtime cannot start it again */
+  respec?: (record: ContainerRecord) => ContainerSpec | undefined;
 }
 
 interface Watch {
@@ -118,7 +120,7 @@ export class ProjectSupervisor {
   async start(name: string): Promise<ContainerRecord | undefined> {
     const before = this.o.store.getContainer(name);
     if (before) this.o.store.updateContainer(name, { manualStop: false });
-    const state = await this.o.runtime.start(name);
+    const state = await this.runStart(name);
     const record = this.recordStarted(name, state, before?.restarts ?? 0);
     this.event("start", { name, service: record?.service });
     if (record) this.watch(record);
@@ -141,6 +143,25 @@ export class ProjectSupervisor {
       ports: state.ports,
       ...(state.logPath ? { logPath: state.logPath } : {}),
     });
+  }
+
+  /**
+   * Starts a container, or runs an exited one again as `docker start` does. When the runtime can
+   * only start freshly created containers, the exited one is recreated from its spec under the
+   * same name (its writable layer and earlier log are lost — TODO(#4): start exited containers in place).
+   */
+  private async runStart(name: string): Promise<ContainerState> {
+    try {
+      return await this.o.runtime.start(name);
+    } catch (err) {
+      const rec = this.o.store.getContainer(name);
+      const spec = rec ? this.o.respec?.(rec) : undefined;
+      const state = await this.o.runtime.inspect(name).catch(() => undefined);
+      if (!spec || !state || (state.status !== "exited" && state.status !== "dead")) throw err;
+      await this.o.runtime.remove(name, { force: true });
+      await this.o.runtime.create(spec);
+      return this.o.runtime.start(name);
+    }
   }
 
   /** A user stop: marks it manual first, so neither this supervisor nor a later one restarts it. */
@@ -235,7 +256,7 @@ export class ProjectSupervisor {
         this.watches.delete(name);
         return;
       }
-      const started = await this.o.runtime.start(name);
+      const started = await this.runStart(name);
       this.recordStarted(name, started, decision.count);
       this.event("start", { name, service: rec.service });
       this.startHealth(name, rec.service);
@@ -362,7 +383,7 @@ export class ProjectSupervisor {
         const d = tracker.decide({ exitCode: exited.exitCode ?? 0, ranForMs, manual: exited.manualStop });
         if (d.restart) {
           this.event("restart", { name: rec.name, service: rec.service }, { detail: `after adoption (restart ${d.count})` });
-          const started = await this.o.runtime.start(rec.name);
+          const started = await this.runStart(rec.name);
           const next = this.recordStarted(rec.name, started, d.count);
           this.event("start", { name: rec.name, service: rec.service });
           if (next) this.watch(next);

@@ -30,7 +30,8 @@ export function harness(programs: Record<string, Program>, policies: Record<stri
   const reporter = new MemoryReporter();
   const full: Record<string, ServicePolicy> = {};
   for (const [k, v] of Object.entries(policies)) full[k] = { restart: { name: "no" }, stopGraceMs: 10_000, ...v };
-  const make = () => new ProjectSupervisor({ project: "demo", runtime, store, clock, reporter, policy: (s) => full[s] });
+  const make = () =>
+    new ProjectSupervisor({ project: "demo", runtime, store, clock, reporter, policy: (s) => full[s], respec: (r) => spec(r.service, r.replica) });
   const h: Harness = {
     dir,
     clock,

@@ -176,6 +176,24 @@ describe("adoption by a new supervisor", () => {
 });
 
 describe("supervisor robustness", () => {
+  test("a runtime that only starts created containers gets crashed ones recreated, keeping the restart count", async () => {
+    h = harness({ app: { exitAfterMs: 50, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    h.runtime.startOnlyCreated = true;
+    await run(h, "app");
+    await h.clock.advance(50 + 100 + 50 + 200);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 2 });
+    expect(h.runtime.calls.filter((c) => c.startsWith("create"))).toEqual(["create demo-app-1", "create demo-app-1", "create demo-app-1"]);
+  });
+
+  test("a user start of a stopped container works on such a runtime too", async () => {
+    h = harness({ app: {} }, { app: {} });
+    h.runtime.startOnlyCreated = true;
+    await run(h, "app");
+    await h.supervisor.stop("demo-app-1");
+    await h.supervisor.start("demo-app-1");
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", manualStop: false });
+  });
+
   test("stops watching a container whose restart fails, and says why", async () => {
     h = harness({ app: { exitAfterMs: 10, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
     await run(h, "app");
