@@ -8,11 +8,22 @@ import type { Reporter } from "../core/reporter.ts";
 import { loadProject } from "../engine/compose/index.ts";
 import type { ProjectEngineDeps } from "../engine/orchestrate/project-api.ts";
 import { launchSupervisorProcess } from "../engine/supervisor/process.ts";
+import { Images } from "../engine/image/resolver.ts";
+import { stopNamespace } from "../net/namespace/index.ts";
 import { projectOptions } from "./args.ts";
 
-export function engineDeps(reporter: Reporter): ProjectEngineDeps {
+export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps {
   const paths = kittenPaths();
-  return { paths, reporter, launch: launchSupervisorProcess(paths) };
+  return {
+    paths,
+    reporter,
+    launch: launchSupervisorProcess(paths),
+    images: new Images({ paths, reporter, ...(cwd ? { cwd } : {}) }),
+    // the namespace goes with the project; everything in it (bridges, mounts, processes) dies with it
+    teardown: async (project) => {
+      await stopNamespace(paths, project);
+    },
+  };
 }
 
 /** `-p NAME`, or the name of the project the compose files in reach describe. */

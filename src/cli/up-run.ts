@@ -34,7 +34,6 @@ export interface UpArgs {
 export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat, scale: Record<string, number>): Promise<number> {
   const live = format === "text" ? liveStatus() : undefined;
   const reporter = live ?? cliReporter({ format });
-  const deps = engineDeps(reporter);
   const services = args._.map(String);
   const pull = args.pull ?? "missing";
   if (pull !== "always" && pull !== "missing" && pull !== "never") {
@@ -45,6 +44,7 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
     throw new InvalidInputError("--abort-on-container-exit and --exit-code-from need an attached up (without -d or --wait)", { code: "bad_flag" });
   }
   const loaded = await loadForServices({ ...projectOptions(rawArgs, args), reporter }, services);
+  const deps = engineDeps(reporter, loaded.workingDir);
   const startedAt = new Date().toISOString();
   const waitSeconds = args["wait-timeout"] === undefined ? undefined : Number(args["wait-timeout"]);
   if (waitSeconds !== undefined && !(waitSeconds > 0)) throw new InvalidInputError(`--wait-timeout must be a number of seconds, not "${args["wait-timeout"]}"`, { code: "bad_flag" });

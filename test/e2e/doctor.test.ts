@@ -21,6 +21,7 @@ const CHECKS = [
   "newuidmap",
   "newgidmap",
   "overlay",
+  "rootless namespace",
   "subuid",
   "subgid",
   "/dev/net/tun",
@@ -77,7 +78,7 @@ describe("kitten doctor without runc on PATH", () => {
   beforeAll(() => {
     // A PATH with every program doctor uses, except runc.
     bin = mkdtempSync(join(tmpdir(), "kitten-e2e-path-"));
-    const programs = ["crun", "rootlesskit", "slirp4netns", "conmon", "catatonit", "nft", "ip", "newuidmap", "newgidmap", "unshare", "sh", "getcap", "mount", "umount", "rm"];
+    const programs = ["crun", "rootlesskit", "slirp4netns", "conmon", "catatonit", "nft", "ip", "newuidmap", "newgidmap", "unshare", "sh", "getcap", "mount", "umount", "rm", "nsenter", "id"];
     for (const name of programs) {
       const path = Bun.which(name);
       if (path) symlinkSync(path, join(bin, name));

@@ -20,10 +20,9 @@ export default defineCommand({
   async run({ args, rawArgs }) {
     const reporter = cliReporter();
     const project = await projectName(rawArgs, args, reporter);
-    const { removed } = await down(
+    await down(
       { project, volumes: args.volumes, timeoutMs: timeoutMs(args.timeout), removeOrphans: args["remove-orphans"] },
       engineDeps(reporter),
     );
-    for (const name of removed) reporter.emit({ type: "container", action: "removed", container: name });
   },
 });

@@ -12,7 +12,7 @@ import {
   RESOURCE_SPEC_KEYS, RESOURCE_SUPPORTED, SERVICE_NETWORK_SPEC_KEYS, SERVICE_NETWORK_SUPPORTED,
   SERVICE_SPEC_KEYS, SERVICE_SUPPORTED,
 } from "./spec-keys.ts";
-import { isDict, type Dict, type FileReader } from "./read.ts";
+import { isDict, type FileReader } from "./read.ts";
 import type { KeyPath } from "./parse.ts";
 import { readPorts } from "./ports.ts";
 import { expandHome, readVolumes } from "./volumes.ts";
@@ -23,6 +23,8 @@ import { parseBytes } from "./units.ts";
 export interface EnvFileRef {
   path: string;
   required: boolean;
+  /** compose's `format: raw`: KEY=VALUE lines taken literally, no quotes or interpolation */
+  raw?: boolean;
 }
 
 /** A service in canonical form, plus what only loading needs (env files, scale, extends, ignored keys). */
@@ -30,8 +32,14 @@ export type ServiceDraft = Partial<Service> & {
   env_file?: EnvFileRef[];
   scale?: number;
   extends?: { service: string; file?: string };
+  /** `links`: only their implied dependencies are kept (services reach each other by name anyway) */
+  links?: string[];
   /** spec keys kitten does not model, for the "ignoring:" warning */
   ignored?: string[];
+  /** keys tagged `!reset`: removed from what this draft is merged over */
+  resets?: string[];
+  /** keys tagged `!override`: replace instead of merging */
+  overrides?: string[];
 };
 
 type Handler = (r: FileReader, v: unknown, path: KeyPath, d: ServiceDraft, home: string | undefined) => void;
@@ -130,19 +138,19 @@ function deploy(r: FileReader, v: unknown, path: KeyPath, d: ServiceDraft): void
       const kp = [...rp, kind];
       const lim = r.optMap(res[kind], kp);
       ignored.push(...r.checkKeys(lim, kp, RESOURCE_SUPPORTED, RESOURCE_SPEC_KEYS).map((k) => `deploy.resources.${kind}.${k}`));
-      const out: { cpus?: string; memory?: string; pids?: number } = {};
+      const values: { cpus?: string; memory?: string; pids?: number } = {};
       if (lim.cpus !== undefined) {
         const cpus = r.text(lim.cpus, [...kp, "cpus"]);
         if (!/^\d+(\.\d+)?$/.test(cpus) || Number(cpus) <= 0) r.fail([...kp, "cpus"], `invalid cpus "${cpus}": use a positive number like 0.5`);
-        out.cpus = cpus;
+        values.cpus = String(Number(cpus)); // "0.50" → "0.5", as compose-go prints the float
       }
       if (lim.memory !== undefined) {
         const mem = typeof lim.memory === "string" || typeof lim.memory === "number" ? parseBytes(lim.memory) : undefined;
         if (mem === undefined) r.fail([...kp, "memory"], `invalid memory size ${JSON.stringify(lim.memory)}`, 'use bytes or a size like "512m" or "1g"');
-        out.memory = String(mem);
+        values.memory = String(mem);
       }
-      if (lim.pids !== undefined) out.pids = r.int(lim.pids, [...kp, "pids"], 0);
-      resources[kind] = out;
+      if (lim.pids !== undefined) values.pids = r.int(lim.pids, [...kp, "pids"], 0);
+      resources[kind] = values;
     }
     out.resources = resources;
   }
@@ -216,7 +224,8 @@ function extraHosts(r: FileReader, v: unknown, path: KeyPath): string[] {
       // "host=ip" is the newer form; "host:ip" splits at the first colon (the IP may be IPv6)
       const sep = entry.includes("=") ? entry.indexOf("=") : entry.indexOf(":");
       if (sep <= 0 || sep === entry.length - 1) r.fail([...path, i], `invalid extra host "${entry}"`, 'use "hostname:ip" or "hostname=ip"');
-      out.push(`${entry.slice(0, sep)}:${entry.slice(sep + 1)}`);
+      // "host=ip1,ip2" gives one entry per address (compose-go's HostsList)
+      for (const ip of entry.slice(sep + 1).split(",")) out.push(`${entry.slice(0, sep)}:${ip}`);
     });
     return out;
   }
@@ -252,7 +261,13 @@ function envFiles(r: FileReader, v: unknown, path: KeyPath, home: string | undef
     r.checkKeys(m, p, ENV_FILE_KEYS);
     if (m.path === undefined) r.fail(p, `an env_file entry needs a "path"`);
     const file = r.str(m.path, [...p, "path"]);
-    return { path: resolve(r.baseDir, expandHome(file, home)), required: m.required === undefined ? true : r.bool(m.required, [...p, "required"]) };
+    const ref: EnvFileRef = { path: resolve(r.baseDir, expandHome(file, home)), required: m.required === undefined ? true : r.bool(m.required, [...p, "required"]) };
+    if (m.format !== undefined) {
+      const format = r.str(m.format, [...p, "format"]);
+      if (format !== "raw") r.fail([...p, "format"], `unknown env_file format "${format}"`, 'leave it out for the .env syntax, or use "raw"');
+      ref.raw = true;
+    }
+    return ref;
   });
 }
 
@@ -305,6 +320,7 @@ const HANDLERS: Record<string, Handler> = {
   profiles: (r, v, p, d) => (d.profiles = r.strings(v, p)),
   tty: (r, v, p, d) => (d.tty = r.bool(v, p)),
   stdin_open: (r, v, p, d) => (d.stdin_open = r.bool(v, p)),
+  links: (r, v, p, d) => (d.links = r.strings(v, p).map((l) => l.split(":")[0]!)),
   extends: (r, v, p, d) => {
     if (typeof v === "string") {
       d.extends = { service: v };
@@ -318,10 +334,20 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-/** Reads `services.<name>` of a file into its canonical draft. */
+/** Reads `services.<name>` of a file into its canonical draft, honouring `!reset` / `!override`. */
 export function readService(r: FileReader, raw: unknown, path: KeyPath, home: string | undefined): ServiceDraft {
-  const m = r.optMap(raw, path);
+  const m = { ...r.optMap(raw, path) };
   const draft: ServiceDraft = {};
+  for (const { path: tagged, tag } of r.parsed.tags) {
+    if (tagged.length !== path.length + 1 || !path.every((p, i) => tagged[i] === p)) continue;
+    const key = String(tagged[path.length]);
+    if (tag === "!reset") {
+      delete m[key];
+      draft.resets = [...(draft.resets ?? []), key];
+    } else {
+      draft.overrides = [...(draft.overrides ?? []), key];
+    }
+  }
   const ignored = r.checkKeys(m, path, SERVICE_SUPPORTED, SERVICE_SPEC_KEYS);
   for (const [key, value] of Object.entries(m)) {
     const handler = HANDLERS[key];
@@ -331,4 +357,3 @@ export function readService(r: FileReader, raw: unknown, path: KeyPath, home: st
   return draft;
 }
 
-export type { Dict };

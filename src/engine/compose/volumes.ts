@@ -4,7 +4,7 @@
  * an absolute path against the project directory, "~" against $HOME, with create_host_path like
  * compose), anything else a named volume; a lone target is an anonymous volume.
  */
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, posix, resolve } from "node:path";
 import type { VolumeMount } from "./model.ts";
 import { VOLUME_MOUNT_SPEC_KEYS, VOLUME_MOUNT_SUPPORTED } from "./spec-keys.ts";
 import type { FileReader } from "./read.ts";
@@ -37,10 +37,13 @@ function bindSource(r: FileReader, source: string, home: string | undefined): st
   return isAbsolute(expanded) ? resolve(expanded) : resolve(r.baseDir, expanded);
 }
 
-function checkTarget(r: FileReader, target: string, path: KeyPath, spec?: string): void {
+/** The container path, cleaned like compose-go does (path.Clean: "/data/" → "/data"). */
+function checkTarget(r: FileReader, target: string, path: KeyPath, spec?: string): string {
   if (!target.startsWith("/")) {
     r.fail(path, spec ? `invalid volume "${spec}": the container path "${target}" must be absolute` : `the container path "${target}" must be absolute`);
   }
+  const clean = posix.normalize(target);
+  return clean.length > 1 && clean.endsWith("/") ? clean.slice(0, -1) : clean;
 }
 
 function shortVolume(r: FileReader, spec: string, path: KeyPath, home: string | undefined): VolumeMount {
@@ -48,12 +51,9 @@ function shortVolume(r: FileReader, spec: string, path: KeyPath, home: string | 
   if (parts.length > 3 || parts.some((p) => p === "")) {
     r.fail(path, `invalid volume "${spec}"`, 'use "[source:]target[:ro]", e.g. "./data:/data:ro" or "dbdata:/var/lib/postgresql/data"');
   }
-  if (parts.length === 1) {
-    checkTarget(r, parts[0]!, path, spec);
-    return { type: "volume", target: parts[0]!, volume: {} };
-  }
-  const [source, target, mode] = parts as [string, string, string | undefined];
-  checkTarget(r, target, path, spec);
+  if (parts.length === 1) return { type: "volume", target: checkTarget(r, parts[0]!, path, spec), volume: {} };
+  const [source, written, mode] = parts as [string, string, string | undefined];
+  const target = checkTarget(r, written, path, spec);
   const isBind = source.startsWith(".") || source.startsWith("/") || source.startsWith("~");
   const mount: VolumeMount = isBind
     ? { type: "bind", source: bindSource(r, source, home), target, bind: { create_host_path: true } }
@@ -79,8 +79,7 @@ function longVolume(r: FileReader, m: Record<string, unknown>, path: KeyPath, ho
     r.fail([...path, "type"], `volume type "${type}" is not supported: use bind, volume or tmpfs`);
   }
   if (m.target === undefined) r.fail(path, `a volume needs a "target" (the path in the container)`);
-  const target = r.str(m.target, [...path, "target"]);
-  checkTarget(r, target, [...path, "target"]);
+  const target = checkTarget(r, r.str(m.target, [...path, "target"]), [...path, "target"]);
   const mount: VolumeMount = { type, target };
   if (m.source !== undefined && m.source !== null && m.source !== "") {
     const source = r.str(m.source, [...path, "source"]);

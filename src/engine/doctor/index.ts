@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { currentUser } from "../../core/user.ts";
 import { checkProgram, PROGRAMS } from "./programs.ts";
 import { checkRuntime } from "./runtime-smoke.ts";
+import { checkNamespace } from "./namespace-smoke.ts";
 import { checkCgroups, checkCniPlugins, checkIdMapper, checkOverlay, checkSubIds, checkTun, checkUserNamespaces } from "./host.ts";
 import type { Check, DoctorReport } from "./types.ts";
 
@@ -32,6 +33,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     checkIdMapper("newuidmap", env),
     checkIdMapper("newgidmap", env),
     checkOverlay(env),
+    checkNamespace(env),
   ]);
   const checks: Check[] = [
     runc,

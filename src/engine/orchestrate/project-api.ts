@@ -13,7 +13,8 @@ import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
 import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
-import { ensureSupervisor, type Launcher } from "../supervisor/process.ts";
+import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
+import { existsSync } from "node:fs";
 import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
@@ -120,11 +121,18 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
       };
       removed = r.removed;
       await requestSupervisor(supervisorSocketPath(deps.paths, o.project), o.project, { op: "shutdown" });
+      await supervisorGone(deps.paths, o.project);
     }
     await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
     s.removeProject(o.project);
     return { removed };
-  });
+  }, { removeAfter: true });
+}
+
+/** Waits (up to 5 s) until a supervisor told to shut down has removed its files. */
+async function supervisorGone(paths: KittenPaths, project: string): Promise<void> {
+  const lockFile = supervisorLockPath(paths, project);
+  for (let i = 0; i < 100 && existsSync(lockFile); i++) await Bun.sleep(50);
 }
 
 export interface ServiceCommandOptions {

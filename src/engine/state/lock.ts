@@ -6,7 +6,7 @@
  * liveness guessing is needed.
  */
 import { dlopen, FFIType } from "bun:ffi";
-import { closeSync, openSync, writeSync, ftruncateSync } from "node:fs";
+import { closeSync, openSync, rmSync, writeSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
@@ -24,7 +24,8 @@ function flock(fd: number, op: number): number {
 
 export interface Lock {
   readonly path: string;
-  release(): void;
+  /** unlinks the file (while still holding the lock) when `remove` is set: for a project that is gone */
+  release(options?: { remove?: boolean }): void;
 }
 
 export function projectLockPath(paths: KittenPaths, project: string): string {
@@ -44,9 +45,10 @@ export function tryLock(path: string): Lock | undefined {
   let held = true;
   return {
     path,
-    release() {
+    release(options) {
       if (!held) return;
       held = false;
+      if (options?.remove) rmSync(path, { force: true });
       flock(fd, LOCK_UN);
       closeSync(fd);
     },
@@ -86,12 +88,25 @@ export async function acquireProjectLock(paths: KittenPaths, project: string, o:
   }
 }
 
-/** Runs fn while holding the project's lock. */
-export async function withProjectLock<T>(paths: KittenPaths, project: string, fn: () => Promise<T>, o: LockOptions = {}): Promise<T> {
+/**
+ * Runs fn while holding the project's lock. With `removeAfter` (down) the lock file goes too once
+ * fn succeeded, so a project that is down leaves no runtime file; a command that was waiting on
+ * the old file then takes a lock nobody else holds, which only matters if two commands race a
+ * down — they would have run one after the other anyway.
+ */
+export async function withProjectLock<T>(
+  paths: KittenPaths,
+  project: string,
+  fn: () => Promise<T>,
+  o: LockOptions & { removeAfter?: boolean } = {},
+): Promise<T> {
   const lock = await acquireProjectLock(paths, project, o);
+  let ok = false;
   try {
-    return await fn();
+    const result = await fn();
+    ok = true;
+    return result;
   } finally {
-    lock.release();
+    lock.release({ remove: ok && o.removeAfter === true });
   }
 }

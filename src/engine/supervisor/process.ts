@@ -5,7 +5,7 @@
  * shutdown request stops serving — never stopping containers, which outlive it under conmon.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
@@ -27,12 +27,21 @@ export function supervisorLogPath(paths: KittenPaths, project: string): string {
 
 /** Runs a supervisor until it is told to stop; resolves with the process exit code. */
 export async function runSupervisor(project: string, paths: KittenPaths, runtime: ContainerRuntime): Promise<number> {
-  const lock = tryLock(supervisorLockPath(paths, project));
+  const lockPath = supervisorLockPath(paths, project);
+  const lock = tryLock(lockPath);
   if (!lock) return 0; // another supervisor of this project is running: nothing to do
   const store = new ProjectStore(openStateDb(paths));
   let stop!: () => void;
+  let forget = false;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const server = new SupervisorServer({ project, runtime, store, onShutdown: () => stop(), log: (line) => void process.stderr.write(line) });
+  const server = new SupervisorServer({
+    project,
+    runtime,
+    store,
+    // a shutdown after down: the project is gone, so are the supervisor's files
+    onShutdown: () => ((forget = true), stop()),
+    log: (line) => void process.stderr.write(line),
+  });
   await server.start();
   server.listen(supervisorSocketPath(paths, project));
   const onSignal = () => stop();
@@ -42,6 +51,9 @@ export async function runSupervisor(project: string, paths: KittenPaths, runtime
   process.off("SIGTERM", onSignal);
   process.off("SIGINT", onSignal);
   await server.close();
+  if (forget) {
+    for (const file of [lockPath, supervisorLogPath(paths, project)]) rmSync(file, { force: true });
+  }
   lock.release();
   return 0;
 }

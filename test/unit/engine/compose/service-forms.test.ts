@@ -32,8 +32,9 @@ describe("environment", () => {
   test.each([
     ["environment: {A: 1, B: true, C: text, D: ''}", { A: "1", B: "true", C: "text", D: "" }],
     ["environment: [A=1, B=x=y, C=]", { A: "1", B: "x=y", C: "" }],
-    ["environment: [FROM_SHELL, NOT_SET]", { FROM_SHELL: "shell" }],
-    ["environment: {FROM_SHELL: null, NOT_SET: null}", { FROM_SHELL: "shell" }],
+    // like compose-go, an unset bare KEY stays null (unset in the container), never ""
+    ["environment: [FROM_SHELL, NOT_SET]", { FROM_SHELL: "shell", NOT_SET: null }],
+    ["environment: {FROM_SHELL: null, NOT_SET: null}", { FROM_SHELL: "shell", NOT_SET: null }],
   ])("reads %p", (line, expected) => {
     expect(service(line, { env: { FROM_SHELL: "shell" } }).environment).toEqual(expected);
   });
@@ -54,6 +55,18 @@ describe("environment", () => {
       expect(project.services.web!.environment).toEqual({ A: "from-a", B: "from-b", C: "explicit" });
       const single = parseProjectText(text.replace(/env_file: .*/, "env_file: a.env"), "compose.yaml", { projectName: "p", projectDirectory: dir });
       expect(single.project.services.web!.environment).toEqual({ A: "from-a", B: "from-a", C: "explicit" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("takes a raw env_file literally", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kitten-envfile-"));
+    try {
+      writeFileSync(join(dir, "raw.env"), "# comment\nQUOTED=\"kept\" # too\nDOLLAR=${NOT_INTERPOLATED}\n");
+      const text = "services:\n  web:\n    image: nginx\n    env_file: [{path: raw.env, format: raw}]\n";
+      const { project } = parseProjectText(text, "compose.yaml", { projectName: "p", projectDirectory: dir });
+      expect(project.services.web!.environment).toEqual({ QUOTED: '"kept" # too', DOLLAR: "${NOT_INTERPOLATED}" });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -94,8 +107,12 @@ describe("depends_on", () => {
     expect(two("depends_on: {db: {required: false}}")).toEqual({ db: { condition: "service_started", required: false } });
     expect(two("depends_on: {db: {condition: service_completed_successfully}}")).toEqual({ db: { condition: "service_completed_successfully", required: true } });
   });
+  test("adds the dependencies implied by links, keeping a declared one", () => {
+    expect(two("links: [db:database]")).toEqual({ db: { condition: "service_started", required: true, restart: true } });
+    expect(two("links: [db]\n    depends_on: {db: {condition: service_healthy}}")).toEqual({ db: { condition: "service_healthy", required: true } });
+  });
   test("adds the dependency implied by network_mode service:", () => {
-    expect(two('network_mode: "service:db"')).toEqual({ db: { condition: "service_started", required: true } });
+    expect(two('network_mode: "service:db"')).toEqual({ db: { condition: "service_started", required: true, restart: true } });
   });
 });
 
@@ -116,7 +133,7 @@ describe("healthcheck", () => {
 
 describe("deploy and scale", () => {
   test("reads replicas and resource limits, memory in bytes", () => {
-    expect(service("deploy: {replicas: 3, resources: {limits: {cpus: 0.5, memory: 512m, pids: 100}, reservations: {memory: 1g}}}").deploy).toEqual({
+    expect(service("deploy: {replicas: 3, resources: {limits: {cpus: '0.50', memory: 512m, pids: 100}, reservations: {memory: 1g}}}").deploy).toEqual({
       replicas: 3,
       resources: { limits: { cpus: "0.5", memory: "536870912", pids: 100 }, reservations: { memory: "1073741824" } },
     });
@@ -153,7 +170,7 @@ describe("the other service keys", () => {
     ["container_name: my-web", "container_name", "my-web"],
     ["labels: {a: b, n: 1}", "labels", { a: "b", n: "1" }],
     ["labels: [a=b, flag]", "labels", { a: "b", flag: "" }],
-    ['extra_hosts: ["db:10.0.0.2", "gw=host-gateway", "v6:::1"]', "extra_hosts", ["db:10.0.0.2", "gw:host-gateway", "v6:::1"]],
+    ['extra_hosts: ["db:10.0.0.2", "gw=host-gateway", "v6:::1", "two=1.1.1.1,2.2.2.2"]', "extra_hosts", ["db:10.0.0.2", "gw:host-gateway", "v6:::1", "two:1.1.1.1", "two:2.2.2.2"]],
     ["extra_hosts: {db: 10.0.0.2, multi: [1.1.1.1, 2.2.2.2]}", "extra_hosts", ["db:10.0.0.2", "multi:1.1.1.1", "multi:2.2.2.2"]],
     ["stop_signal: SIGINT", "stop_signal", "SIGINT"],
     ["stop_grace_period: 1m30s", "stop_grace_period", "1m30s"],

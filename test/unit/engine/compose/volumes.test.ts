@@ -18,6 +18,7 @@ describe("volumes in short syntax", () => {
     ['"data:/var/lib/data"', { type: "volume", source: "data", target: "/var/lib/data", volume: {} }],
     ['"data:/var/lib/data:ro,nocopy"', { type: "volume", source: "data", target: "/var/lib/data", read_only: true, volume: { nocopy: true } }],
     ['"/anon"', { type: "volume", target: "/anon", volume: {} }],
+    ['"./x:/data/../srv/"', bind(`${PROJECT_DIR}/x`, "/srv")],
   ];
   test.each(cases)("reads %s", (entry, expected) => {
     expect(withVolumes(entry)).toEqual([expected as never]);

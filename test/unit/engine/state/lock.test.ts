@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { acquireProjectLock, projectLockPath, tryLock, withProjectLock } from "../../../../src/engine/state/lock.ts";
@@ -48,6 +48,14 @@ describe("project lock", () => {
     await Promise.all([1, 2, 3, 4].map(section));
     expect(overlapped).toBe(false);
     expect(order.sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  test("down's lock removes its file once the work succeeded, and keeps it when the work failed", async () => {
+    const path = projectLockPath(paths, "demo");
+    await expect(withProjectLock(paths, "demo", async () => { throw new Error("boom"); }, { removeAfter: true })).rejects.toThrow("boom");
+    expect(existsSync(path)).toBe(true);
+    await withProjectLock(paths, "demo", async () => {}, { removeAfter: true });
+    expect(existsSync(path)).toBe(false);
   });
 
   test("gives up after the timeout naming the project and the holder's pid", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KittenPaths } from "../../../../src/core/paths.ts";
@@ -30,6 +30,8 @@ describe("supervisor process", () => {
     expect(runs.length).toBe(1);
     await requestSupervisor(supervisorSocketPath(paths, "demo"), "demo", { op: "shutdown" });
     expect(await runs[0]).toBe(0);
+    // shut down after down: the supervisor leaves no socket, lock or log behind
+    expect(readdirSync(join(paths.runtime, "sup"))).toEqual([]);
   });
 
   test("a second supervisor of the same project leaves at once", async () => {
