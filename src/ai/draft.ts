@@ -103,7 +103,7 @@ export function startLevels(project: Project): string[][] {
 
 /** Compose's `$` interpolation would rewrite "$x" in a written file; `$$` keeps it literal. */
 function escapeDollars(value: unknown): unknown {
-  if (typeof value === "string") return value.replaceAll("$", "$$");
+  if (typeof value === "string") return value.replaceAll("$", () => "$$"); // a function: "$$" as a replacement string means "$"
   if (Array.isArray(value)) return value.map(escapeDollars);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)]));
   return value;

@@ -16,8 +16,9 @@ export const EXAMPLE_REQUESTS = [
   "nginx, 2 python API servers, postgres and redis",
 ];
 
-export function notUnderstood(request: string): InvalidInputError {
-  return new InvalidInputError(`could not understand "${request.trim()}": it names no service kitten knows`, {
+export function notUnderstood(request: string, unknown: string[] = []): InvalidInputError {
+  const words = unknown.length ? ` (not understood: ${unknown.map((u) => `"${u}"`).join(", ")})` : "";
+  return new InvalidInputError(`could not understand "${request.trim()}": it names no service kitten knows${words}`, {
     hint: `name an image or a role, e.g. ${EXAMPLE_REQUESTS.map((e) => `"${e}"`).join(", ")}; known images: ${CATALOG.map((e) => e.key).join(", ")}`,
   });
 }
@@ -39,7 +40,7 @@ export interface BuildOptions {
 }
 
 export function buildDraft(parsed: ParsedRequest, request: string, options: BuildOptions): Draft {
-  if (parsed.mentions.length === 0) throw notUnderstood(request);
+  if (parsed.mentions.length === 0) throw notUnderstood(request, parsed.unknown);
   const summary: string[] = [];
   const warnings: string[] = [];
   const base: Project = options.existing
@@ -145,6 +146,9 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
         const target = p.target ?? (front.has(n) ? 80 : m.entry.ports[0]) ?? p.published!;
         const published = p.published !== undefined ? String(p.published) : hostPort(target);
         usedHostPorts.add(published);
+        if (Number(published) < 1024) {
+          warnings.push(`service "${n.name}": host port ${published} is below 1024; rootless kitten can publish it only if net.ipv4.ip_unprivileged_port_start allows it`);
+        }
         n.service.ports.push({ target, published, mode: "ingress", protocol: "tcp" });
       }
     }

@@ -252,6 +252,14 @@ export function parseRequest(request: string): ParsedRequest {
             mention(catalogEntry(m.key), i);
             break;
           case "role": {
+            const nameAfter = lexemes[i + 1];
+            const isDbWord = m.phrase === "database" || m.phrase === "db";
+            // "… and database mydb": the name of a database already mentioned, not another one
+            if (isDbWord && (nameAfter?.k === "word" || nameAfter?.k === "quoted") && mentions.some((o) => o.entry.credentials?.database)) {
+              creds.push({ field: "database", value: nameAfter.raw, pos: i + 1 });
+              i++;
+              break;
+            }
             const prev = last();
             const kinds = ROLE_KINDS[m.phrase] ?? [];
             const lookedBack = prev && i - prev.pos <= 2 && lexemes.slice(prev.pos + 1, i).every(isFiller) && kinds.includes(prev.entry.kind);
@@ -264,8 +272,8 @@ export function parseRequest(request: string): ParsedRequest {
             } else {
               mention(catalogEntry(ROLE_DEFAULTS[m.phrase]!), i, { assumed: m.phrase, role: m.phrase });
             }
-            // "database mydb": a name right after the word database
-            if ((m.phrase === "database" || m.phrase === "db") && nextLex?.k === "word" && next === i + 1) {
+            // "a database mydb", "postgres database mydb": a name right after the word database
+            if (isDbWord && (nextLex?.k === "word" || nextLex?.k === "quoted") && next === i + 1) {
               creds.push({ field: "database", value: nextLex.raw, pos: next });
               i = next;
             }
