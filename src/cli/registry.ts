@@ -26,6 +26,7 @@ export const GROUP_TITLES: Record<Exclude<CommandGroup, "internal">, string> = {
 export const COMMANDS: CommandEntry[] = [
   { name: "config", group: "project", description: "validate a project and print it in canonical form", load: () => import("./commands/config.ts") },
   { name: "up", group: "project", description: "create and start a project's containers (--dry-run prints the plan)", load: () => import("./commands/up.ts") },
+  { name: "ask", group: "ai", description: "draft a project from plain English, review it, then save or deploy it", load: () => import("./commands/ask.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 
