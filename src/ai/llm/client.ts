@@ -41,9 +41,9 @@ export function llmSettingsFromEnv(env: Record<string, string | undefined>, mode
   };
 }
 
-type Mode = "json_schema" | "json_object";
+export type Mode = "json_schema" | "json_object" | "text";
 
-export function responseFormat(mode: Mode) {
+export function responseFormat(mode: Exclude<Mode, "text">) {
   return mode === "json_schema"
     ? ({ type: "json_schema", json_schema: { name: "kitten_draft", strict: true, schema: llmJsonSchema() } } as const)
     : ({ type: "json_object" } as const);
@@ -63,7 +63,7 @@ export function openAiChat(settings: LlmSettings): ChatClient {
     async complete(messages, mode) {
       let completion;
       try {
-        completion = await client.chat.completions.create({ model: settings.model, messages, temperature: 0, response_format: responseFormat(mode) });
+        completion = await client.chat.completions.create({ model: settings.model, messages, temperature: 0, ...(mode === "text" ? {} : { response_format: responseFormat(mode) }) });
       } catch (err) {
         if (err instanceof OpenAI.APIConnectionTimeoutError) {
           throw new RuntimeFailure(`the language model at ${where} did not answer within ${settings.timeoutMs / 1000}s`, {
@@ -121,7 +121,7 @@ function readAnswer(text: string, projectName: string): { problems: string[]; dr
 
 export async function draftWithChat(chat: ChatClient, request: string, options: LlmDraftOptions): Promise<Draft> {
   const messages = draftMessages(request, options.existing);
-  let mode: Mode = "json_schema";
+  let mode: Exclude<Mode, "text"> = "json_schema";
   let problems: string[] = [];
   for (let attempt = 0; attempt <= options.maxRepairs; attempt++) {
     let text: string;
