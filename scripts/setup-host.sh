@@ -23,9 +23,17 @@ fi
 # Debian's docker-registry package starts a system registry on :5000; tests start their own.
 if command -v systemctl >/dev/null && systemctl is-active -q docker-registry 2>/dev/null; then systemctl stop docker-registry || true; fi
 
+# bun comes from npm (the only registry besides Debian's this host reaches); pinned to the
+# version the project is tested with.
+BUN_VERSION=1.4.5
 if ! command -v bun >/dev/null; then
-  echo "setup: installing bun from npm"
-  npm install -g --silent bun >/dev/null
+  if ! command -v npm >/dev/null; then
+    echo "setup: installing npm"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "setup: installing bun $BUN_VERSION from npm"
+  npm install -g --silent "bun@$BUN_VERSION" >/dev/null
 fi
 [ -d node_modules ] || bun install --frozen-lockfile >/dev/null 2>&1 || bun install >/dev/null
 

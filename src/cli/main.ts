@@ -8,6 +8,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { COMMANDS, GROUP_TITLES, findCommand, type CommandGroup } from "./registry.ts";
 import { renderError } from "./render-error.ts";
 import { InvalidInputError } from "../core/errors.ts";
+import { didYouMeanHint } from "../core/suggest.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -41,12 +42,18 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const entry = findCommand(first);
     if (!entry) {
-      throw new InvalidInputError(`unknown command "${first}"`, { hint: "run `kitten --help` to list the commands" });
+      const names = COMMANDS.filter((c) => c.group !== "internal").flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+      throw new InvalidInputError(`unknown command "${first}"`, {
+        hint: didYouMeanHint(first, names) ?? "run `kitten --help` to list the commands",
+      });
     }
     const cmd = (await entry.load()).default;
     const rest = args.slice(1);
     if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(`${await renderUsage(cmd)}\n`);
+      const usage = await renderUsage(cmd);
+      // citty colours its usage even into pipes and files; keep colour for terminals only
+      const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+      process.stdout.write(`${color ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
       return 0;
     }
     const result = await runCommand(cmd, { rawArgs: rest });
@@ -58,5 +65,10 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.main) {
   const code = await main(process.argv.slice(2));
-  process.exit(code);
+  // Not process.exit(code) right away: Bun writes stdout to a pipe asynchronously, and exiting
+  // at once truncated large outputs (`up --dry-run --format json` of 300 services stopped at
+  // 64 KiB when the reader was slow). Let the loop drain, with a backstop should a stray handle
+  // keep it alive.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 10_000).unref();
 }

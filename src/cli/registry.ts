@@ -27,6 +27,13 @@ export const COMMANDS: CommandEntry[] = [
   { name: "config", group: "project", description: "validate a project and print it in canonical form", load: () => import("./commands/config.ts") },
   { name: "up", group: "project", description: "create and start a project's containers (--dry-run prints the plan)", load: () => import("./commands/up.ts") },
   { name: "ask", group: "ai", description: "draft a project from plain English, review it, then save or deploy it", load: () => import("./commands/ask.ts") },
+  { name: "pull", group: "images", description: "pull images from a registry", load: () => import("./commands/pull.ts") },
+  { name: "images", group: "images", description: "list local images", load: () => import("./commands/images.ts") },
+  { name: "image", group: "images", description: "manage images: inspect, import, load, prune, rm", load: () => import("./commands/image.ts") },
+  { name: "rmi", group: "images", description: "remove local images", load: () => import("./commands/rmi.ts") },
+  { name: "login", group: "images", description: "store credentials for a registry", load: () => import("./commands/login.ts") },
+  { name: "logout", group: "images", description: "remove stored credentials for a registry", load: () => import("./commands/logout.ts") },
+  { name: "__unpack", group: "internal", description: "unpack image layers inside the user namespace", load: () => import("./commands/__unpack.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 

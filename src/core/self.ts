@@ -8,7 +8,8 @@ import { basename } from "node:path";
 
 export function selfCommand(): string[] {
   const exe = process.execPath;
-  const isBun = basename(exe) === "bun" || basename(exe).startsWith("bun-");
+  // npm's bun package installs the binary as bun.exe, even on Linux
+  const isBun = /^bun(-[\w.-]+)?(\.exe)?$/.test(basename(exe));
   if (!isBun) return [exe];
   return [exe, fileURLToPath(new URL("../cli/main.ts", import.meta.url))];
 }

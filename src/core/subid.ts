@@ -3,8 +3,8 @@
  * namespace maps (research/rootless-spike.md §1b: map the full range, not --map-auto's 65535).
  */
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { InvalidInputError } from "./errors.ts";
+import { currentUser } from "./user.ts";
 
 export interface SubIdRange {
   start: number;
@@ -21,7 +21,8 @@ export function parseSubIdFile(text: string, user: string, uid: number): SubIdRa
 }
 
 export function currentSubIds(): { user: string; uid: number; gid: number; subuid: SubIdRange; subgid: SubIdRange } {
-  const info = userInfo();
+  const me = currentUser();
+  const info = { username: me.name, uid: me.uid, gid: me.gid };
   const read = (file: string): SubIdRange => {
     let text = "";
     try {

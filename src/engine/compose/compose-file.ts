@@ -1,0 +1,118 @@
+/**
+ * A Compose Specification file → drafts of its services, networks and volumes, with `extends`
+ * resolved (same file, or `file:` another one, recursively; compose's merge rules; a cycle is
+ * an error). Top-level keys kitten does not model are warned about, never silently dropped.
+ */
+import { dirname } from "node:path";
+import { InvalidInputError } from "../../core/errors.ts";
+import { didYouMeanHint } from "../../core/suggest.ts";
+import { FileReader, type Dict } from "./read.ts";
+import type { ParsedFile } from "./parse.ts";
+import { readService, type ServiceDraft } from "./service.ts";
+import { readNetwork, readVolume, type NetworkDraft, type VolumeDraft } from "./networks.ts";
+import { mergeService } from "./merge.ts";
+import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
+import { TOP_LEVEL_IGNORED, TOP_LEVEL_KEYS } from "./spec-keys.ts";
+
+export interface FileModel {
+  name?: string;
+  services: Record<string, ServiceDraft>;
+  networks: Record<string, NetworkDraft>;
+  volumes: Record<string, VolumeDraft>;
+  /** the reader of the file that defined each service, to locate later errors */
+  readers: Record<string, FileReader>;
+}
+
+export interface ComposeContext {
+  env: InterpolationEnv;
+  home: string | undefined;
+}
+
+const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
+
+export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: ComposeContext): FileModel {
+  const r = new FileReader(parsed, baseDir);
+  const doc = parsed.value as Dict;
+  const ignored = r.checkKeys(doc, [], new Set(TOP_LEVEL_KEYS.filter((k) => !TOP_LEVEL_IGNORED.has(k))), new Set(TOP_LEVEL_KEYS));
+  if (ignored.length > 0) ctx.env.reporter.emit({ type: "warning", message: `ignoring: top-level: [${ignored.sort().join(", ")}]` });
+  if (doc.version !== undefined) {
+    ctx.env.reporter.emit({ type: "warning", message: `${parsed.file}: the attribute "version" is obsolete, it will be ignored` });
+  }
+  const model: FileModel = { services: {}, networks: {}, volumes: {}, readers: {} };
+  if (doc.name !== undefined) model.name = r.str(doc.name, ["name"]);
+  const raw = doc.services === undefined ? {} : r.optMap(doc.services, ["services"]);
+  const resolver = new ExtendsResolver(ctx);
+  resolver.add(parsed.file, r, raw);
+  for (const name of Object.keys(raw)) {
+    if (!SERVICE_NAME.test(name)) r.fail(["services", name], `invalid service name "${name}"`, "use letters, digits, '.', '_' and '-'");
+    model.services[name] = resolver.resolve(parsed.file, name, []);
+    model.readers[name] = r;
+  }
+  for (const [name, value] of Object.entries(doc.networks === undefined ? {} : r.optMap(doc.networks, ["networks"]))) {
+    model.networks[name] = readNetwork(r, value, ["networks", name]);
+  }
+  for (const [name, value] of Object.entries(doc.volumes === undefined ? {} : r.optMap(doc.volumes, ["volumes"]))) {
+    model.volumes[name] = readVolume(r, value, ["volumes", name]);
+  }
+  return model;
+}
+
+interface ExtendsFile {
+  reader: FileReader;
+  raw: Dict;
+  resolved: Map<string, ServiceDraft>;
+}
+
+class ExtendsResolver {
+  private readonly files = new Map<string, ExtendsFile>();
+
+  constructor(private readonly ctx: ComposeContext) {}
+
+  add(id: string, reader: FileReader, raw: Dict): void {
+    this.files.set(id, { reader, raw, resolved: new Map() });
+  }
+
+  private load(file: string): ExtendsFile {
+    let entry = this.files.get(file);
+    if (entry) return entry;
+    const parsed = loadSource(readSourceFile(file), file, this.ctx.env);
+    const reader = new FileReader(parsed, dirname(file));
+    const doc = parsed.value as Dict;
+    entry = { reader, raw: doc.services === undefined ? {} : reader.optMap(doc.services, ["services"]), resolved: new Map() };
+    this.files.set(file, entry);
+    return entry;
+  }
+
+  resolve(fileId: string, name: string, stack: string[]): ServiceDraft {
+    const f = this.files.get(fileId)!;
+    const done = f.resolved.get(name);
+    if (done) return done;
+    const key = `${fileId}#${name}`;
+    if (stack.includes(key)) {
+      const names = [...stack.slice(stack.indexOf(key)), key].map((k) => k.slice(k.lastIndexOf("#") + 1));
+      throw new InvalidInputError(`extends cycle: ${names.join(" -> ")}`, { location: f.reader.parsed.locate(["services", name, "extends"]), hint: "remove one of these extends to break the cycle" });
+    }
+    const local = readService(f.reader, f.raw[name], ["services", name], this.ctx.home);
+    let result = local;
+    if (local.extends) {
+      const ext = local.extends;
+      const path = ["services", name, "extends"];
+      const targetId = ext.file ?? fileId;
+      let target: ExtendsFile;
+      try {
+        target = ext.file ? this.load(ext.file) : f;
+      } catch (err) {
+        if (err instanceof InvalidInputError && err.code === "file_not_found") f.reader.fail([...path, "file"], `extended file not found: ${ext.file}`);
+        throw err;
+      }
+      if (!Object.hasOwn(target.raw, ext.service)) {
+        f.reader.fail(path, `service "${name}" extends unknown service "${ext.service}"${ext.file ? ` of ${ext.file}` : ""}`, didYouMeanHint(ext.service, Object.keys(target.raw)));
+      }
+      const base = this.resolve(targetId, ext.service, [...stack, key]);
+      const { extends: _drop, ...own } = local;
+      result = mergeService(base, own);
+    }
+    f.resolved.set(name, result);
+    return result;
+  }
+}

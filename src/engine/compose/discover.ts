@@ -1,0 +1,78 @@
+/**
+ * Finding the project's files and name the way docker compose does: with no -f, the working
+ * directory and then its parents are searched for compose.yaml, compose.yml, docker-compose.yaml,
+ * docker-compose.yml (then kitten.json, kitten.yaml, kitten.yml), and a matching
+ * compose.override.* beside it is applied. The project name comes from -p, then `name:`, then
+ * COMPOSE_PROJECT_NAME, then the project directory's base name normalized.
+ */
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { InvalidInputError } from "../../core/errors.ts";
+import type { Reporter } from "../../core/reporter.ts";
+
+const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+const KITTEN_NAMES = ["kitten.json", "kitten.yaml", "kitten.yml"];
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function discoverFiles(cwd: string, reporter: Reporter): string[] {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const found = [...COMPOSE_NAMES, ...KITTEN_NAMES].filter((n) => isFile(join(dir, n)));
+    if (found.length > 0) {
+      const main = found[0]!;
+      if (found.length > 1) reporter.emit({ type: "warning", message: `found several config files in ${dir} (${found.join(", ")}): using ${main}` });
+      const files = [join(dir, main)];
+      const stem = main.startsWith("docker-compose") ? "docker-compose" : main.startsWith("compose") ? "compose" : undefined;
+      if (stem) {
+        const override = [`${stem}.override.yaml`, `${stem}.override.yml`].find((n) => isFile(join(dir, n)));
+        if (override) files.push(join(dir, override));
+      }
+      return files;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  throw new InvalidInputError(`no compose file found in ${resolve(cwd)} or its parents`, {
+    code: "no_config",
+    hint: `create compose.yaml (see compose-examples/), or pass one with -f <file>`,
+  });
+}
+
+/** compose's normalization of a directory name: lower case, only [a-z0-9_-], starting alphanumeric */
+export function normalizeProjectName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_-]/g, "").replace(/^[^a-z0-9]+/, "");
+}
+
+const VALID_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+export function projectName(candidates: { flag?: string; file?: string; env?: string; directory: string }): string {
+  const explicit: [string | undefined, string][] = [
+    [candidates.flag, "-p"],
+    [candidates.file, "name:"],
+    [candidates.env, "COMPOSE_PROJECT_NAME"],
+  ];
+  for (const [value, source] of explicit) {
+    if (value === undefined || value === "") continue;
+    if (!VALID_NAME.test(value)) {
+      throw new InvalidInputError(`invalid project name "${value}" (from ${source})`, {
+        code: "bad_project_name",
+        hint: "use lower-case letters, digits, dashes and underscores, starting with a letter or digit",
+      });
+    }
+    return value;
+  }
+  const name = normalizeProjectName(basename(candidates.directory));
+  if (name === "") {
+    throw new InvalidInputError(`cannot derive a project name from the directory "${candidates.directory}"`, { code: "bad_project_name", hint: "set one with -p <name> or name: in the file" });
+  }
+  return name;
+}
+
+export function exists(path: string): boolean {
+  return existsSync(path);
+}

@@ -1,0 +1,154 @@
+/**
+ * The loader's public entry points: `loadProject` (files on disk, the CLI) and
+ * `parseProjectText` (in-memory sources: the AI drafter, the HTTP API), both ending in the one
+ * normalized Project model. Flow: find files → environment (.env / --env-file under the shell)
+ * → parse with positions → interpolate → read each file (compose or Kitten format, extends) →
+ * merge files → profiles, defaults, names → validate (conflicts, dependency graph).
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { InvalidInputError } from "../../core/errors.ts";
+import { silentReporter, type Reporter } from "../../core/reporter.ts";
+import type { Project } from "./model.ts";
+import { DotenvError, parseDotenv } from "./dotenv.ts";
+import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
+import type { ParsedFile } from "./parse.ts";
+import { readComposeFile, type FileModel } from "./compose-file.ts";
+import { readKittenFile } from "./kitten-format.ts";
+import { assemble, mergeFiles } from "./project.ts";
+import { validateProject } from "./validate.ts";
+import { discoverFiles, exists, projectName } from "./discover.ts";
+import type { Dict } from "./read.ts";
+
+export { toCanonical, toCanonicalJson, toComposeYaml } from "./render.ts";
+
+export type ConfigFormat = "compose" | "kitten";
+
+export interface LoadOptions {
+  /** files in merge order; "-" reads `stdin`. Default: discovery from `cwd` upward */
+  files?: string[];
+  projectName?: string;
+  projectDirectory?: string;
+  /** replace the project directory's .env for interpolation */
+  envFiles?: string[];
+  profiles?: string[];
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** the text of "-" in `files` (the CLI passes its stdin) */
+  stdin?: string;
+  reporter?: Reporter;
+}
+
+export interface LoadedProject {
+  project: Project;
+  /** the project directory: relative paths resolve against it, .env is read from it */
+  workingDir: string;
+  /** absolute paths of the files loaded, in merge order ("-" for stdin) */
+  files: string[];
+  format: ConfigFormat;
+}
+
+export interface ParseTextOptions {
+  projectName?: string;
+  /** relative paths (binds, env_file, rootfs images) resolve against it; default: cwd */
+  projectDirectory?: string;
+  env?: Record<string, string | undefined>;
+  profiles?: string[];
+  reporter?: Reporter;
+}
+
+const STDIN_NAME = "<stdin>";
+
+export async function loadProject(options: LoadOptions = {}): Promise<LoadedProject> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const shell = options.env ?? process.env;
+  const reporter = options.reporter ?? silentReporter;
+  let files = options.files ?? [];
+  if (files.length === 0 && shell.COMPOSE_FILE) files = shell.COMPOSE_FILE.split(shell.COMPOSE_PATH_SEPARATOR ?? ":").filter(Boolean);
+  const paths = files.length > 0 ? files.map((f) => (f === "-" ? "-" : resolve(cwd, f))) : discoverFiles(cwd, reporter);
+  const firstFile = paths.find((p) => p !== "-");
+  const workingDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : paths[0] === "-" || !firstFile ? cwd : dirname(firstFile);
+
+  const dotenv = loadDotenv(options.envFiles ?? [], cwd, workingDir, shell);
+  const merged: Record<string, string | undefined> = { ...dotenv, ...shell };
+  const env: InterpolationEnv = { lookup: (k) => merged[k], reporter, warned: new Set() };
+
+  const sources: ParsedFile[] = paths.map((p) => {
+    if (p !== "-") return loadSource(readSourceFile(p), p, env);
+    const text = options.stdin ?? readFileSync(0, "utf8");
+    return loadSource(text, STDIN_NAME, env);
+  });
+  const { project, format } = build(sources, {
+    workingDir,
+    env,
+    merged,
+    flagName: options.projectName,
+    profiles: options.profiles,
+    reporter,
+  });
+  return { project, workingDir, files: paths, format };
+}
+
+/** Loads one in-memory source (compose or Kitten format) with the same rules as files on disk. */
+export function parseProjectText(text: string, fileName: string, options: ParseTextOptions = {}): { project: Project; format: ConfigFormat } {
+  const reporter = options.reporter ?? silentReporter;
+  const shell = options.env ?? {};
+  const env: InterpolationEnv = { lookup: (k) => shell[k], reporter, warned: new Set() };
+  const workingDir = resolve(options.projectDirectory ?? process.cwd());
+  const source = loadSource(text, fileName, env);
+  return build([source], { workingDir, env, merged: shell, flagName: options.projectName, profiles: options.profiles, reporter });
+}
+
+interface BuildOptions {
+  workingDir: string;
+  env: InterpolationEnv;
+  merged: Record<string, string | undefined>;
+  flagName?: string;
+  profiles?: string[];
+  reporter: Reporter;
+}
+
+function detectFormat(source: ParsedFile): ConfigFormat {
+  const doc = source.value as Dict;
+  const hasServices = Object.hasOwn(doc, "services");
+  const hasContainers = Object.hasOwn(doc, "containers");
+  if (hasServices && hasContainers) {
+    throw new InvalidInputError(`the file has both "services" (compose) and "containers" (Kitten format)`, {
+      location: source.locate(["containers"]),
+      hint: "use one format per file",
+    });
+  }
+  return hasContainers ? "kitten" : "compose";
+}
+
+function build(sources: ParsedFile[], o: BuildOptions): { project: Project; format: ConfigFormat } {
+  const home = o.merged.HOME;
+  let format: ConfigFormat | undefined;
+  const models: FileModel[] = sources.map((source) => {
+    const f = detectFormat(source);
+    format ??= f;
+    // relative paths resolve against the project directory, as compose does for every -f file
+    return f === "kitten" ? readKittenFile(source, o.workingDir, home) : readComposeFile(source, o.workingDir, { env: o.env, home });
+  });
+  const merged = mergeFiles(models);
+  const name = projectName({ flag: o.flagName, file: merged.name, env: o.merged.COMPOSE_PROJECT_NAME, directory: o.workingDir });
+  const profiles = o.profiles && o.profiles.length > 0 ? o.profiles : (o.merged.COMPOSE_PROFILES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  const assembled = assemble(merged, { name, lookup: o.env.lookup, profiles, reporter: o.reporter });
+  validateProject(assembled);
+  return { project: assembled.project, format: format ?? "compose" };
+}
+
+function loadDotenv(envFiles: string[], cwd: string, workingDir: string, shell: Record<string, string | undefined>): Record<string, string> {
+  const files = envFiles.length > 0 ? envFiles.map((f) => resolve(cwd, f)) : [resolve(workingDir, ".env")].filter(exists);
+  const out: Record<string, string> = {};
+  for (const file of files) {
+    const text = readSourceFile(file);
+    try {
+      Object.assign(out, parseDotenv(text, (k) => shell[k] ?? out[k]));
+    } catch (err) {
+      if (err instanceof DotenvError) throw new InvalidInputError(err.message, { code: "invalid_env_file", location: { file, line: err.line } });
+      throw err;
+    }
+  }
+  return out;
+}

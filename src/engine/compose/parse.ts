@@ -1,0 +1,130 @@
+/**
+ * Reads a YAML or JSON file (JSON is parsed as YAML, which keeps positions for both) into plain
+ * values, plus a locator from a key path (`["services","web","ports",0]`) to its line and column,
+ * so that every later error can say `error: <file>:<line>:<col>: ...`. Anchors, aliases and
+ * `<<` merge keys work as in docker compose; duplicate keys are errors, as they are there.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { InvalidInputError, type SourceLocation } from "../../core/errors.ts";
+
+export type KeyPath = readonly (string | number)[];
+
+export interface ParsedFile {
+  file: string;
+  value: unknown;
+  /** the location of the value at `path`, or of its nearest located ancestor */
+  locate(path: KeyPath): SourceLocation;
+  /** the location of the key that ends `path` (for unknown-key errors), else as locate */
+  locateKey(path: KeyPath): SourceLocation;
+}
+
+export function pathKey(path: KeyPath): string {
+  return path.map(String).join("\u0000");
+}
+
+/** `services.web.ports[0]` — how errors name a key path. */
+export function formatPath(path: KeyPath): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? part : `.${part}`;
+  }
+  return out;
+}
+
+export function parseText(text: string, file: string): ParsedFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  const at = (offset: number | undefined): SourceLocation => {
+    if (offset === undefined) return { file };
+    const pos = lines.linePos(offset);
+    return { file, line: pos.line, col: pos.col };
+  };
+  const first = doc.errors[0];
+  if (first) {
+    throw new InvalidInputError(yamlMessage(first.code, first.message), {
+      code: "invalid_yaml",
+      location: at(first.pos[0]),
+      hint: first.code === "TAB_AS_INDENT" ? "indent YAML with spaces, not tabs" : undefined,
+    });
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new InvalidInputError(`invalid YAML: ${err instanceof Error ? err.message.toLowerCase() : String(err)}`, {
+      code: "invalid_yaml",
+      location: { file },
+    });
+  }
+  const positions = new Map<string, number>();
+  if (doc.contents) record(doc, doc.contents as Node, [], positions, 0);
+  return {
+    file,
+    value,
+    locate(path) {
+      for (let n = path.length; n >= 0; n--) {
+        const offset = positions.get(pathKey(path.slice(0, n)));
+        if (offset !== undefined) return at(offset);
+      }
+      return { file };
+    },
+    locateKey(path) {
+      const offset = positions.get(`${pathKey(path)}\u0001key`);
+      return offset !== undefined ? at(offset) : this.locate(path);
+    },
+  };
+}
+
+function yamlMessage(code: string, message: string): string {
+  const text = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "DUPLICATE_KEY") return "invalid YAML: duplicate key (map keys must be unique)";
+  return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
+
+/** Records the start offset of every value under `node`, by key path. */
+function record(doc: Document, node: Node, path: (string | number)[], out: Map<string, number>, depth: number): void {
+  if (depth > 64) return;
+  let target: Node | undefined = node;
+  if (isAlias(node)) {
+    out.set(pathKey(path), node.range?.[0] ?? 0);
+    target = node.resolve(doc) as Node | undefined;
+    if (!target) return;
+  } else if (node.range) {
+    out.set(pathKey(path), node.range[0]);
+  }
+  if (isMap(target)) {
+    for (const pair of target.items) {
+      if (!isPair(pair)) continue;
+      // with `merge: true` the "<<" key's value is a symbol, not the string
+      const isMerge = isScalar(pair.key) && (typeof pair.key.value === "symbol" || pair.key.value === "<<");
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key === undefined) continue;
+      if (isMerge) {
+        // merged maps: their keys become keys of this map
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const src of sources) {
+          const resolved = isAlias(src) ? (src.resolve(doc) as Node | undefined) : (src as Node | undefined);
+          if (resolved && isMap(resolved)) {
+            for (const p of resolved.items) {
+              if (isPair(p) && isScalar(p.key) && !out.has(pathKey([...path, String(p.key.value)])) && p.value) {
+                record(doc, p.value as Node, [...path, String(p.key.value)], out, depth + 1);
+              }
+            }
+          }
+        }
+        continue;
+      }
+      const childPath = [...path, key];
+      const keyOffset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+      if (pair.value && (pair.value as Node).range) record(doc, pair.value as Node, childPath, out, depth + 1);
+      else if (keyOffset !== undefined) out.set(pathKey(childPath), keyOffset);
+      // a key's own position, for "unknown key" errors
+      if (keyOffset !== undefined) out.set(`${pathKey(childPath)}\u0001key`, keyOffset);
+    }
+  } else if (isSeq(target)) {
+    target.items.forEach((item, i) => {
+      if (item) record(doc, item as Node, [...path, i], out, depth + 1);
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * One configuration source: its text read, parsed with positions and interpolated. The
+ * interpolation environment is shared by every file of a load, and each unset variable is
+ * warned about once, as docker compose does.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { InvalidInputError } from "../../core/errors.ts";
+import type { Reporter } from "../../core/reporter.ts";
+import { interpolate, InterpolationError, type Lookup } from "./interpolate.ts";
+import { formatPath, parseText, type KeyPath, type ParsedFile } from "./parse.ts";
+
+export interface InterpolationEnv {
+  lookup: Lookup;
+  reporter: Reporter;
+  /** variables already warned about */
+  warned: Set<string>;
+}
+
+export function readSourceFile(path: string): string {
+  let isFile = false;
+  try {
+    // pipes and devices (/dev/stdin, <(...)) are fine; only directories are refused
+    isFile = !statSync(path).isDirectory();
+  } catch {
+    throw new InvalidInputError(`file not found: ${path}`, { code: "file_not_found", hint: "check the path given with -f, or run from the project's directory" });
+  }
+  if (!isFile) throw new InvalidInputError(`not a file: ${path}`, { hint: "pass the compose file itself with -f, or use --project-directory for a directory" });
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new InvalidInputError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** Parses `text` and interpolates every string value (keys are left as written). */
+export function loadSource(text: string, file: string, env: InterpolationEnv): ParsedFile {
+  const parsed = parseText(text, file);
+  if (parsed.value === null || parsed.value === undefined) {
+    throw new InvalidInputError("empty file", { code: "empty_file", location: { file }, hint: "a compose file needs at least a services: mapping" });
+  }
+  if (typeof parsed.value !== "object" || Array.isArray(parsed.value)) {
+    throw new InvalidInputError("the top level must be a mapping (services:, networks:, ...)", { location: parsed.locate([]) });
+  }
+  parsed.value = walk(parsed.value, [], parsed, env);
+  return parsed;
+}
+
+function walk(value: unknown, path: (string | number)[], parsed: ParsedFile, env: InterpolationEnv): unknown {
+  if (typeof value === "string") {
+    try {
+      return interpolate(value, {
+        lookup: env.lookup,
+        onUnset: (name) => {
+          if (env.warned.has(name)) return;
+          env.warned.add(name);
+          env.reporter.emit({ type: "warning", message: `the "${name}" variable is not set, defaulting to a blank string` });
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof InterpolationError)) throw err;
+      const hint =
+        err.kind === "required"
+          ? `set ${err.variable} in the environment or in the .env file`
+          : "write a literal $ as $$, and variables as $NAME or ${NAME}";
+      throw new InvalidInputError(`${formatPath(path)}: ${err.message}`, { code: "interpolation", location: parsed.locate(path), hint });
+    }
+  }
+  if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i], parsed, env));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = walk(v, [...path, k], parsed, env);
+    return out;
+  }
+  return value;
+}
+
+export type { KeyPath };

@@ -1,0 +1,131 @@
+/**
+ * Conflicts that only show once the project is whole (DESIGN.md: conflicting keys are errors
+ * naming the services): network_mode with networks, static addresses outside (or without) their
+ * network's subnet or used twice, a host ip:port/protocol published twice (0.0.0.0 and :: clash
+ * with every address), container_name with several replicas or on two services, a service
+ * without an image, and — through the planner's graph — unknown dependencies and cycles.
+ */
+import { InvalidInputError } from "../../core/errors.ts";
+import { didYouMeanHint } from "../../core/suggest.ts";
+import { dependencyLevels } from "../plan/graph.ts";
+import { replicasOf, type Project } from "./model.ts";
+import { parseCidr } from "./cidr.ts";
+import type { Assembled } from "./project.ts";
+
+type Fail = (service: string, path: (string | number)[], message: string, hint?: string) => never;
+
+export function validateProject({ project, explicitNetworks, readers }: Assembled): void {
+  const fail: Fail = (service, path, message, hint) => {
+    const r = readers[service];
+    if (r) r.failAt(["services", service, ...path], message, hint);
+    throw new InvalidInputError(message, { hint });
+  };
+  const names = Object.keys(project.services);
+  for (const [name, s] of Object.entries(project.services)) {
+    if (!s.image) fail(name, [], `service "${name}" has no image`, "kitten does not build images: set image: to an image reference or a rootfs directory");
+    if (s.network_mode && explicitNetworks.has(name)) {
+      fail(name, ["network_mode"], `service "${name}" sets both network_mode and networks`, "they are mutually exclusive: keep one of them");
+    }
+    const mode = s.network_mode;
+    if (mode && !/^(host|none|bridge|(service|container):.+)$/.test(mode)) {
+      fail(name, ["network_mode"], `service "${name}": invalid network_mode "${mode}"`, "use host, none, bridge, service:<name> or container:<name>");
+    }
+    if (mode?.startsWith("service:")) {
+      const target = mode.slice("service:".length);
+      if (!Object.hasOwn(project.services, target)) {
+        fail(name, ["network_mode"], `service "${name}" uses the network of unknown service "${target}"`, didYouMeanHint(target, names));
+      }
+    }
+    const replicas = replicasOf(s);
+    if (s.container_name && replicas > 1) {
+      fail(name, ["container_name"], `service "${name}" sets container_name "${s.container_name}" with ${replicas} replicas`, "a container name is unique: remove container_name or use one replica");
+    }
+  }
+  checkContainerNames(project, fail);
+  checkAddresses(project, fail);
+  checkPorts(project, fail);
+  try {
+    dependencyLevels(project.services);
+  } catch (err) {
+    throw locateDependencyError(err, readers);
+  }
+}
+
+/** The planner's graph errors name services; point them at the depends_on that is wrong. */
+function locateDependencyError(err: unknown, readers: Assembled["readers"]): unknown {
+  if (!(err instanceof InvalidInputError) || err.location) return err;
+  const service = /^service "([^"]+)" depends on/.exec(err.message)?.[1] ?? /^dependency cycle: ([^ ]+) ->/.exec(err.message)?.[1];
+  const r = service === undefined ? undefined : readers[service];
+  if (!r || service === undefined) return err;
+  const dep = /unknown service "([^"]+)"/.exec(err.message)?.[1] ?? /-> ([^ ]+)/.exec(err.message)?.[1];
+  const path = ["services", service, "depends_on", ...(dep === undefined ? [] : [dep])];
+  return new InvalidInputError(err.message, { code: err.code, hint: err.hint, location: r.parsed.locate(r.displayPath(path)) });
+}
+
+function checkContainerNames(project: Project, fail: Fail): void {
+  const seen = new Map<string, string>();
+  for (const [name, s] of Object.entries(project.services)) {
+    if (!s.container_name) continue;
+    const other = seen.get(s.container_name);
+    if (other) fail(name, ["container_name"], `services "${other}" and "${name}" both use container_name "${s.container_name}"`);
+    seen.set(s.container_name, name);
+  }
+}
+
+function checkAddresses(project: Project, fail: Fail): void {
+  const used = new Map<string, string>();
+  for (const [name, s] of Object.entries(project.services)) {
+    for (const [net, cfg] of Object.entries(s.networks ?? {})) {
+      const ip = cfg?.ipv4_address;
+      if (!ip) continue;
+      const path = ["networks", net, "ipv4_address"];
+      const subnets = (project.networks[net]?.ipam?.config ?? []).flatMap((c) => (c.subnet ? [c.subnet] : []));
+      const v4 = subnets.filter((c) => parseCidr(c)?.version === 4);
+      if (v4.length === 0) {
+        fail(name, path, `service "${name}": ipv4_address ${ip} needs a subnet on network "${net}"`, `add ipam: {config: [{subnet: ...}]} to network "${net}" (compose requires it for static addresses)`);
+      }
+      if (!v4.some((c) => parseCidr(c)!.contains(ip))) {
+        fail(name, path, `service "${name}": ipv4_address ${ip} is outside the subnet ${v4.join(", ")} of network "${net}"`);
+      }
+      const key = `${net}/${ip}`;
+      const other = used.get(key);
+      if (other) fail(name, path, `services "${other}" and "${name}" both use ipv4_address ${ip} on network "${net}"`);
+      used.set(key, name);
+      if (replicasOf(s) > 1) fail(name, path, `service "${name}" sets ipv4_address ${ip} with ${replicasOf(s)} replicas`, "a static address fits one container: remove it or use one replica");
+    }
+  }
+}
+
+const WILDCARDS = new Set(["", "0.0.0.0", "::"]);
+
+function checkPorts(project: Project, fail: Fail): void {
+  /** "<port>/<protocol>" → who publishes it on which host address */
+  const taken = new Map<string, { service: string; ip: string }[]>();
+  for (const [name, s] of Object.entries(project.services)) {
+    const replicas = replicasOf(s);
+    s.ports.forEach((p, i) => {
+      if (!p.published) return;
+      const [a, b] = p.published.split("-").map(Number) as [number, number | undefined];
+      const last = b ?? a;
+      if (replicas > 1 && last - a + 1 < replicas) {
+        fail(name, ["ports", i], `service "${name}" publishes host port ${p.published} with ${replicas} replicas`, "each replica needs its own host port: publish a range, or leave the host port out");
+      }
+      const ip = p.host_ip ?? "";
+      for (let port = a; port <= last; port++) {
+        const key = `${port}/${p.protocol}`;
+        const holders = taken.get(key) ?? [];
+        const clash = holders.find((h) => h.ip === ip || WILDCARDS.has(h.ip) || WILDCARDS.has(ip));
+        if (clash) {
+          const where = ip === "" ? "" : `${ip}:`;
+          const message =
+            clash.service === name
+              ? `service "${name}" publishes host port ${where}${key} twice`
+              : `services "${clash.service}" and "${name}" both publish host port ${where}${key}`;
+          fail(name, ["ports", i], message, "change one of the published ports");
+        }
+        holders.push({ service: name, ip });
+        taken.set(key, holders);
+      }
+    });
+  }
+}

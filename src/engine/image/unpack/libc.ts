@@ -1,0 +1,54 @@
+/**
+ * The few syscalls node:fs lacks, through bun:ffi on glibc: mknod (whiteouts, fifos, devices)
+ * and lsetxattr (overlay opaque markers, layer xattrs). Runs inside the unpacker's user namespace.
+ */
+import { dlopen, FFIType, ptr, read } from "bun:ffi";
+
+let lib: ReturnType<typeof load> | undefined;
+
+function load() {
+  return dlopen("libc.so.6", {
+    mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
+    lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
+  });
+}
+
+const cstring = (s: string) => Buffer.from(`${s}\0`);
+
+export class SyscallError extends Error {
+  constructor(
+    readonly syscall: string,
+    readonly errno: number,
+    readonly path: string,
+  ) {
+    super(`${syscall} ${path}: errno ${errno}`);
+  }
+}
+
+export const EPERM = 1;
+
+function errno(): number {
+  const p = lib!.symbols.__errno_location();
+  return p ? read.i32(p, 0) : 0;
+}
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  lib ??= load();
+  // glibc's makedev for the common (< 4096 major, < 256 minor) case, extended per sysmacros.h
+  const dev = (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) | (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n);
+  const buf = cstring(path);
+  if (lib.symbols.mknod(ptr(buf), mode, dev) !== 0) throw new SyscallError("mknod", errno(), path);
+}
+
+export function lsetxattr(path: string, name: string, value: Uint8Array): void {
+  lib ??= load();
+  const p = cstring(path);
+  const n = cstring(name);
+  const v = value.length > 0 ? Buffer.from(value) : Buffer.alloc(1);
+  if (lib.symbols.lsetxattr(ptr(p), ptr(n), ptr(v), BigInt(value.length), 0) !== 0) throw new SyscallError("lsetxattr", errno(), path);
+}
