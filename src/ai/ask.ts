@@ -2,13 +2,12 @@
  * `kitten ask` as a library: pick the drafter (the LLM when a key is configured, else offline),
  * draft or edit, and hand a confirmed draft to a Deployer. The CLI only adds the review.
  */
-import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { parse } from "yaml";
 import { InvalidInputError, RuntimeFailure, errorText } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/atomic-file.ts";
 import type { Reporter } from "../core/reporter.ts";
-import { ProjectSchema, type Project } from "../engine/compose/model.ts";
+import { loadProject } from "../engine/compose/index.ts";
+import type { Project } from "../engine/compose/model.ts";
 import { renderDraft, type Draft } from "./draft.ts";
 import { draftWithLlm, type LlmSettings } from "./llm/client.ts";
 import { draftOffline } from "./offline/index.ts";
@@ -33,34 +32,9 @@ export function projectNameFor(dir: string): string {
   return name || "kitten";
 }
 
-/**
- * The project of an existing file, for edits.
- * TODO(#2): load through the loader's `loadProject` once it is on main, so every compose syntax
- * (short port syntax, env lists, interpolation) is read; until then the file must be in the
- * canonical long form that `kitten ask` writes.
- */
-export function loadExisting(path: string): Project {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new InvalidInputError(`cannot read ${path}: ${errorText(err)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new InvalidInputError(`${path}: not YAML or JSON: ${errorText(err).split("\n")[0]}`);
-  }
-  const withName = doc && typeof doc === "object" && !("name" in doc) ? { ...doc, name: projectNameFor(resolve(path, "..")) } : doc;
-  const parsed = ProjectSchema.safeParse(withName);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidInputError(`${path}: ${issue.path.join(".")}: ${issue.message}`, {
-      hint: "kitten ask -f edits files in the canonical form that kitten ask writes (long port syntax, environment as a map)",
-    });
-  }
-  return parsed.data;
+/** The project of an existing file (compose or Kitten format), for edits. */
+export async function loadExisting(path: string, projectName?: string, reporter?: Reporter): Promise<Project> {
+  return (await loadProject({ files: [path], projectName, reporter })).project;
 }
 
 export function saveDraft(project: Project, path: string, format: "yaml" | "json"): void {

@@ -4,7 +4,10 @@
  * Both drafters (offline and LLM) return this shape and go through the same validation.
  */
 import { stringify } from "yaml";
+import { isKittenError } from "../core/errors.ts";
+import { parseProjectText } from "../engine/compose/index.ts";
 import { ProjectSchema, type Project, type Service } from "../engine/compose/model.ts";
+import { dependencyLevels } from "../engine/plan/graph.ts";
 
 export interface Draft {
   project: Project;
@@ -15,16 +18,26 @@ export interface Draft {
 
 /**
  * Problems a loaded compose file would also be refused for, as lower-case sentences naming the
- * service: the schema, then the references between services, networks and volumes.
- * TODO(#2): once `parseProjectText` is on main, round-trip the YAML through it as well so a
- * draft obeys every rule a file obeys.
+ * service: the schema, the references between services, networks and volumes, then the loader's
+ * own validation of the draft as the YAML file it becomes, so a draft obeys every rule a file obeys.
  */
 export function draftProblems(candidate: unknown): string[] {
   const parsed = ProjectSchema.safeParse(candidate);
   if (!parsed.success) {
     return parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "project"}: ${i.message}`);
   }
-  const project = parsed.data;
+  const problems = referenceProblems(parsed.data);
+  if (problems.length) return problems;
+  try {
+    parseProjectText(renderDraft(parsed.data, "yaml"), "draft.yaml", { projectName: parsed.data.name, env: {} });
+  } catch (err) {
+    if (!isKittenError(err)) throw err;
+    problems.push(err.hint ? `${err.message} (${err.hint})` : err.message);
+  }
+  return problems;
+}
+
+function referenceProblems(project: Project): string[] {
   const problems: string[] = [];
   const names = Object.keys(project.services);
   if (names.length === 0) problems.push("project: it has no services");
@@ -81,24 +94,13 @@ export function dependencyCycle(project: Project): string[] | undefined {
   return undefined;
 }
 
-/**
- * Services grouped by start order: level 0 has no dependencies, level n depends only on lower
- * levels. TODO(#3): use the planner's `dependencyLevels` once it is on main.
- */
+/** Services grouped by start order (the planner's levels); empty when the graph is invalid. */
 export function startLevels(project: Project): string[][] {
-  const levels: string[][] = [];
-  const placed = new Map<string, number>();
-  const remaining = new Set(Object.keys(project.services));
-  while (remaining.size > 0) {
-    const level = [...remaining].filter((n) => Object.keys(project.services[n]?.depends_on ?? {}).every((d) => placed.has(d) || !(d in project.services)));
-    if (level.length === 0) break; // a cycle: draftProblems reports it
-    for (const n of level) {
-      placed.set(n, levels.length);
-      remaining.delete(n);
-    }
-    levels.push(level.sort());
+  try {
+    return dependencyLevels(project.services);
+  } catch {
+    return [];
   }
-  return levels;
 }
 
 /** Compose's `$` interpolation would rewrite "$x" in a written file; `$$` keeps it literal. */

@@ -3,13 +3,12 @@ import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
-import type { Reporter } from "../../core/reporter.ts";
 import { deployNotAvailable, draftRequest, loadExisting, projectNameFor, saveDraft } from "../../ai/ask.ts";
 import { renderDraft } from "../../ai/draft.ts";
 import { changesState, classifyIntent, describeIntent, operationsNotAvailable, resolveIntent } from "../../ai/intents.ts";
 import { DEFAULT_MODEL, llmSettingsFromEnv, promptPreview } from "../../ai/llm/client.ts";
-
-const stderr: Reporter = { emit: (e) => e.type === "info" || e.type === "warning" ? void process.stderr.write(`${e.type}: ${e.message}\n`) : undefined };
+import { parseFormat } from "../render/format.ts";
+import { cliReporter } from "../render/reporter.ts";
 
 export default defineCommand({
   meta: { name: "ask", description: "draft a project from plain English, review it, then save or deploy it" },
@@ -26,9 +25,9 @@ export default defineCommand({
   },
   async run({ args }) {
     const request = [args.request, ...args._.slice(1)].join(" ");
-    const format = args.format;
-    if (format !== "yaml" && format !== "json") throw new InvalidInputError(`unknown format "${format}"`, { hint: "use --format yaml or --format json" });
-    const existing = args.file ? loadExisting(args.file) : undefined;
+    const format = parseFormat(args.format, ["yaml", "json"]);
+    const stderr = cliReporter();
+    const existing = args.file ? await loadExisting(args.file, args["project-name"], stderr) : undefined;
     const projectName = args["project-name"] ?? existing?.name ?? projectNameFor(process.cwd());
     const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
 
