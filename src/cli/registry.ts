@@ -27,6 +27,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "config", group: "project", description: "validate a project and print it in canonical form", load: () => import("./commands/config.ts") },
   { name: "up", group: "project", description: "create and start a project's containers (--dry-run prints the plan)", load: () => import("./commands/up.ts") },
   { name: "ask", group: "ai", description: "draft a project from plain English, review it, then save or deploy it", load: () => import("./commands/ask.ts") },
+  { name: "diagnose", group: "ai", description: "explain why containers failed or keep restarting: cause, evidence, fix", load: () => import("./commands/diagnose.ts") },
   { name: "pull", group: "images", description: "pull images from a registry", load: () => import("./commands/pull.ts") },
   { name: "images", group: "images", description: "list local images", load: () => import("./commands/images.ts") },
   { name: "image", group: "images", description: "manage images: inspect, import, load, prune, rm", load: () => import("./commands/image.ts") },

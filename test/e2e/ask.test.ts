@@ -159,3 +159,18 @@ describe("kitten ask with a language model", () => {
     expect(preview.response_format.json_schema.strict).toBe(true);
   });
 });
+
+// TODO(#6): the real-crash tests (exit 127, 137, a missing env var, a refused dependency) need orchestration's state
+describe("kitten diagnose before orchestration", () => {
+  test("says plainly that it needs the containers' state", async () => {
+    const r = await kitten(["diagnose", "api"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: diagnosing needs the state of the project's containers, which is not available yet");
+  });
+
+  test("refuses --explain without a language model", async () => {
+    const r = await kitten(["diagnose", "--explain"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: --explain needs a language model");
+  });
+});
