@@ -4,6 +4,7 @@
  * or cancel. Only used when stdin and stdout are terminals.
  */
 import * as p from "@clack/prompts";
+import type { Readable, Writable } from "node:stream";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,8 @@ export interface ReviewOptions {
   format: "yaml" | "json";
   /** deploying is offered only when it can work */
   canDeploy: boolean;
+  /** the terminal (tests pass streams) */
+  io?: { input?: Readable; output?: Writable };
 }
 
 /** The summary table as aligned text columns. */
@@ -34,16 +37,18 @@ export function levelsText(project: Project): string {
   return startLevels(project).map((level, i) => `${i + 1}. ${level.join(", ")}`).join("\n");
 }
 
-function show(draft: Draft, format: "yaml" | "json"): void {
-  p.note(renderDraft(draft.project, format).trimEnd(), `draft (${draft.source})`);
-  p.note(summaryTable(draft.project), "services");
-  p.note(levelsText(draft.project), "start order");
-  for (const line of draft.summary) p.log.info(line);
-  for (const line of draft.warnings) p.log.warn(line);
+type Io = ReviewOptions["io"];
+
+function show(draft: Draft, format: "yaml" | "json", io: Io): void {
+  p.note(renderDraft(draft.project, format).trimEnd(), `draft (${draft.source})`, io);
+  p.note(summaryTable(draft.project), "services", io);
+  p.note(levelsText(draft.project), "start order", io);
+  for (const line of draft.summary) p.log.info(line, io);
+  for (const line of draft.warnings) p.log.warn(line, io);
 }
 
-function cancelled(): never {
-  p.cancel("cancelled: nothing was deployed or written");
+function cancelled(io: Io): never {
+  p.cancel("cancelled: nothing was deployed or written", io);
   throw new CancelledError();
 }
 
@@ -66,10 +71,12 @@ async function editInEditor(draft: Draft): Promise<Draft> {
 
 export async function reviewDraft(first: Draft, options: ReviewOptions): Promise<ReviewOutcome> {
   let draft = first;
-  p.intro("kitten ask");
+  const io = options.io;
+  p.intro("kitten ask", io);
   for (;;) {
-    show(draft, options.format);
+    show(draft, options.format, io);
     const choice = await p.select({
+      ...io,
       message: "What now?",
       options: [
         ...(options.canDeploy ? [{ value: "deploy", label: "deploy", hint: "start it now" }] : []),
@@ -79,19 +86,19 @@ export async function reviewDraft(first: Draft, options: ReviewOptions): Promise
         { value: "cancel", label: "cancel" },
       ],
     });
-    if (p.isCancel(choice) || choice === "cancel") cancelled();
+    if (p.isCancel(choice) || choice === "cancel") cancelled(io);
     if (choice === "deploy") return { action: "deploy", draft };
     if (choice === "save") {
-      const path = await p.text({ message: "Save to", placeholder: options.defaultPath, defaultValue: options.defaultPath });
-      if (p.isCancel(path)) cancelled();
-      p.outro(`saving ${path}`);
+      const path = await p.text({ ...io, message: "Save to", placeholder: options.defaultPath, defaultValue: options.defaultPath });
+      if (p.isCancel(path)) cancelled(io);
+      p.outro(`saving ${path}`, io);
       return { action: "save", draft, path };
     }
     try {
       if (choice === "refine") {
-        const request = await p.text({ message: "What should change?", placeholder: "add redis, scale web to 3, remove cache, expose api on 9000" });
-        if (p.isCancel(request)) cancelled();
-        const s = p.spinner();
+        const request = await p.text({ ...io, message: "What should change?", placeholder: "add redis, scale web to 3, remove cache, expose api on 9000" });
+        if (p.isCancel(request)) cancelled(io);
+        const s = p.spinner(io);
         s.start("redrafting");
         try {
           draft = await options.refine(request, draft.project);
@@ -103,7 +110,7 @@ export async function reviewDraft(first: Draft, options: ReviewOptions): Promise
       }
     } catch (err) {
       if (err instanceof CancelledError) throw err;
-      p.log.error(errorText(err));
+      p.log.error(errorText(err), io);
     }
   }
 }
