@@ -54,14 +54,15 @@ export default defineCommand({
       const { reviewDraft } = await import("../prompts/review.ts");
       const outcome = await reviewDraft(draft, {
         refine: (text, current) => draftRequest(text, { projectName, existing: current, llm, reporter: stderr }),
-        defaultPath: args.out ?? "compose.yaml",
+        defaultPath: args.out ?? args.file ?? "compose.yaml",
         format,
         canDeploy: true,
+        refusePath: (path) => (existsSync(path) && resolve(path) !== resolve(args.file ?? "") && path !== args.out ? `${path} already exists: name another file` : undefined),
       });
-      const path = outcome.action === "save" ? outcome.path : (args.out ?? "compose.yaml");
-      saveDraft(outcome.draft.project, path, format);
-      process.stderr.write(`wrote ${path}\n`);
-      if (outcome.action === "deploy") await deployNotAvailable(path).deploy(outcome.draft.project, resolve(path, ".."), stderr);
+      saveDraft(outcome.draft.project, outcome.path, format);
+      process.stderr.write(`wrote ${outcome.path}\n`);
+      // TODO(#6): deploy through the orchestration engine's `up` once it is on main
+      if (outcome.action === "deploy") await deployNotAvailable(outcome.path).deploy(outcome.draft.project, resolve(outcome.path, ".."), stderr);
       return 0;
     }
     for (const line of draft.summary) process.stderr.write(`note: ${line}\n`);

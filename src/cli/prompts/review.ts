@@ -13,7 +13,8 @@ import type { Project } from "../../engine/compose/model.ts";
 import { loadExisting } from "../../ai/ask.ts";
 import { draftProblems, renderDraft, startLevels, summaryRows, type Draft } from "../../ai/draft.ts";
 
-export type ReviewOutcome = { action: "deploy"; draft: Draft } | { action: "save"; draft: Draft; path: string };
+/** Both outcomes save the draft to `path` first; "deploy" then starts it. */
+export type ReviewOutcome = { action: "deploy" | "save"; draft: Draft; path: string };
 
 export interface ReviewOptions {
   refine: (request: string, current: Project) => Promise<Draft>;
@@ -21,6 +22,8 @@ export interface ReviewOptions {
   format: "yaml" | "json";
   /** deploying is offered only when it can work */
   canDeploy: boolean;
+  /** why a path can't be written to (an existing file that is not the one being edited), or undefined */
+  refusePath?: (path: string) => string | undefined;
   /** the terminal (tests pass streams) */
   io?: { input?: Readable; output?: Writable };
 }
@@ -87,12 +90,17 @@ export async function reviewDraft(first: Draft, options: ReviewOptions): Promise
       ],
     });
     if (p.isCancel(choice) || choice === "cancel") cancelled(io);
-    if (choice === "deploy") return { action: "deploy", draft };
-    if (choice === "save") {
-      const path = await p.text({ ...io, message: "Save to", placeholder: options.defaultPath, defaultValue: options.defaultPath });
+    if (choice === "deploy" || choice === "save") {
+      const path = await p.text({
+        ...io,
+        message: choice === "deploy" ? "Save the project to (then deploy it)" : "Save to",
+        placeholder: options.defaultPath,
+        defaultValue: options.defaultPath,
+        validate: (value) => options.refusePath?.(value || options.defaultPath),
+      });
       if (p.isCancel(path)) cancelled(io);
-      p.outro(`saving ${path}`, io);
-      return { action: "save", draft, path };
+      p.outro(choice === "deploy" ? `saving ${path} and deploying it` : `saving ${path}`, io);
+      return { action: choice, draft, path };
     }
     try {
       if (choice === "refine") {

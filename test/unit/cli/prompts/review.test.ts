@@ -32,10 +32,12 @@ describe("review of a draft on a terminal", () => {
   test("shows the YAML, the summary table, the start order and the notes", async () => {
     const t = terminal();
     const done = reviewDraft(draft(), { refine: async () => draft(), defaultPath: "compose.yaml", format: "yaml", canDeploy: true, io: t });
-    await t.waitFor("What now?");
+    const at = await t.waitFor("What now?");
+    t.type(ENTER);
+    await t.waitFor("Save the project to (then deploy it)", at);
     t.type(ENTER);
     const outcome = await done;
-    expect(outcome.action).toBe("deploy");
+    expect(outcome).toMatchObject({ action: "deploy", path: "compose.yaml" });
     expect(t.text).toContain("image: python:3.12-slim");
     expect(t.text).toContain("nginx    nginx:alpine                8080->80  api (healthy)");
     expect(t.text).toContain("1. api");
@@ -54,6 +56,7 @@ describe("review of a draft on a terminal", () => {
       defaultPath: "compose.yaml",
       format: "yaml",
       canDeploy: true,
+      refusePath: (path) => (path === "taken.yaml" ? "taken.yaml already exists" : undefined),
       io: t,
     });
     let at = await t.waitFor("What now?");
@@ -63,11 +66,12 @@ describe("review of a draft on a terminal", () => {
     at = await t.waitFor("What now?", at);
     t.type(DOWN + DOWN + DOWN + ENTER); // save to a file
     at = await t.waitFor("Save to", at);
-    t.type("stack.yaml" + ENTER);
+    t.type("taken.yaml" + ENTER);
+    at = await t.waitFor("taken.yaml already exists", at);
+    t.type("\x7f".repeat(10) + "stack.yaml" + ENTER);
     const outcome = await done;
     expect(requests).toEqual(["add redis"]);
     expect(outcome.action).toBe("save");
-    if (outcome.action !== "save") return;
     expect(outcome.path).toBe("stack.yaml");
     expect(Object.keys(outcome.draft.project.services).sort()).toEqual(["api", "nginx", "redis"]);
   });
