@@ -193,6 +193,16 @@ export const CATALOG: CatalogEntry[] = [
     healthcheck: hc(["CMD-SHELL", "curl -fs http://127.0.0.1:9200/_cluster/health || exit 1"], "15s", 10),
     clientEnv: (host) => ({ ELASTICSEARCH_URL: `http://${host}:9200` }),
   },
+  {
+    key: "kibana", image: "kibana:8.15.0", kind: "monitoring", names: ["kibana"], ports: [5601], publishByDefault: true,
+    needs: { key: "elasticsearch", accepts: ["elasticsearch"] },
+    dbClientEnv: (host, port) => ({ ELASTICSEARCH_HOSTS: `http://${host}:${port}` }),
+  },
+  {
+    key: "phpmyadmin", image: "phpmyadmin:latest", kind: "tool", names: ["phpmyadmin", "php my admin"], ports: [80], publishByDefault: true,
+    needs: { key: "mysql", accepts: ["mysql", "mariadb"] },
+    dbClientEnv: (host) => ({ PMA_HOST: host }),
+  },
 ];
 
 /** Generic role words that name no image by themselves: the default they stand for, when alone. */

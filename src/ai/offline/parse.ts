@@ -120,13 +120,15 @@ export function lex(request: string): Lexeme[] {
     if (!matched) {
       // plurals: "databases", "caches", "redises" are rare, but "nginxes"/"postgreses" are not worth it
       const singular = word.endsWith("s") ? word.slice(0, -1) : undefined;
-      const hit = singular ? LEXICON.find((l) => l.words.length === 1 && l.words[0] === singular && l.meaning.t !== "filler") : undefined;
+      const hit = singular ? LEXICON.find((l) => l.words.length === 1 && l.words[0] === singular) : undefined;
       if (hit) out.push({ k: "meaning", meaning: hit.meaning, raw });
       else out.push({ k: "word", raw });
     }
   }
   return out;
 }
+
+const COUNT_BREAKERS = new Set(["and", "with", "on", "at", "plus", "also", "for", "to", "in", "of", "using", "behind", "then"]);
 
 const VALUE_SKIP = new Set(["is", "=", "of", "to", "as", "set", "be", "should", "will"]);
 
@@ -225,7 +227,15 @@ export function parseRequest(request: string): ParsedRequest {
           if (!l.replicas) i = next;
           break;
         }
-        if (isMention(nextLex)) {
+        // "nginx on 8081 and mysql": after "on"/"at" a number is a port, whatever follows
+        const before = lexemes[i - 1];
+        if (before?.k === "meaning" && before.meaning.t === "filler" && /^(on|at)$/i.test(before.raw) && last()) {
+          addPort({ published: n }, i);
+          break;
+        }
+        // a count stands right before what it counts ("2 python api servers", "3 small nginx"), never across "and"/"with"
+        const between = lexemes.slice(i + 1, next);
+        if (isMention(nextLex) && n <= 50 && between.every((b) => b.k === "meaning" && !COUNT_BREAKERS.has(b.raw.toLowerCase()))) {
           pendingCount = n;
           break;
         }

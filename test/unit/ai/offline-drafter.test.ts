@@ -112,6 +112,11 @@ const CASES: Case[] = [
   { request: "nginx and 2 python api servers", services: { nginx: { ports: ["8080:80"], dependsOn: ["api"] }, api: { replicas: 2, ports: [] } } },
   { request: "nginx and redis and postgres on the same network", services: { nginx: { dependsOn: [] }, redis: {}, postgres: {} }, network: "shared" },
   { request: "postgres and mysql", services: { postgres: { ports: [] }, mysql: { ports: [] } } },
+  { request: "apache on 8081 and mysql with password root123", services: { httpd: { ports: ["8081:80"] }, mysql: { replicas: 1, env: { MYSQL_ROOT_PASSWORD: "root123" } } } },
+  { request: "elasticsearch and a kibana", services: { elasticsearch: {}, kibana: { ports: ["5601:5601"], env: { ELASTICSEARCH_HOSTS: "http://elasticsearch:9200" }, healthy: ["elasticsearch"] } }, noWarnings: true },
+  { request: "nginx reverse proxy in front of 2 node apps", services: { nginx: { dependsOn: ["node"], commandIncludes: "server node:3000" }, node: { replicas: 2, ports: [] } }, noWarnings: true },
+  { request: "phpmyadmin with mariadb", services: { phpmyadmin: { env: { PMA_HOST: "mariadb" }, dependsOn: ["mariadb"] }, mariadb: {} } },
+  { request: "launch a mongo database with user admin and password s3cret on port 27017", services: { mongo: { ports: ["27017:27017"], env: { MONGO_INITDB_ROOT_USERNAME: "admin", MONGO_INITDB_ROOT_PASSWORD: "s3cret" } } }, noWarnings: true },
 ];
 
 function check(project: Project, name: string, want: Expect): void {
