@@ -32,9 +32,9 @@ export function projectNameFor(dir: string): string {
   return name || "kitten";
 }
 
-/** The project of an existing file (compose or Kitten format), for edits. */
-export async function loadExisting(path: string, projectName?: string, reporter?: Reporter): Promise<Project> {
-  return (await loadProject({ files: [path], projectName, reporter })).project;
+/** The project of an existing file (compose or Kitten format), for edits; without a path, the one discovered from the cwd. */
+export async function loadExisting(path: string | undefined, projectName?: string, reporter?: Reporter): Promise<Project> {
+  return (await loadProject({ files: path ? [path] : [], projectName, reporter })).project;
 }
 
 export function saveDraft(project: Project, path: string, format: "yaml" | "json"): void {

@@ -5,7 +5,7 @@
  */
 import { RuntimeFailure } from "../core/errors.ts";
 import type { Project } from "../engine/compose/model.ts";
-import { findService, type ServiceRef } from "./resolve.ts";
+import { requireService, type ServiceRef } from "./resolve.ts";
 
 export type Intent =
   | { action: "scale"; service: string; replicas: number }
@@ -44,9 +44,9 @@ export function classifyIntent(request: string): Intent | undefined {
   return undefined;
 }
 
-/** The intent with its service words resolved against a project's services (by name or role). */
+/** The intent with its service words resolved against a project's services (by name or role); an unknown one is an error. */
 export function resolveIntent(intent: Intent, services: ServiceRef[]): Intent {
-  const one = (w: string) => findService(services, w) ?? w;
+  const one = (w: string) => requireService(services, w);
   switch (intent.action) {
     case "scale":
       return { ...intent, service: one(intent.service) };

@@ -33,13 +33,15 @@ export default defineCommand({
 
     const intent = classifyIntent(request);
     if (intent && !(existing && intent.action === "scale")) {
-      const resolved = existing ? resolveIntent(intent, Object.entries(existing.services).map(([name, s]) => ({ name, image: s.image }))) : intent;
+      // the project the action is about: -f, else the one discovered here (when there is one)
+      const project = existing ?? (await loadExisting(undefined, args["project-name"]).catch(() => undefined));
+      const resolved = project ? resolveIntent(intent, Object.entries(project.services).map(([name, s]) => ({ name, image: s.image }))) : intent;
       process.stderr.write(`kitten would ${describeIntent(resolved)}\n`);
       if (changesState(resolved) && !args.yes) {
         const ok = tty ? await (await import("@clack/prompts")).confirm({ message: "Go ahead?" }) : false;
         if (ok !== true) return tty ? 130 : (process.stderr.write("hint: run again with --yes to do it\n"), 0);
       }
-      await operationsNotAvailable.run(resolved, existing);
+      await operationsNotAvailable.run(resolved, project);
       return 0;
     }
 

@@ -42,6 +42,10 @@ describe("intents", () => {
     expect(resolveIntent({ action: "logs", service: "redis", follow: false }, services)).toEqual({ action: "logs", service: "cache", follow: false });
   });
 
+  test("names the project's services when the one asked for is not among them", () => {
+    expect(() => resolveIntent({ action: "restart", services: ["queue"] }, [{ name: "web", image: "nginx" }])).toThrow('no service "queue" in the project');
+  });
+
   test.each([
     ["scale web to 3 replicas", { action: "scale", service: "web", replicas: 3 } as Intent, true],
     ["stop every service", { action: "stop", services: [] } as Intent, true],
