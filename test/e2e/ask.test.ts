@@ -102,6 +102,17 @@ describe("kitten ask offline", () => {
     expect(again.stderr).toContain("error: compose.yaml already exists");
   });
 
+  test("resolves the services of an action against the project file", async () => {
+    const sub = mkdtempSync(join(dir, "intent-"));
+    writeFileSync(join(sub, "compose.yaml"), "services:\n  web:\n    image: nginx:alpine\n  pg:\n    image: postgres:16\n");
+    const ok = await kitten(["ask", "restart the db"], { cwd: sub });
+    expect(ok.stderr).toContain("kitten would restart pg");
+    const bad = await kitten(["ask", "restart the cache"], { cwd: sub });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error: no service "cache" in the project');
+    expect(bad.stderr).toContain("hint: its services are: web, pg");
+  });
+
   test("shows an action on a running project and changes nothing without --yes", async () => {
     const r = await kitten(["ask", "restart the db"], { cwd: dir });
     expect(r.code).toBe(0);
