@@ -110,7 +110,7 @@ describe("kitten ask offline", () => {
     const bad = await kitten(["ask", "restart the cache"], { cwd: sub });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('error: no service "cache" in the project');
-    expect(bad.stderr).toContain("hint: its services are: web, pg");
+    expect(bad.stderr).toContain("hint: its services are: pg, web");
   });
 
   test("shows an action on a running project and changes nothing without --yes", async () => {
