@@ -8,6 +8,7 @@ import { isKittenError } from "../core/errors.ts";
 import { parseProjectText } from "../engine/compose/index.ts";
 import { ProjectSchema, type Project, type Service } from "../engine/compose/model.ts";
 import { dependencyLevels } from "../engine/plan/graph.ts";
+import { PASSWORD_PLACEHOLDER, entryForImage } from "./catalog.ts";
 
 export interface Draft {
   project: Project;
@@ -163,4 +164,24 @@ export function summaryRows(project: Project): SummaryRow[] {
     ports: svc.ports.map((p) => (p.published ? `${p.host_ip ? `${p.host_ip}:` : ""}${p.published}->${p.target}` : `${p.target}`)).join(", "),
     dependsOn: Object.entries(svc.depends_on ?? {}).map(([d, c]) => (c.condition === "service_started" ? d : `${d} (${c.condition.replace("service_", "")})`)).join(", "),
   }));
+}
+
+/**
+ * What a reader should check in any draft, whoever wrote it: placeholder passwords, env vars an
+ * image refuses to start without, host ports that need privileges rootless.
+ */
+export function draftWarnings(project: Project): string[] {
+  const warnings: string[] = [];
+  for (const [name, svc] of Object.entries(project.services)) {
+    for (const [k, v] of Object.entries(svc.environment)) {
+      if (v === PASSWORD_PLACEHOLDER) warnings.push(`service "${name}": ${k} is the placeholder "${PASSWORD_PLACEHOLDER}"; set a real secret before using this for anything that matters`);
+    }
+    for (const required of entryForImage(svc.image)?.requiredEnv ?? []) {
+      if (!svc.environment[required]) warnings.push(`service "${name}": ${svc.image} does not start without ${required}`);
+    }
+    for (const p of svc.ports) {
+      if (p.published && Number(p.published) < 1024) warnings.push(`service "${name}": host port ${p.published} is below 1024; rootless kitten can publish it only if net.ipv4.ip_unprivileged_port_start allows it`);
+    }
+  }
+  return warnings;
 }

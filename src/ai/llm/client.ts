@@ -11,7 +11,7 @@ import OpenAI from "openai";
 import { RuntimeFailure, errorText } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import type { Project } from "../../engine/compose/model.ts";
-import { draftProblems, type Draft } from "../draft.ts";
+import { draftProblems, draftWarnings, type Draft } from "../draft.ts";
 import { draftMessages, repairMessage, type ChatMessage } from "./prompt.ts";
 import { LlmDraftSchema, llmJsonSchema, toProject } from "./schema.ts";
 
@@ -116,7 +116,7 @@ function readAnswer(text: string, projectName: string): { problems: string[]; dr
   const { project, problems } = toProject(parsed.data, projectName);
   problems.push(...draftProblems(project));
   if (problems.length) return { problems };
-  return { problems: [], draft: { project, summary: parsed.data.summary, warnings: [], source: "llm" } };
+  return { problems: [], draft: { project, summary: parsed.data.summary, warnings: draftWarnings(project), source: "llm" } };
 }
 
 export async function draftWithChat(chat: ChatClient, request: string, options: LlmDraftOptions): Promise<Draft> {

@@ -49,6 +49,19 @@ describe("LLM drafting over HTTP", () => {
     expect(draft.project.services.web?.depends_on).toEqual({ db: { condition: "service_healthy", required: true } });
     expect(draft.project.volumes["db-data"]).toEqual({ name: "shop_db-data" });
     expect(draft.summary).toEqual(["db keeps its data in the volume db-data"]);
+    expect(draft.warnings).toEqual([]);
+  });
+
+  test("warns about what the model left for the reader to check", async () => {
+    const db = { ...WEB_DB_DRAFT.services[1]!, environment: [{ name: "POSTGRES_USER", value: "app" }] };
+    const web = { ...NGINX_DRAFT.services[0]!, ports: [{ published: 80, target: 80 }], environment: [{ name: "ADMIN_PASSWORD", value: "change-me" }] };
+    const s = start([{ content: { services: [web, db], summary: [] } }]);
+    const draft = await draftWithLlm(settings(s.url), "web and db", { projectName: "shop" });
+    expect(draft.warnings).toEqual([
+      'service "web": ADMIN_PASSWORD is the placeholder "change-me"; set a real secret before using this for anything that matters',
+      'service "web": host port 80 is below 1024; rootless kitten can publish it only if net.ipv4.ip_unprivileged_port_start allows it',
+      'service "db": postgres:16-alpine does not start without POSTGRES_PASSWORD',
+    ]);
   });
 
   test("sends the validation errors back and accepts the repaired draft", async () => {
