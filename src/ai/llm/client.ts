@@ -63,7 +63,8 @@ export function openAiChat(settings: LlmSettings): ChatClient {
     async complete(messages, mode) {
       let completion;
       try {
-        completion = await client.chat.completions.create({ model: settings.model, messages, temperature: 0, ...(mode === "text" ? {} : { response_format: responseFormat(mode) }) });
+        // no temperature: reasoning models refuse any but the default, and the schema already bounds the answer
+        completion = await client.chat.completions.create({ model: settings.model, messages, ...(mode === "text" ? {} : { response_format: responseFormat(mode) }) });
       } catch (err) {
         if (err instanceof OpenAI.APIConnectionTimeoutError) {
           throw new RuntimeFailure(`the language model at ${where} did not answer within ${settings.timeoutMs / 1000}s`, {
