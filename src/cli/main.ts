@@ -47,13 +47,15 @@ export async function main(argv: string[]): Promise<number> {
         hint: didYouMeanHint(first, names) ?? "run `kitten --help` to list the commands",
       });
     }
-    const cmd = (await entry.load()).default;
+    const mod = await entry.load();
+    const cmd = mod.default;
     const rest = args.slice(1);
-    if (rest.includes("--help") || rest.includes("-h")) {
-      const usage = await renderUsage(cmd);
+    const wantsHelp = entry.ownArgs ? rest[0] === "--help" : rest.includes("--help") || rest.includes("-h");
+    if (wantsHelp) {
+      const usage = mod.usage ?? `${await renderUsage(cmd)}\n`;
       // citty colours its usage even into pipes and files; keep colour for terminals only
       const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-      process.stdout.write(`${color ? usage : usage.replace(/\x1b\[[0-9;]*m/g, "")}\n`);
+      process.stdout.write(color ? usage : usage.replace(/\x1b\[[0-9;]*m/g, ""));
       return 0;
     }
     const result = await runCommand(cmd, { rawArgs: rest });

@@ -12,7 +12,10 @@ export interface CommandEntry {
   group: CommandGroup;
   description: string;
   aliases?: string[];
-  load: () => Promise<{ default: CommandDef<any> }>;
+  /** docker-style commands (run, exec) parse their own argv: only a leading --help means help,
+   * since `-h` and `--help` after the image belong to the container's command */
+  ownArgs?: boolean;
+  load: () => Promise<{ default: CommandDef<any>; usage?: string }>;
 }
 
 export const GROUP_TITLES: Record<Exclude<CommandGroup, "internal">, string> = {
@@ -35,6 +38,15 @@ export const COMMANDS: CommandEntry[] = [
   { name: "login", group: "images", description: "store credentials for a registry", load: () => import("./commands/login.ts") },
   { name: "logout", group: "images", description: "remove stored credentials for a registry", load: () => import("./commands/logout.ts") },
   { name: "__unpack", group: "internal", description: "unpack image layers inside the user namespace", load: () => import("./commands/__unpack.ts") },
+  { name: "run", group: "containers", description: "run a container (docker run flags)", ownArgs: true, load: () => import("./commands/run.ts") },
+  { name: "exec", group: "containers", description: "run a command in a running container", ownArgs: true, load: () => import("./commands/exec.ts") },
+  { name: "logs", group: "containers", description: "print a container's output", load: () => import("./commands/logs.ts") },
+  { name: "ps", group: "containers", description: "list containers", load: () => import("./commands/ps.ts") },
+  { name: "stop", group: "containers", description: "stop running containers", load: () => import("./commands/stop.ts") },
+  { name: "kill", group: "containers", description: "send a signal to running containers", load: () => import("./commands/kill.ts") },
+  { name: "rm", group: "containers", description: "remove containers", load: () => import("./commands/rm.ts") },
+  { name: "__agent", group: "internal", description: "in-namespace agent", load: () => import("./commands/__agent.ts") },
+  { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 

@@ -1,18 +1,20 @@
 /**
  * A Compose Specification file → drafts of its services, networks and volumes, with `extends`
  * resolved (same file, or `file:` another one, recursively; compose's merge rules; a cycle is
- * an error). Top-level keys kitten does not model are warned about, never silently dropped.
+ * an error) and `include`d files imported. Top-level keys kitten does not model are warned about, never silently dropped.
  */
 import { dirname } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
-import { FileReader, type Dict } from "./read.ts";
+import { FileReader, type Dict, type ServiceReaders } from "./read.ts";
 import type { ParsedFile } from "./parse.ts";
 import { readService, type ServiceDraft } from "./service.ts";
 import { readNetwork, readVolume, type NetworkDraft, type VolumeDraft } from "./networks.ts";
 import { mergeService } from "./merge.ts";
 import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
 import { TOP_LEVEL_IGNORED, TOP_LEVEL_KEYS } from "./spec-keys.ts";
+import { readIncludes } from "./include.ts";
+import { mergeFiles } from "./project.ts";
 
 export interface FileModel {
   name?: string;
@@ -20,12 +22,14 @@ export interface FileModel {
   networks: Record<string, NetworkDraft>;
   volumes: Record<string, VolumeDraft>;
   /** the reader of the file that defined each service, to locate later errors */
-  readers: Record<string, FileReader>;
+  readers: ServiceReaders;
 }
 
 export interface ComposeContext {
   env: InterpolationEnv;
   home: string | undefined;
+  /** files being included, outermost first, to refuse include cycles */
+  includeStack?: string[];
 }
 
 const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -38,6 +42,10 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   if (doc.version !== undefined) {
     ctx.env.reporter.emit({ type: "warning", message: `${parsed.file}: the attribute "version" is obsolete, it will be ignored` });
   }
+  for (const { path, tag } of parsed.tags) {
+    const inService = path.length === 3 && path[0] === "services";
+    if (!inService && !String(path[0]).startsWith("x-")) r.fail(path, `${tag} is only supported on the keys of a service`);
+  }
   const model: FileModel = { services: {}, networks: {}, volumes: {}, readers: {} };
   if (doc.name !== undefined) model.name = r.str(doc.name, ["name"]);
   const raw = doc.services === undefined ? {} : r.optMap(doc.services, ["services"]);
@@ -46,13 +54,17 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   for (const name of Object.keys(raw)) {
     if (!SERVICE_NAME.test(name)) r.fail(["services", name], `invalid service name "${name}"`, "use letters, digits, '.', '_' and '-'");
     model.services[name] = resolver.resolve(parsed.file, name, []);
-    model.readers[name] = r;
+    model.readers[name] = [r];
   }
   for (const [name, value] of Object.entries(doc.networks === undefined ? {} : r.optMap(doc.networks, ["networks"]))) {
     model.networks[name] = readNetwork(r, value, ["networks", name]);
   }
   for (const [name, value] of Object.entries(doc.volumes === undefined ? {} : r.optMap(doc.volumes, ["volumes"]))) {
     model.volumes[name] = readVolume(r, value, ["volumes", name]);
+  }
+  if (doc.include !== undefined && doc.include !== null) {
+    // what this file defines itself is merged over what it includes
+    return mergeFiles([...readIncludes(r, doc.include, ctx, readComposeFile), model]);
   }
   return model;
 }

@@ -1,16 +1,19 @@
 /**
  * Finding the project's files and name the way docker compose does: with no -f, the working
- * directory and then its parents are searched for compose.yaml, compose.yml, docker-compose.yaml,
- * docker-compose.yml (then kitten.json, kitten.yaml, kitten.yml), and a matching
- * compose.override.* beside it is applied. The project name comes from -p, then `name:`, then
- * COMPOSE_PROJECT_NAME, then the project directory's base name normalized.
+ * directory and then its parents are searched for compose.yaml, compose.yml, docker-compose.yml,
+ * docker-compose.yaml (compose-go's order; then kitten.json, kitten.yaml, kitten.yml), and the
+ * first compose.override.* / docker-compose.override.* beside a compose file is applied. The
+ * project name comes, as in compose-go (and docker's documented precedence), from -p, then
+ * COMPOSE_PROJECT_NAME, then `name:` in the files, then the project directory's base name
+ * normalized.
  */
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 
-const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
+const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const OVERRIDE_NAMES = ["compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"];
 const KITTEN_NAMES = ["kitten.json", "kitten.yaml", "kitten.yml"];
 
 function isFile(path: string): boolean {
@@ -23,15 +26,16 @@ function isFile(path: string): boolean {
 
 export function discoverFiles(cwd: string, reporter: Reporter): string[] {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const found = [...COMPOSE_NAMES, ...KITTEN_NAMES].filter((n) => isFile(join(dir, n)));
+    const compose = COMPOSE_NAMES.filter((n) => isFile(join(dir, n)));
+    const found = compose.length > 0 ? compose : KITTEN_NAMES.filter((n) => isFile(join(dir, n)));
     if (found.length > 0) {
       const main = found[0]!;
       if (found.length > 1) reporter.emit({ type: "warning", message: `found several config files in ${dir} (${found.join(", ")}): using ${main}` });
       const files = [join(dir, main)];
-      const stem = main.startsWith("docker-compose") ? "docker-compose" : main.startsWith("compose") ? "compose" : undefined;
-      if (stem) {
-        const override = [`${stem}.override.yaml`, `${stem}.override.yml`].find((n) => isFile(join(dir, n)));
-        if (override) files.push(join(dir, override));
+      if (compose.length > 0) {
+        const overrides = OVERRIDE_NAMES.filter((n) => isFile(join(dir, n)));
+        if (overrides.length > 1) reporter.emit({ type: "warning", message: `found several override files in ${dir} (${overrides.join(", ")}): using ${overrides[0]}` });
+        if (overrides[0]) files.push(join(dir, overrides[0]));
       }
       return files;
     }
@@ -53,13 +57,13 @@ const VALID_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 export function projectName(candidates: { flag?: string; file?: string; env?: string; directory: string }): string {
   const explicit: [string | undefined, string][] = [
     [candidates.flag, "-p"],
-    [candidates.file, "name:"],
     [candidates.env, "COMPOSE_PROJECT_NAME"],
+    [candidates.file, "name:"],
   ];
   for (const [value, source] of explicit) {
     if (value === undefined || value === "") continue;
     if (!VALID_NAME.test(value)) {
-      throw new InvalidInputError(`invalid project name "${value}" (from ${source})`, {
+      throw new InvalidInputError(`invalid project name ${JSON.stringify(value)} (from ${source})`, {
         code: "bad_project_name",
         hint: "use lower-case letters, digits, dashes and underscores, starting with a letter or digit",
       });

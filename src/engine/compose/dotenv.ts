@@ -95,3 +95,14 @@ function unescapeDouble(s: string): string {
     }
   });
 }
+
+/** `format: raw` env files: every KEY=VALUE line as written, comments and blank lines skipped */
+export function parseRawEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}

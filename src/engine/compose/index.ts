@@ -10,8 +10,7 @@ import { dirname, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { silentReporter, type Reporter } from "../../core/reporter.ts";
 import type { Project } from "./model.ts";
-import { DotenvError, parseDotenv } from "./dotenv.ts";
-import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
+import { loadSource, readEnvFiles, readSourceFile, type InterpolationEnv } from "./source.ts";
 import type { ParsedFile } from "./parse.ts";
 import { readComposeFile, type FileModel } from "./compose-file.ts";
 import { readKittenFile } from "./kitten-format.ts";
@@ -59,6 +58,13 @@ export interface ParseTextOptions {
 
 const STDIN_NAME = "<stdin>";
 
+let stdinText: string | undefined;
+/** The process's stdin, read once: a command may load the project more than once. */
+function processStdin(): string {
+  stdinText ??= readFileSync(0, "utf8");
+  return stdinText;
+}
+
 export async function loadProject(options: LoadOptions = {}): Promise<LoadedProject> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const shell = options.env ?? process.env;
@@ -69,13 +75,16 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
   const firstFile = paths.find((p) => p !== "-");
   const workingDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : paths[0] === "-" || !firstFile ? cwd : dirname(firstFile);
 
-  const dotenv = loadDotenv(options.envFiles ?? [], cwd, workingDir, shell);
-  const merged: Record<string, string | undefined> = { ...dotenv, ...shell };
+  const envFiles = options.envFiles && options.envFiles.length > 0 ? options.envFiles.map((f) => resolve(cwd, f)) : [resolve(workingDir, ".env")].filter(exists);
+  const dotenv = readEnvFiles(envFiles, (k) => shell[k]);
+  // the shell environment wins over .env (compose's precedence); undefined entries are unset
+  const merged: Record<string, string | undefined> = { ...dotenv };
+  for (const [k, v] of Object.entries(shell)) if (v !== undefined) merged[k] = v;
   const env: InterpolationEnv = { lookup: (k) => merged[k], reporter, warned: new Set() };
 
   const sources: ParsedFile[] = paths.map((p) => {
     if (p !== "-") return loadSource(readSourceFile(p), p, env);
-    const text = options.stdin ?? readFileSync(0, "utf8");
+    const text = options.stdin ?? processStdin();
     return loadSource(text, STDIN_NAME, env);
   });
   const { project, format } = build(sources, {
@@ -136,19 +145,4 @@ function build(sources: ParsedFile[], o: BuildOptions): { project: Project; form
   const assembled = assemble(merged, { name, lookup: o.env.lookup, profiles, reporter: o.reporter });
   validateProject(assembled);
   return { project: assembled.project, format: format ?? "compose" };
-}
-
-function loadDotenv(envFiles: string[], cwd: string, workingDir: string, shell: Record<string, string | undefined>): Record<string, string> {
-  const files = envFiles.length > 0 ? envFiles.map((f) => resolve(cwd, f)) : [resolve(workingDir, ".env")].filter(exists);
-  const out: Record<string, string> = {};
-  for (const file of files) {
-    const text = readSourceFile(file);
-    try {
-      Object.assign(out, parseDotenv(text, (k) => shell[k] ?? out[k]));
-    } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(err.message, { code: "invalid_env_file", location: { file, line: err.line } });
-      throw err;
-    }
-  }
-  return out;
 }

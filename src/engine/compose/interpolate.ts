@@ -2,8 +2,9 @@
  * Variable interpolation as the compose specification defines it (compose-go's template
  * package): $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message},
  * ${VAR:+alt}, ${VAR+alt}, and $$ for a literal $. Defaults, alternatives and messages may
- * themselves contain interpolations (`${A:-${B:-x}}`). Applied to string values only — keys are
- * never interpolated — before the file is validated.
+ * themselves contain interpolations (`${A:-${B:-x}}`). A "$" before anything else ("$1") stays
+ * literal, while a malformed "${...}" is an error. Applied to string values only — keys are never
+ * interpolated — before the file is validated.
  */
 
 export type Lookup = (name: string) => string | undefined;
@@ -53,7 +54,9 @@ export function interpolate(text: string, options: InterpolateOptions): string {
       out += plain(text.slice(i + 1, j), options);
       i = j;
     } else {
-      throw invalid(text);
+      // compose-go's pattern does not match a "$" before anything else ("$1", "a $ b"): kept as is
+      out += "$";
+      i++;
     }
   }
   return out;

@@ -61,7 +61,7 @@ export function readKittenFile(parsed: ParsedFile, baseDir: string, home: string
       service.networks = { [net]: c.ip === undefined ? null : { ipv4_address: c.ip } };
     }
     model.services[name] = readService(r, service, ["services", name], home);
-    model.readers[name] = r;
+    model.readers[name] = [r];
   }
   for (const [name, value] of Object.entries(doc.networks === undefined ? {} : r.optMap(doc.networks, ["networks"]))) {
     const n = r.optMap(value, ["networks", name]);

@@ -37,11 +37,18 @@ export function deepMerge<T>(base: T, over: T): T {
 }
 
 export function mergeService(base: Draft, over: Draft): Draft {
+  const { resets, overrides, ...own } = over;
   const out: Draft = { ...base };
-  for (const key of Object.keys(over) as (keyof Draft)[]) {
+  // compose-spec merge control: `!reset` drops the inherited value, `!override` replaces it whole
+  for (const key of resets ?? []) delete (out as Record<string, unknown>)[key];
+  for (const key of Object.keys(own) as (keyof typeof own)[]) {
     const b = base[key];
-    const o = over[key];
+    const o = own[key];
     if (o === undefined) continue;
+    if (overrides?.includes(key)) {
+      (out as Record<string, unknown>)[key] = o;
+      continue;
+    }
     switch (key) {
       case "ports":
       case "expose":

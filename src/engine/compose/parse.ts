@@ -16,6 +16,10 @@ export interface ParsedFile {
   locate(path: KeyPath): SourceLocation;
   /** the location of the key that ends `path` (for unknown-key errors), else as locate */
   locateKey(path: KeyPath): SourceLocation;
+  /** whether the file itself has a value at `path` */
+  has(path: KeyPath): boolean;
+  /** values tagged `!reset` or `!override` (compose-spec merge control), by key path */
+  tags: { path: (string | number)[]; tag: "!reset" | "!override" }[];
 }
 
 export function pathKey(path: KeyPath): string {
@@ -45,7 +49,7 @@ export function parseText(text: string, file: string): ParsedFile {
     throw new InvalidInputError(yamlMessage(first.code, first.message), {
       code: "invalid_yaml",
       location: at(first.pos[0]),
-      hint: first.code === "TAB_AS_INDENT" ? "indent YAML with spaces, not tabs" : undefined,
+      hint: yamlHint(first.code, first.message),
     });
   }
   let value: unknown;
@@ -58,16 +62,21 @@ export function parseText(text: string, file: string): ParsedFile {
     });
   }
   const positions = new Map<string, number>();
-  if (doc.contents) record(doc, doc.contents as Node, [], positions, 0);
+  const tags: ParsedFile["tags"] = [];
+  if (doc.contents) record(doc, doc.contents as Node, [], { positions, tags }, 0);
   return {
     file,
     value,
+    tags,
     locate(path) {
       for (let n = path.length; n >= 0; n--) {
         const offset = positions.get(pathKey(path.slice(0, n)));
         if (offset !== undefined) return at(offset);
       }
       return { file };
+    },
+    has(path) {
+      return positions.has(pathKey(path));
     },
     locateKey(path) {
       const offset = positions.get(`${pathKey(path)}\u0001key`);
@@ -76,15 +85,30 @@ export function parseText(text: string, file: string): ParsedFile {
   };
 }
 
+function yamlHint(code: string, message: string): string | undefined {
+  if (code === "TAB_AS_INDENT") return "indent YAML with spaces, not tabs";
+  if (message.includes("compact mappings")) return 'quote a value that contains ": ", e.g. command: "echo a: b"';
+  if (message.includes("reserved character")) return "quote a value that starts with @ or `";
+  return undefined;
+}
+
 function yamlMessage(code: string, message: string): string {
   const text = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "invalid YAML: duplicate key (map keys must be unique)";
+  if (code === "MULTIPLE_DOCS") return "invalid YAML: a second document (---) in one file; use one document, or one file per -f";
   return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
 /** Records the start offset of every value under `node`, by key path. */
-function record(doc: Document, node: Node, path: (string | number)[], out: Map<string, number>, depth: number): void {
+interface Recorded {
+  positions: Map<string, number>;
+  tags: ParsedFile["tags"];
+}
+
+function record(doc: Document, node: Node, path: (string | number)[], rec: Recorded, depth: number): void {
   if (depth > 64) return;
+  const out = rec.positions;
+  if (node.tag === "!reset" || node.tag === "!override") rec.tags.push({ path, tag: node.tag });
   let target: Node | undefined = node;
   if (isAlias(node)) {
     out.set(pathKey(path), node.range?.[0] ?? 0);
@@ -108,7 +132,7 @@ function record(doc: Document, node: Node, path: (string | number)[], out: Map<s
           if (resolved && isMap(resolved)) {
             for (const p of resolved.items) {
               if (isPair(p) && isScalar(p.key) && !out.has(pathKey([...path, String(p.key.value)])) && p.value) {
-                record(doc, p.value as Node, [...path, String(p.key.value)], out, depth + 1);
+                record(doc, p.value as Node, [...path, String(p.key.value)], rec, depth + 1);
               }
             }
           }
@@ -117,14 +141,14 @@ function record(doc: Document, node: Node, path: (string | number)[], out: Map<s
       }
       const childPath = [...path, key];
       const keyOffset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
-      if (pair.value && (pair.value as Node).range) record(doc, pair.value as Node, childPath, out, depth + 1);
+      if (pair.value && (pair.value as Node).range) record(doc, pair.value as Node, childPath, rec, depth + 1);
       else if (keyOffset !== undefined) out.set(pathKey(childPath), keyOffset);
       // a key's own position, for "unknown key" errors
       if (keyOffset !== undefined) out.set(`${pathKey(childPath)}\u0001key`, keyOffset);
     }
   } else if (isSeq(target)) {
     target.items.forEach((item, i) => {
-      if (item) record(doc, item as Node, [...path, i], out, depth + 1);
+      if (item) record(doc, item as Node, [...path, i], rec, depth + 1);
     });
   }
 }

@@ -13,9 +13,9 @@ import type { FileModel } from "./compose-file.ts";
 import type { NetworkDraft, VolumeDraft } from "./networks.ts";
 import type { ServiceDraft } from "./service.ts";
 import { mergeService, deepMerge } from "./merge.ts";
-import { DotenvError, parseDotenv } from "./dotenv.ts";
+import { DotenvError, parseDotenv, parseRawEnv } from "./dotenv.ts";
 import type { Lookup } from "./interpolate.ts";
-import type { FileReader } from "./read.ts";
+import { oneLine, serviceError, type ServiceReaders } from "./read.ts";
 
 export interface AssembleOptions {
   name: string;
@@ -29,7 +29,7 @@ export interface Assembled {
   project: Project;
   /** services whose networks were written explicitly (before the default network was added) */
   explicitNetworks: Set<string>;
-  readers: Record<string, FileReader>;
+  readers: ServiceReaders;
 }
 
 /** Merges the files' drafts in order (later files over earlier ones). */
@@ -39,7 +39,7 @@ export function mergeFiles(models: FileModel[]): FileModel {
     if (m.name !== undefined) out.name = m.name;
     for (const [name, s] of Object.entries(m.services)) {
       out.services[name] = out.services[name] ? mergeService(out.services[name]!, s) : s;
-      out.readers[name] = m.readers[name]!;
+      out.readers[name] = [...(out.readers[name] ?? []), ...m.readers[name]!];
     }
     for (const [name, n] of Object.entries(m.networks)) out.networks[name] = deepMerge(out.networks[name] ?? {}, n);
     for (const [name, v] of Object.entries(m.volumes)) out.volumes[name] = deepMerge(out.volumes[name] ?? {}, v);
@@ -47,10 +47,8 @@ export function mergeFiles(models: FileModel[]): FileModel {
   return out;
 }
 
-function fail(readers: Record<string, FileReader>, service: string, path: (string | number)[], message: string, hint?: string): never {
-  const r = readers[service];
-  if (r) r.failAt(["services", service, ...path], message, hint);
-  throw new InvalidInputError(message, { hint });
+function fail(readers: ServiceReaders, service: string, path: (string | number)[], message: string, hint?: string): never {
+  throw serviceError(readers, service, path, message, hint);
 }
 
 function activeServices(merged: FileModel, profiles: string[]): Set<string> {
@@ -71,23 +69,12 @@ function activeServices(merged: FileModel, profiles: string[]): Set<string> {
   return active;
 }
 
-/** `format: raw` env files: every KEY=VALUE line as written, comments and blank lines skipped */
-function parseRawEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const eq = line.indexOf("=");
-    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return env;
-}
-
 /**
  * The service's environment as compose-go resolves it: env_file values first (interpolated from
  * the project environment, then the service's own values), overridden by `environment`, where a
  * bare `KEY` takes the project environment's value or stays null (unset) when there is none.
  */
-function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: Record<string, FileReader>): Record<string, string | null> {
+function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: ServiceReaders): Record<string, string | null> {
   const own: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(s.environment ?? {})) own[k] = v ?? lookup(k) ?? null;
   const env: Record<string, string | null> = {};
@@ -101,15 +88,15 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
       const text = readFileSync(ref.path, "utf8");
       Object.assign(env, ref.raw ? parseRawEnv(text) : parseDotenv(text, envFileLookup));
     } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(err.message, { location: { file: ref.path, line: err.line } });
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { location: { file: ref.path, line: err.line } });
       throw err;
     }
   }
   return Object.assign(env, own);
 }
 
-function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: Record<string, FileReader>): Service {
-  const { env_file: _e, scale, extends: _x, ignored, environment: _env, links, ...rest } = s;
+function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: ServiceReaders): Service {
+  const { env_file: _e, scale, extends: _x, ignored, environment: _env, links, resets: _r, overrides: _o, ...rest } = s;
   const service: Service = { ...rest, environment: resolveEnvironment(name, s, opts.lookup, readers), ports: s.ports ?? [] };
   if (ignored && ignored.length > 0) {
     opts.reporter.emit({ type: "warning", message: `ignoring: service ${name}: [${[...new Set(ignored)].sort().join(", ")}]` });
@@ -121,6 +108,7 @@ function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, rea
     }
     service.deploy = { ...service.deploy, replicas: scale };
   }
+  if (service.deploy && Object.keys(service.deploy).length === 0) delete service.deploy;
   const h = service.healthcheck;
   if (h && (h.disable === true || h.test?.[0] === "NONE")) service.healthcheck = { test: ["NONE"], disable: true };
   if (service.networks && Object.keys(service.networks).length === 0) delete service.networks;

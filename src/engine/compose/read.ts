@@ -10,6 +10,11 @@ import { didYouMeanHint } from "../../core/suggest.ts";
 
 export type Dict = Record<string, unknown>;
 
+/** Errors print as one line: values quoted into messages keep their newlines and tabs escaped. */
+export function oneLine(text: string): string {
+  return text.replace(/[\n\r\t]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
+}
+
 export class FileReader {
   constructor(
     readonly parsed: ParsedFile,
@@ -26,12 +31,7 @@ export class FileReader {
   fail(path: KeyPath, message: string, hint?: string): never {
     const shown = this.displayPath(path);
     const prefix = shown.length > 0 ? `${formatPath(shown)}: ` : "";
-    throw new InvalidInputError(`${prefix}${message}`, { location: this.parsed.locate(shown), hint });
-  }
-
-  /** An error located at `path` whose message already names what is wrong (no path prefix). */
-  failAt(path: KeyPath, message: string, hint?: string): never {
-    throw new InvalidInputError(message, { location: this.parsed.locate(this.displayPath(path)), hint });
+    throw new InvalidInputError(oneLine(`${prefix}${message}`), { location: this.parsed.locate(shown), hint });
   }
 
   /** Rejects keys outside the spec (with did-you-mean); returns the spec keys we do not model. */
@@ -46,7 +46,7 @@ export class FileReader {
       }
       const shown = this.displayPath([...path, key]);
       const where = path.length > 0 ? ` in ${formatPath(this.displayPath(path))}` : "";
-      throw new InvalidInputError(`unknown key "${key}"${where}`, {
+      throw new InvalidInputError(oneLine(`unknown key "${key}"${where}`), {
         location: this.parsed.locateKey(shown),
         hint:
           didYouMeanHint(key, spec) ??
@@ -110,6 +110,20 @@ export class FileReader {
     if (single && (typeof v === "string" || typeof v === "number")) return [String(v)];
     return this.list(v, path).map((item, i) => this.text(item, [...path, i]));
   }
+}
+
+/** The files that define each service, in merge order. */
+export type ServiceReaders = Record<string, FileReader[]>;
+
+/**
+ * An error about a service of a merged project, located in the last file that has `path`
+ * (`["ports", 0]` under services.<service>), else in the last file defining the service.
+ */
+export function serviceError(readers: ServiceReaders, service: string, path: KeyPath, message: string, hint?: string): InvalidInputError {
+  const list = readers[service] ?? [];
+  const full = ["services", service, ...path];
+  const r = [...list].reverse().find((x) => x.parsed.has(x.displayPath(full))) ?? list.at(-1);
+  return new InvalidInputError(oneLine(message), { hint, location: r?.parsed.locate(r.displayPath(full)) });
 }
 
 export function describe(v: unknown): string {

@@ -36,6 +36,10 @@ export type ServiceDraft = Partial<Service> & {
   links?: string[];
   /** spec keys kitten does not model, for the "ignoring:" warning */
   ignored?: string[];
+  /** keys tagged `!reset`: removed from what this draft is merged over */
+  resets?: string[];
+  /** keys tagged `!override`: replace instead of merging */
+  overrides?: string[];
 };
 
 type Handler = (r: FileReader, v: unknown, path: KeyPath, d: ServiceDraft, home: string | undefined) => void;
@@ -134,19 +138,19 @@ function deploy(r: FileReader, v: unknown, path: KeyPath, d: ServiceDraft): void
       const kp = [...rp, kind];
       const lim = r.optMap(res[kind], kp);
       ignored.push(...r.checkKeys(lim, kp, RESOURCE_SUPPORTED, RESOURCE_SPEC_KEYS).map((k) => `deploy.resources.${kind}.${k}`));
-      const out: { cpus?: string; memory?: string; pids?: number } = {};
+      const values: { cpus?: string; memory?: string; pids?: number } = {};
       if (lim.cpus !== undefined) {
         const cpus = r.text(lim.cpus, [...kp, "cpus"]);
         if (!/^\d+(\.\d+)?$/.test(cpus) || Number(cpus) <= 0) r.fail([...kp, "cpus"], `invalid cpus "${cpus}": use a positive number like 0.5`);
-        out.cpus = cpus;
+        values.cpus = String(Number(cpus)); // "0.50" → "0.5", as compose-go prints the float
       }
       if (lim.memory !== undefined) {
         const mem = typeof lim.memory === "string" || typeof lim.memory === "number" ? parseBytes(lim.memory) : undefined;
         if (mem === undefined) r.fail([...kp, "memory"], `invalid memory size ${JSON.stringify(lim.memory)}`, 'use bytes or a size like "512m" or "1g"');
-        out.memory = String(mem);
+        values.memory = String(mem);
       }
-      if (lim.pids !== undefined) out.pids = r.int(lim.pids, [...kp, "pids"], 0);
-      resources[kind] = out;
+      if (lim.pids !== undefined) values.pids = r.int(lim.pids, [...kp, "pids"], 0);
+      resources[kind] = values;
     }
     out.resources = resources;
   }
@@ -330,10 +334,20 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-/** Reads `services.<name>` of a file into its canonical draft. */
+/** Reads `services.<name>` of a file into its canonical draft, honouring `!reset` / `!override`. */
 export function readService(r: FileReader, raw: unknown, path: KeyPath, home: string | undefined): ServiceDraft {
-  const m = r.optMap(raw, path);
+  const m = { ...r.optMap(raw, path) };
   const draft: ServiceDraft = {};
+  for (const { path: tagged, tag } of r.parsed.tags) {
+    if (tagged.length !== path.length + 1 || !path.every((p, i) => tagged[i] === p)) continue;
+    const key = String(tagged[path.length]);
+    if (tag === "!reset") {
+      delete m[key];
+      draft.resets = [...(draft.resets ?? []), key];
+    } else {
+      draft.overrides = [...(draft.overrides ?? []), key];
+    }
+  }
   const ignored = r.checkKeys(m, path, SERVICE_SUPPORTED, SERVICE_SPEC_KEYS);
   for (const [key, value] of Object.entries(m)) {
     const handler = HANDLERS[key];

@@ -8,12 +8,32 @@ import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { interpolate, InterpolationError, type Lookup } from "./interpolate.ts";
 import { formatPath, parseText, type KeyPath, type ParsedFile } from "./parse.ts";
+import { oneLine } from "./read.ts";
+import { DotenvError, parseDotenv } from "./dotenv.ts";
 
 export interface InterpolationEnv {
   lookup: Lookup;
   reporter: Reporter;
   /** variables already warned about */
   warned: Set<string>;
+}
+
+/**
+ * Variables of .env-style files for interpolation, later files winning; `${VAR}` inside them
+ * resolves from `lookup` (the shell environment) first, then from the files read so far.
+ */
+export function readEnvFiles(files: string[], lookup: Lookup): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of files) {
+    const text = readSourceFile(file);
+    try {
+      Object.assign(out, parseDotenv(text, (k) => lookup(k) ?? out[k]));
+    } catch (err) {
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { code: "invalid_env_file", location: { file, line: err.line } });
+      throw err;
+    }
+  }
+  return out;
 }
 
 export function readSourceFile(path: string): string {
@@ -62,7 +82,7 @@ function walk(value: unknown, path: (string | number)[], parsed: ParsedFile, env
         err.kind === "required"
           ? `set ${err.variable} in the environment or in the .env file`
           : "write a literal $ as $$, and variables as $NAME or ${NAME}";
-      throw new InvalidInputError(`${formatPath(path)}: ${err.message}`, { code: "interpolation", location: parsed.locate(path), hint });
+      throw new InvalidInputError(oneLine(`${formatPath(path)}: ${err.message}`), { code: "interpolation", location: parsed.locate(path), hint });
     }
   }
   if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i], parsed, env));

@@ -5,7 +5,7 @@
  */
 
 export const TOP_LEVEL_KEYS = ["version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs"];
-export const TOP_LEVEL_IGNORED = new Set(["include", "models", "secrets", "configs"]);
+export const TOP_LEVEL_IGNORED = new Set(["models", "secrets", "configs"]);
 
 export const SERVICE_SUPPORTED = new Set([
   "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "networks", "network_mode",

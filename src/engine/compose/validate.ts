@@ -11,14 +11,13 @@ import { dependencyLevels } from "../plan/graph.ts";
 import { replicasOf, type Project } from "./model.ts";
 import { parseCidr } from "./cidr.ts";
 import type { Assembled } from "./project.ts";
+import { serviceError } from "./read.ts";
 
 type Fail = (service: string, path: (string | number)[], message: string, hint?: string) => never;
 
 export function validateProject({ project, explicitNetworks, readers }: Assembled): void {
   const fail: Fail = (service, path, message, hint) => {
-    const r = readers[service];
-    if (r) r.failAt(["services", service, ...path], message, hint);
-    throw new InvalidInputError(message, { hint });
+    throw serviceError(readers, service, path, message, hint);
   };
   const names = Object.keys(project.services);
   for (const [name, s] of Object.entries(project.services)) {
@@ -55,11 +54,10 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
 function locateDependencyError(err: unknown, readers: Assembled["readers"]): unknown {
   if (!(err instanceof InvalidInputError) || err.location) return err;
   const service = /^service "([^"]+)" depends on/.exec(err.message)?.[1] ?? /^dependency cycle: ([^ ]+) ->/.exec(err.message)?.[1];
-  const r = service === undefined ? undefined : readers[service];
-  if (!r || service === undefined) return err;
+  if (service === undefined || !readers[service]) return err;
   const dep = /unknown service "([^"]+)"/.exec(err.message)?.[1] ?? /-> ([^ ]+)/.exec(err.message)?.[1];
-  const path = ["services", service, "depends_on", ...(dep === undefined ? [] : [dep])];
-  return new InvalidInputError(err.message, { code: err.code, hint: err.hint, location: r.parsed.locate(r.displayPath(path)) });
+  const located = serviceError(readers, service, ["depends_on", ...(dep === undefined ? [] : [dep])], err.message, err.hint);
+  return new InvalidInputError(err.message, { code: err.code, hint: err.hint, location: located.location });
 }
 
 function checkContainerNames(project: Project, fail: Fail): void {

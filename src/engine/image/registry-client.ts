@@ -123,7 +123,7 @@ export class RegistryClient {
     }
     if (res.status === 401 || res.status === 403) {
       await res.arrayBuffer();
-      throw new InvalidInputError(`registry ${this.endpoint.host}: ${this.options.credentials ? "login failed: wrong username or password" : "authentication required"}`, {
+      throw new InvalidInputError(`registry ${this.endpoint.host}: ${this.options.credentials ? "the registry rejected the credentials" : "authentication required"}`, {
         code: "registry_auth",
         hint: `run \`kitten login ${this.endpoint.host}\``,
       });
@@ -163,7 +163,7 @@ export class RegistryClient {
       await res.arrayBuffer();
       const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
       if (round > 0 || !challenge) {
-        throw new InvalidInputError(`registry ${this.endpoint.host}: ${this.options.credentials ? "access denied with the stored credentials" : "authentication required"}`, {
+        throw new InvalidInputError(`registry ${this.endpoint.host}: ${this.options.credentials ? "the registry rejected the credentials" : "authentication required"}`, {
           code: "registry_auth",
           hint: `run \`kitten login ${this.endpoint.host}\`, or check the image name`,
         });

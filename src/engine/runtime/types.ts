@@ -41,6 +41,12 @@ export interface ContainerSpec {
   labels?: Record<string, string>;
   /** compose config hash, stored so `up` can tell unchanged from changed services */
   configHash?: string;
+  /** security_opt no-new-privileges (docker's default: off) */
+  noNewPrivileges?: boolean;
+  /** requested limits; rootless on a host without cgroup v2 delegation they are reported, not enforced */
+  resources?: { memory?: string; cpus?: string; pids?: number };
+  /** OCI runtime to use (runc or crun); default: KITTEN_RUNTIME or the host's smoke-tested choice */
+  runtime?: string;
 }
 
 export interface ContainerState {
@@ -62,6 +68,9 @@ export interface ContainerState {
   /** published ports actually bound on the host (ephemeral ports resolved) */
   ports?: Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: "tcp" | "udp" }>;
   logPath?: string;
+  /** container id (hex) */
+  id?: string;
+  createdAt?: string;
 }
 
 export interface ExecOptions {

@@ -17,8 +17,9 @@ export function openStateDb(paths: KittenPaths): Database {
   let db = opened.get(file);
   if (db) return db;
   db = new Database(file, { create: true, strict: true });
-  db.exec("PRAGMA journal_mode = WAL");
+  // busy_timeout first: switching a fresh file to WAL takes a lock a concurrent process may hold
   db.exec("PRAGMA busy_timeout = 10000");
+  db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA foreign_keys = ON");
   db.exec("PRAGMA synchronous = NORMAL");
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (component, version))");

@@ -52,6 +52,7 @@ async function unpackOne(job: Extract<UnpackJob, { op: "unpack" }>, send: (m: Un
 
 /** Runs a request; every outcome, including errors, goes out through `send`. Returns the exit code. */
 export async function runUnpackRequest(request: UnpackRequest, send: (m: UnpackMessage) => void): Promise<number> {
+  process.umask(0); // modes from the layer apply exactly as created
   try {
     for (const job of request.jobs) {
       if (job.op === "unpack") await unpackOne(job, send);

@@ -40,15 +40,24 @@ function lstatOrNull(path: string): Stats | null {
 export class LayerWriter implements TarSink {
   private fd: number | null = null;
   private readonly dirs = new Set<string>([""]);
-  private readonly dirTimes: { path: string; mtime: number }[] = [];
+  /** final mode and mtime of each directory, applied last (see finish) */
+  private readonly dirMeta = new Map<string, { mode: number; mtime: number }>();
   private warnedDevices = 0;
+  /** who we create files as: entries owned by the same ids need no chown (most files in images are 0:0) */
+  private readonly uid = process.getuid?.() ?? -1;
+  private readonly gid = process.getgid?.() ?? -1;
   entries = 0;
+
+  /** the process umask; the unpacker runs with 0 so modes apply as created */
+  private readonly umask: number;
 
   constructor(
     private readonly root: string,
     private readonly layerName: string,
     private readonly options: LayerWriterOptions = {},
-  ) {}
+  ) {
+    this.umask = process.umask();
+  }
 
   private reject(entry: string, why: string): InvalidInputError {
     return new InvalidInputError(`layer ${this.layerName}: entry "${entry}" ${why}`, {
@@ -116,14 +125,14 @@ export class LayerWriter implements TarSink {
         if (parts.length > 0 && this.clear(parts, true) === null) mkdirSync(path, { mode: 0o700 });
         this.dirs.add(parts.join("/"));
         this.owner(path, h, false);
-        chmodSync(path, h.mode);
-        this.dirTimes.push({ path, mtime: h.mtime });
+        this.dirMeta.set(path, { mode: h.mode, mtime: h.mtime });
         break;
       }
       case "file": {
         if (parts.length === 0) throw this.reject(h.path, "is a file at the layer root");
         this.clear(parts, false);
-        this.fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        // under the unpacker's umask 0 the file is created with its final mode
+        this.fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, h.mode);
         this.pendingFile = h;
         break;
       }
@@ -188,6 +197,7 @@ export class LayerWriter implements TarSink {
   }
 
   private owner(path: string, h: TarHeader, link: boolean): void {
+    if (h.uid === this.uid && h.gid === this.gid) return;
     try {
       if (link) lchownSync(path, h.uid, h.gid);
       else chownSync(path, h.uid, h.gid);
@@ -223,13 +233,17 @@ export class LayerWriter implements TarSink {
     this.fd = null;
     const h = this.pendingFile!;
     try {
-      try {
-        fchownSync(fd, h.uid, h.gid);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
-        this.options.warn?.(`layer ${this.layerName}: "${h.path}" is owned by ${h.uid}:${h.gid}, outside the mapped id range; kept as 0:0`);
+      if (h.uid !== this.uid || h.gid !== this.gid) {
+        try {
+          fchownSync(fd, h.uid, h.gid);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+          this.options.warn?.(`layer ${this.layerName}: "${h.path}" is owned by ${h.uid}:${h.gid}, outside the mapped id range; kept as 0:0`);
+        }
+        fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
+      } else if (this.umask !== 0 || (h.mode & 0o6000) !== 0) {
+        fchmodSync(fd, h.mode); // writing the data cleared setuid/setgid
       }
-      fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
       futimesSync(fd, h.mtime, h.mtime);
     } finally {
       closeSync(fd);
@@ -238,11 +252,16 @@ export class LayerWriter implements TarSink {
 
   private pendingFile?: TarHeader;
 
-  /** Directory mtimes last, deepest first: writing into a directory changes its mtime. */
+  /**
+   * Directory modes and mtimes last, deepest first: writing into a directory changes its mtime,
+   * and a read-only directory (0555) must stay writable until its children are in.
+   */
   finish(): void {
-    for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-      const { path, mtime } = this.dirTimes[i]!;
-      if (lstatOrNull(path)?.isDirectory()) utimesSync(path, mtime, mtime);
+    const dirs = [...this.dirMeta.entries()].sort((a, b) => b[0].length - a[0].length);
+    for (const [path, { mode, mtime }] of dirs) {
+      if (!lstatOrNull(path)?.isDirectory()) continue;
+      chmodSync(path, mode);
+      utimesSync(path, mtime, mtime);
     }
   }
 }

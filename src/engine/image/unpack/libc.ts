@@ -1,6 +1,6 @@
 /**
  * The few syscalls node:fs lacks, through bun:ffi on glibc: mknod (whiteouts, fifos, devices)
- * and lsetxattr (overlay opaque markers, layer xattrs). Runs inside the unpacker's user namespace.
+ * and lsetxattr/lgetxattr (overlay opaque markers, layer xattrs). Runs inside the unpacker's user namespace.
  */
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
 
@@ -10,6 +10,7 @@ function load() {
   return dlopen("libc.so.6", {
     mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
     lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+    lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
     __errno_location: { args: [], returns: FFIType.ptr },
   });
 }
@@ -51,4 +52,13 @@ export function lsetxattr(path: string, name: string, value: Uint8Array): void {
   const n = cstring(name);
   const v = value.length > 0 ? Buffer.from(value) : Buffer.alloc(1);
   if (lib.symbols.lsetxattr(ptr(p), ptr(n), ptr(v), BigInt(value.length), 0) !== 0) throw new SyscallError("lsetxattr", errno(), path);
+}
+
+/** The value of an xattr, or undefined when the file does not have it. */
+export function lgetxattr(path: string, name: string): Uint8Array | undefined {
+  lib ??= load();
+  const buf = Buffer.alloc(4096);
+  const n = Number(lib.symbols.lgetxattr(ptr(cstring(path)), ptr(cstring(name)), ptr(buf), BigInt(buf.length)));
+  if (n < 0) return undefined;
+  return new Uint8Array(buf.subarray(0, n));
 }

@@ -60,7 +60,15 @@ describe("interpolate", () => {
     expect(interpolate("${EMPTY?x}", { lookup })).toBe("");
   });
 
-  const invalid = ["${", "${NAME", "$ x", "trailing $", "${1X}", "${NAME:x}", "${}"];
+  test.each([
+    ["a $ b", "a $ b"],
+    ["trailing $", "trailing $"],
+    ["awk '{print $1}'", "awk '{print $1}'"],
+  ])("keeps a $ that starts no variable in %p", (input, expected) => {
+    expect(interpolate(input, { lookup })).toBe(expected);
+  });
+
+  const invalid = ["${", "${NAME", "${1X}", "${NAME:x}", "${}", "${NAME }"];
   test.each(invalid)("rejects the malformed template %p", (input) => {
     let err: unknown;
     try {

@@ -97,6 +97,16 @@ describe("merging several -f files", () => {
   });
 });
 
+describe("errors in merged files", () => {
+  test("point at the file that holds the offending key", async () => {
+    write("base.yaml", ["services:", "  web:", "    image: nginx", "    container_name: the-web"]);
+    write("override.yaml", ["services:", "  web:", "    deploy: {replicas: 2}"]);
+    const err = await failure({ files: ["base.yaml", "override.yaml"] });
+    expect(err.message).toBe('service "web" sets container_name "the-web" with 2 replicas');
+    expect(err.location).toEqual({ file: join(dir, "base.yaml"), line: 4, col: 21 });
+  });
+});
+
 describe("discovery and the project name", () => {
   test("prefers compose.yaml, applies compose.override.yaml and warns about the other candidates", async () => {
     write("compose.yaml", ["services:", "  web: {image: nginx}"]);
@@ -122,16 +132,21 @@ describe("discovery and the project name", () => {
     expect(loaded.format).toBe("kitten");
   });
 
-  test("takes the name from -p, then name:, then COMPOSE_PROJECT_NAME, then the directory", async () => {
+  test("takes the name from -p, then COMPOSE_PROJECT_NAME, then name:, then the directory, like compose-go", async () => {
     const sub = join(dir, "My App.v2");
     mkdirSync(sub);
     writeFileSync(join(sub, "compose.yaml"), "services:\n  web: {image: nginx}\n");
     const base = { cwd: sub, projectName: undefined };
     expect((await load(base)).project.name).toBe("myappv2");
-    expect((await load({ ...base, env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("envname");
     writeFileSync(join(sub, "compose.yaml"), "name: filename\nservices:\n  web: {image: nginx}\n");
-    expect((await load({ ...base, env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("filename");
-    expect((await load({ ...base, projectName: "flag" })).project.name).toBe("flag");
+    expect((await load(base)).project.name).toBe("filename");
+    expect((await load({ ...base, env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("envname");
+    expect((await load({ ...base, projectName: "flag", env: { COMPOSE_PROJECT_NAME: "envname" } })).project.name).toBe("flag");
+  });
+
+  test("refuses an explicit project name that is not normalized", async () => {
+    write("compose.yaml", ["services:", "  web: {image: nginx}"]);
+    expect((await failure({ projectName: undefined, env: { COMPOSE_PROJECT_NAME: "My_Project" } })).message).toBe('invalid project name "My_Project" (from COMPOSE_PROJECT_NAME)');
   });
 
   test.each([
@@ -262,5 +277,64 @@ describe("profiles", () => {
     const err = await failure({});
     expect(err.message).toBe('service "web" depends on service "debug", which is disabled by its profiles [debug]');
     expect(err.hint).toContain("--profile debug");
+  });
+});
+
+describe("merge control tags", () => {
+  test("!reset removes an inherited value and !override replaces it whole", async () => {
+    write("compose.yaml", ["services:", "  web:", "    image: nginx", "    ports: ['8080:80']", "    environment: {A: '1', B: '2'}", "    command: [a, b]"]);
+    write("override.yaml", ["services:", "  web:", "    ports: !reset []", "    environment: !override {C: '3'}", "    command: !reset null"]);
+    const { project } = await load({ files: ["compose.yaml", "override.yaml"] });
+    const web = project.services.web!;
+    expect(web.ports).toEqual([]);
+    expect(web.environment).toEqual({ C: "3" });
+    expect(web.command).toBeUndefined();
+  });
+
+  test("work through extends too", async () => {
+    write("compose.yaml", ["services:", "  base: {image: nginx, ports: ['80']}", "  web:", "    extends: base", "    ports: !override ['81']"]);
+    expect((await load()).project.services.web!.ports.map((p) => p.target)).toEqual([81]);
+  });
+
+  test("are refused outside the keys of a service", async () => {
+    write("compose.yaml", ["services:", "  web:", "    image: nginx", "    healthcheck:", "      test: !reset null"]);
+    expect((await failure({})).message).toBe("services.web.healthcheck.test: !reset is only supported on the keys of a service");
+  });
+});
+
+describe("include", () => {
+  test("imports the services, networks and volumes of included files, with their own directory and .env", async () => {
+    write("db/compose.yaml", ["name: ignored", "services:", "  db:", "    image: postgres:${PG_TAG}", "    volumes: ['./init:/docker-entrypoint-initdb.d', 'dbdata:/var/lib/postgresql/data']", "volumes:", "  dbdata: {}"]);
+    write("db/.env", ["PG_TAG=16", "SHARED=from-db"]);
+    write("compose.yaml", ["include:", "  - db/compose.yaml", "services:", "  web:", "    image: nginx:${SHARED}", "    depends_on: [db]"]);
+    write(".env", ["SHARED=from-parent"]);
+    const { project } = await load({ projectName: undefined });
+    expect(project.name).toBe(normalizeProjectName(join(dir).split("/").pop()!));
+    expect(Object.keys(project.services)).toEqual(["db", "web"]);
+    expect(project.services.db!.image).toBe("postgres:16");
+    expect(project.services.web!.image).toBe("nginx:from-parent");
+    expect(project.services.db!.volumes![0]!.source).toBe(join(dir, "db/init"));
+    expect(project.volumes.dbdata!.name).toBe(`${project.name}_dbdata`);
+  });
+
+  test("takes the long form with several paths, a project directory and env files", async () => {
+    write("lib/base.yaml", ["services:", "  cache: {image: 'redis:${REDIS_TAG}', volumes: ['./data:/data']}"]);
+    write("lib/more.yaml", ["services:", "  cache: {command: [redis-server]}"]);
+    write("lib/vars.env", ["REDIS_TAG=7"]);
+    write("compose.yaml", ["include:", "  - path: [lib/base.yaml, lib/more.yaml]", "    project_directory: .", "    env_file: lib/vars.env", "services:", "  cache:", "    ports: ['6379']"]);
+    const cache = (await load()).project.services.cache!;
+    expect(cache.image).toBe("redis:7");
+    expect(cache.command).toEqual(["redis-server"]);
+    expect(cache.volumes![0]!.source).toBe(join(dir, "data"));
+    expect(cache.ports.map((p) => p.target)).toEqual([6379]);
+  });
+
+  test.each([
+    [["include: [missing.yaml]", "services:", "  web: {image: nginx}"], "included file not found"],
+    [["include: [{project_directory: .}]", "services:", "  web: {image: nginx}"], 'an include entry needs a "path"'],
+    [["include: [compose.yaml]", "services:", "  web: {image: nginx}"], "include cycle"],
+  ])("refuses a broken include", async (lines, message) => {
+    write("compose.yaml", lines);
+    expect((await failure({})).message).toContain(message);
   });
 });

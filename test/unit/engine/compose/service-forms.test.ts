@@ -133,7 +133,7 @@ describe("healthcheck", () => {
 
 describe("deploy and scale", () => {
   test("reads replicas and resource limits, memory in bytes", () => {
-    expect(service("deploy: {replicas: 3, resources: {limits: {cpus: 0.5, memory: 512m, pids: 100}, reservations: {memory: 1g}}}").deploy).toEqual({
+    expect(service("deploy: {replicas: 3, resources: {limits: {cpus: '0.50', memory: 512m, pids: 100}, reservations: {memory: 1g}}}").deploy).toEqual({
       replicas: 3,
       resources: { limits: { cpus: "0.5", memory: "536870912", pids: 100 }, reservations: { memory: "1073741824" } },
     });

@@ -1,0 +1,69 @@
+/** `kitten run [flags] <image> [command…]` — docker run, rootless. */
+import { defineCommand } from "citty";
+import { InvalidInputError } from "../../core/errors.ts";
+import { runContainer } from "../../engine/runtime/run.ts";
+import { randomName, specFromRunFlags } from "../../engine/runtime/run-options.ts";
+import { containerRuntime } from "../container-runtime.ts";
+import { bool, flagHelp, list, parseDockerArgs, str, type FlagTable } from "../docker-args.ts";
+
+const FLAGS: FlagTable = {
+  rm: { description: "remove the container when it exits" },
+  detach: { short: "d", description: "run in the background and print the container id" },
+  interactive: { short: "i", description: "keep stdin open" },
+  tty: { short: "t", description: "allocate a pseudo-terminal" },
+  name: { value: true, description: "container name" },
+  env: { short: "e", value: true, repeat: true, description: "set an environment variable (K=V, or K to copy it)" },
+  "env-file": { value: true, repeat: true, description: "read environment variables from a file" },
+  publish: { short: "p", value: true, repeat: true, description: "publish a port: [ip:][hostPort:]containerPort[/udp]" },
+  volume: { short: "v", value: true, repeat: true, description: "bind mount or named volume: [src:]dst[:ro]" },
+  workdir: { short: "w", value: true, description: "working directory inside the container" },
+  user: { short: "u", value: true, description: "user[:group] (names or ids)" },
+  network: { value: true, aliases: ["net"], description: "none, host or slirp (default: slirp, the project namespace's network)" },
+  entrypoint: { value: true, description: "override the image's entrypoint" },
+  init: { description: "run catatonit as PID 1" },
+  "read-only": { description: "mount the root filesystem read-only" },
+  "cap-add": { value: true, repeat: true, description: "add a capability (or ALL)" },
+  "cap-drop": { value: true, repeat: true, description: "drop a capability (or ALL)" },
+  hostname: { short: "h", value: true, description: "container hostname" },
+  tmpfs: { value: true, repeat: true, description: "mount a tmpfs: /path[:options]" },
+  ulimit: { value: true, repeat: true, description: "set a ulimit: name=soft[:hard]" },
+  "add-host": { value: true, repeat: true, description: "add a host:ip entry to /etc/hosts" },
+  "security-opt": { value: true, repeat: true, description: "security option (no-new-privileges)" },
+  "stop-signal": { value: true, description: "signal that stops the container" },
+  label: { short: "l", value: true, repeat: true, description: "set a label K=V" },
+  memory: { short: "m", value: true, description: "memory limit (not enforceable rootless on this host: warns)" },
+  cpus: { value: true, description: "cpu limit (not enforceable rootless on this host: warns)" },
+  "pids-limit": { value: true, description: "pids limit (not enforceable rootless on this host: warns)" },
+  runtime: { value: true, description: "OCI runtime: runc or crun (default: KITTEN_RUNTIME or the host's tested choice)" },
+  project: { value: true, description: "project namespace to run in (default: default)" },
+};
+
+export const usage = flagHelp("kitten run [options] <image> [command…]", FLAGS);
+
+export default defineCommand({
+  meta: { name: "run", description: "run a container like docker run" },
+  async run({ rawArgs }) {
+    const { flags: f, positionals } = parseDockerArgs(rawArgs, FLAGS, "run");
+    const [image, ...command] = positionals;
+    if (!image) throw new InvalidInputError("kitten run needs an image", { hint: "kitten run [options] <image> [command…]" });
+    const spec = specFromRunFlags(
+      {
+        image, command, name: str(f.name) ?? randomName(), project: str(f.project), env: list(f.env), envFiles: list(f["env-file"]),
+        publish: list(f.publish), volumes: list(f.volume), workdir: str(f.workdir), user: str(f.user), network: str(f.network),
+        entrypoint: str(f.entrypoint), init: bool(f.init), readOnly: bool(f["read-only"]), capAdd: list(f["cap-add"]), capDrop: list(f["cap-drop"]),
+        hostname: str(f.hostname), tmpfs: list(f.tmpfs), ulimits: list(f.ulimit), addHosts: list(f["add-host"]), securityOpts: list(f["security-opt"]),
+        stopSignal: str(f["stop-signal"]), labels: list(f.label), memory: str(f.memory), cpus: str(f.cpus), pidsLimit: str(f["pids-limit"]), runtime: str(f.runtime),
+      },
+      { cwd: process.cwd(), env: process.env },
+    );
+    const result = await runContainer(containerRuntime(), spec, {
+      detach: bool(f.detach), remove: bool(f.rm), interactive: bool(f.interactive), tty: bool(f.tty),
+      output: { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
+    });
+    if (result.detached) {
+      process.stdout.write(`${result.id}\n`);
+      return 0;
+    }
+    return result.exitCode;
+  },
+});

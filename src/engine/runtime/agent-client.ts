@@ -1,0 +1,34 @@
+/** Host side of the agent protocol: one typed call per operation over the agent's unix socket. */
+import { RuntimeFailure, errorText } from "../../core/errors.ts";
+import { AGENT_OPS, ErrorBodySchema, type AgentOp, type AgentRequest, type AgentResponse } from "./agent-protocol.ts";
+
+export interface AgentClient {
+  call<Op extends AgentOp>(op: Op, request: AgentRequest<Op>, timeoutMs?: number): Promise<AgentResponse<Op>>;
+}
+
+export function agentClient(socket: string, project: string): AgentClient {
+  return {
+    async call(op, request, timeoutMs = 120_000) {
+      let res: Response;
+      try {
+        res = await fetch(`http://agent/v1/${op}`, {
+          unix: socket,
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(request),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (err) {
+        throw new RuntimeFailure(`namespace "${project}": agent unreachable: ${errorText(err)}`, {
+          hint: `the namespace may have died; \`kitten __ns-down ${project}\` resets it`,
+        });
+      }
+      const body: unknown = await res.json().catch(() => ({ error: `bad response (http ${res.status})` }));
+      if (!res.ok) {
+        const parsed = ErrorBodySchema.safeParse(body);
+        throw new RuntimeFailure(parsed.success ? parsed.data.error : `agent ${op} failed (http ${res.status})`);
+      }
+      return AGENT_OPS[op].response.parse(body) as AgentResponse<typeof op>;
+    },
+  };
+}

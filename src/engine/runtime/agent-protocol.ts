@@ -1,0 +1,106 @@
+/**
+ * The narrow, typed protocol between the host side (agent-client.ts) and the in-namespace agent
+ * (inside/agent.ts): one JSON POST per operation on the agent's unix socket, `/v1/<op>`.
+ * Paths in requests are absolute host paths; the agent shares the host's filesystem view
+ * (rootlesskit's mount namespace is a private copy of it) but runs as root of the user namespace,
+ * so everything touching subordinate-uid files, mounts and the OCI runtime happens there.
+ */
+import { z } from "zod";
+
+export const OciRuntimeNameSchema = z.enum(["runc", "crun"]);
+export type OciRuntimeName = z.infer<typeof OciRuntimeNameSchema>;
+
+const Id = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+
+export const CreateRequestSchema = z.object({
+  id: Id,
+  runtime: OciRuntimeNameSchema,
+  /** per-container dir: bundle/config.json written by the host, upper/work/merged made here */
+  containerDir: z.string(),
+  /** overlay lower dirs, top layer first */
+  lowerDirs: z.array(z.string()).min(1),
+  /** create a network namespace file at this path (unshare --net=FILE) and bring lo up */
+  netnsPath: z.string().optional(),
+  /** directories to create first (named volumes' _data); copy image content from the rootfs when new */
+  volumes: z.array(z.object({ path: z.string(), copyFrom: z.string().optional() })).default([]),
+  name: z.string(),
+  terminal: z.boolean().default(false),
+  /** false: prepare rootfs and netns only; the host runs `runc run` in the foreground (-it) */
+  monitor: z.boolean().default(true),
+  /** run when the container exits (conmon --exit-command), e.g. the --rm cleanup */
+  exitCommand: z.array(z.string()).optional(),
+});
+export type CreateRequest = z.input<typeof CreateRequestSchema>;
+
+export const IdRequestSchema = z.object({ id: Id, runtime: OciRuntimeNameSchema });
+export const KillRequestSchema = IdRequestSchema.extend({ signal: z.string().default("TERM"), all: z.boolean().default(false) });
+export const DeleteRequestSchema = IdRequestSchema.extend({
+  containerDir: z.string(),
+  netnsPath: z.string().optional(),
+  force: z.boolean().default(false),
+  /** remove the container dir (upper layer, logs) as well */
+  removeDir: z.boolean().default(true),
+});
+export type DeleteRequest = z.input<typeof DeleteRequestSchema>;
+
+export const StateRequestSchema = z.object({
+  runtime: OciRuntimeNameSchema,
+  containers: z.array(z.object({ id: Id, containerDir: z.string() })),
+});
+
+export const InsideStatusSchema = z.enum(["created", "running", "exited", "unknown"]);
+export const InsideStateSchema = z.object({
+  id: z.string(),
+  status: InsideStatusSchema,
+  /** pid inside the namespace's pid ns */
+  pid: z.number().int().optional(),
+  exitCode: z.number().int().optional(),
+  finishedAt: z.string().optional(),
+});
+export type InsideState = z.infer<typeof InsideStateSchema>;
+
+export const ExecRequestSchema = IdRequestSchema.extend({
+  args: z.array(z.string()).min(1),
+  env: z.array(z.string()).default([]),
+  cwd: z.string().optional(),
+  user: z.object({ uid: z.number().int(), gid: z.number().int(), additionalGids: z.array(z.number().int()).default([]) }).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  stdin: z.string().optional(),
+});
+export type ExecRequest = z.input<typeof ExecRequestSchema>;
+
+export const SpawnRequestSchema = z.object({
+  argv: z.array(z.string()).min(1),
+  stdin: z.string().optional(),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+export type SpawnRequest = z.input<typeof SpawnRequestSchema>;
+
+export const CommandResultSchema = z.object({ exitCode: z.number().int(), stdout: z.string(), stderr: z.string() });
+export type CommandResult = z.infer<typeof CommandResultSchema>;
+
+export const RemoveTreeRequestSchema = z.object({ paths: z.array(z.string()).min(1) });
+export const SmokeRequestSchema = z.object({ runtime: OciRuntimeNameSchema, rootfs: z.string(), workDir: z.string() });
+export const SmokeResultSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
+
+export const ErrorBodySchema = z.object({ error: z.string() });
+
+/** Each operation's request and response schemas: the whole protocol in one table. */
+export const AGENT_OPS = {
+  ping: { request: z.object({}), response: z.object({ pid: z.number().int() }) },
+  create: { request: CreateRequestSchema, response: z.object({ pid: z.number().int() }) },
+  start: { request: IdRequestSchema, response: z.object({}) },
+  kill: { request: KillRequestSchema, response: z.object({}) },
+  delete: { request: DeleteRequestSchema, response: z.object({}) },
+  state: { request: StateRequestSchema, response: z.object({ states: z.array(InsideStateSchema) }) },
+  exec: { request: ExecRequestSchema, response: CommandResultSchema },
+  spawn: { request: SpawnRequestSchema, response: CommandResultSchema },
+  rmtree: { request: RemoveTreeRequestSchema, response: z.object({}) },
+  smoke: { request: SmokeRequestSchema, response: SmokeResultSchema },
+} as const;
+
+export type AgentOp = keyof typeof AGENT_OPS;
+export type AgentRequest<Op extends AgentOp> = z.input<(typeof AGENT_OPS)[Op]["request"]>;
+export type AgentResponse<Op extends AgentOp> = z.infer<(typeof AGENT_OPS)[Op]["response"]>;

@@ -1,0 +1,88 @@
+/**
+ * The in-namespace agent (`kitten __agent <runtime dir>`): runs as root of the project's user
+ * namespace, child of catatonit (the pid-ns init), and serves the typed operations of
+ * agent-protocol.ts on `<runtime dir>/agent.sock`, so the host side never pays for nsenter per call.
+ */
+import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { errorText, isKittenError } from "../../../core/errors.ts";
+import { AGENT_OPS, type AgentOp } from "../agent-protocol.ts";
+import { Containers } from "./containers.ts";
+import { run } from "./exec.ts";
+import { ociRuntime } from "./oci-runtime.ts";
+
+export async function serveAgent(runtimeDir: string): Promise<never> {
+  mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+  const socket = join(runtimeDir, "agent.sock");
+  const logFile = join(runtimeDir, "agent.log");
+  const log = (msg: string) => {
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${msg}\n`);
+    } catch {}
+  };
+  const containers = new Containers(runtimeDir);
+  const handlers: { [Op in AgentOp]: (req: any) => Promise<unknown> | unknown } = {
+    ping: () => ({ pid: process.pid }),
+    create: (req) => containers.create(req),
+    start: async (req) => (await containers.start(req.id, req.runtime), {}),
+    kill: async (req) => (await containers.kill(req.id, req.runtime, req.signal, req.all), {}),
+    delete: async (req) => (await containers.delete(req), {}),
+    state: (req) => ({ states: containers.state(req.runtime, req.containers) }),
+    exec: (req) => containers.exec(req),
+    spawn: (req) => run(req.argv, req),
+    rmtree: (req) => {
+      for (const p of req.paths as string[]) rmSync(p, { recursive: true, force: true });
+      return {};
+    },
+    smoke: (req) => smoke(req.runtime, req.workDir, runtimeDir),
+  };
+  rmSync(socket, { force: true });
+  Bun.serve({
+    unix: socket,
+    async fetch(request) {
+      const op = new URL(request.url).pathname.replace(/^\/v1\//, "") as AgentOp;
+      const spec = AGENT_OPS[op];
+      if (!spec) return Response.json({ error: `unknown agent operation "${op}"` }, { status: 404 });
+      try {
+        const body = request.method === "POST" ? await request.json() : {};
+        const parsed = spec.request.parse(body);
+        return Response.json(await handlers[op](parsed));
+      } catch (err) {
+        const message = isKittenError(err) ? err.message : errorText(err);
+        log(`${op}: ${message}`);
+        return Response.json({ error: message }, { status: isKittenError(err) && err.exitCode === 2 ? 400 : 500 });
+      }
+    },
+  });
+  log(`agent ${process.pid} listening on ${socket}`);
+  // catatonit forwards SIGTERM; exit cleanly so the pid-ns init follows
+  process.on("SIGTERM", () => process.exit(0));
+  return new Promise<never>(() => {});
+}
+
+/** Does this OCI runtime really run a container here? (crun fails on cgroup-v1-hybrid hosts) */
+async function smoke(runtime: "runc" | "crun", workDir: string, runtimeDir: string): Promise<{ ok: boolean; error?: string }> {
+  const rootfs = join(workDir, "rootfs");
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(join(rootfs, "usr"), { recursive: true });
+  for (const l of ["bin", "lib", "lib64", "sbin"]) symlinkSync(`usr/${l}`, join(rootfs, l));
+  const spec = {
+    ociVersion: "1.0.2-dev",
+    process: { terminal: false, user: { uid: 0, gid: 0 }, args: ["/usr/bin/true"], env: ["PATH=/usr/bin"], cwd: "/", noNewPrivileges: true },
+    root: { path: rootfs, readonly: true },
+    hostname: "smoke",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      { destination: "/usr", type: "bind", source: "/usr", options: ["rbind", "ro"] },
+    ],
+    linux: { namespaces: [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }] },
+  };
+  writeFileSync(join(workDir, "config.json"), JSON.stringify(spec));
+  const rt = ociRuntime(runtime, runtimeDir);
+  const id = `smoke-${process.pid}-${Date.now()}`;
+  const r = await run([...rt.argv("run", "--bundle", workDir, id)], { timeoutMs: 20_000 });
+  await run(rt.argv("delete", "--force", id));
+  rmSync(workDir, { recursive: true, force: true });
+  if (r.exitCode === 0) return { ok: true };
+  return { ok: false, error: (r.stderr.trim().split("\n").at(-1) ?? "").slice(0, 300) || `exit status ${r.exitCode}` };
+}

@@ -1,0 +1,172 @@
+/**
+ * Container operations inside the namespace: overlay rootfs, network namespace file, conmon +
+ * runc create/start, kill, delete, state. conmon monitors each container (log file in k8s-file
+ * format, exit file) and outlives every kitten process; catatonit, the pid-ns init, reaps it.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { RuntimeFailure } from "../../../core/errors.ts";
+import type { CommandResult, CreateRequest, DeleteRequest, ExecRequest, InsideState, OciRuntimeName } from "../agent-protocol.ts";
+import { lastLine, must, run } from "./exec.ts";
+import { ociRuntime } from "./oci-runtime.ts";
+import { containerFiles, exitFile } from "../container-files.ts";
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, "utf8").trim());
+    return n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isMounted(path: string): boolean {
+  const mountinfo = readFileSync("/proc/self/mountinfo", "utf8");
+  return mountinfo.split("\n").some((l) => l.split(" ")[4] === path);
+}
+
+export class Containers {
+  constructor(private readonly runtimeDir: string) {}
+
+  async create(req: CreateRequest & { volumes: Array<{ path: string; copyFrom?: string }>; terminal: boolean; monitor: boolean }): Promise<{ pid: number }> {
+    const f = containerFiles(req.containerDir);
+    for (const d of [f.upper, f.work, f.merged, f.exitDir]) mkdirSync(d, { recursive: true });
+    if (!isMounted(f.merged)) {
+      await must(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${req.lowerDirs.join(":")},upperdir=${f.upper},workdir=${f.work}`, f.merged], `container "${req.name}": mounting the rootfs`);
+    }
+    for (const v of req.volumes) {
+      const fresh = !existsSync(v.path);
+      mkdirSync(v.path, { recursive: true });
+      // docker copies the image's content at the mount point into a new, empty named volume
+      if (fresh && v.copyFrom && existsSync(join(f.merged, v.copyFrom))) {
+        await run(["cp", "-a", `${join(f.merged, v.copyFrom)}/.`, v.path]);
+      }
+    }
+    if (req.netnsPath && !existsSync(req.netnsPath)) {
+      mkdirSync(join(req.netnsPath, ".."), { recursive: true });
+      writeFileSync(req.netnsPath, "");
+      await must(["unshare", `--net=${req.netnsPath}`, "ip", "link", "set", "lo", "up"], `container "${req.name}": creating its network namespace`);
+    }
+    // without a monitor the host runs the runtime in the foreground itself (kitten run -it)
+    if (!req.monitor) return { pid: 0 };
+    const rt = ociRuntime(req.runtime, this.runtimeDir);
+    // conmon exits silently (status 1) when its attach socket dir is missing
+    mkdirSync(join(this.runtimeDir, "attach"), { recursive: true });
+    rmSync(f.pid, { force: true });
+    rmSync(exitFile(req.containerDir, req.id), { force: true });
+    rmSync(f.runcLog, { force: true });
+    const argv = [
+      "conmon",
+      "--api-version", "1",
+      "-c", req.id,
+      "-u", req.id,
+      "-n", req.name,
+      "-r", rt.path,
+      "-b", f.bundle,
+      "-p", f.pid,
+      "-P", f.conmonPid,
+      "-l", `k8s-file:${f.log}`,
+      "--exit-dir", f.exitDir,
+      "--socket-dir-path", join(this.runtimeDir, "attach"),
+      "--runtime-arg", `--root=${rt.root}`,
+      "--runtime-arg", `--log=${f.runcLog}`,
+      "--log-level", "error",
+      ...(req.terminal ? ["-t"] : []),
+      ...(req.exitCommand?.length ? ["--exit-command", req.exitCommand[0]!, ...req.exitCommand.slice(1).flatMap((a) => ["--exit-command-arg", a])] : []),
+    ];
+    const conmon = await run(argv);
+    if (conmon.exitCode !== 0) throw new RuntimeFailure(`container "${req.name}": conmon failed: ${lastLine(conmon.stderr)}`);
+    // conmon forked: the container exists once runc wrote its pid file
+    const deadline = performance.now() + 30_000;
+    for (;;) {
+      const pid = readPid(f.pid);
+      if (pid) return { pid };
+      const cpid = readPid(f.conmonPid);
+      if ((cpid && !alive(cpid)) || existsSync(exitFile(req.containerDir, req.id)) || performance.now() > deadline) {
+        let why = "";
+        try {
+          why = lastLine(readFileSync(f.runcLog, "utf8"));
+        } catch {}
+        throw new RuntimeFailure(`container "${req.name}": ${req.runtime} create failed${why ? `: ${why}` : ""}`);
+      }
+      await Bun.sleep(1);
+    }
+  }
+
+  async start(id: string, runtime: OciRuntimeName): Promise<void> {
+    await must(ociRuntime(runtime, this.runtimeDir).argv("start", id), `container ${id}: start`);
+  }
+
+  async kill(id: string, runtime: OciRuntimeName, signal: string, all: boolean): Promise<void> {
+    const r = await run(ociRuntime(runtime, this.runtimeDir).argv("kill", ...(all ? ["--all"] : []), id, signal));
+    // killing a container that already stopped is not an error (docker kill says "not running")
+    if (r.exitCode !== 0 && !/not running|container not running|does not exist/.test(r.stderr)) {
+      throw new RuntimeFailure(`container ${id}: kill: ${lastLine(r.stderr)}`);
+    }
+  }
+
+  async delete(req: DeleteRequest & { force: boolean; removeDir: boolean }): Promise<void> {
+    const rt = ociRuntime(req.runtime, this.runtimeDir);
+    const f = containerFiles(req.containerDir);
+    if (existsSync(join(rt.root, req.id))) {
+      const r = await run(rt.argv("delete", ...(req.force ? ["--force"] : []), req.id));
+      if (r.exitCode !== 0 && !/does not exist/.test(r.stderr)) throw new RuntimeFailure(`container ${req.id}: delete: ${lastLine(r.stderr)}`);
+    }
+    // conmon writes the exit file and the log's last lines after the container died
+    const cpid = readPid(f.conmonPid);
+    const until = performance.now() + 5_000;
+    while (cpid && alive(cpid) && performance.now() < until) await Bun.sleep(2);
+    if (existsSync(f.merged) && isMounted(f.merged)) await must(["umount", f.merged], `container ${req.id}: unmounting the rootfs`);
+    if (req.netnsPath && existsSync(req.netnsPath)) {
+      if (isMounted(req.netnsPath)) await must(["umount", req.netnsPath], `container ${req.id}: removing its network namespace`);
+      rmSync(req.netnsPath, { force: true });
+    }
+    rmSync(join(this.runtimeDir, "attach", req.id), { recursive: true, force: true });
+    if (req.removeDir) rmSync(req.containerDir, { recursive: true, force: true });
+  }
+
+  /** Status from the monitor's exit file and the runtime's state file, never from a cache. */
+  state(runtime: OciRuntimeName, containers: Array<{ id: string; containerDir: string }>): InsideState[] {
+    const rt = ociRuntime(runtime, this.runtimeDir);
+    return containers.map(({ id, containerDir }) => {
+      const exit = exitFile(containerDir, id);
+      if (existsSync(exit)) {
+        const code = Number(readFileSync(exit, "utf8").trim());
+        return { id, status: "exited", exitCode: Number.isFinite(code) ? code : undefined, finishedAt: statSync(exit).mtime.toISOString() };
+      }
+      const pid = readPid(containerFiles(containerDir).pid);
+      const stateDir = join(rt.root, id);
+      if (pid && alive(pid) && existsSync(stateDir)) {
+        // runc keeps exec.fifo until `start`; crun keeps its own fifo the same way
+        const created = readdirSync(stateDir).some((n) => n.includes("fifo"));
+        return { id, status: created ? "created" : "running", pid };
+      }
+      const cpid = readPid(containerFiles(containerDir).conmonPid);
+      if (cpid && alive(cpid)) return { id, status: "running", pid };
+      return { id, status: existsSync(stateDir) ? "exited" : "unknown" };
+    });
+  }
+
+  async exec(req: ExecRequest & { env: string[] }): Promise<CommandResult> {
+    const rt = ociRuntime(req.runtime, this.runtimeDir);
+    const argv = rt.argv(
+      "exec",
+      ...req.env.flatMap((e) => ["--env", e]),
+      ...(req.cwd ? ["--cwd", req.cwd] : []),
+      ...(req.user ? ["--user", `${req.user.uid}:${req.user.gid}`, ...(req.user.additionalGids ?? []).flatMap((g) => ["--additional-gids", String(g)])] : []),
+      req.id,
+      ...req.args,
+    );
+    return run(argv, { stdin: req.stdin, timeoutMs: req.timeoutMs });
+  }
+}

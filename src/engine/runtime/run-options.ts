@@ -1,0 +1,151 @@
+/**
+ * docker-run style options → a ContainerSpec (pure apart from reading --env-file files):
+ * `-v` short syntax, `-p`, `-e K` taken from the environment, `--env-file`, `--ulimit`,
+ * `--network none|host|slirp`, resource flags.
+ */
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { InvalidInputError } from "../../core/errors.ts";
+import type { Port, VolumeMount } from "../compose/model.ts";
+import { parsePublish } from "../../net/ports.ts";
+import type { ContainerSpec } from "./types.ts";
+
+export interface RunFlags {
+  image: string;
+  command: string[];
+  project?: string;
+  name?: string;
+  env?: string[];
+  envFiles?: string[];
+  publish?: string[];
+  volumes?: string[];
+  workdir?: string;
+  user?: string;
+  network?: string;
+  entrypoint?: string;
+  init?: boolean;
+  readOnly?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  hostname?: string;
+  tmpfs?: string[];
+  ulimits?: string[];
+  addHosts?: string[];
+  securityOpts?: string[];
+  stopSignal?: string;
+  labels?: string[];
+  memory?: string;
+  cpus?: string;
+  pidsLimit?: string;
+  runtime?: string;
+}
+
+export interface FlagContext {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  readFile?: (path: string) => string;
+}
+
+export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
+  const readFile = ctx.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+  const env: Record<string, string> = {};
+  for (const file of f.envFiles ?? []) {
+    let text: string;
+    try {
+      text = readFile(resolve(ctx.cwd, file));
+    } catch {
+      throw new InvalidInputError(`env file "${file}": cannot read it`);
+    }
+    for (const line of text.split("\n")) {
+      const t = line.trim();
+      if (!t || t.startsWith("#")) continue;
+      addEnv(env, t, ctx.env);
+    }
+  }
+  for (const e of f.env ?? []) addEnv(env, e, ctx.env);
+
+  const network = f.network ?? "slirp";
+  if (!["none", "host", "slirp"].includes(network)) {
+    throw new InvalidInputError(`network "${network}" is not available for kitten run`, { hint: "use none, host or slirp (the project namespace's network)" });
+  }
+  const ulimits: Record<string, { soft: number; hard: number }> = {};
+  for (const u of f.ulimits ?? []) {
+    const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
+    if (!m) throw new InvalidInputError(`ulimit "${u}": expected name=soft[:hard]`);
+    ulimits[m[1]!] = { soft: Number(m[2]), hard: Number(m[3] ?? m[2]) };
+  }
+  const labels: Record<string, string> = {};
+  for (const l of f.labels ?? []) {
+    const i = l.indexOf("=");
+    labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
+  }
+  const noNewPrivileges = (f.securityOpts ?? []).some((o) => /^no-new-privileges(?::true|=true)?$/.test(o));
+  const resources = f.memory || f.cpus || f.pidsLimit ? { memory: f.memory, cpus: f.cpus, pids: f.pidsLimit ? Number(f.pidsLimit) : undefined } : undefined;
+  return {
+    name: f.name ?? "",
+    project: f.project ?? "default",
+    image: f.image,
+    entrypoint: f.entrypoint === undefined ? undefined : f.entrypoint === "" ? null : [f.entrypoint],
+    command: f.command.length ? f.command : undefined,
+    env,
+    workingDir: f.workdir,
+    user: f.user,
+    hostname: f.hostname,
+    init: f.init,
+    readOnly: f.readOnly,
+    capAdd: f.capAdd,
+    capDrop: f.capDrop,
+    ulimits: Object.keys(ulimits).length ? ulimits : undefined,
+    tmpfs: f.tmpfs,
+    mounts: (f.volumes ?? []).map((v) => parseVolume(v, ctx.cwd)),
+    stopSignal: f.stopSignal,
+    networkMode: network === "none" ? "none" : "host",
+    extraHosts: f.addHosts,
+    ports: (f.publish ?? []).map(publishToPort),
+    labels: Object.keys(labels).length ? labels : undefined,
+    noNewPrivileges: noNewPrivileges || undefined,
+    resources,
+    runtime: f.runtime,
+  };
+}
+
+function addEnv(env: Record<string, string>, entry: string, host: Record<string, string | undefined>): void {
+  const i = entry.indexOf("=");
+  if (i === 0) throw new InvalidInputError(`environment entry "${entry}": the name is empty`);
+  if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1);
+  else if (host[entry] !== undefined) env[entry] = host[entry]!; // docker: `-e NAME` copies the caller's value
+}
+
+/** `-v` short syntax: `[src:]dst[:ro|rw]`; a src starting with / or . is a bind, else a volume name. */
+export function parseVolume(text: string, cwd: string): VolumeMount {
+  const parts = text.split(":");
+  let mode: string | undefined;
+  if (parts.length > 1 && /^(ro|rw|z|Z|ro,.*|rw,.*)$/.test(parts.at(-1)!)) mode = parts.pop();
+  const readOnly = mode?.split(",").includes("ro") || undefined;
+  if (parts.length === 1) {
+    if (!isAbsolute(parts[0]!)) throw new InvalidInputError(`volume "${text}": the container path must be absolute`);
+    return { type: "volume", target: parts[0]!, read_only: readOnly };
+  }
+  if (parts.length !== 2) throw new InvalidInputError(`volume "${text}": expected [source:]target[:ro|rw]`);
+  const [src, dst] = parts as [string, string];
+  if (!isAbsolute(dst)) throw new InvalidInputError(`volume "${text}": the container path must be absolute`);
+  const isPath = src.startsWith("/") || src.startsWith(".") || src.startsWith("~");
+  if (isPath) {
+    const source = src.startsWith("~") ? src.replace(/^~/, process.env.HOME ?? "/") : resolve(cwd, src);
+    return { type: "bind", source, target: dst, read_only: readOnly, bind: { create_host_path: true } };
+  }
+  return { type: "volume", source: src, target: dst, read_only: readOnly };
+}
+
+export function publishToPort(text: string): Port {
+  const p = parsePublish(text);
+  return { mode: "ingress", target: p.containerPort, published: p.hostPort === undefined ? undefined : String(p.hostPort), host_ip: p.hostIp, protocol: p.protocol };
+}
+
+const ADJECTIVES = ["brave", "calm", "eager", "fuzzy", "gentle", "happy", "jolly", "keen", "lucky", "mellow", "nimble", "quiet", "sleepy", "swift", "witty"];
+const NOUNS = ["tabby", "calico", "siamese", "persian", "bengal", "sphynx", "ragdoll", "manx", "birman", "somali", "korat", "ocicat"];
+
+export function randomName(): string {
+  const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)]!;
+  return `${pick(ADJECTIVES)}_${pick(NOUNS)}_${Math.floor(Math.random() * 1000)}`;
+}

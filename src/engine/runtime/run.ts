@@ -1,0 +1,103 @@
+/**
+ * `kitten run`: create + start one container and, unless detached, attach to it like docker run:
+ * its output streamed from the monitor's log, signals forwarded, its exit code returned, and
+ * --rm honoured. Interactive runs (-i / -t) run the OCI runtime in the foreground with the
+ * caller's terminal instead (runc proxies the pty itself), recording the exit code afterwards.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { containerFiles, exitFile } from "./container-files.ts";
+import { LogReader } from "./logs.ts";
+import type { RootlessRuntime } from "./rootless-runtime.ts";
+import type { ContainerSpec } from "./types.ts";
+import type { ContainerRecord } from "./store.ts";
+
+export interface RunOptions {
+  detach?: boolean;
+  remove?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  /** where an attached container's output goes */
+  output: { stdout(chunk: string): void; stderr(chunk: string): void };
+}
+
+export type RunResult = { detached: true; id: string; name: string } | { detached: false; exitCode: number };
+
+const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+
+export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, options: RunOptions): Promise<RunResult> {
+  const foreground = !options.detach && (options.interactive || options.tty);
+  const created = await rt.create({ ...spec, tty: options.tty, stdinOpen: options.interactive }, { monitor: !foreground });
+  const rec = rt.record(created.id!);
+  if (foreground) {
+    const code = await runForeground(rt, rec);
+    rec.exitCode = code;
+    mkdirSync(containerFiles(rec.dir).exitDir, { recursive: true });
+    writeFileSync(exitFile(rec.dir, rec.id), String(code));
+    rt.store.update(rec);
+    if (options.remove) await rt.remove(rec.id, { force: true });
+    return { detached: false, exitCode: code };
+  }
+  try {
+    await rt.start(rec.id);
+  } catch (err) {
+    if (options.remove) await rt.remove(rec.id, { force: true }).catch(() => {});
+    throw err;
+  }
+  if (options.detach) return { detached: true, id: rec.id, name: rec.name };
+
+  const forward = (signal: NodeJS.Signals) => {
+    rt.kill(rec.id, signal.replace(/^SIG/, "")).catch(() => {});
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    const reader = new LogReader(containerFiles(rec.dir).log);
+    const drain = () => {
+      for (const r of reader.read()) options.output[r.stream](r.text);
+    };
+    const file = exitFile(rec.dir, rec.id);
+    let interval = 1;
+    let code: number | undefined;
+    for (;;) {
+      drain();
+      const exited = await Bun.file(file).text().catch(() => "");
+      if (exited.trim() !== "") {
+        code = Number(exited.trim());
+        break;
+      }
+      code = await rt.waitExit(rec, 0);
+      if (code !== undefined) break;
+      await Bun.sleep(interval);
+      interval = Math.min(interval * 2, 50);
+    }
+    drain();
+    if (options.remove) await rt.remove(rec.id, { force: true });
+    return { detached: false, exitCode: code };
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+}
+
+/** runc run in the foreground inside the namespace, with our stdio (a pty when the spec asks). */
+async function runForeground(rt: RootlessRuntime, rec: ContainerRecord): Promise<number> {
+  const argv = [...rt.enterArgv(rec), "run", "--bundle", containerFiles(rec.dir).bundle, rec.id];
+  await rt.publishFor(rec);
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
+  // the terminal sends Ctrl-C to the whole foreground group: runc forwards it to the container
+  const ignore = () => {};
+  for (const s of FORWARDED) process.on(s, ignore);
+  try {
+    return await new Promise<number>((resolve) => {
+      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1)));
+      child.on("error", () => resolve(127));
+    });
+  } finally {
+    for (const s of FORWARDED) process.off(s, ignore);
+    await rt.unpublishFor(rec);
+  }
+}
+
+function signalNumber(signal: string): number | undefined {
+  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return table[signal];
+}

@@ -1,0 +1,96 @@
+/**
+ * Container records in the state database (component "containers"). A record holds what was
+ * asked for and where things are; the live status is never stored but read from the monitor's
+ * exit file and the runtime's state (`status.ts`), so `ps` is never stale.
+ */
+import type { Database } from "bun:sqlite";
+import { migrate } from "../state/db.ts";
+import type { ContainerSpec } from "./types.ts";
+import type { OciRuntimeName } from "./agent-protocol.ts";
+
+export interface PublishedPort {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: "tcp" | "udp";
+  /** id in the port driver (rootlesskit or slirp4netns), for removal */
+  driverId?: number;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  project: string;
+  service?: string;
+  replica?: number;
+  image: string;
+  imageId: string;
+  runtime: OciRuntimeName;
+  dir: string;
+  /** overlay lower dirs, top layer first */
+  lowerDirs: string[];
+  /** false for foreground (-it) runs, which have no conmon */
+  monitored: boolean;
+  netnsPath?: string;
+  spec: ContainerSpec;
+  ports: PublishedPort[];
+  ips: Record<string, string>;
+  autoRemove: boolean;
+  createdAt: string;
+  startedAt?: string;
+  /** startedAt of the namespace the container was created in: an older one means it is gone */
+  namespaceStartedAt: string;
+  /** exit code kitten recorded itself (foreground -it runs have no monitor) */
+  exitCode?: number;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE containers (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     project TEXT NOT NULL,
+     record TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
+  "CREATE INDEX containers_project ON containers (project)",
+];
+
+export class ContainerStore {
+  constructor(private readonly db: Database) {
+    migrate(db, "containers", MIGRATIONS);
+  }
+
+  insert(record: ContainerRecord): void {
+    this.db
+      .query("INSERT INTO containers (id, name, project, record, created_at) VALUES (?, ?, ?, ?, ?)")
+      .run(record.id, record.name, record.project, JSON.stringify(record), record.createdAt);
+  }
+
+  update(record: ContainerRecord): void {
+    this.db.query("UPDATE containers SET record = ? WHERE id = ?").run(JSON.stringify(record), record.id);
+  }
+
+  delete(id: string): void {
+    this.db.query("DELETE FROM containers WHERE id = ?").run(id);
+  }
+
+  /** By exact name, exact id, or a unique id prefix (docker accepts all three). */
+  find(ref: string): ContainerRecord | undefined {
+    const row =
+      this.db.query<{ record: string }, [string, string]>("SELECT record FROM containers WHERE name = ? OR id = ?").get(ref, ref) ??
+      (ref.length >= 3 ? this.uniquePrefix(ref) : undefined);
+    return row ? (JSON.parse(row.record) as ContainerRecord) : undefined;
+  }
+
+  private uniquePrefix(prefix: string): { record: string } | undefined {
+    const rows = this.db.query<{ record: string }, [string]>("SELECT record FROM containers WHERE id LIKE ? || '%'").all(prefix);
+    return rows.length === 1 ? rows[0] : undefined;
+  }
+
+  list(filter: { project?: string } = {}): ContainerRecord[] {
+    const rows = filter.project
+      ? this.db.query<{ record: string }, [string]>("SELECT record FROM containers WHERE project = ? ORDER BY created_at").all(filter.project)
+      : this.db.query<{ record: string }, []>("SELECT record FROM containers ORDER BY created_at").all();
+    return rows.map((r) => JSON.parse(r.record) as ContainerRecord);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Process liveness as the kernel sees it. `kill -0` is not enough on this kind of host: PID 1
+ * reaps orphans late, so a dead daemon stays a zombie for seconds (rootless-spike.md §0); a
+ * process counts as alive only while /proc/<pid>/stat exists and its state is not Z or X.
+ */
+import { readFileSync } from "node:fs";
+
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // the command name is in parentheses and may contain spaces: the state follows the last ')'
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid || pid <= 0) return false;
+  const state = processState(pid);
+  return state !== undefined && state !== "Z" && state !== "X";
+}
+
+/** Polls `check` every `intervalMs` until it returns a value other than undefined, or times out. */
+export async function waitUntil<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, intervalMs = 2): Promise<T | undefined> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) return undefined;
+    await Bun.sleep(intervalMs);
+  }
+}
+
+/** Sends a signal, ignoring "no such process". */
+export function signalProcess(pid: number, signal: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

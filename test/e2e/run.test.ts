@@ -1,0 +1,216 @@
+/**
+ * `kitten run` and friends with real rootlesskit, conmon and runc, as root and as the
+ * unprivileged user kittest. Each block starts its own namespaces and tears them down.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { KITTEN, TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
+import { buildRootfs, freePort, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+
+requireBinary();
+
+const USERS: Array<{ label: string; user?: string }> = [{ label: "root" }, { label: TEST_USER, user: TEST_USER }];
+
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (cmd.includes(marker) && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await Bun.sleep(20);
+  }
+  return check();
+}
+
+describe.each(USERS)("containers as $label", ({ label, user }) => {
+  let r: Runner;
+  let rootfs: string;
+
+  beforeAll(() => {
+    r = runner(label, tempRoot(user ? userIds(user) : undefined), user);
+    rootfs = buildRootfs(user);
+  });
+
+  afterAll(async () => {
+    for (const project of ["default", "lb", "alt"]) await r.k(["__ns-down", project]);
+    removeRoot(r.root);
+    removeRootfs(rootfs);
+  });
+
+  test("prints the container's output and propagates exit codes 0 and 3", async () => {
+    const ok = await r.k(["run", "--rm", rootfs, "sh", "-c", "echo out; echo err >&2"]);
+    expect(ok).toMatchObject({ code: 0, stdout: "out\n", stderr: "err\n" });
+    const three = await r.k(["run", "--rm", rootfs, "sh", "-c", "exit 3"]);
+    expect(three.code).toBe(3);
+    expect(three.stderr).not.toContain("error");
+  });
+
+  test("sets env, working dir, user and hostname as asked", async () => {
+    const res = await r.k([
+      "run", "--rm", "-e", "GREETING=hi there", "-w", "/tmp", "-u", "app", "-h", "box1", rootfs,
+      "sh", "-c", 'echo "$GREETING|$(pwd)|$(id -u):$(id -g)|$(id -G)|$(hostname)|$HOME|$(cat /etc/hostname)"',
+    ]);
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toBe("hi there|/tmp|999:999|999 1234|box1|/home/app|box1\n");
+  });
+
+  test("keeps the image's file owned by uid 999 owned by 999 inside", async () => {
+    const res = await r.k(["run", "--rm", rootfs, "stat", "-c", "%u:%g %U", "/home/app/data.txt"]);
+    expect(res).toMatchObject({ code: 0, stdout: "999:999 app\n" });
+  });
+
+  test("reports 137 for a container killed with SIGKILL", async () => {
+    const d = await r.k(["run", "-d", "--name", "victim", rootfs, "sleep", "600"]);
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect((await r.k(["kill", "victim"])).code).toBe(0);
+    let ps: Array<{ name: string; status: string; exitCode: number | null }> = [];
+    await until(() => false, 300);
+    ps = JSON.parse((await r.k(["ps", "-a", "--format", "json"])).stdout);
+    expect(ps.find((c) => c.name === "victim")).toMatchObject({ status: "exited", exitCode: 137 });
+    expect((await r.k(["rm", "victim"])).code).toBe(0);
+  });
+
+  test("stops a running container and lists only running ones without -a", async () => {
+    await r.k(["run", "-d", "--name", "sleeper", rootfs, "sleep", "600"]);
+    expect((await r.k(["ps"])).stdout).toContain("sleeper");
+    const stop = await r.k(["stop", "-t", "1", "sleeper"]);
+    expect(stop.code).toBe(0);
+    expect((await r.k(["ps"])).stdout).not.toContain("sleeper");
+    expect((await r.k(["ps", "-a"])).stdout).toMatch(/Exited \(137\).*sleeper/);
+    const rmRunning = await r.k(["rm", "sleeper"]);
+    expect(rmRunning.code).toBe(0);
+  });
+
+  test("runs exec with its exit code, env, user and working dir", async () => {
+    await r.k(["run", "-d", "--name", "execme", rootfs, "sleep", "600"]);
+    const res = await r.k(["exec", "-e", "A=1", "-u", "app", "-w", "/home/app", "execme", "sh", "-c", 'echo "$A $(id -u) $(pwd)"; exit 4']);
+    expect(res).toMatchObject({ code: 4, stdout: "1 999 /home/app\n" });
+    const refused = await r.k(["rm", "execme"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('container "execme" is running');
+    expect((await r.k(["rm", "-f", "execme"])).code).toBe(0);
+  });
+
+  test("publishes a port reachable from the host's 127.0.0.1", async () => {
+    const port = freePort();
+    const d = await r.k(["run", "-d", "--name", "web", "-p", `127.0.0.1:${port}:80`, rootfs, "httpd", "-f", "-p", "80", "-h", "/www"]);
+    expect(d.code).toBe(0);
+    let body = "";
+    for (let i = 0; i < 50 && !body; i++) {
+      body = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
+      if (!body) await Bun.sleep(50);
+    }
+    expect(body).toBe("hello from the container\n");
+    expect((await r.k(["ps"])).stdout).toContain(`127.0.0.1:${port}->80/tcp`);
+    expect((await r.k(["rm", "-f", "web"])).code).toBe(0);
+    expect(await fetch(`http://127.0.0.1:${port}/`).then(() => "open").catch(() => "closed")).toBe("closed");
+  });
+
+  test("reaches a server on the host's loopback through slirp's gateway when host loopback is allowed", async () => {
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello from the host\n") });
+    try {
+      const res = await r.k(["run", "--rm", "--project", "lb", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`], { KITTEN_HOST_LOOPBACK: "1" });
+      expect(res).toMatchObject({ code: 0, stdout: "hello from the host\n" });
+      const denied = await r.k(["run", "--rm", rootfs, "wget", "-qO-", "-T", "3", `http://10.0.2.2:${server.port}/`]);
+      expect(denied.code).not.toBe(0);
+      expect(denied.stdout).toBe("");
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("records logs and the exit code after the kitten that started the container was killed -9", async () => {
+    const ids = user ? userIds(user) : undefined;
+    const argv = [
+      ...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--clear-groups"] : []),
+      "env", `KITTEN_ROOT=${r.root}`, "NO_COLOR=1", `PATH=${process.env.PATH}`, `HOME=${ids ? "/tmp" : (process.env.HOME ?? "/root")}`,
+      KITTEN, "run", "--name", "orphan", rootfs, "sh", "-c", "echo before; sleep 1; echo after; exit 7",
+    ];
+    const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe("before\n");
+    proc.kill("SIGKILL");
+    await proc.exited;
+    let ps: Array<{ name: string; status: string; exitCode: number | null }> = [];
+    await until(() => false, 1500);
+    for (let i = 0; i < 50; i++) {
+      ps = JSON.parse((await r.k(["ps", "-a", "--format", "json"])).stdout);
+      if (ps.find((c) => c.name === "orphan")?.status === "exited") break;
+      await Bun.sleep(100);
+    }
+    expect(ps.find((c) => c.name === "orphan")).toMatchObject({ status: "exited", exitCode: 7 });
+    const logs = await r.k(["logs", "orphan"]);
+    expect(logs).toMatchObject({ code: 0, stdout: "before\nafter\n" });
+    expect((await r.k(["logs", "--tail", "1", "orphan"])).stdout).toBe("after\n");
+    expect((await r.k(["logs", "-t", "orphan"])).stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+ before\n/);
+    expect((await r.k(["rm", "orphan"])).code).toBe(0);
+  });
+
+  test("rm leaves no mount, netns, process or runtime state behind", async () => {
+    const marker = `${600 + Math.floor(Math.random() * 1000)}.5`;
+    const d = await r.k(["run", "-d", "--name", "tidy", "--network", "none", "-v", "tidyvol:/data", rootfs, "sleep", marker]);
+    expect(d.code).toBe(0);
+    const id = d.stdout.trim();
+    const ns = JSON.parse(readFileSync(join(r.root, "run/ns/default.json"), "utf8")) as { childPid: number; runtimeDir: string };
+    const mountinfo = () => readFileSync(`/proc/${ns.childPid}/mountinfo`, "utf8");
+    const paths = [join(r.root, "data/containers", id), join(ns.runtimeDir, "netns", id), join(ns.runtimeDir, "runc", id)];
+    expect(mountinfo()).toContain(id);
+    for (const p of paths) expect(existsSync(p)).toBe(true);
+    expect(processesWith(`sleep ${marker}`).length).toBe(1);
+
+    expect((await r.k(["rm", "-f", "tidy"])).code).toBe(0);
+    expect(mountinfo()).not.toContain(id);
+    for (const p of paths) expect(existsSync(p)).toBe(false);
+    expect(await until(() => processesWith(`sleep ${marker}`).length === 0)).toBe(true);
+    expect(existsSync(join(r.root, "data/volumes/tidyvol/_data"))).toBe(true);
+    expect((await r.k(["ps", "-a"])).stdout).not.toContain("tidy");
+  });
+
+  test("gives -it a working interactive shell on a terminal", async () => {
+    const env = Object.entries({ KITTEN_ROOT: r.root, NO_COLOR: "1", PATH: process.env.PATH ?? "" }).map(([k, v]) => `${k}=${v}`);
+    const cmd = [...(user ? ["runuser", "-u", user, "--"] : []), "env", ...env, KITTEN, "run", "-it", "--rm", rootfs, "sh"].join(" ");
+    const proc = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { stdin: new Blob(["tty; echo shell-ok; exit 5\n"]), stdout: "pipe" });
+    const out = (await new Response(proc.stdout).text()).replaceAll("\r", "");
+    expect(await proc.exited).toBe(5);
+    expect(out).toContain("/dev/pts/0\nshell-ok\n");
+  });
+
+  test("warns that memory and cpu limits cannot be enforced", async () => {
+    const res = await r.k(["run", "--rm", "--memory", "64m", "--cpus", "0.5", rootfs, "true"]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain("warning:");
+    expect(res.stderr).toContain("cannot enforce memory=64m, cpus=0.5");
+  });
+
+  test("runs in a hand-rolled unshare + slirp4netns namespace, with a published port", async () => {
+    const port = freePort();
+    const env = { KITTEN_NS_DRIVER: "unshare" };
+    const d = await r.k(["run", "-d", "--project", "alt", "--name", "alt-web", "-p", `127.0.0.1:${port}:80`, rootfs, "httpd", "-f", "-p", "80", "-h", "/www"], env);
+    expect(d.code).toBe(0);
+    const nsRecord = JSON.parse(readFileSync(join(r.root, "run/ns/alt.json"), "utf8")) as { driver: string };
+    expect(nsRecord.driver).toBe("unshare");
+    let body = "";
+    for (let i = 0; i < 50 && !body; i++) {
+      body = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
+      if (!body) await Bun.sleep(50);
+    }
+    expect(body).toBe("hello from the container\n");
+    const code = await r.k(["run", "--rm", "--project", "alt", rootfs, "sh", "-c", "exit 3"], env);
+    expect(code.code).toBe(3);
+    expect((await r.k(["rm", "-f", "alt-web"])).code).toBe(0);
+  });
+});

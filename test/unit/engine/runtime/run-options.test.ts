@@ -1,0 +1,45 @@
+import { expect, test } from "bun:test";
+import { parseVolume, specFromRunFlags } from "../../../../src/engine/runtime/run-options.ts";
+
+const ctx = { cwd: "/work/app", env: { FROM_HOST: "yes" }, readFile: () => "# comment\nA=1\nFROM_HOST\n\nB=two=2\n" };
+
+test("merges --env-file then -e, copying bare names from the caller's environment", () => {
+  const spec = specFromRunFlags({ image: "img", command: [], envFiles: ["x.env"], env: ["A=override", "MISSING"] }, ctx);
+  expect(spec.env).toEqual({ A: "override", FROM_HOST: "yes", B: "two=2" });
+});
+
+test("maps --network slirp and host to the namespace's network and none to its own", () => {
+  expect(specFromRunFlags({ image: "i", command: [] }, ctx).networkMode).toBe("host");
+  expect(specFromRunFlags({ image: "i", command: [], network: "none" }, ctx).networkMode).toBe("none");
+  expect(() => specFromRunFlags({ image: "i", command: [], network: "bridge0" }, ctx)).toThrow('network "bridge0" is not available');
+});
+
+test("turns --entrypoint '' into a cleared entrypoint and keeps an empty command as the image's", () => {
+  const spec = specFromRunFlags({ image: "i", command: [], entrypoint: "" }, ctx);
+  expect(spec.entrypoint).toBeNull();
+  expect(spec.command).toBeUndefined();
+});
+
+test("parses ports, ulimits and resource flags", () => {
+  const spec = specFromRunFlags({ image: "i", command: ["sh"], publish: ["127.0.0.1:8080:80", "53/udp"], ulimits: ["nofile=100:200"], memory: "64m" }, ctx);
+  expect(spec.ports).toEqual([
+    { mode: "ingress", target: 80, published: "8080", host_ip: "127.0.0.1", protocol: "tcp" },
+    { mode: "ingress", target: 53, published: undefined, host_ip: "0.0.0.0", protocol: "udp" },
+  ]);
+  expect(spec.ulimits).toEqual({ nofile: { soft: 100, hard: 200 } });
+  expect(spec.resources).toEqual({ memory: "64m", cpus: undefined, pids: undefined });
+});
+
+const volumes: Array<[string, object]> = [
+  ["./data:/data", { type: "bind", source: "/work/app/data", target: "/data", read_only: undefined, bind: { create_host_path: true } }],
+  ["/srv:/srv:ro", { type: "bind", source: "/srv", target: "/srv", read_only: true, bind: { create_host_path: true } }],
+  ["cache:/var/cache", { type: "volume", source: "cache", target: "/var/cache", read_only: undefined }],
+  ["/anon", { type: "volume", target: "/anon", read_only: undefined }],
+];
+test.each(volumes)("reads -v %s", (text, expected) => {
+  expect(parseVolume(text, "/work/app")).toEqual(expected as never);
+});
+
+test("refuses a relative container path in -v", () => {
+  expect(() => parseVolume("data:rel", "/")).toThrow("the container path must be absolute");
+});
