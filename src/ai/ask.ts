@@ -6,7 +6,7 @@ import { basename, resolve } from "node:path";
 import { InvalidInputError, RuntimeFailure, errorText } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/atomic-file.ts";
 import type { Reporter } from "../core/reporter.ts";
-import { loadProject } from "../engine/compose/index.ts";
+import { loadProject, type LoadedProject } from "../engine/compose/index.ts";
 import type { Project } from "../engine/compose/model.ts";
 import { renderDraft, type Draft } from "./draft.ts";
 import { draftWithLlm, type LlmSettings } from "./llm/client.ts";
@@ -33,8 +33,8 @@ export function projectNameFor(dir: string): string {
 }
 
 /** The project of an existing file (compose or Kitten format), for edits; without a path, the one discovered from the cwd. */
-export async function loadExisting(path: string | undefined, projectName?: string, reporter?: Reporter): Promise<Project> {
-  return (await loadProject({ files: path ? [path] : [], projectName, reporter })).project;
+export function loadExisting(path: string | undefined, projectName?: string, reporter?: Reporter): Promise<LoadedProject> {
+  return loadProject({ files: path ? [path] : [], projectName, reporter });
 }
 
 export function saveDraft(project: Project, path: string, format: "yaml" | "json"): void {

@@ -174,7 +174,9 @@ describe("kitten ask with a language model", () => {
 // TODO(#6): the real-crash tests (exit 127, 137, a missing env var, a refused dependency) need orchestration's state
 describe("kitten diagnose before orchestration", () => {
   test("says plainly that it needs the containers' state", async () => {
-    const r = await kitten(["diagnose", "api"], { cwd: dir });
+    const sub = mkdtempSync(join(dir, "diag-"));
+    writeFileSync(join(sub, "compose.yaml"), "services:\n  api:\n    image: python:3.12-slim\n");
+    const r = await kitten(["diagnose", "api"], { cwd: sub });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("error: diagnosing needs the state of the project's containers, which is not available yet");
   });
@@ -183,5 +185,11 @@ describe("kitten diagnose before orchestration", () => {
     const r = await kitten(["diagnose", "--explain"], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("error: --explain needs a language model");
+  });
+
+  test("needs a project", async () => {
+    const r = await kitten(["diagnose"], { cwd: mkdtempSync(join(dir, "empty-")) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: no compose file found");
   });
 });

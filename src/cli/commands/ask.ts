@@ -3,10 +3,11 @@ import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
-import { deployNotAvailable, draftRequest, loadExisting, projectNameFor, saveDraft } from "../../ai/ask.ts";
+import { draftRequest, loadExisting, projectNameFor, saveDraft } from "../../ai/ask.ts";
 import { renderDraft } from "../../ai/draft.ts";
-import { changesState, classifyIntent, describeIntent, operationsNotAvailable, resolveIntent } from "../../ai/intents.ts";
+import { changesState, classifyIntent, describeIntent, resolveIntent } from "../../ai/intents.ts";
 import { DEFAULT_MODEL, llmSettingsFromEnv, promptPreview } from "../../ai/llm/client.ts";
+import { engineOperations, upDeployer } from "../ai-wiring.ts";
 import { parseFormat } from "../render/format.ts";
 import { cliReporter } from "../render/reporter.ts";
 
@@ -27,21 +28,23 @@ export default defineCommand({
     const request = [args.request, ...args._.slice(1)].join(" ");
     const format = parseFormat(args.format, ["yaml", "json"]);
     const stderr = cliReporter();
-    const existing = args.file ? await loadExisting(args.file, args["project-name"], stderr) : undefined;
+    const loaded = args.file ? await loadExisting(args.file, args["project-name"], stderr) : undefined;
+    const existing = loaded?.project;
     const projectName = args["project-name"] ?? existing?.name ?? projectNameFor(process.cwd());
     const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
 
     const intent = classifyIntent(request);
     if (intent && !(existing && intent.action === "scale")) {
       // the project the action is about: -f, else the one discovered here (when there is one)
-      const project = existing ?? (await loadExisting(undefined, args["project-name"]).catch(() => undefined));
+      const here = loaded ?? (await loadExisting(undefined, args["project-name"]).catch(() => undefined));
+      const project = here?.project;
       const resolved = project ? resolveIntent(intent, Object.entries(project.services).map(([name, s]) => ({ name, image: s.image }))) : intent;
       process.stderr.write(`kitten would ${describeIntent(resolved)}\n`);
       if (changesState(resolved) && !args.yes) {
         const ok = tty ? await (await import("@clack/prompts")).confirm({ message: "Go ahead?" }) : false;
         if (ok !== true) return tty ? 130 : (process.stderr.write("hint: run again with --yes to do it\n"), 0);
       }
-      await operationsNotAvailable.run(resolved, project);
+      await engineOperations(here, stderr).run(resolved, project);
       return 0;
     }
 
@@ -63,8 +66,7 @@ export default defineCommand({
       });
       saveDraft(outcome.draft.project, outcome.path, format);
       process.stderr.write(`wrote ${outcome.path}\n`);
-      // TODO(#6): deploy through the orchestration engine's `up` once it is on main
-      if (outcome.action === "deploy") await deployNotAvailable(outcome.path).deploy(outcome.draft.project, resolve(outcome.path, ".."), stderr);
+      if (outcome.action === "deploy") await upDeployer(outcome.path).deploy(outcome.draft.project, resolve(outcome.path, ".."), stderr);
       return 0;
     }
     for (const line of draft.summary) process.stderr.write(`note: ${line}\n`);
@@ -78,8 +80,7 @@ export default defineCommand({
     }
     saveDraft(draft.project, target, format);
     process.stderr.write(`wrote ${target}\n`);
-    // TODO(#6): deploy through the orchestration engine's `up` once it is on main
-    if (args.yes) await deployNotAvailable(target).deploy(draft.project, resolve(target, ".."), stderr);
+    if (args.yes) await upDeployer(target).deploy(draft.project, resolve(target, ".."), stderr);
     return 0;
   },
 });

@@ -1,11 +1,13 @@
 /** `kitten diagnose [service...]`: why containers failed — cause, evidence, fix — optionally explained by a model. */
 import { defineCommand } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
-import { evidenceNotAvailable } from "../../ai/diagnose/evidence.ts";
 import { diagnose, explainMessages, gatherAndAnalyze, type DiagnosisReport } from "../../ai/diagnose/index.ts";
 import { llmSettingsFromEnv } from "../../ai/llm/client.ts";
-import { projectArgs } from "../args.ts";
+import { loadProject } from "../../engine/compose/index.ts";
+import { diagnoseSource } from "../ai-wiring.ts";
+import { projectArgs, projectOptions } from "../args.ts";
 import { parseFormat } from "../render/format.ts";
+import { cliReporter } from "../render/reporter.ts";
 
 export default defineCommand({
   meta: { name: "diagnose", description: "explain why containers failed or keep restarting: cause, evidence, fix" },
@@ -17,18 +19,26 @@ export default defineCommand({
     "print-prompt": { type: "boolean", description: "print what --explain would send, and stop" },
     services: { type: "positional", required: false, description: "services to diagnose (default: every failing one)" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const format = parseFormat(args.format, ["text", "json"]);
     const services = args._.map(String);
-    const source = evidenceNotAvailable; // TODO(#6): the orchestration state of the project (projectArgs select it)
+    const explainWith = args.explain ? llmSettingsFromEnv(process.env, args.model) : undefined;
+    if (args.explain && !explainWith) throw new InvalidInputError("--explain needs a language model", { hint: "set OPENAI_API_KEY (and OPENAI_BASE_URL for a local server), or leave --explain out" });
+    const reporter = cliReporter();
+    // the project: -f/-p, else the compose file here; with -p alone, the state knows its config
+    const loaded = await loadProject({ ...projectOptions(rawArgs, args), reporter }).catch((err) => {
+      if (args["project-name"]) return undefined;
+      throw err;
+    });
+    const projectName = args["project-name"] ?? loaded!.project.name;
+    const source = diagnoseSource(projectName, loaded, reporter);
+    const projectServices = Object.values(loaded?.project.services ?? {});
     if (args["print-prompt"]) {
-      const { evidence, report } = await gatherAndAnalyze({ services, source });
+      const { evidence, report } = await gatherAndAnalyze({ services, source, projectServices });
       process.stdout.write(`${JSON.stringify({ messages: explainMessages(evidence, report) }, null, 2)}\n`);
       return 0;
     }
-    const explainWith = args.explain ? llmSettingsFromEnv(process.env, args.model) : undefined;
-    if (args.explain && !explainWith) throw new InvalidInputError("--explain needs a language model", { hint: "set OPENAI_API_KEY (and OPENAI_BASE_URL for a local server), or leave --explain out" });
-    const report = await diagnose({ services, source, explainWith });
+    const report = await diagnose({ services, source, projectServices, explainWith });
     process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderDiagnosis(report));
     return report.containers.length > 0 ? 1 : 0;
   },

@@ -63,7 +63,7 @@ async function editInEditor(draft: Draft): Promise<Draft> {
     const editor = process.env.VISUAL || process.env.EDITOR || "vi";
     const proc = Bun.spawn(["sh", "-c", `${editor} "$1"`, "editor", file], { stdio: ["inherit", "inherit", "inherit"] });
     if ((await proc.exited) !== 0) throw new Error(`${editor} exited with code ${proc.exitCode}`);
-    const project = await loadExisting(file);
+    const { project } = await loadExisting(file);
     const problems = draftProblems(project);
     if (problems.length) throw new Error(problems.join("; "));
     return { project, summary: ["edited by hand"], warnings: [], source: draft.source };
