@@ -172,7 +172,10 @@ const REFUSED = /connection refused|ECONNREFUSED|could not connect|can't connect
 export const dependencyRefused: Analyzer = (e) => {
   const hits = lines(e, REFUSED, 4);
   if (!hits.length) return undefined;
-  const text = hits.join("\n");
+  // the lines just before a failure often say where it was connecting to ("connecting to db:5432")
+  const all = [...e.logs, ...(e.startError ? [e.startError] : [])];
+  const context = all.flatMap((l, i) => (hits.includes(l) ? all.slice(Math.max(0, i - 2), i) : [])).filter((l) => !hits.includes(l));
+  const text = [...context, ...hits].join("\n");
   const candidates = [...e.dependencies.map((d) => d.service), ...Object.keys(e.config.depends_on ?? {})];
   const port = portIn(text);
   // by name in the log line, else by the port the dependency's image usually listens on ("ECONNREFUSED 10.0.0.3:6379")
@@ -193,7 +196,7 @@ export const dependencyRefused: Analyzer = (e) => {
   }
   const state = e.dependencies.find((d) => d.service === dep);
   const condition = e.config.depends_on?.[dep]?.condition;
-  const evidence = [...hits, state ? `${dep} is ${state.state}${state.healthy === false ? " and unhealthy" : ""}${state.exitCode !== undefined ? ` (exit code ${state.exitCode})` : ""}` : `${dep} has no container`];
+  const evidence = [...context.filter((l) => l.includes(dep)), ...hits, state ? `${dep} is ${state.state}${state.healthy === false ? " and unhealthy" : ""}${state.exitCode !== undefined ? ` (exit code ${state.exitCode})` : ""}` : `${dep} has no container`];
   let fix: string;
   if (!state || state.state !== "running") fix = `"${dep}" is not running: fix it first (kitten diagnose ${dep})`;
   else if (!condition) fix = `add depends_on: ${dep} with condition service_healthy (and a healthcheck on ${dep}) so "${e.service}" starts after ${dep} is ready, or make it retry`;

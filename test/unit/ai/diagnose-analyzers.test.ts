@@ -161,6 +161,13 @@ const CASES: Case[] = [
     fixIncludes: "add depends_on: cache",
   },
   {
+    name: "a refusal whose dependency is named on the line before",
+    evidence: evidence({ exitCode: 1, logs: ["connecting to db:5432", "nc: can't connect to remote host (10.89.0.3): Connection refused"], dependencies: [{ service: "db", state: "running" }] }),
+    rule: "connection-refused",
+    cause: 'connection refused by the dependency "db" on port 5432',
+    evidenceIncludes: "connecting to db:5432",
+  },
+  {
     name: "a host name that is no service",
     evidence: evidence({ exitCode: 1, logs: ["getaddrinfo ENOTFOUND database"], dependencies: [{ service: "db", state: "running" }] }),
     rule: "connection-refused",
