@@ -167,7 +167,7 @@ export const missingEnv: Analyzer = (e) => {
   };
 };
 
-const REFUSED = /connection refused|ECONNREFUSED|could not connect|can't connect|cannot connect|connect: connection|no route to host|name or service not known|ENOTFOUND|could not resolve|could not translate host name|temporary failure in name resolution|Unknown (?:MySQL|MariaDB) server host|getaddrinfo/i;
+const REFUSED = /connection refused|ECONNREFUSED|could not connect|can't connect|cannot connect|connect: connection|no route to host|bad address|name or service not known|ENOTFOUND|could not resolve|could not translate host name|temporary failure in name resolution|Unknown (?:MySQL|MariaDB) server host|getaddrinfo/i;
 
 export const dependencyRefused: Analyzer = (e) => {
   const hits = lines(e, REFUSED, 4);
@@ -182,7 +182,7 @@ export const dependencyRefused: Analyzer = (e) => {
   const dep =
     candidates.find((s) => new RegExp(`(?:^|[^a-z0-9_-])${s.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}(?:[^a-z0-9_-]|$)`, "i").test(text)) ??
     (port ? e.dependencies.find((d) => entryForImage(d.image)?.ports.includes(Number(port)))?.service : undefined);
-  const resolveFail = /name or service not known|ENOTFOUND|could not resolve|could not translate host name|temporary failure in name resolution|Unknown (?:MySQL|MariaDB) server host/i.test(text);
+  const resolveFail = /bad address|name or service not known|ENOTFOUND|could not resolve|could not translate host name|temporary failure in name resolution|Unknown (?:MySQL|MariaDB) server host/i.test(text);
   if (!dep) {
     return {
       rule: "connection-refused",

@@ -168,6 +168,12 @@ const CASES: Case[] = [
     evidenceIncludes: "connecting to db:5432",
   },
   {
+    name: "busybox failing to resolve a dependency",
+    evidence: evidence({ exitCode: 1, logs: ["connecting to db:5432", "nc: bad address 'db'"], dependencies: [{ service: "db", state: "running" }] }),
+    rule: "connection-refused",
+    cause: 'cannot resolve the dependency "db"',
+  },
+  {
     name: "a host name that is no service",
     evidence: evidence({ exitCode: 1, logs: ["getaddrinfo ENOTFOUND database"], dependencies: [{ service: "db", state: "running" }] }),
     rule: "connection-refused",
