@@ -199,6 +199,7 @@ export const dependencyRefused: Analyzer = (e) => {
   const evidence = [...context.filter((l) => l.includes(dep)), ...hits, state ? `${dep} is ${state.state}${state.healthy === false ? " and unhealthy" : ""}${state.exitCode !== undefined ? ` (exit code ${state.exitCode})` : ""}` : `${dep} has no container`];
   let fix: string;
   if (!state || state.state !== "running") fix = `"${dep}" is not running: fix it first (kitten diagnose ${dep})`;
+  else if (resolveFail) fix = `"${dep}" is running but its name does not resolve from "${e.service}": both must share a network (their networks: lists), and the host name is the service name`;
   else if (!condition) fix = `add depends_on: ${dep} with condition service_healthy (and a healthcheck on ${dep}) so "${e.service}" starts after ${dep} is ready, or make it retry`;
   else if (condition !== "service_healthy") fix = `use condition service_healthy for ${dep} (with a healthcheck) so "${e.service}" waits until ${dep} accepts connections`;
   else fix = `${dep} is running but refuses connections${port ? ` on port ${port}` : ""}: check that it listens on that port and on all addresses (0.0.0.0), not only 127.0.0.1`;

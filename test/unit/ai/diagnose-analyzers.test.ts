@@ -172,6 +172,7 @@ const CASES: Case[] = [
     evidence: evidence({ exitCode: 1, logs: ["connecting to db:5432", "nc: bad address 'db'"], dependencies: [{ service: "db", state: "running" }] }),
     rule: "connection-refused",
     cause: 'cannot resolve the dependency "db"',
+    fixIncludes: "both must share a network",
   },
   {
     name: "a host name that is no service",
