@@ -37,7 +37,7 @@ export function classifyIntent(request: string): Intent | undefined {
     const who = m[1] ?? m[2];
     return { action: "logs", service: who && !ALL.test(who) ? who : undefined, follow: /^(?:tail|follow)/.test(text) };
   }
-  if ((m = /^(?:why\s+(?:did|does|is|has)\s+(?:the\s+)?(\S+)\s+(?:crash|fail|die|stop|exit|restart|keep restarting|crashing|failing|down|dead|broken)\w*(?:\s.*)?|what(?:'s| is)\s+wrong\s+with\s+(?:the\s+)?(\S+)|diagnose\s+(?:the\s+)?(\S+))$/.exec(text))) {
+  if ((m = /^(?:why\s+(?:did|does|is|has)\s+(?:the\s+)?(\S+)(?:\s+(?:service|container))?\s+(?:crash|fail|die|stop|exit|restart|keep restarting|crashing|failing|down|dead|broken)\w*(?:\s.*)?|what(?:'s| is)\s+wrong\s+with\s+(?:the\s+)?(\S+)|diagnose\s+(?:the\s+)?(\S+))$/.exec(text))) {
     return { action: "diagnose", services: serviceList(m[1] ?? m[2] ?? m[3] ?? "") };
   }
   if (/^(?:what(?:'s| is) running|status|show status|list (?:services|containers)|ps|is (?:it|everything) (?:up|running))$/.test(text)) return { action: "status" };

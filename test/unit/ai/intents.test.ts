@@ -19,6 +19,7 @@ const CASES: [string, Intent | undefined][] = [
   ["why did api crash?", { action: "diagnose", services: ["api"] }],
   ["Why does the db keep restarting?", { action: "diagnose", services: ["db"] }],
   ["what's wrong with web", { action: "diagnose", services: ["web"] }],
+  ["why did the token service crash?", { action: "diagnose", services: ["token"] }],
   ["diagnose worker", { action: "diagnose", services: ["worker"] }],
   ["what is running", { action: "status" }],
   ["status", { action: "status" }],
