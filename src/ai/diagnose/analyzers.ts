@@ -52,6 +52,7 @@ export const commandNotFound: Analyzer = (e) => {
     /exec: "([^"]+)": executable file not found/.exec(text)?.[1] ??
     /(?:^|\s)(?:\/bin\/)?(?:ba)?sh: (?:\d+: )?(?:line \d+: )?([^:\s]+): (?:command )?not found/m.exec(text)?.[1] ??
     /exec (\S+): no such file or directory/.exec(text)?.[1] ??
+    /^([^:\s]+): (?:command )?not found$/m.exec(text)?.[1] ??
     e.config.command?.[0];
   return {
     rule: "exit-127",

@@ -49,6 +49,12 @@ const CASES: Case[] = [
     cause: 'command not found: "flask"',
   },
   {
+    name: "a shell error whose prefix went to another log record",
+    evidence: evidence({ exitCode: 127, logs: ["pythn: not found"], config: { command: ["sh", "-c", "pythn app.py"] } }),
+    rule: "exit-127",
+    cause: 'command not found: "pythn"',
+  },
+  {
     name: "a script without the executable bit (exit 126)",
     evidence: evidence({ exitCode: 126, logs: ["/bin/sh: 1: ./start.sh: Permission denied"], config: { command: ["sh", "-c", "./start.sh"] } }),
     rule: "exit-126",
