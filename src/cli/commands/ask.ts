@@ -2,10 +2,12 @@
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { InvalidInputError } from "../../core/errors.ts";
+import { CancelledError, InvalidInputError } from "../../core/errors.ts";
+import type { Reporter } from "../../core/reporter.ts";
+import type { LoadedProject } from "../../engine/compose/index.ts";
 import { draftRequest, loadExisting, projectNameFor, saveDraft } from "../../ai/ask.ts";
 import { renderDraft } from "../../ai/draft.ts";
-import { changesState, classifyIntent, describeIntent, resolveIntent } from "../../ai/intents.ts";
+import { changesState, classifyIntent, describeIntent, resolveIntent, type Intent } from "../../ai/intents.ts";
 import { DEFAULT_MODEL, llmSettingsFromEnv, promptPreview } from "../../ai/llm/client.ts";
 import { engineOperations, upDeployer } from "../ai-wiring.ts";
 import { parseFormat } from "../render/format.ts";
@@ -34,19 +36,7 @@ export default defineCommand({
     const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
 
     const intent = classifyIntent(request);
-    if (intent && !(existing && intent.action === "scale")) {
-      // the project the action is about: -f, else the one discovered here (when there is one)
-      const here = loaded ?? (await loadExisting(undefined, args["project-name"]).catch(() => undefined));
-      const project = here?.project;
-      const resolved = project ? resolveIntent(intent, Object.entries(project.services).map(([name, s]) => ({ name, image: s.image }))) : intent;
-      process.stderr.write(`kitten would ${describeIntent(resolved)}\n`);
-      if (changesState(resolved) && !args.yes) {
-        const ok = tty ? await (await import("@clack/prompts")).confirm({ message: "Go ahead?" }) : false;
-        if (ok !== true) return tty ? 130 : (process.stderr.write("hint: run again with --yes to do it\n"), 0);
-      }
-      await engineOperations(here, stderr).run(resolved, project);
-      return 0;
-    }
+    if (intent && !(existing && intent.action === "scale")) return runIntent(intent, loaded, { yes: !!args.yes, tty, projectName: args["project-name"], reporter: stderr });
 
     const llm = args.offline ? undefined : llmSettingsFromEnv(process.env, args.model);
     if (args["print-prompt"]) {
@@ -84,3 +74,22 @@ export default defineCommand({
     return 0;
   },
 });
+
+/** An action on a running project: resolved against its services, shown, confirmed, carried out. */
+async function runIntent(intent: Intent, loaded: LoadedProject | undefined, o: { yes: boolean; tty: boolean; projectName?: string; reporter: Reporter }): Promise<number> {
+  // the project the action is about: -f, else the one discovered here (when there is one)
+  const here = loaded ?? (await loadExisting(undefined, o.projectName).catch(() => undefined));
+  const project = here?.project;
+  const resolved = project ? resolveIntent(intent, Object.entries(project.services).map(([name, s]) => ({ name, image: s.image }))) : intent;
+  process.stderr.write(`kitten would ${describeIntent(resolved)}\n`);
+  if (changesState(resolved) && !o.yes) {
+    if (!o.tty) {
+      process.stderr.write("hint: run again with --yes to do it\n");
+      return 0;
+    }
+    const ok = await (await import("@clack/prompts")).confirm({ message: "Go ahead?" });
+    if (ok !== true) throw new CancelledError();
+  }
+  await engineOperations(here, o.reporter).run(resolved, project);
+  return 0;
+}
