@@ -40,6 +40,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "top", group: "project", description: "show the processes of a project's containers", load: () => import("./commands/top.ts") },
   { name: "stats", group: "project", description: "show CPU and memory use of a project's containers", load: () => import("./commands/stats.ts") },
   { name: "scale", group: "project", description: "set the number of replicas of services: kitten scale web=3", load: () => import("./commands/scale.ts") },
+  { name: "ask", group: "ai", description: "draft a project from plain English, review it, then save or deploy it", load: () => import("./commands/ask.ts") },
+  { name: "diagnose", group: "ai", description: "explain why containers failed or keep restarting: cause, evidence, fix", load: () => import("./commands/diagnose.ts") },
   { name: "pull", group: "images", description: "pull images from a registry", load: () => import("./commands/pull.ts") },
   { name: "images", group: "images", description: "list local images", load: () => import("./commands/images.ts") },
   { name: "image", group: "images", description: "manage images: inspect, import, load, prune, rm", load: () => import("./commands/image.ts") },
