@@ -8,6 +8,7 @@ import type { Reporter } from "../core/reporter.ts";
 import { RuntimeImages } from "../engine/runtime/image-source.ts";
 import { RootlessRuntime } from "../engine/runtime/rootless-runtime.ts";
 import { pullReporter } from "./render/pull-progress.ts";
+import { cniAttacher } from "../net/attacher.ts";
 
 function containerReporter(): Reporter {
   const pull = pullReporter("plain");
@@ -22,6 +23,8 @@ export function containerRuntime(options: { hostLoopback?: boolean } = {}): Root
     paths,
     images: new RuntimeImages({ paths, reporter, cwd: process.cwd() }),
     reporter,
+    // networks as `up` planned them (saveNetworkPlan), or a free default subnet
+    network: cniAttacher({ dataDir: paths.data }),
     namespace: { hostLoopback: options.hostLoopback ?? process.env.KITTEN_HOST_LOOPBACK === "1" },
   });
 }

@@ -6,6 +6,7 @@
  * so everything touching subordinate-uid files, mounts and the OCI runtime happens there.
  */
 import { z } from "zod";
+import { NetRequestSchema } from "../../net/net-protocol.ts";
 
 export const OciRuntimeNameSchema = z.enum(["runc", "crun"]);
 export type OciRuntimeName = z.infer<typeof OciRuntimeNameSchema>;
@@ -104,6 +105,8 @@ export const AGENT_OPS = {
   rmtree: { request: RemoveTreeRequestSchema, response: z.object({}) },
   smoke: { request: SmokeRequestSchema, response: SmokeResultSchema },
   bridge: { request: BridgeRequestSchema, response: BridgeResultSchema },
+  /** container networks (issue #5): bridges, CNI attach/detach, hosts files — src/net */
+  net: { request: NetRequestSchema, response: z.unknown() },
 } as const;
 
 export type AgentOp = keyof typeof AGENT_OPS;

@@ -11,6 +11,7 @@ import { Bridge } from "./bridge.ts";
 import { Containers } from "./containers.ts";
 import { run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
+import { handleNetRequest } from "../../../net/agent-ops.ts";
 
 export async function serveAgent(runtimeDir: string): Promise<never> {
   mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
@@ -46,6 +47,7 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       if (!p) smokes.set(req.runtime, (p = smoke(req.runtime, `${req.workDir}-${process.pid}`, runtimeDir)));
       return p;
     },
+    net: (req) => handleNetRequest(req),
   };
   rmSync(socket, { force: true });
   Bun.serve({
