@@ -162,6 +162,13 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect((await r.k(["rm", "-f", "br1", "br2"])).code).toBe(0);
   });
 
+  test("puts containers on a named network where they reach each other by name", async () => {
+    expect((await r.k(["run", "-d", "--name", "peer1", "--network", "backend", rootfs, "sh", "-c", "echo peer1 > /www/index.html; exec httpd -f -p 80 -h /www"])).code).toBe(0);
+    const res = await r.k(["run", "--rm", "--network", "backend", rootfs, "wget", "-qO-", "http://peer1/"]);
+    expect(res).toMatchObject({ code: 0, stdout: "peer1\n" });
+    expect((await r.k(["rm", "-f", "peer1"])).code).toBe(0);
+  });
+
   test("reaches a server on the host's loopback through slirp's gateway when host loopback is allowed", async () => {
     const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello from the host\n") });
     try {

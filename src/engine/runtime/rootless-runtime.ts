@@ -200,14 +200,17 @@ export class RootlessRuntime implements ContainerRuntime {
   }
 
   /**
-   * Who wires a container's own network: networks of its own (bridge mode, or compose networks)
-   * go to the injected attacher (CNI, issue #5), else to the built-in kitten0 bridge; "host"
-   * (and a plain `kitten run`) shares the namespace's slirp network; "none" gets lo only.
+   * Who wires a container's own network: named networks (compose) go to the injected attacher
+   * (CNI, issue #5), or to the built-in kitten0 bridge when there is none; bridge mode without a
+   * named network (`run --network bridge`) goes to kitten0; "host" (and a plain `kitten run`)
+   * shares the namespace's slirp network; "none" gets lo only.
    */
   private attacherFor(spec: ContainerSpec): NetworkAttacher | undefined {
     const mode = spec.networkMode;
-    const wants = mode === "bridge" || (mode === undefined && Object.keys(spec.networks ?? {}).length > 0);
-    return wants ? (this.deps.network ?? builtinBridge) : undefined;
+    const named = Object.keys(spec.networks ?? {}).length > 0;
+    if (named && (mode === undefined || mode === "bridge")) return this.deps.network ?? builtinBridge;
+    // docker's default bridge (`run --network bridge`, no named network): kitten0
+    return mode === "bridge" ? builtinBridge : undefined;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
