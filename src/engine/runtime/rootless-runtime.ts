@@ -197,14 +197,16 @@ export class RootlessRuntime implements ContainerRuntime {
   }
 
   /**
-   * Who wires a container's own network: networks of its own (bridge mode, or compose networks)
-   * go to the injected attacher (CNI, issue #5), else to the built-in kitten0 bridge; "host"
-   * (and a plain `kitten run`) shares the namespace's slirp network; "none" gets lo only.
+   * Who wires a container's own network: compose networks go to the injected attacher (CNI,
+   * issue #5); `--network bridge` without named networks (`kitten run`) gets the built-in kitten0
+   * bridge, as docker's default bridge; "host" (and a plain `kitten run`) shares the namespace's
+   * slirp network; "none" gets lo only.
    */
   private attacherFor(spec: ContainerSpec): NetworkAttacher | undefined {
     const mode = spec.networkMode;
-    const wants = mode === "bridge" || (mode === undefined && Object.keys(spec.networks ?? {}).length > 0);
-    return wants ? (this.deps.network ?? builtinBridge) : undefined;
+    const named = Object.keys(spec.networks ?? {}).length > 0;
+    if (named && (mode === undefined || mode === "bridge")) return this.deps.network ?? builtinBridge;
+    return mode === "bridge" ? builtinBridge : undefined;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
