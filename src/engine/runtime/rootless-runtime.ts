@@ -10,6 +10,7 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
+import { HOSTS_HEADER } from "../../net/hosts.ts";
 import { buildIdentity, ensureNamespace, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
@@ -183,8 +184,9 @@ export class RootlessRuntime implements ContainerRuntime {
       });
       if (netnsPath && attacher) {
         record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
-        // rewrite in place: the file is bind-mounted by inode
-        writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
+        // rewrite in place (the file is bind-mounted by inode), unless the attacher already wrote the
+        // network-wide file with every peer (src/net/hosts.ts): overwriting it hid the peers' names
+        if (!readFileSync(files.hosts, "utf8").startsWith(HOSTS_HEADER)) writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
         this.store.update(record);
       }
     } catch (err) {
