@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers.ts";
 import { startRegistry, type Registry } from "../fixtures/registry.ts";

@@ -5,7 +5,7 @@
  * paths, types, modes, owners (uid 999 stays 999), symlink targets, content hashes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers.ts";
