@@ -8,8 +8,10 @@
  * - modes, mtimes and numeric ownership are kept (uid 999 stays 999 inside the namespace);
  * - an entry that would escape the root is rejected: absolute paths, `..`, a parent that is a
  *   symlink (nothing is ever written through one), a hardlink whose target is outside the layer.
- *   Every parent is checked with lstat and files are opened O_EXCL|O_NOFOLLOW after removing
- *   whatever was there, so a symlink planted earlier in the same layer cannot redirect a write.
+ *   Every parent is checked with lstat, and entries are made only with calls that fail on an
+ *   existing path instead of following it (O_EXCL|O_NOFOLLOW open, mkdir, symlink, link, mknod);
+ *   whatever is in the way is removed first, so a symlink planted earlier in the same layer cannot
+ *   redirect a write.
  */
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
