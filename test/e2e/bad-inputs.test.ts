@@ -81,6 +81,7 @@ const CASES: Case[] = [
   { input: "no-services.yaml", expect: "no services defined" },
   { input: "no-image.yaml", expect: 'service "web" has no image' },
   { input: "unsupported-network-driver.yaml", expect: 'network driver "overlay" is not supported' },
+  { input: "external-network-with-ipam.yaml", expect: 'network "default" is external and cannot set ipam', at: "external-network-with-ipam.yaml:7:" },
   { input: "port-conflict.yaml", args: ["-p", "Bad Name"], expect: 'invalid project name "Bad Name"' },
   { input: "does-not-exist.yaml", expect: "file not found" },
   { input: "port-conflict.yaml", args: ["--format", "toml"], expect: 'unknown format "toml"' },

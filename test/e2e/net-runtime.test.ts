@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { kittenPaths } from "../../src/core/paths.ts";
 import { MemoryReporter } from "../../src/core/reporter.ts";
-import { DirectoryImages } from "../../src/engine/runtime/image-source.ts";
+import { RuntimeImages } from "../../src/engine/runtime/image-source.ts";
 import { RootlessRuntime } from "../../src/engine/runtime/rootless-runtime.ts";
 import type { ContainerSpec } from "../../src/engine/runtime/types.ts";
 import { cniAttacher, pruneNetworks } from "../../src/net/attacher.ts";
@@ -70,7 +70,7 @@ describe("runtime containers on compose networks", () => {
     rootfs = buildRootfs();
     runtime = new RootlessRuntime({
       paths: paths(),
-      images: new DirectoryImages(),
+      images: new RuntimeImages({ paths: paths(), reporter: new MemoryReporter() }),
       reporter: new MemoryReporter(),
       namespace: { hostLoopback: false },
       network: cniAttacher({ networks: () => plan.networks }),

@@ -58,6 +58,13 @@ export interface ParseTextOptions {
 
 const STDIN_NAME = "<stdin>";
 
+let stdinText: string | undefined;
+/** The process's stdin, read once: a command may load the project more than once. */
+function processStdin(): string {
+  stdinText ??= readFileSync(0, "utf8");
+  return stdinText;
+}
+
 export async function loadProject(options: LoadOptions = {}): Promise<LoadedProject> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const shell = options.env ?? process.env;
@@ -77,7 +84,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
 
   const sources: ParsedFile[] = paths.map((p) => {
     if (p !== "-") return loadSource(readSourceFile(p), p, env);
-    const text = options.stdin ?? readFileSync(0, "utf8");
+    const text = options.stdin ?? processStdin();
     return loadSource(text, STDIN_NAME, env);
   });
   const { project, format } = build(sources, {

@@ -70,6 +70,11 @@ export function readNetwork(r: FileReader, raw: unknown, path: KeyPath): Network
       });
     }
   }
+  if (d.external) {
+    // compose: an external network is created elsewhere, so it cannot be configured here
+    const conflicting = (["driver", "ipam", "internal"] as const).filter((k) => d[k] !== undefined);
+    if (conflicting.length > 0) r.fail([...path, conflicting[0]!], `network "${String(path.at(-1))}" is external and cannot set ${conflicting.join(", ")}`, "remove external: true, or the settings");
+  }
   if (ignored.length > 0) d.ignored = ignored;
   return d;
 }
