@@ -147,7 +147,8 @@ export class ProjectSupervisor {
     if (!rec) return undefined;
     const health: HealthStatus | "none" = this.policy(rec.service).health ? "starting" : "none";
     return this.o.store.updateContainer(name, {
-      status: state.status,
+      // it started; if it has already exited again, its watcher records that with the exit code
+      status: state.status === "paused" ? "paused" : "running",
       pid: state.pid,
       startedAt: state.startedAt ?? this.iso(),
       finishedAt: undefined,
