@@ -41,11 +41,13 @@ export const COMMANDS: CommandEntry[] = [
   { name: "run", group: "containers", description: "run a container (docker run flags)", ownArgs: true, load: () => import("./commands/run.ts") },
   { name: "exec", group: "containers", description: "run a command in a running container", ownArgs: true, load: () => import("./commands/exec.ts") },
   { name: "logs", group: "containers", description: "print a container's output", load: () => import("./commands/logs.ts") },
+  { name: "port", group: "containers", description: "list a container's published ports", load: () => import("./commands/port.ts") },
   { name: "ps", group: "containers", description: "list containers", load: () => import("./commands/ps.ts") },
   { name: "stop", group: "containers", description: "stop running containers", load: () => import("./commands/stop.ts") },
   { name: "kill", group: "containers", description: "send a signal to running containers", load: () => import("./commands/kill.ts") },
   { name: "rm", group: "containers", description: "remove containers", load: () => import("./commands/rm.ts") },
   { name: "__agent", group: "internal", description: "in-namespace agent", load: () => import("./commands/__agent.ts") },
+  { name: "__cleanup", group: "internal", description: "auto-remove an exited container", load: () => import("./commands/__cleanup.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];

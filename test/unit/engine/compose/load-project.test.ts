@@ -338,3 +338,21 @@ describe("include", () => {
     expect((await failure({})).message).toContain(message);
   });
 });
+
+describe("where the files and the project directory come from", () => {
+  test("reads COMPOSE_FILE when no file is given, split on COMPOSE_PATH_SEPARATOR", async () => {
+    write("a.yaml", ["services:", "  web: {image: nginx}"]);
+    write("b.yaml", ["services:", "  web: {image: httpd}"]);
+    expect((await load({ env: { COMPOSE_FILE: "a.yaml:b.yaml" } })).project.services.web!.image).toBe("httpd");
+    expect((await load({ env: { COMPOSE_FILE: "b.yaml;a.yaml", COMPOSE_PATH_SEPARATOR: ";" } })).project.services.web!.image).toBe("nginx");
+  });
+
+  test("resolves relative paths and .env against --project-directory", async () => {
+    write("files/compose.yaml", ["services:", "  web:", "    image: 'nginx:${TAG}'", "    volumes: ['./site:/usr/share/nginx/html']"]);
+    write("proj/.env", ["TAG=from-proj"]);
+    const { project, workingDir } = await load({ files: ["files/compose.yaml"], projectDirectory: "proj" });
+    expect(workingDir).toBe(join(dir, "proj"));
+    expect(project.services.web!.image).toBe("nginx:from-proj");
+    expect(project.services.web!.volumes![0]!.source).toBe(join(dir, "proj/site"));
+  });
+});
