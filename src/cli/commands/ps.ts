@@ -2,6 +2,7 @@
 import { defineCommand } from "citty";
 import { formatArg } from "../args.ts";
 import { containerRuntime } from "../container-runtime.ts";
+import { isProjectMode, runProjectPs } from "../project-views.ts";
 import { listContainers, type ContainerRow } from "../../engine/runtime/listing.ts";
 
 export default defineCommand({
@@ -10,8 +11,14 @@ export default defineCommand({
     all: { type: "boolean", alias: "a", description: "show stopped containers too" },
     project: { type: "string", description: "only this project's containers" },
     ...formatArg,
+    // project mode (issue #6): compose-style listing of a project's services
+    "project-name": { type: "string", alias: "p", description: "a project's containers with service, health and restarts" },
+    file: { type: "string", alias: "f", description: "the project of this compose file (project mode)" },
+    services: { type: "boolean", description: "project mode: print the service names" },
+    status: { type: "string", description: "project mode: only containers in these states (running,exited,…)" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
+    if (isProjectMode(args)) return runProjectPs(args, rawArgs);
     const rows = await listContainers(containerRuntime(), { all: args.all === true, project: args.project });
     if (args.format === "json") {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -1,6 +1,6 @@
 /**
  * `kitten up [options] [service...]`: create and start a project's containers.
- * For now only `--dry-run` works: it loads the project, plans it and prints the plan.
+ * `--dry-run` loads the project, plans it and prints the plan; a real run is up-run.ts.
  */
 import { defineCommand } from "citty";
 import { formatArg, projectArgs, projectOptions, repeated } from "../args.ts";
@@ -8,7 +8,8 @@ import { parseFormat } from "../render/format.ts";
 import { renderPlan } from "../render/plan.ts";
 import { cliReporter } from "../render/reporter.ts";
 import { planUp } from "../../engine/plan/index.ts";
-import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
+import { InvalidInputError } from "../../core/errors.ts";
+import { runUp } from "../up-run.ts";
 
 export default defineCommand({
   meta: { name: "up", description: "create and start a project's containers (--dry-run prints the plan)" },
@@ -26,14 +27,13 @@ export default defineCommand({
     "exit-code-from": { type: "string", description: "exit with the exit code of this service's container" },
     scale: { type: "string", description: "run N replicas of a service: --scale svc=N (repeatable)" },
     pull: { type: "string", description: "pull images: always, missing (default) or never" },
+    timeout: { type: "string", alias: "t", description: "seconds to wait for containers to stop (recreate, Ctrl-C)" },
+    "no-color": { type: "boolean", description: "no colours in log prefixes" },
     services: { type: "positional", required: false, description: "services to start (default: all)" },
   },
   async run({ args, rawArgs }) {
     const format = parseFormat(args.format, ["text", "json"]);
-    // TODO(#6): orchestration replaces this refusal — images, namespace, networks, containers.
-    if (!args["dry-run"]) {
-      throw new RuntimeFailure("running containers is not available yet", { code: "not_implemented", hint: "use --dry-run to print the plan" });
-    }
+    if (!args["dry-run"]) return runUp(args, rawArgs, format, parseScale(repeated(rawArgs, ["--scale"])));
     // citty reads `--no-deps` as the negation of a `deps` flag
     const noDeps = args["no-deps"] || (args as { deps?: boolean }).deps === false;
     const plan = await planUp(

@@ -1,0 +1,87 @@
+/**
+ * Foreground `up`: streams the project's logs (following restarts and replicas) while watching
+ * its containers, until the caller cancels (Ctrl-C), or — as docker compose does in attached
+ * mode — every container has exited for good, or with --abort-on-container-exit /
+ * --exit-code-from the first container exits. Reads only the state db and log files, so it works
+ * the same whichever process supervises.
+ */
+import type { KittenPaths } from "../../core/paths.ts";
+import { openStateDb } from "../state/db.ts";
+import { ProjectStore, type ContainerRecord } from "../state/project-store.ts";
+import { K8sFileReader, projectLogs, type LogLine } from "./logs.ts";
+
+export interface AttachOptions {
+  project: string;
+  services?: string[];
+  /** stop waiting when any container exits (--abort-on-container-exit) */
+  abortOnExit?: boolean;
+  /** exit with this service's container exit code; implies abortOnExit when it exits (--exit-code-from) */
+  exitCodeFrom?: string;
+  /** show log lines from this time on (when up started), so nothing printed before attaching is lost */
+  since?: string;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
+export type AttachEnd =
+  | { reason: "cancelled" }
+  | { reason: "all exited"; exitCode: number }
+  | { reason: "container exited"; container: string; exitCode: number };
+
+const finished = (c: ContainerRecord) => c.status === "exited" || c.status === "dead";
+
+export async function attachProject(o: AttachOptions, deps: { paths: KittenPaths }, onLine: (l: LogLine) => void): Promise<AttachEnd> {
+  const store = new ProjectStore(openStateDb(deps.paths));
+  const selected = () => store.listContainers(o.project).filter((c) => !o.services?.length || o.services.includes(c.service));
+  const stop = new AbortController();
+  const onCancel = () => stop.abort();
+  o.signal?.addEventListener("abort", onCancel, { once: true });
+  let end: AttachEnd = { reason: "cancelled" };
+  const startId = store.listEvents({ project: o.project }).at(-1)?.id ?? 0;
+  let lastId = startId;
+  // containers whose latest event is a die that no restart followed have exited for good
+  const pendingRestart = new Set<string>();
+
+  const check = () => {
+    for (const e of store.listEvents({ project: o.project, afterId: lastId })) {
+      lastId = e.id;
+      if (!e.container) continue;
+      if (e.action === "restart") pendingRestart.add(e.container);
+      if (e.action === "start") pendingRestart.delete(e.container);
+      if (e.action === "die" && !pendingRestart.has(e.container)) {
+        const rec = store.getContainer(e.container);
+        const watched = !o.services?.length || (rec && o.services.includes(rec.service));
+        if (watched && (o.abortOnExit || (o.exitCodeFrom && rec?.service === o.exitCodeFrom))) {
+          end = { reason: "container exited", container: e.container, exitCode: e.exitCode ?? 0 };
+          return true;
+        }
+      }
+    }
+    const cs = selected();
+    if (cs.length > 0 && cs.every((c) => finished(c) && !pendingRestart.has(c.name))) {
+      const from = o.exitCodeFrom ? cs.find((c) => c.service === o.exitCodeFrom) : undefined;
+      end = { reason: "all exited", exitCode: from?.exitCode ?? cs.find((c) => (c.exitCode ?? 0) !== 0)?.exitCode ?? 0 };
+      return true;
+    }
+    return false;
+  };
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      setTimeout(() => {
+        // a restart event is written before the delay, so a die without one is final once seen after a tick
+        if (check()) stop.abort();
+        resolve();
+      }, ms);
+    });
+  try {
+    await projectLogs(
+      { containers: () => selected().map((c) => ({ name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) })), open: (p) => new K8sFileReader(p) },
+      { follow: true, signal: stop.signal, ...(o.since ? { since: o.since } : {}), pollMs: o.pollMs ?? 100, sleep },
+      onLine,
+    );
+  } finally {
+    o.signal?.removeEventListener("abort", onCancel);
+  }
+  return end;
+}

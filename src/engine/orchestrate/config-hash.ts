@@ -1,0 +1,30 @@
+/**
+ * The config hash of a service: what `up` compares to tell an unchanged container from one that
+ * must be recreated. Like docker compose's ServiceHash (pkg/compose/hash.go), keys that don't
+ * change what a single container is are left out: the replica count (scaling never recreates),
+ * depends_on and profiles (ordering only). The resolved image id is folded in, so a pulled image
+ * with a new id recreates the service's containers as compose does with its image digest label.
+ */
+import { createHash } from "node:crypto";
+import type { Service } from "../compose/model.ts";
+
+/** JSON with object keys sorted at every level and undefined dropped: the same value always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+  const entries = Object.keys(value as Record<string, unknown>)
+    .sort()
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+  return `{${entries.join(",")}}`;
+}
+
+export function serviceConfigHash(service: Service, imageId: string | undefined): string {
+  const { depends_on: _deps, profiles: _profiles, deploy, ...rest } = service;
+  const hashed: Record<string, unknown> = { ...rest, image_id: imageId };
+  if (deploy) {
+    const { replicas: _replicas, ...deployRest } = deploy;
+    if (Object.keys(deployRest).length > 0) hashed.deploy = deployRest;
+  }
+  return createHash("sha256").update(canonicalJson(hashed)).digest("hex");
+}

@@ -1,0 +1,155 @@
+/**
+ * `kitten logs` for a project: the log files of every container of the selected services
+ * (conmon's k8s-file format), interleaved by timestamp, with --tail per container (as compose
+ * counts it), --since / --until, and --follow that keeps following across restarts (the same
+ * file grows; a truncated or replaced file is read again from its start) and across replicas
+ * that come and go (the container set is re-read on every tick). docker/compose#8925 and
+ * nerdctl#2572 are the bugs this avoids.
+ */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { timeKey } from "./log-time.ts";
+
+export interface LogRecord {
+  /** RFC 3339 with nanoseconds, as conmon writes it */
+  time: string;
+  stream: "stdout" | "stderr";
+  /** the text with its newline; a partial (P) record has none */
+  text: string;
+}
+
+export interface LogLine extends LogRecord {
+  container: string;
+  service: string;
+}
+
+export interface LogContainer {
+  name: string;
+  service: string;
+  logPath?: string;
+}
+
+export interface LogReader {
+  read(): LogRecord[];
+}
+
+export interface LogFiles {
+  /** the project's containers now (selected services only) */
+  containers(): LogContainer[];
+  open(path: string): LogReader;
+}
+
+export interface ProjectLogsOptions {
+  follow?: boolean;
+  /** lines per container from the end; undefined = all */
+  tail?: number;
+  since?: string;
+  until?: string;
+  signal?: AbortSignal;
+  pollMs?: number;
+  /** waits between follow ticks (injected in tests) */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** One k8s-file record: `<time> <stdout|stderr> <F|P> <text>`. */
+export function parseK8sFileLine(line: string): LogRecord | undefined {
+  const a = line.indexOf(" ");
+  const b = a < 0 ? -1 : line.indexOf(" ", a + 1);
+  if (b < 0) return undefined;
+  const stream = line.slice(a + 1, b);
+  if (stream !== "stdout" && stream !== "stderr") return undefined;
+  const c = line.indexOf(" ", b + 1);
+  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
+  const text = c < 0 ? "" : line.slice(c + 1);
+  return { time: line.slice(0, a), stream, text: tag === "P" ? text : `${text}\n` };
+}
+
+/** Reads a growing log file from where it left off; starts over when the file shrank (replaced or truncated). */
+export class K8sFileReader implements LogReader {
+  private offset = 0;
+  private rest = "";
+  private ino = -1;
+
+  constructor(private readonly path: string) {}
+
+  read(): LogRecord[] {
+    let st;
+    try {
+      st = statSync(this.path);
+    } catch {
+      return [];
+    }
+    if (st.ino !== this.ino || st.size < this.offset) {
+      this.ino = st.ino;
+      this.offset = 0;
+      this.rest = "";
+    }
+    if (st.size === this.offset) return [];
+    const fd = openSync(this.path, "r");
+    try {
+      const buf = Buffer.alloc(st.size - this.offset);
+      const n = readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset += n;
+      const lines = (this.rest + buf.subarray(0, n).toString("utf8")).split("\n");
+      this.rest = lines.pop() ?? "";
+      return lines.flatMap((l) => parseK8sFileLine(l) ?? []);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** The last n lines; a partial record belongs to the line that follows it. */
+export function tailLines(records: LogRecord[], n: number | undefined): LogRecord[] {
+  if (n === undefined || n < 0) return records;
+  if (n === 0) return [];
+  let lines = 0;
+  for (let i = records.length - 1; i >= 0; i--) {
+    if (records[i]!.text.endsWith("\n")) {
+      lines++;
+      if (lines > n) return records.slice(i + 1);
+    }
+  }
+  return records;
+}
+
+function inWindow(r: LogRecord, since?: string, until?: string): boolean {
+  const t = timeKey(r.time);
+  return (since === undefined || t >= timeKey(since)) && (until === undefined || t <= timeKey(until));
+}
+
+/** Merges per-container batches by timestamp, keeping each container's own order. */
+export function interleave(batches: LogLine[][]): LogLine[] {
+  const all = batches.flatMap((b, bi) => b.map((l, i) => ({ l, k: timeKey(l.time), bi, i })));
+  all.sort((x, y) => (x.k < y.k ? -1 : x.k > y.k ? 1 : x.bi - y.bi || x.i - y.i));
+  return all.map((x) => x.l);
+}
+
+export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine: (l: LogLine) => void): Promise<void> {
+  const readers = new Map<string, { reader: LogReader; path: string }>();
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const collect = (first: boolean): LogLine[][] => {
+    const batches: LogLine[][] = [];
+    const current = files.containers();
+    for (const c of current) {
+      if (!c.logPath) continue;
+      let entry = readers.get(c.name);
+      if (!entry || entry.path !== c.logPath) {
+        // a new replica, or a recreated container with a new file: read it from the start
+        entry = { reader: files.open(c.logPath), path: c.logPath };
+        readers.set(c.name, entry);
+      }
+      let records = entry.reader.read().filter((r) => inWindow(r, o.since, o.until));
+      if (first) records = tailLines(records, o.tail);
+      batches.push(records.map((r) => ({ ...r, container: c.name, service: c.service })));
+    }
+    const names = new Set(current.map((c) => c.name));
+    for (const name of readers.keys()) if (!names.has(name)) readers.delete(name);
+    return batches;
+  };
+  for (const l of interleave(collect(true))) onLine(l);
+  while (o.follow && !o.signal?.aborted) {
+    await sleep(o.pollMs ?? 100);
+    if (o.signal?.aborted) break;
+    for (const l of interleave(collect(false))) onLine(l);
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The engine entry points of project commands (issue #6 §6), called by the CLI and later by
+ * the HTTP API and the AI: they run on the host, take the project lock for mutations, make sure
+ * the project's supervisor runs (starting one adopts running containers), and talk to it over
+ * its control socket. They report through the Reporter and never print.
+ */
+import { InvalidInputError } from "../../core/errors.ts";
+import type { KittenPaths } from "../../core/paths.ts";
+import type { KittenEvent, Reporter } from "../../core/reporter.ts";
+import type { Project } from "../compose/model.ts";
+import type { ImageResolver, OciImageConfig } from "../image/types.ts";
+import { openStateDb } from "../state/db.ts";
+import { withProjectLock } from "../state/lock.ts";
+import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/project-store.ts";
+import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
+import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
+import { existsSync } from "node:fs";
+import type { Request } from "../supervisor/protocol.ts";
+import type { ServiceAction } from "./lifecycle.ts";
+import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
+import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
+
+export interface ProjectEngineDeps {
+  paths: KittenPaths;
+  reporter: Reporter;
+  /** starts `kitten __supervise <project>` (launchSupervisorProcess in production) */
+  launch: Launcher;
+  images?: ImageResolver;
+  /** what containers need before up: namespace, networks, volumes (runtime and net issues) */
+  prepare?: (project: Project) => Promise<void>;
+  /** after down: networks, namespace, and volumes with -v */
+  teardown?: (project: string, options: { volumes: boolean }) => Promise<void>;
+}
+
+function store(deps: Pick<ProjectEngineDeps, "paths">): ProjectStore {
+  return new ProjectStore(openStateDb(deps.paths));
+}
+
+async function ask(deps: ProjectEngineDeps, project: string, req: Request): Promise<unknown> {
+  await ensureSupervisor(deps.paths, project, { launch: deps.launch });
+  return requestSupervisor(supervisorSocketPath(deps.paths, project), project, req, (e: KittenEvent) => deps.reporter.emit(e));
+}
+
+export interface UpOptions {
+  project: Project;
+  workingDir: string;
+  configFiles: string[];
+  services?: string[];
+  noDeps?: boolean;
+  forceRecreate?: boolean;
+  removeOrphans?: boolean;
+  scale?: Record<string, number>;
+  wait?: boolean;
+  waitTimeoutMs?: number;
+  timeoutMs?: number;
+  pull?: "always" | "missing" | "never";
+}
+
+export interface UpResult {
+  plan: string;
+  containers: ContainerRecord[];
+}
+
+export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResult> {
+  const name = o.project.name;
+  return withProjectLock(
+    deps.paths,
+    name,
+    async () => {
+      const imageIds: Record<string, string> = {};
+      const imageConfigs: Record<string, OciImageConfig> = {};
+      if (deps.images) {
+        const refs = new Map<string, string[]>();
+        for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
+        await Promise.all(
+          [...refs].map(async ([ref, services]) => {
+            const img = await deps.images!.resolve(ref, { pull: o.pull ?? "missing" });
+            for (const s of services) {
+              imageIds[s] = img.id;
+              imageConfigs[s] = img.config;
+            }
+          }),
+        );
+      }
+      await deps.prepare?.(o.project);
+      store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
+      const result = (await ask(deps, name, {
+        op: "up",
+        project: o.project,
+        imageIds,
+        imageConfigs,
+        services: o.services ?? [],
+        noDeps: o.noDeps ?? false,
+        forceRecreate: o.forceRecreate ?? false,
+        removeOrphans: o.removeOrphans ?? false,
+        scale: o.scale ?? {},
+        wait: o.wait ?? false,
+        ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
+        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      })) as UpResult;
+      return result;
+    },
+    { onWait: (pid) => deps.reporter.emit({ type: "info", message: `waiting for another kitten command on project "${name}" (pid ${pid})` }) },
+  );
+}
+
+export interface DownOptions {
+  project: string;
+  timeoutMs?: number;
+  removeOrphans?: boolean;
+  volumes?: boolean;
+}
+
+export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ removed: string[] }> {
+  return withProjectLock(deps.paths, o.project, async () => {
+    const s = store(deps);
+    let removed: string[] = [];
+    if (s.getProject(o.project) || s.listContainers(o.project).length > 0) {
+      const r = (await ask(deps, o.project, { op: "down", removeOrphans: o.removeOrphans ?? false, ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }) })) as {
+        removed: string[];
+      };
+      removed = r.removed;
+      await requestSupervisor(supervisorSocketPath(deps.paths, o.project), o.project, { op: "shutdown" });
+      await supervisorGone(deps.paths, o.project);
+    }
+    await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
+    s.removeProject(o.project);
+    return { removed };
+  }, { removeAfter: true });
+}
+
+/** Waits (up to 5 s) until a supervisor told to shut down has removed its files. */
+async function supervisorGone(paths: KittenPaths, project: string): Promise<void> {
+  const lockFile = supervisorLockPath(paths, project);
+  for (let i = 0; i < 100 && existsSync(lockFile); i++) await Bun.sleep(50);
+}
+
+export interface ServiceCommandOptions {
+  project: string;
+  services?: string[];
+  timeoutMs?: number;
+  signal?: string;
+  stop?: boolean;
+}
+
+/** stop / start / restart / kill / pause / unpause / rm of services; returns the containers acted on. */
+export async function serviceCommand(action: ServiceAction, o: ServiceCommandOptions, deps: ProjectEngineDeps): Promise<string[]> {
+  requireKnown(deps, o.project);
+  return withProjectLock(deps.paths, o.project, async () => {
+    const r = (await ask(deps, o.project, {
+      op: "service",
+      action,
+      services: o.services ?? [],
+      stop: o.stop ?? false,
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
+    })) as { containers: string[] };
+    return r.containers;
+  });
+}
+
+function requireKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): void {
+  const s = store(deps);
+  if (!s.getProject(project) && s.listContainers(project).length === 0) {
+    throw new InvalidInputError(`no such project: "${project}"`, { hint: "`kitten ls` lists the projects" });
+  }
+}
+
+export interface PsOptions {
+  project: string;
+  /** include stopped containers (-a) */
+  all?: boolean;
+  services?: string[];
+  status?: string[];
+}
+
+/** `kitten ps`: the supervisor's records (a dead supervisor is replaced first, so the answer is the truth). */
+export async function ps(o: PsOptions, deps: ProjectEngineDeps): Promise<ContainerRecord[]> {
+  const s = store(deps);
+  let rows = s.listContainers(o.project);
+  if (rows.length > 0) rows = ((await ask(deps, o.project, { op: "status" })) as { containers: ContainerRecord[] }).containers;
+  return rows.filter(
+    (c) =>
+      (o.all || o.status?.length || c.status === "running" || c.status === "paused") &&
+      (!o.services?.length || o.services.includes(c.service)) &&
+      (!o.status?.length || o.status.includes(c.status)),
+  );
+}
+
+export function listProjects(deps: Pick<ProjectEngineDeps, "paths">) {
+  return new ProjectStore(openStateDb(deps.paths)).listProjects();
+}
+
+/** `kitten wait`: blocks until the services' containers have exited; their exit codes by container. */
+export async function waitServices(o: { project: string; services?: string[] }, deps: ProjectEngineDeps): Promise<Record<string, number>> {
+  requireKnown(deps, o.project);
+  return (await ask(deps, o.project, { op: "wait", services: o.services ?? [] })) as Record<string, number>;
+}
+
+export interface EventsOptions {
+  project?: string;
+  since?: string;
+  until?: string;
+  follow?: boolean;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
+/** `kitten events`: history from the event log, then (follow) new events as they are appended. */
+export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "paths">, onEvent: (e: ProjectEvent) => void): Promise<void> {
+  const s = new ProjectStore(openStateDb(deps.paths));
+  let last = 0;
+  const q = { ...(o.project ? { project: o.project } : {}), ...(o.until ? { until: o.until } : {}) };
+  for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}) })) {
+    onEvent(e);
+    last = e.id;
+  }
+  if (last === 0) last = s.listEvents({ ...q, limit: -1 }).at(-1)?.id ?? 0;
+  while (o.follow && !o.signal?.aborted) {
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 200));
+    for (const e of s.listEvents({ ...q, afterId: last })) {
+      onEvent(e);
+      last = e.id;
+    }
+  }
+}
+
+export interface LogsOptions extends Omit<ProjectLogsOptions, "sleep"> {
+  project: string;
+  services?: string[];
+}
+
+/** `kitten logs` of a project's services: works without a supervisor (the files and records are on disk). */
+export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths">, onLine: (l: LogLine) => void): Promise<void> {
+  const s = new ProjectStore(openStateDb(deps.paths));
+  requireKnown(deps, o.project);
+  const files: LogFiles = {
+    containers: () =>
+      s
+        .listContainers(o.project)
+        .filter((c) => !o.services?.length || o.services.includes(c.service))
+        .map((c) => ({ name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) })),
+    open: (path) => new K8sFileReader(path),
+  };
+  await projectLogs(files, o, onLine);
+}
+
+function runningRecords(deps: Pick<ProjectEngineDeps, "paths">, project: string, services: string[] | undefined): ContainerRecord[] {
+  requireKnown(deps, project);
+  return store(deps)
+    .listContainers(project)
+    .filter((c) => (c.status === "running" || c.status === "paused") && (!services?.length || services.includes(c.service)));
+}
+
+/** `kitten top`: the processes of each running container, from /proc. */
+export function top(o: { project: string; services?: string[] }, deps: Pick<ProjectEngineDeps, "paths">): Array<{ container: string; processes: ProcInfo[] }> {
+  const procs = scanProcs();
+  return runningRecords(deps, o.project, o.services).map((c) => ({ container: c.name, processes: containerProcesses(procs, c) }));
+}
+
+/** `kitten stats`: CPU and memory per running container, sampled from /proc over intervalMs. */
+export function stats(o: { project: string; services?: string[]; intervalMs?: number }, deps: Pick<ProjectEngineDeps, "paths">): Promise<ContainerUsage[]> {
+  return sampleUsage(runningRecords(deps, o.project, o.services), { intervalMs: o.intervalMs ?? 1000 });
+}

@@ -1,0 +1,121 @@
+/**
+ * The reconcile planner (pure, no I/O): desired state (the Project, its dependency levels and the
+ * resolved image ids) against observed state (the runtime's containers) gives ordered, levelled
+ * actions, as docker compose's convergence does (pkg/compose/convergence.go):
+ * - a running container whose config hash matches is left alone; a stopped one is started;
+ * - a changed hash (or --force-recreate) recreates the container under the same name;
+ * - missing replicas are created, surplus ones removed, highest replica number first;
+ * - containers of services no longer in the file are orphans: warned about, or removed with
+ *   --remove-orphans (before anything else, like compose);
+ * Selection (named services, --no-deps), --scale and container names come from planProject.
+ * Actions of one level run in parallel; levels run in dependency order.
+ */
+import type { Project } from "../compose/model.ts";
+import type { Plan } from "../plan/plan.ts";
+import type { ContainerState } from "../runtime/types.ts";
+import { serviceConfigHash } from "./config-hash.ts";
+
+export type RecreateReason = "config changed" | "forced";
+
+export type Action =
+  | { kind: "create"; service: string; replica: number; container: string; configHash: string }
+  | { kind: "recreate"; service: string; replica: number; container: string; configHash: string; reason: RecreateReason }
+  | { kind: "start"; service: string; replica: number; container: string }
+  | { kind: "keep"; service: string; replica: number; container: string }
+  | { kind: "remove"; service: string; replica?: number; container: string; reason: "surplus" | "orphan" };
+
+export interface PlanStep {
+  /** dependency level (0 = no dependencies); -1 for the orphan clean-up that runs first */
+  level: number;
+  actions: Action[];
+}
+
+export interface ReconcilePlan {
+  project: string;
+  steps: PlanStep[];
+  /** names of containers whose service is no longer in the project */
+  orphans: string[];
+  warnings: string[];
+}
+
+export interface ReconcileInput {
+  project: Project;
+  /** planProject(project, {services, noDeps, scale}): selection, levels, replicas, container names */
+  plan: Plan;
+  /** resolved image id per service (missing: the image is not known yet, hashed as such) */
+  imageIds: Record<string, string>;
+  observed: ContainerState[];
+}
+
+export interface ReconcileOptions {
+  forceRecreate?: boolean;
+  removeOrphans?: boolean;
+}
+
+export function planReconcile(input: ReconcileInput, options: ReconcileOptions = {}): ReconcilePlan {
+  const { project, plan, imageIds } = input;
+  const observed = input.observed.filter((c) => c.project === project.name && c.service !== undefined);
+  const byService = new Map<string, ContainerState[]>();
+  for (const c of observed) {
+    const list = byService.get(c.service!) ?? [];
+    list.push(c);
+    byService.set(c.service!, list);
+  }
+
+  const orphanContainers = observed.filter((c) => !project.services[c.service!]).sort((a, b) => a.name.localeCompare(b.name));
+  const orphans = orphanContainers.map((c) => c.name);
+  const warnings: string[] = [];
+  const steps: PlanStep[] = [];
+  if (orphans.length > 0) {
+    if (options.removeOrphans) {
+      const actions: Action[] = orphanContainers.map((c) => ({ kind: "remove", service: c.service!, replica: c.replica, container: c.name, reason: "orphan" }));
+      steps.push({ level: -1, actions });
+    } else {
+      warnings.push(
+        `found orphan containers (${orphans.join(", ")}) for project "${project.name}"; run up with --remove-orphans to remove them`,
+      );
+    }
+  }
+
+  plan.levels.forEach((services, level) => {
+    const actions: Action[] = [];
+    for (const service of services) {
+      const sp = plan.services[service];
+      if (!sp) continue;
+      const hash = serviceConfigHash(project.services[service]!, imageIds[service]);
+      actions.push(...serviceActions(service, sp.containers, byService.get(service) ?? [], hash, options));
+    }
+    if (actions.length > 0) steps.push({ level, actions });
+  });
+  return { project: project.name, steps, orphans, warnings };
+}
+
+function serviceActions(service: string, names: string[], existing: ContainerState[], hash: string, options: ReconcileOptions): Action[] {
+  const want = names.length;
+  const actions: Action[] = [];
+  const byReplica = new Map<number, ContainerState>();
+  const surplus: ContainerState[] = [];
+  for (const c of existing) {
+    const r = c.replica ?? 1;
+    if (r > want || r < 1 || byReplica.has(r)) surplus.push(c);
+    else byReplica.set(r, c);
+  }
+  // highest replica numbers go first, as compose scales down
+  surplus.sort((a, b) => (b.replica ?? 0) - (a.replica ?? 0) || b.name.localeCompare(a.name));
+  for (const c of surplus) actions.push({ kind: "remove", service, replica: c.replica, container: c.name, reason: "surplus" });
+  for (let replica = 1; replica <= want; replica++) {
+    const c = byReplica.get(replica);
+    const container = c?.name ?? names[replica - 1]!;
+    if (!c) actions.push({ kind: "create", service, replica, container, configHash: hash });
+    else if (options.forceRecreate) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: "forced" });
+    else if (c.configHash !== hash) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: "config changed" });
+    else if (c.status === "running" || c.status === "paused") actions.push({ kind: "keep", service, replica, container });
+    else actions.push({ kind: "start", service, replica, container });
+  }
+  return actions;
+}
+
+/** True when applying the plan would change nothing. */
+export function isNoop(plan: ReconcilePlan): boolean {
+  return plan.steps.every((s) => s.actions.every((a) => a.kind === "keep"));
+}

@@ -1,0 +1,404 @@
+/**
+ * The supervisor of one project: the single owner of its containers' lifecycle bookkeeping.
+ * It creates and starts containers for `up`, watches each for exit, applies restart policies
+ * with backoff, runs healthchecks, records state and events, and answers dependency views.
+ *
+ * It is adoptable: containers run under their monitor (conmon), not under the supervisor, so
+ * when a supervisor dies they keep running; `adopt()` in a new supervisor reads the runtime's
+ * containers and the stored records, watches running containers without restarting them, and
+ * applies the restart policy to those that died while nobody watched.
+ */
+import type { Reporter } from "../../core/reporter.ts";
+import { errorText } from "../../core/errors.ts";
+import type { ContainerRuntime, ContainerSpec, ContainerState } from "../runtime/types.ts";
+import type { ContainerRecord, EventAction, ProjectStore } from "../state/project-store.ts";
+import { ChangeFeed } from "./change-feed.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { ServiceView } from "./dependencies.ts";
+import { HealthMonitor, type HealthConfig, type HealthStatus } from "./healthcheck.ts";
+import { RestartTracker, type RestartPolicy } from "./restart-policy.ts";
+
+export interface ServicePolicy {
+  restart: RestartPolicy;
+  health?: HealthConfig;
+  stopGraceMs: number;
+  stopSignal?: string;
+}
+
+export interface SupervisorOptions {
+  project: string;
+  runtime: ContainerRuntime;
+  store: ProjectStore;
+  /** restart policy, healthcheck and stop settings of a service (from the project snapshot) */
+  policy: (service: string) => ServicePolicy | undefined;
+  clock?: Clock;
+  reporter?: Reporter;
+  /** the spec a container was created from (rebuilt from the project), to recreate it when the runtime cannot start it again */
+  respec?: (record: ContainerRecord) => ContainerSpec | undefined;
+}
+
+interface Watch {
+  abort: AbortController;
+  tracker: RestartTracker;
+  health?: HealthMonitor;
+  healthAbort?: AbortController;
+  done: Promise<void>;
+}
+
+const NO_POLICY: ServicePolicy = { restart: { name: "no" }, stopGraceMs: 10_000 };
+
+export class ProjectSupervisor {
+  readonly changes = new ChangeFeed();
+  private readonly clock: Clock;
+  private readonly watches = new Map<string, Watch>();
+  private closed = false;
+
+  constructor(private readonly o: SupervisorOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
+
+  get project(): string {
+    return this.o.project;
+  }
+
+  private iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private policy(service: string): ServicePolicy {
+    return this.o.policy(service) ?? NO_POLICY;
+  }
+
+  private event(action: EventAction, c: { name: string; service?: string }, extra: { exitCode?: number; detail?: string } = {}): void {
+    this.o.store.appendEvent({ project: this.o.project, service: c.service, container: c.name, action, time: this.iso(), ...extra });
+    this.o.reporter?.emit({ type: "container", action, container: c.name, service: c.service, ...extra });
+    this.changes.notify();
+  }
+
+  // ---- views -------------------------------------------------------------------------------
+
+  containers(): ContainerRecord[] {
+    return this.o.store.listContainers(this.o.project);
+  }
+
+  /** A service's replicas as dependency conditions see them. */
+  view(service: string): ServiceView {
+    const replicas = this.containers()
+      .filter((c) => c.service === service)
+      .map((c) => ({
+        container: c.name,
+        status: c.status,
+        started: c.startedAt !== undefined,
+        health: c.health,
+        ...(c.exitCode === undefined ? {} : { exitCode: c.exitCode }),
+      }));
+    return { exists: true, replicas };
+  }
+
+  // ---- lifecycle used by up / start / stop -------------------------------------------------
+
+  async create(spec: ContainerSpec): Promise<ContainerRecord> {
+    const state = await this.o.runtime.create(spec);
+    const record: ContainerRecord = {
+      name: spec.name,
+      project: this.o.project,
+      service: spec.service ?? spec.name,
+      replica: spec.replica ?? 1,
+      image: spec.image,
+      configHash: spec.configHash,
+      status: state.status,
+      restarts: 0,
+      health: "none",
+      manualStop: false,
+      ...(state.logPath ? { logPath: state.logPath } : {}),
+    };
+    this.o.store.putContainer(record);
+    this.event("create", { name: spec.name, service: spec.service });
+    return record;
+  }
+
+  async start(name: string): Promise<ContainerRecord | undefined> {
+    const before = this.o.store.getContainer(name);
+    if (before) this.o.store.updateContainer(name, { manualStop: false });
+    const state = await this.runStart(name);
+    const record = this.recordStarted(name, state, before?.restarts ?? 0);
+    this.event("start", { name, service: record?.service });
+    if (record) this.watch(record);
+    return record;
+  }
+
+  private recordStarted(name: string, state: ContainerState, restarts: number): ContainerRecord | undefined {
+    const rec = this.o.store.getContainer(name);
+    if (!rec) return undefined;
+    const health: HealthStatus | "none" = this.policy(rec.service).health ? "starting" : "none";
+    return this.o.store.updateContainer(name, {
+      status: state.status,
+      pid: state.pid,
+      startedAt: state.startedAt ?? this.iso(),
+      finishedAt: undefined,
+      exitCode: undefined,
+      restarts,
+      health,
+      healthLog: undefined,
+      ports: state.ports,
+      ...(state.logPath ? { logPath: state.logPath } : {}),
+    });
+  }
+
+  /**
+   * Starts a container, or runs an exited one again as `docker start` does. When the runtime can
+   * only start freshly created containers, the exited one is recreated from its spec under the
+   * same name (its writable layer and earlier log are lost — TODO(#4): start exited containers in place).
+   */
+  private async runStart(name: string): Promise<ContainerState> {
+    try {
+      return await this.o.runtime.start(name);
+    } catch (err) {
+      const rec = this.o.store.getContainer(name);
+      const spec = rec ? this.o.respec?.(rec) : undefined;
+      const state = await this.o.runtime.inspect(name).catch(() => undefined);
+      if (!spec || !state || (state.status !== "exited" && state.status !== "dead")) throw err;
+      await this.o.runtime.remove(name, { force: true });
+      await this.o.runtime.create(spec);
+      return this.o.runtime.start(name);
+    }
+  }
+
+  /** A user stop: marks it manual first, so neither this supervisor nor a later one restarts it. */
+  async stop(name: string, timeoutMs?: number): Promise<void> {
+    const rec = this.o.store.updateContainer(name, { manualStop: true });
+    const p = rec ? this.policy(rec.service) : NO_POLICY;
+    this.stopHealth(name);
+    const state = await this.o.runtime.stop(name, { signal: p.stopSignal, timeoutMs: timeoutMs ?? p.stopGraceMs });
+    await this.settle(name, state);
+  }
+
+  async kill(name: string, signal = "SIGKILL"): Promise<void> {
+    const rec = this.o.store.updateContainer(name, { manualStop: true });
+    this.event("kill", { name, service: rec?.service }, { detail: signal });
+    await this.o.runtime.kill(name, signal);
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.o.runtime.pause(name);
+    const rec = this.o.store.updateContainer(name, { status: "paused" });
+    this.event("pause", { name, service: rec?.service });
+  }
+
+  async unpause(name: string): Promise<void> {
+    await this.o.runtime.unpause(name);
+    const rec = this.o.store.updateContainer(name, { status: "running" });
+    this.event("unpause", { name, service: rec?.service });
+  }
+
+  /** Stops watching, removes the container and its record. */
+  async remove(name: string): Promise<void> {
+    const rec = this.o.store.updateContainer(name, { manualStop: true });
+    await this.unwatch(name);
+    await this.o.runtime.remove(name, { force: true });
+    this.o.store.removeContainer(name);
+    this.event("destroy", { name, service: rec?.service });
+  }
+
+  /** Waits until the watcher has recorded the container's exit (after a stop). */
+  private async settle(name: string, state: ContainerState): Promise<void> {
+    const w = this.watches.get(name);
+    if (w) {
+      w.abort.abort();
+      await w.done;
+      this.watches.delete(name);
+    }
+    const rec = this.o.store.getContainer(name);
+    if (rec && rec.status === "running" && state.status !== "running") this.recordExit(rec, state, state.exitCode ?? 0);
+  }
+
+  // ---- watching ----------------------------------------------------------------------------
+
+  /** Starts watching a running container: exit → restart policy; healthcheck. */
+  watch(record: ContainerRecord, initialHealth?: HealthStatus): void {
+    if (this.closed || this.watches.has(record.name)) return;
+    const p = this.policy(record.service);
+    const abort = new AbortController();
+    const w: Watch = { abort, tracker: new RestartTracker(p.restart, record.restarts), done: Promise.resolve() };
+    this.watches.set(record.name, w);
+    this.startHealth(record.name, record.service, initialHealth);
+    w.done = this.loop(record.name, w).catch((err) => {
+      // e.g. the container was removed behind our back, or a restart failed: stop watching it
+      this.stopHealth(record.name);
+      if (this.watches.get(record.name) === w) this.watches.delete(record.name);
+      this.o.reporter?.emit({ type: "warning", message: `supervisor: container ${record.name}: ${errorText(err)}` });
+    });
+  }
+
+  private async loop(name: string, w: Watch): Promise<void> {
+    const aborted = new Promise<"aborted">((resolve) => w.abort.signal.addEventListener("abort", () => resolve("aborted"), { once: true }));
+    for (;;) {
+      const code = await Promise.race([this.o.runtime.wait(name), aborted]);
+      if (code === "aborted") return;
+      this.stopHealth(name);
+      const state = await this.o.runtime.inspect(name);
+      const rec = this.o.store.getContainer(name);
+      if (!rec) return;
+      const exited = this.recordExit(rec, state, code);
+      const ranForMs = exited.finishedAt && exited.startedAt ? Date.parse(exited.finishedAt) - Date.parse(exited.startedAt) : 0;
+      const decision = w.tracker.decide({ exitCode: code, ranForMs, manual: exited.manualStop });
+      if (!decision.restart) {
+        this.watches.delete(name);
+        return;
+      }
+      this.event("restart", { name, service: rec.service }, { detail: `in ${decision.delayMs}ms (restart ${decision.count})` });
+      try {
+        await this.clock.sleep(decision.delayMs, w.abort.signal);
+      } catch {
+        return;
+      }
+      if (this.o.store.getContainer(name)?.manualStop) {
+        this.watches.delete(name);
+        return;
+      }
+      const started = await this.runStart(name);
+      this.recordStarted(name, started, decision.count);
+      this.event("start", { name, service: rec.service });
+      this.startHealth(name, rec.service);
+    }
+  }
+
+  private recordExit(rec: ContainerRecord, state: ContainerState | undefined, code: number): ContainerRecord {
+    const next =
+      this.o.store.updateContainer(rec.name, {
+        status: state?.status === "dead" ? "dead" : "exited",
+        exitCode: state?.exitCode ?? code,
+        pid: undefined,
+        finishedAt: state?.finishedAt ?? this.iso(),
+        startedAt: state?.startedAt ?? rec.startedAt,
+      }) ?? rec;
+    if (state?.oomKilled) this.event("oom", { name: rec.name, service: rec.service });
+    this.event("die", { name: rec.name, service: rec.service }, { exitCode: next.exitCode });
+    return next;
+  }
+
+  private startHealth(name: string, service: string, initial?: HealthStatus): void {
+    const w = this.watches.get(name);
+    const config = this.policy(service).health;
+    if (!w || !config) return;
+    const rec = this.o.store.getContainer(name);
+    const startedAt = rec?.startedAt ? Date.parse(rec.startedAt) : this.clock.now();
+    const monitor = new HealthMonitor({
+      container: name,
+      config,
+      clock: this.clock,
+      startedAt,
+      exec: (command, timeoutMs) => this.o.runtime.exec(name, command, { timeoutMs }),
+      onProbe: (_result, status) => {
+        this.o.store.updateContainer(name, { health: status, healthLog: monitor.log.slice() });
+      },
+      onStatus: (status, _previous, last) => {
+        this.event("health_status", { name, service }, { detail: status, ...(status === "unhealthy" ? { exitCode: last.exitCode } : {}) });
+      },
+    });
+    if (initial) monitor.status = initial;
+    w.health = monitor;
+    w.healthAbort = new AbortController();
+    void monitor.run(w.healthAbort.signal);
+  }
+
+  private stopHealth(name: string): void {
+    const w = this.watches.get(name);
+    w?.healthAbort?.abort();
+    if (w) {
+      w.health = undefined;
+      w.healthAbort = undefined;
+    }
+  }
+
+  private async unwatch(name: string): Promise<void> {
+    const w = this.watches.get(name);
+    if (!w) return;
+    this.stopHealth(name);
+    w.abort.abort();
+    await w.done;
+    this.watches.delete(name);
+  }
+
+  /** The last health results of a container (for ps, inspect and diagnosis). */
+  health(name: string): HealthMonitor | undefined {
+    return this.watches.get(name)?.health;
+  }
+
+  isWatching(name: string): boolean {
+    return this.watches.has(name);
+  }
+
+  // ---- adoption ----------------------------------------------------------------------------
+
+  /**
+   * Takes over a project after a supervisor died: the runtime is the truth for what exists and
+   * runs; stored records keep restart counts, health and manual stops. Running containers are
+   * watched, not restarted; containers that died unwatched get their die event and restart policy.
+   */
+  async adopt(): Promise<{ adopted: string[]; restarted: string[]; gone: string[] }> {
+    const actual = await this.o.runtime.list({ project: this.o.project });
+    const byName = new Map(actual.filter((c) => c.service !== undefined).map((c) => [c.name, c]));
+    const records = new Map(this.containers().map((r) => [r.name, r]));
+    const adopted: string[] = [];
+    const restarted: string[] = [];
+    const gone: string[] = [];
+    for (const [name, rec] of records) {
+      if (!byName.has(name)) {
+        this.o.store.removeContainer(name);
+        gone.push(name);
+      }
+    }
+    for (const state of byName.values()) {
+      let rec = records.get(state.name);
+      if (!rec) {
+        rec = {
+          name: state.name,
+          project: this.o.project,
+          service: state.service!,
+          replica: state.replica ?? 1,
+          image: state.image,
+          configHash: state.configHash,
+          status: state.status,
+          restarts: 0,
+          health: "none",
+          manualStop: false,
+          ...(state.logPath ? { logPath: state.logPath } : {}),
+        };
+        this.o.store.putContainer(rec);
+      }
+      if (state.status === "running" || state.status === "paused") {
+        const next = this.o.store.updateContainer(state.name, { status: state.status, pid: state.pid, startedAt: state.startedAt ?? rec.startedAt })!;
+        const health = rec.health === "none" ? undefined : rec.health;
+        this.event("adopt", { name: state.name, service: rec.service });
+        this.watch(next, health);
+        adopted.push(state.name);
+        continue;
+      }
+      if ((state.status === "exited" || state.status === "dead") && rec.status === "running") {
+        // it died while no supervisor watched it
+        const exited = this.recordExit(rec, state, state.exitCode ?? 0);
+        const tracker = new RestartTracker(this.policy(rec.service).restart, rec.restarts);
+        const ranForMs = exited.finishedAt && exited.startedAt ? Date.parse(exited.finishedAt) - Date.parse(exited.startedAt) : 0;
+        const d = tracker.decide({ exitCode: exited.exitCode ?? 0, ranForMs, manual: exited.manualStop });
+        if (d.restart) {
+          this.event("restart", { name: rec.name, service: rec.service }, { detail: `after adoption (restart ${d.count})` });
+          const started = await this.runStart(rec.name);
+          const next = this.recordStarted(rec.name, started, d.count);
+          this.event("start", { name: rec.name, service: rec.service });
+          if (next) this.watch(next);
+          restarted.push(rec.name);
+        }
+        continue;
+      }
+      this.o.store.updateContainer(state.name, { status: state.status, exitCode: state.exitCode, finishedAt: state.finishedAt });
+    }
+    return { adopted, restarted, gone };
+  }
+
+  /** Stops watching everything; containers keep running (they are not ours to kill on exit). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.watches.keys()].map((n) => this.unwatch(n)));
+  }
+}

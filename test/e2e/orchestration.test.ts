@@ -1,0 +1,279 @@
+/**
+ * Orchestration with real rootlesskit, conmon and runc (issue #6, "Done when"): dependency
+ * conditions, restart policies, healthchecks, supervisor death and adoption, idempotent up,
+ * down leaving nothing behind, logs following restarts, concurrent up. As root; each test runs
+ * its own project in one KITTEN_ROOT and takes it down again.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KITTEN, removeRoot, requireBinary, tempRoot } from "./helpers.ts";
+import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+
+requireBinary();
+
+let r: Runner;
+let rootfs: string;
+let dir: string;
+let project: string | undefined;
+let seq = 0;
+
+beforeAll(() => {
+  r = runner("root", tempRoot());
+  rootfs = buildRootfs();
+  dir = mkdtempSync(join(tmpdir(), "kitten-orch-"));
+});
+
+afterEach(async () => {
+  if (project) await r.k(["down", "-p", project, "-t", "1"], {}, 60_000);
+  project = undefined;
+});
+
+afterAll(() => {
+  removeRoot(r.root);
+  removeRootfs(rootfs);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes a compose file for a fresh project; services get the rootfs image and a 1 s stop grace period. */
+function compose(services: Record<string, Record<string, unknown>>): string {
+  project = `orch${++seq}`;
+  const file = join(dir, `${project}.yaml`);
+  const full = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, { image: rootfs, stop_grace_period: "1s", ...v }]));
+  writeFileSync(file, JSON.stringify({ name: project, services: full }, null, 2));
+  return file;
+}
+
+interface PsRow {
+  name: string;
+  service: string;
+  status: string;
+  exitCode?: number;
+  restarts: number;
+  health: string;
+  startedAt?: string;
+}
+
+async function ps(all = true): Promise<PsRow[]> {
+  const res = await r.k(["ps", "-p", project!, ...(all ? ["-a"] : []), "--format", "json"]);
+  expect(res.code).toBe(0);
+  return JSON.parse(res.stdout) as PsRow[];
+}
+
+interface Ev {
+  action: string;
+  container?: string;
+  service?: string;
+  exitCode?: number;
+  detail?: string;
+}
+
+async function events(): Promise<Ev[]> {
+  const res = await r.k(["events", "-p", project!, "--format", "json"]);
+  expect(res.code).toBe(0);
+  return res.stdout.trim() === "" ? [] : res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Ev);
+}
+
+const index = (evs: Ev[], action: string, container: string, detail?: string) =>
+  evs.findIndex((e) => e.action === action && e.container === container && (detail === undefined || e.detail === detail));
+
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await Bun.sleep(200);
+  }
+  return check();
+}
+
+/** host pids whose command line contains marker (zombies excluded) */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (cmd.includes(marker) && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}
+
+const healthy = { test: ["CMD", "test", "-f", "/tmp/ready"], interval: "500ms", timeout: "2s", retries: 2 };
+
+describe("dependency conditions", () => {
+  test("each condition holds its dependents back until it is met, and a one-shot that exits 0 counts as done", async () => {
+    const file = compose({
+      db: { command: ["sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 1000"], healthcheck: healthy },
+      migrate: { command: ["sh", "-c", "sleep 1; echo migrated"] },
+      api: {
+        command: ["sleep", "1000"],
+        depends_on: { db: { condition: "service_healthy" }, migrate: { condition: "service_completed_successfully" } },
+      },
+      web: { command: ["sleep", "1000"], depends_on: { api: { condition: "service_started" } } },
+    });
+    const up = await r.k(["up", "-d", "-f", file]);
+    expect(up.stderr).not.toContain("error");
+    expect(up.code).toBe(0);
+    const evs = await events();
+    const p = project!;
+    expect(index(evs, "create", `${p}-api-1`)).toBeGreaterThan(index(evs, "health_status", `${p}-db-1`, "healthy"));
+    expect(index(evs, "create", `${p}-api-1`)).toBeGreaterThan(evs.findIndex((e) => e.action === "die" && e.container === `${p}-migrate-1` && e.exitCode === 0));
+    expect(index(evs, "create", `${p}-web-1`)).toBeGreaterThan(index(evs, "start", `${p}-api-1`));
+    expect((await ps(false)).map((c) => c.service).sort()).toEqual(["api", "db", "web"]);
+  });
+
+  test("a one-shot dependency that fails stops up naming it and its exit code; its dependent is never created", async () => {
+    const file = compose({
+      migrate: { command: ["sh", "-c", "exit 3"] },
+      api: { command: ["sleep", "1000"], depends_on: { migrate: { condition: "service_completed_successfully" } } },
+    });
+    const up = await r.k(["up", "-d", "-f", file]);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain(`error: service "api": dependency "migrate" didn't complete successfully: exit 3`);
+    expect((await ps()).map((c) => c.service)).toEqual(["migrate"]);
+  });
+
+  test("a dependency that never gets healthy makes up --wait fail after --wait-timeout naming it, and its dependents never start", async () => {
+    const file = compose({
+      db: { command: ["sleep", "1000"], healthcheck: { ...healthy, start_period: "1h" } },
+      web: { command: ["sleep", "1000"], depends_on: { db: { condition: "service_healthy" } } },
+    });
+    const started = Date.now();
+    const up = await r.k(["up", "-d", "--wait", "--wait-timeout", "3", "-f", file]);
+    expect(up.code).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    expect(up.stderr).toContain(`dependency "db" did not become healthy in time`);
+    expect((await ps()).map((c) => c.service)).toEqual(["db"]);
+  });
+
+  test("an optional dependency that fails does not block its dependent", async () => {
+    const file = compose({
+      cache: { command: ["sh", "-c", "exit 1"] },
+      api: { command: ["sleep", "1000"], depends_on: { cache: { condition: "service_completed_successfully", required: false } } },
+    });
+    const up = await r.k(["up", "-d", "-f", file]);
+    expect(up.code).toBe(0);
+    expect(up.stderr).toContain(`optional dependency "cache"`);
+    expect((await ps(false)).map((c) => c.service)).toEqual(["api"]);
+  });
+});
+
+describe("restart policies and healthchecks", () => {
+  test("restart: always restarts a crashing container with growing delays and ps shows the count", async () => {
+    const file = compose({ crash: { command: ["sh", "-c", "sleep 0.2; exit 3"], restart: "always" } });
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expect(await until(async () => ((await ps())[0]?.restarts ?? 0) >= 3)).toBe(true);
+    const delays = (await events()).filter((e) => e.action === "restart").map((e) => Number(/in (\d+)ms/.exec(e.detail ?? "")?.[1]));
+    expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
+    const text = await r.k(["ps", "-p", project!, "-a"]);
+    expect(text.stdout).toMatch(new RegExp(`${project}-crash-1\\s+crash\\s+\\S.*\\s+[3-9]\\d*\\s*$`, "m"));
+  });
+
+  test("restart: no leaves a crashed container down with its exit code", async () => {
+    const file = compose({ once: { command: ["sh", "-c", "exit 3"] } });
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expect(await until(async () => (await ps())[0]?.status === "exited")).toBe(true);
+    await Bun.sleep(1500);
+    expect(await ps()).toEqual([expect.objectContaining({ status: "exited", exitCode: 3, restarts: 0 })]);
+  });
+
+  test("a healthcheck goes unhealthy and back to healthy", async () => {
+    const file = compose({ db: { command: ["sh", "-c", "touch /tmp/ready; exec sleep 1000"], healthcheck: { ...healthy, retries: 1 } } });
+    expect((await r.k(["up", "-d", "--wait", "-f", file])).code).toBe(0);
+    const name = `${project}-db-1`;
+    expect((await ps())[0]?.health).toBe("healthy");
+    expect((await r.k(["exec", name, "rm", "/tmp/ready"])).code).toBe(0);
+    expect(await until(async () => (await ps())[0]?.health === "unhealthy")).toBe(true);
+    expect((await r.k(["exec", name, "touch", "/tmp/ready"])).code).toBe(0);
+    expect(await until(async () => (await ps())[0]?.health === "healthy")).toBe(true);
+    const health = (await events()).filter((e) => e.action === "health_status").map((e) => e.detail);
+    expect(health).toEqual(["healthy", "unhealthy", "healthy"]);
+  });
+});
+
+describe("supervisor", () => {
+  test("killed -9, its containers keep running, ps tells the truth and a new supervisor adopts them without restarting them", async () => {
+    const file = compose({ app: { command: ["sleep", "1000"], restart: "always" } });
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    const before = await ps();
+    const [sup] = processesWith(`__supervise ${project}`);
+    expect(sup).toBeDefined();
+    process.kill(sup!, "SIGKILL");
+    await until(async () => processesWith(`__supervise ${project}`).length === 0, 5000);
+    // the container's process still runs under its monitor
+    const top = await r.k(["top", "-p", project!]);
+    expect(top.stdout).toContain("sleep 1000");
+    const after = await ps();
+    expect(after).toEqual([expect.objectContaining({ name: `${project}-app-1`, status: "running", restarts: 0, startedAt: before[0]!.startedAt })]);
+    const [next] = processesWith(`__supervise ${project}`);
+    expect(next).toBeDefined();
+    expect(next).not.toBe(sup);
+    expect((await events()).filter((e) => e.action === "adopt").map((e) => e.container)).toEqual([`${project}-app-1`]);
+    // and it supervises: a crash is restarted by the new supervisor
+    const pid = processesWith("sleep 1000").find((p) => top.stdout.includes(` ${p} `));
+    expect(pid).toBeDefined();
+    process.kill(pid!, "SIGKILL");
+    expect(await until(async () => (await ps())[0]?.restarts === 1 && (await ps())[0]?.status === "running")).toBe(true);
+  });
+});
+
+describe("reconcile", () => {
+  test("a second up with one changed service recreates only that one", async () => {
+    const services = { a: { command: ["sleep", "1000"] }, b: { command: ["sleep", "1000"] } };
+    const file = compose(services);
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    const first = await ps();
+    const again = await r.k(["up", "-d", "-f", file]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain("create");
+    const doc = JSON.parse(readFileSync(file, "utf8"));
+    doc.services.b.environment = { CHANGED: "1" };
+    writeFileSync(file, JSON.stringify(doc));
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    const second = await ps();
+    const started = (rows: PsRow[], s: string) => rows.find((c) => c.service === s)?.startedAt;
+    expect(started(second, "a")).toBe(started(first, "a"));
+    expect(started(second, "b")).not.toBe(started(first, "b"));
+    const creates = (await events()).filter((e) => e.action === "create").map((e) => e.service);
+    expect(creates.sort()).toEqual(["a", "b", "b"]);
+  });
+
+  test("two concurrent up of the same project end consistent", async () => {
+    const file = compose({ a: { command: ["sleep", "1000"] }, b: { command: ["sleep", "1000"], deploy: { replicas: 2 } } });
+    const [one, two] = await Promise.all([r.k(["up", "-d", "-f", file]), r.k(["up", "-d", "-f", file])]);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    expect((await ps()).map((c) => `${c.name} ${c.status}`).sort()).toEqual([`${project}-a-1 running`, `${project}-b-1 running`, `${project}-b-2 running`]);
+    expect((await events()).filter((e) => e.action === "create").length).toBe(3);
+  });
+
+  test("down leaves no process, mount or runtime file behind", async () => {
+    const file = compose({ a: { command: ["sleep", "1000"] }, b: { command: ["sleep", "1000"], depends_on: { a: { condition: "service_started" } } } });
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expect(processesWith(r.root).length).toBeGreaterThan(0);
+    const down = await r.k(["down", "-f", file, "-t", "1"]);
+    expect(down.code).toBe(0);
+    project = undefined;
+    expect(await until(async () => processesWith(r.root).length === 0, 5000)).toBe(true);
+    expect(readFileSync("/proc/self/mounts", "utf8")).not.toContain(r.root);
+    const files = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)])) : []);
+    expect(files(join(r.root, "run")).filter((f) => !f.endsWith(".log"))).toEqual([]);
+    expect((await r.k(["ls", "--format", "json"])).stdout.trim()).toBe("[]");
+  });
+});
+
+describe("logs", () => {
+  test("logs --follow keeps following through two restarts", async () => {
+    const file = compose({ app: { command: ["sh", "-c", "echo run; sleep 1; exit 1"], restart: "always" } });
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    const follow = Bun.spawn([KITTEN, "logs", "-p", project!, "-f"], { env: { ...process.env, KITTEN_ROOT: r.root, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    expect(await until(async () => ((await ps())[0]?.restarts ?? 0) >= 2 && (await ps())[0]?.status === "running", 20_000)).toBe(true);
+    await Bun.sleep(500);
+    follow.kill("SIGINT");
+    const out = await new Response(follow.stdout).text();
+    await follow.exited;
+    expect(out.split("\n").filter((l) => l === `${project}-app-1 | run`).length).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { parseRestartPolicy } from "../../../../src/engine/supervisor/restart-policy.ts";
+import type { HealthConfig } from "../../../../src/engine/supervisor/healthcheck.ts";
+import { events, harness, run, type Harness } from "./harness.ts";
+
+let h: Harness;
+afterEach(async () => {
+  await h.supervisor.close();
+  h.cleanup();
+});
+
+const hc = (c: Partial<HealthConfig> = {}): HealthConfig => ({
+  command: ["check"],
+  intervalMs: 1000,
+  timeoutMs: 500,
+  retries: 2,
+  startPeriodMs: 0,
+  startIntervalMs: 100,
+  ...c,
+});
+
+describe("restart policies under the supervisor", () => {
+  test("restart: always restarts a crashing container with growing delays and counts the restarts", async () => {
+    h = harness({ app: { exitAfterMs: 50, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    // runs 50 ms each time; waits 100, 200, 400 ms between runs
+    await h.clock.advance(50 + 100 + 50 + 200 + 50 + 400);
+    expect(events(h, "demo-app-1").filter((e) => e.startsWith("restart"))).toEqual([
+      "restart in 100ms (restart 1)",
+      "restart in 200ms (restart 2)",
+      "restart in 400ms (restart 3)",
+    ]);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 3, status: "running" });
+    await h.clock.advance(50);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 3, status: "exited", exitCode: 1 });
+    await h.clock.advance(799);
+    expect(h.store.getContainer("demo-app-1")?.status).toBe("exited");
+    await h.clock.advance(1);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 4, status: "running" });
+  });
+
+  test("restart: no leaves a crashed container down with its exit code", async () => {
+    h = harness({ app: { exitAfterMs: 50, exitCode: 3 } }, { app: {} });
+    await run(h, "app");
+    await h.clock.advance(10_000);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "exited", exitCode: 3, restarts: 0 });
+    expect(events(h)).toEqual(["create", "start", "die 3"]);
+    expect(h.runtime.calls.filter((c) => c.startsWith("start"))).toEqual(["start demo-app-1"]);
+  });
+
+  test("on-failure does not restart a clean exit", async () => {
+    h = harness({ job: { exitAfterMs: 10, exitCode: 0 } }, { job: { restart: parseRestartPolicy("on-failure") } });
+    await run(h, "job");
+    await h.clock.advance(5_000);
+    expect(h.store.getContainer("demo-job-1")).toMatchObject({ status: "exited", exitCode: 0, restarts: 0 });
+  });
+
+  test("a manual stop is never undone by restart: always", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.supervisor.stop("demo-app-1");
+    await h.clock.advance(60_000);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "exited", exitCode: 143, manualStop: true });
+    expect(events(h)).toEqual(["create", "start", "die 143"]);
+  });
+
+  test("starting a stopped container again clears the manual stop and restarts work again", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.supervisor.stop("demo-app-1");
+    await h.supervisor.start("demo-app-1");
+    h.runtime.crash("demo-app-1", 1);
+    await h.clock.advance(100);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 1, manualStop: false });
+  });
+});
+
+describe("healthchecks under the supervisor", () => {
+  test("a container goes healthy, unhealthy and healthy again, with events and stored results", async () => {
+    let answer = 0;
+    h = harness({ db: { exec: () => ({ exitCode: answer, stdout: `answer ${answer}`, stderr: "" }) } }, { db: { health: hc() } });
+    await run(h, "db");
+    expect(h.store.getContainer("demo-db-1")?.health).toBe("starting");
+    await h.clock.advance(1000);
+    expect(h.store.getContainer("demo-db-1")?.health).toBe("healthy");
+    answer = 1;
+    await h.clock.advance(2000);
+    expect(h.store.getContainer("demo-db-1")?.health).toBe("unhealthy");
+    answer = 0;
+    await h.clock.advance(1000);
+    const rec = h.store.getContainer("demo-db-1")!;
+    expect(rec.health).toBe("healthy");
+    expect(rec.healthLog?.map((r) => r.output)).toEqual(["answer 0", "answer 1", "answer 1", "answer 0"]);
+    expect(events(h).filter((e) => e.startsWith("health_status"))).toEqual(["health_status healthy", "health_status unhealthy 1", "health_status healthy"]);
+  });
+
+  test("a restarted container starts its healthcheck from starting again", async () => {
+    h = harness({ db: { exitAfterMs: (run) => (run === 1 ? 1500 : undefined), exitCode: 1 } }, { db: { health: hc(), restart: parseRestartPolicy("always") } });
+    await run(h, "db");
+    await h.clock.advance(1000);
+    expect(h.store.getContainer("demo-db-1")?.health).toBe("healthy");
+    await h.clock.advance(600);
+    expect(h.store.getContainer("demo-db-1")).toMatchObject({ status: "running", restarts: 1, health: "starting" });
+  });
+
+  test("the dependency view reflects replicas, start and health", async () => {
+    h = harness({ db: {} }, { db: { health: hc() } });
+    await run(h, "db", 1);
+    await run(h, "db", 2);
+    expect(h.supervisor.view("db").replicas.map((r) => `${r.container} ${r.status} ${r.health} ${r.started}`)).toEqual([
+      "demo-db-1 running starting true",
+      "demo-db-2 running starting true",
+    ]);
+  });
+});
+
+describe("adoption by a new supervisor", () => {
+  test("adopts running containers without restarting them and keeps supervising them", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    // the old supervisor dies: it stops watching, the container keeps running under its monitor
+    await h.supervisor.close();
+    h.supervisor = h.newSupervisor();
+    const result = await h.supervisor.adopt();
+    expect(result).toEqual({ adopted: ["demo-app-1"], restarted: [], gone: [] });
+    expect(h.runtime.calls.filter((c) => c.startsWith("start"))).toEqual(["start demo-app-1"]);
+    h.runtime.crash("demo-app-1", 2);
+    await h.clock.advance(100);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 1 });
+  });
+
+  test("restarts a container that died while nobody watched, per its policy, keeping the count", async () => {
+    h = harness({ app: {}, once: {} }, { app: { restart: parseRestartPolicy("always") }, once: {} });
+    await run(h, "app");
+    await run(h, "once");
+    await h.supervisor.close();
+    h.runtime.crash("demo-app-1", 1);
+    h.runtime.crash("demo-once-1", 5);
+    h.supervisor = h.newSupervisor();
+    const result = await h.supervisor.adopt();
+    expect(result.restarted).toEqual(["demo-app-1"]);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 1 });
+    expect(h.store.getContainer("demo-once-1")).toMatchObject({ status: "exited", exitCode: 5 });
+  });
+
+  test("does not restart an unwatched container that a user had stopped", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("unless-stopped") } });
+    await run(h, "app");
+    await h.supervisor.stop("demo-app-1");
+    await h.supervisor.close();
+    h.supervisor = h.newSupervisor();
+    expect((await h.supervisor.adopt()).restarted).toEqual([]);
+  });
+
+  test("forgets records of containers that no longer exist", async () => {
+    h = harness({ app: {} }, { app: {} });
+    await run(h, "app");
+    await h.supervisor.close();
+    await h.runtime.remove("demo-app-1", { force: true });
+    h.supervisor = h.newSupervisor();
+    expect((await h.supervisor.adopt()).gone).toEqual(["demo-app-1"]);
+    expect(h.store.listContainers("demo")).toEqual([]);
+  });
+
+  test("keeps a healthy container healthy across adoption", async () => {
+    h = harness({ db: {} }, { db: { health: hc() } });
+    await run(h, "db");
+    await h.clock.advance(1000);
+    await h.supervisor.close();
+    h.supervisor = h.newSupervisor();
+    await h.supervisor.adopt();
+    expect(h.supervisor.view("db").replicas[0]?.health).toBe("healthy");
+    await h.clock.advance(1000);
+    expect(h.store.getContainer("demo-db-1")?.health).toBe("healthy");
+  });
+});
+
+describe("supervisor robustness", () => {
+  test("a runtime that only starts created containers gets crashed ones recreated, keeping the restart count", async () => {
+    h = harness({ app: { exitAfterMs: 50, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    h.runtime.startOnlyCreated = true;
+    await run(h, "app");
+    await h.clock.advance(50 + 100 + 50 + 200);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 2 });
+    expect(h.runtime.calls.filter((c) => c.startsWith("create"))).toEqual(["create demo-app-1", "create demo-app-1", "create demo-app-1"]);
+  });
+
+  test("a user start of a stopped container works on such a runtime too", async () => {
+    h = harness({ app: {} }, { app: {} });
+    h.runtime.startOnlyCreated = true;
+    await run(h, "app");
+    await h.supervisor.stop("demo-app-1");
+    await h.supervisor.start("demo-app-1");
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", manualStop: false });
+  });
+
+  test("stops watching a container whose restart fails, and says why", async () => {
+    h = harness({ app: { exitAfterMs: 10, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    const start = h.runtime.start.bind(h.runtime);
+    h.runtime.start = async (name: string) => {
+      if (name === "demo-app-1") throw new Error("image layers are gone");
+      return start(name);
+    };
+    await h.clock.advance(10 + 100);
+    expect(h.supervisor.isWatching("demo-app-1")).toBe(false);
+    expect(h.reporter.warnings).toEqual(["supervisor: container demo-app-1: image layers are gone"]);
+  });
+});
