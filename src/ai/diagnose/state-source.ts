@@ -36,7 +36,7 @@ function dependencyStates(snapshot: StateSnapshot, service: string): DependencyS
       return {
         service: name,
         ...(svc.image ? { image: svc.image } : {}),
-        state: shown ? (shown.restarts > 0 && shown.status !== "running" ? "restarting" : shown.status) : "missing",
+        state: shown ? shown.status : "missing",
         ...(shown && shown.health !== "none" ? { healthy: shown.health === "healthy" } : {}),
         ...(shown?.exitCode !== undefined && shown.status !== "running" ? { exitCode: shown.exitCode } : {}),
         ...(config?.depends_on?.[name] ? { condition: config.depends_on[name]!.condition } : {}),
@@ -55,7 +55,7 @@ export function evidenceFromState(snapshot: StateSnapshot, services: string[]): 
       return {
         service: c.service,
         container: c.name,
-        state: c.status === "running" || c.restarts === 0 ? c.status : "restarting",
+        state: c.status,
         ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : lastDie?.exitCode !== undefined ? { exitCode: lastDie.exitCode } : {}),
         ...(c.exitCode === 137 || lastDie?.exitCode === 137 ? { signal: "SIGKILL" } : c.exitCode === 139 ? { signal: "SIGSEGV" } : {}),
         // an oom event belongs to the last death when it comes right before it

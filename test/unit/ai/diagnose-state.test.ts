@@ -50,7 +50,7 @@ describe("evidence from the orchestration state", () => {
     const evidence = evidenceFromState(snapshot, []);
     expect(evidence.map((e) => e.container)).toEqual(["shop-api-1", "shop-db-1", "shop-web-1"]);
     const api = evidence[0]!;
-    expect(api).toMatchObject({ state: "restarting", exitCode: 137, signal: "SIGKILL", oomKilled: true, restartCount: 3 });
+    expect(api).toMatchObject({ state: "exited", exitCode: 137, signal: "SIGKILL", oomKilled: true, restartCount: 3 });
     expect(api.restartTimes).toEqual([Date.parse("2026-11-23T20:00:00Z"), Date.parse("2026-11-23T20:00:05Z")]);
     expect(api.config.environment.DB_PASSWORD).toBe("pw");
     expect(api.dependencies.find((d) => d.service === "db")).toEqual({ service: "db", image: "postgres:16", state: "exited", exitCode: 1, condition: "service_started" });
