@@ -70,12 +70,24 @@ export function evidenceFromState(snapshot: StateSnapshot, services: string[]): 
     });
 }
 
+/** Log records as lines: a partial record (no newline, "P" in k8s-file) continues in the next one of its stream. */
+export function recordLines(records: { stream: string; text: string }[]): string[] {
+  const lines: string[] = [];
+  const open = new Map<string, string>();
+  for (const r of records) {
+    const text = (open.get(r.stream) ?? "") + r.text;
+    if (text.endsWith("\n")) {
+      lines.push(text.slice(0, -1));
+      open.delete(r.stream);
+    } else open.set(r.stream, text);
+  }
+  for (const rest of open.values()) if (rest) lines.push(rest);
+  return lines;
+}
+
 function readLogTail(c: ContainerRecord, n = LOG_LINES): string[] {
   if (!c.logPath) return [];
-  return new K8sFileReader(c.logPath)
-    .read()
-    .map((r) => r.text.replace(/\n$/, ""))
-    .slice(-n);
+  return recordLines(new K8sFileReader(c.logPath).read()).slice(-n);
 }
 
 /** The evidence of a project as the supervisor last recorded it; `project` is the loaded config (else the one `up` applied). */

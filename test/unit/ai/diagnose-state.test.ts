@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { evidenceFromState, isFailing, type StateSnapshot } from "../../../src/ai/diagnose/state-source.ts";
+import { evidenceFromState, isFailing, recordLines, type StateSnapshot } from "../../../src/ai/diagnose/state-source.ts";
 import { analyze } from "../../../src/ai/diagnose/analyzers.ts";
 import type { ContainerRecord, ProjectEvent } from "../../../src/engine/state/project-store.ts";
 import type { Project } from "../../../src/engine/compose/model.ts";
@@ -67,5 +67,15 @@ describe("evidence from the orchestration state", () => {
     expect(isFailing(record({ name: "a", service: "a", status: "exited", exitCode: 0 }))).toBe(false);
     expect(isFailing(record({ name: "a", service: "a", status: "running" }))).toBe(false);
     expect(evidenceFromState(snapshot, ["nothing"])).toEqual([]);
+  });
+
+  test("joins partial log records into lines, per stream", () => {
+    const records = [
+      { stream: "stderr", text: "sh: " },
+      { stream: "stdout", text: "starting\n" },
+      { stream: "stderr", text: "pythn: not found\n" },
+      { stream: "stdout", text: "no newline at the end" },
+    ];
+    expect(recordLines(records)).toEqual(["starting", "sh: pythn: not found", "no newline at the end"]);
   });
 });
