@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { removeRoot, requireBinary, tempRoot } from "./helpers.ts";
 import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+import { startLlmServer } from "../fixtures/llm-server.ts";
 
 requireBinary();
 
@@ -92,6 +93,21 @@ describe("kitten diagnose on real crashes", () => {
     const prompt = await r.k(["diagnose", "-f", join(dir, "compose.yaml"), "token", "--print-prompt"]);
     expect(prompt.stdout).toContain("login with ****");
     expect(prompt.stdout).not.toContain("hunter22");
+  });
+
+  test("--explain sends the masked evidence to the model and prints its answer", async () => {
+    const server = startLlmServer([{ content: "token exits because API_TOKEN is empty. Set it." }]);
+    try {
+      const res = await r.k(["diagnose", "-f", join(dir, "compose.yaml"), "token", "--explain"], { OPENAI_API_KEY: "k", OPENAI_BASE_URL: server.url });
+      expect(res.code).toBe(1);
+      expect(res.stdout).toContain("explanation:\n  token exits because API_TOKEN is empty. Set it.");
+      const sent = JSON.stringify(server.requests);
+      expect(sent).toContain("error: environment variable API_TOKEN is not set");
+      expect(sent).toContain("login with ****");
+      expect(sent).not.toContain("hunter22");
+    } finally {
+      await server.stop();
+    }
   });
 
   test("names the dependency it could not reach", async () => {
