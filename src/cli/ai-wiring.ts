@@ -3,6 +3,7 @@
  * draft is deployed with `up`, actions on a running project go to the same entry points as
  * `kitten restart` / `down` / `scale` / `logs` / `ps`, and diagnose reads the supervisor's state.
  */
+import { resolve } from "node:path";
 import type { Reporter } from "../core/reporter.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import type { LoadedProject } from "../engine/compose/index.ts";
@@ -21,7 +22,7 @@ import { renderDiagnosis } from "./commands/diagnose.ts";
 export function upDeployer(configFile: string): Deployer {
   return {
     async deploy(project, workingDir, reporter) {
-      await up({ project, workingDir, configFiles: [configFile], wait: true }, engineDeps(reporter));
+      await up({ project, workingDir, configFiles: [resolve(configFile)], wait: true }, engineDeps(reporter));
       reporter.emit({ type: "info", message: `project "${project.name}" is up (kitten ps -p ${project.name}; kitten down -p ${project.name} stops it)` });
     },
   };
