@@ -129,6 +129,15 @@ describe("kitten ask on a running project", () => {
     expect(res.code).toBe(0);
   });
 
+  test("shows a service's logs and what is running, without asking", async () => {
+    const logs = await r.k(["ask", "-f", join(dir, "compose.yaml"), "show the api logs"]);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain("starting");
+    const status = await r.k(["ask", "-f", join(dir, "compose.yaml"), "what is running?"]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain("crashes-db-1");
+  });
+
   test("answers why a service crashed", async () => {
     const res = await r.k(["ask", "-f", join(dir, "compose.yaml"), "why did the token service crash?"]);
     expect(res.code).toBe(0);
