@@ -43,6 +43,7 @@ beforeAll(async () => {
     },
     db: { ...base, command: ["sleep", "3600"] },
     client: { ...base, depends_on: ["db"], command: ["sh", "-c", "echo connecting to db:5432; nc db 5432 </dev/null"] },
+    looper: { ...base, restart: "on-failure:3", command: ["sh", "-c", "echo boom; exit 3"] },
   };
   writeFileSync(join(dir, "compose.yaml"), JSON.stringify({ name: PROJECT, services }, null, 2));
   // db alone first: the first container of a fresh KITTEN_ROOT picks the OCI runtime by a smoke run
@@ -51,10 +52,11 @@ beforeAll(async () => {
     if (up.code !== 0) throw new Error(`up failed: ${up.stderr}`);
   }
   // every crashing container has exited once
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     const ps = await r.k(["ps", "-a", "-p", PROJECT, "--format", "json"]);
-    const rows = JSON.parse(ps.stdout) as { service: string; status: string }[];
-    if (["api", "worker", "token", "client"].every((s) => rows.some((c) => c.service === s && c.status === "exited"))) break;
+    const rows = JSON.parse(ps.stdout) as { service: string; status: string; restarts: number }[];
+    const settled = ["api", "worker", "token", "client"].every((s) => rows.some((c) => c.service === s && c.status === "exited"));
+    if (settled && rows.some((c) => c.service === "looper" && c.status === "exited" && c.restarts === 3)) break;
     await Bun.sleep(200);
   }
 });
@@ -116,9 +118,16 @@ describe("kitten diagnose on real crashes", () => {
     expect(c?.findings[0]?.cause).toContain('"db"');
   });
 
+  test("names a crash loop and quotes the crash", async () => {
+    const [c] = (await diagnose("looper")).containers;
+    expect(c?.findings.map((f) => f.rule)).toEqual(["crash-loop", "generic"]);
+    expect(c?.findings[0]?.cause).toStartWith("crash loop: restarted 3 times");
+    expect(c?.findings[1]?.evidence).toContain("boom");
+  });
+
   test("leaves the healthy service out", async () => {
     const report = await diagnose();
-    expect(report.containers.map((c) => c.service).sort()).toEqual(["api", "client", "token", "worker"]);
+    expect(report.containers.map((c) => c.service).sort()).toEqual(["api", "client", "looper", "token", "worker"]);
   });
 });
 
