@@ -5,10 +5,12 @@
  */
 import { resolve } from "node:path";
 import type { Reporter } from "../core/reporter.ts";
-import { InvalidInputError } from "../core/errors.ts";
+import { InvalidInputError, RuntimeFailure, isKittenError } from "../core/errors.ts";
 import type { LoadedProject } from "../engine/compose/index.ts";
+import type { Project } from "../engine/compose/model.ts";
 import { down, logs, ps, serviceCommand, up } from "../engine/orchestrate/project-api.ts";
 import type { Deployer } from "../ai/ask.ts";
+import { startErrorFinding } from "../ai/diagnose/analyzers.ts";
 import { diagnose } from "../ai/diagnose/index.ts";
 import { stateEvidenceSource } from "../ai/diagnose/state-source.ts";
 import type { EvidenceSource } from "../ai/diagnose/evidence.ts";
@@ -22,10 +24,24 @@ import { renderDiagnosis } from "./commands/diagnose.ts";
 export function upDeployer(configFile: string): Deployer {
   return {
     async deploy(project, workingDir, reporter) {
-      await up({ project, workingDir, configFiles: [resolve(configFile)], wait: true }, engineDeps(reporter));
+      try {
+        await up({ project, workingDir, configFiles: [resolve(configFile)], wait: true }, engineDeps(reporter));
+      } catch (err) {
+        throw withStartHint(err, project);
+      }
       reporter.emit({ type: "info", message: `project "${project.name}" is up (kitten ps -p ${project.name}; kitten down -p ${project.name} stops it)` });
     },
   };
+}
+
+/** A start failure without a hint gets the analyzers' fix: a missing entrypoint, command or image. */
+function withStartHint(err: unknown, project: Project): unknown {
+  if (!isKittenError(err) || err.hint) return err;
+  const container = /container "([^"]+)"/.exec(err.message)?.[1] ?? "";
+  const service = Object.keys(project.services).find((s) => container.startsWith(`${project.name}-${s}-`) || container === project.services[s]?.container_name);
+  const finding = service ? startErrorFinding(service, project.services[service]!, err.message) : undefined;
+  if (!finding) return err;
+  return new RuntimeFailure(err.message, { code: err.code, hint: `${finding.cause}: ${finding.fix}`, cause: err });
 }
 
 /** Carries out actions on the running project `loaded` describes. */

@@ -131,6 +131,26 @@ describe("kitten diagnose on real crashes", () => {
   });
 });
 
+describe("kitten ask deploying a draft that cannot start", () => {
+  test("names the missing program in the hint", async () => {
+    const draft = {
+      services: [{ name: "app", image: rootfs, command: ["/app/start.sh"], environment: [], ports: [], depends_on: [], healthcheck: null, restart: "no", replicas: null, volumes: [] }],
+      summary: [],
+    };
+    const server = startLlmServer([{ content: draft }]);
+    try {
+      const out = join(dir, "broken.yaml");
+      const res = await r.k(["ask", "run my app", "--yes", "--out", out, "-p", "broken"], { OPENAI_API_KEY: "k", OPENAI_BASE_URL: server.url }, 120_000);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain("no such file or directory");
+      expect(res.stderr).toContain('hint: "/app/start.sh" does not exist in the image');
+    } finally {
+      await server.stop();
+      await r.k(["down", "-p", "broken", "-t", "1"], {}, 60_000);
+    }
+  });
+});
+
 describe("kitten ask on a running project", () => {
   test("restarts a service named by role after --yes", async () => {
     const res = await r.k(["ask", "-f", join(dir, "compose.yaml"), "restart the api", "--yes"]);
