@@ -56,6 +56,11 @@ describe("kitten ask offline", () => {
     expect(r.stderr).toContain(`wrote ${out}`);
     const project = ProjectSchema.parse(parse(readFileSync(out, "utf8")));
     expect(project.services.postgres?.environment).toMatchObject({ POSTGRES_USER: "admin", POSTGRES_PASSWORD: "secret", POSTGRES_DB: "mydb" });
+    // the loader reads the written file back as the same project
+    const config = await kitten(["config", "-f", out, "--format", "json"], { cwd: dir });
+    expect(config.stderr).toBe("");
+    expect(config.code).toBe(0);
+    expect(JSON.parse(config.stdout).services.postgres.environment).toEqual(project.services.postgres?.environment);
   });
 
   test("edits an existing file with -f", async () => {
