@@ -15,7 +15,8 @@ PORT=${QUICKSTART_PORT:-8080}
 bash scripts/setup-host.sh
 bun run build
 
-if ss -Hltn "sport = :$PORT" | grep -q .; then
+# a second run finds the port held by its own webstack, which `up` then leaves alone
+if ss -Hltn "sport = :$PORT" | grep -q . && [ "$(dist/kitten port webstack-web-1 80 2>/dev/null)" != "127.0.0.1:$PORT" ]; then
   echo "quickstart: port $PORT is already in use on this host; run again with QUICKSTART_PORT=<free port>" >&2
   exit 1
 fi
