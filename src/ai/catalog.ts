@@ -121,6 +121,12 @@ export const CATALOG: CatalogEntry[] = [
     clientEnv: (host, env) => ({ AMQP_URL: `amqp://${env.RABBITMQ_DEFAULT_USER ?? "guest"}:${env.RABBITMQ_DEFAULT_PASS ?? "guest"}@${host}:5672` }),
   },
   {
+    key: "kafka", image: "apache/kafka:3.8.0", kind: "queue", names: ["kafka", "apache kafka", "event stream", "event streaming"],
+    ports: [9092],
+    note: "a single KRaft broker (the image's defaults), reachable as kafka:9092 from the other services",
+    clientEnv: (host) => ({ KAFKA_BOOTSTRAP_SERVERS: `${host}:9092` }),
+  },
+  {
     key: "wordpress", image: "wordpress:6-apache", kind: "app", names: ["wordpress", "wp", "blog"],
     ports: [80], publishByDefault: true, volumes: { html: "/var/www/html" },
     needs: { key: "mysql", accepts: ["mysql", "mariadb"], user: "wordpress", database: "wordpress" },

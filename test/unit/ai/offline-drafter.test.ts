@@ -124,6 +124,7 @@ const CASES: Case[] = [
   },
   { request: "Create two python workers and a rabbitmq broker", services: { worker: { image: "python:3.12-slim", replicas: 2, dependsOn: ["rabbitmq"] }, rabbitmq: {} } },
   { request: "nginx + php", services: { nginx: { dependsOn: ["php"], commandIncludes: "server php:80" }, php: { image: "php:8.3-apache", ports: [] } }, noWarnings: true },
+  { request: "a python api with kafka", services: { api: { dependsOn: ["kafka"], env: { KAFKA_BOOTSTRAP_SERVERS: "kafka:9092" } }, kafka: { image: "apache/kafka:3.8.0", ports: [] } }, noWarnings: true },
   { request: "I'd like nginx listening on 8000", services: { nginx: { ports: ["8000:80"] } }, noWarnings: true },
   { request: "Spin up a Redis cache and a Postgres DB for my Django app", services: { redis: {}, postgres: {}, python: { dependsOn: ["postgres", "redis"] } } },
 ];
