@@ -56,9 +56,11 @@ echo
 echo "\$ curl http://127.0.0.1:$PORT/"
 curl -fsS --max-time 10 "http://127.0.0.1:$PORT/"
 echo
+echo "\$ dist/kitten exec webstack-web-1 wget -qO- http://api:8000/    # web reaches api by name"
+dist/kitten exec webstack-web-1 wget -qO- http://api:8000/
+echo
 cat <<EOF
 The webstack example is running (web on http://127.0.0.1:$PORT/). Next:
   dist/kitten logs -f -p webstack                 # follow every service's output (Ctrl-C stops following)
-  dist/kitten exec webstack-web-1 wget -qO- http://api:8000/   # services reach each other by name
-  dist/kitten down -f $FILE     # stop and remove it (-v also removes the database volume)
+  dist/kitten down -f $FILE     # stop and remove it (-v: the db volume too; -t 1: don't wait 10 s per level)
 EOF
