@@ -15,9 +15,11 @@ requireBinary();
 
 let registry: Registry;
 
+/** Something accepts TCP connections on 127.0.0.1:port. */
 async function portAnswers(port: number): Promise<boolean> {
   try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
     return true;
   } catch {
     return false;
