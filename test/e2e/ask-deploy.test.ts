@@ -15,9 +15,11 @@ requireBinary();
 
 let registry: Registry;
 
+/** Something accepts TCP connections on 127.0.0.1:port. */
 async function portAnswers(port: number): Promise<boolean> {
   try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
     return true;
   } catch {
     return false;
@@ -56,6 +58,8 @@ describe.each([["root", undefined], [TEST_USER, TEST_USER]] as const)("as %s", (
   }, 90_000);
 
   test("deploys nginx on port 8080 from plain English, offline, with --yes", async () => {
+    for (let i = 0; i < 300 && (await portAnswers(8080)); i++) await Bun.sleep(100);
+    if (await portAnswers(8080)) throw new Error("host port 8080 is in use by another process: this test needs it free");
     const r = await kitten(["ask", "--offline", "deploy nginx on port 8080", "--yes", "-p", "askdeploy"], { cwd, env, user, timeoutMs: 180_000 });
     expect(r.stderr).not.toContain("error:");
     expect(r.code).toBe(0);
