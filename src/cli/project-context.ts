@@ -1,26 +1,32 @@
 /**
  * The composition root of the project commands: which project a command means (`-p`, else
  * the loaded file's name) and the engine dependencies wired once (paths, reporter, supervisor
- * launcher; images, namespace/network preparation and teardown join when those land).
+ * launcher, the image store, namespace teardown). Heavy modules (the compose loader, the image
+ * store, the namespace code) load only when used, so `ps -p` and `ls` stay quick.
  */
 import { kittenPaths } from "../core/paths.ts";
 import type { Reporter } from "../core/reporter.ts";
-import { loadProject } from "../engine/compose/index.ts";
+import type { ImageResolver } from "../engine/image/types.ts";
 import type { ProjectEngineDeps } from "../engine/orchestrate/project-api.ts";
 import { launchSupervisorProcess } from "../engine/supervisor/process.ts";
-import { Images } from "../engine/image/resolver.ts";
-import { stopNamespace } from "../net/namespace/index.ts";
 import { projectOptions } from "./args.ts";
 
 export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps {
   const paths = kittenPaths();
+  let images: Promise<ImageResolver> | undefined;
   return {
     paths,
     reporter,
     launch: launchSupervisorProcess(paths),
-    images: new Images({ paths, reporter, ...(cwd ? { cwd } : {}) }),
+    images: {
+      async resolve(ref, options) {
+        images ??= import("../engine/image/resolver.ts").then(({ Images }) => new Images({ paths, reporter, ...(cwd ? { cwd } : {}) }));
+        return (await images).resolve(ref, options);
+      },
+    },
     // the namespace goes with the project; everything in it (bridges, mounts, processes) dies with it
     teardown: async (project) => {
+      const { stopNamespace } = await import("../net/namespace/index.ts");
       await stopNamespace(paths, project);
     },
   };
@@ -29,6 +35,7 @@ export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps 
 /** `-p NAME`, or the name of the project the compose files in reach describe. */
 export async function projectName(rawArgs: string[], args: { "project-name"?: string; "project-directory"?: string }, reporter: Reporter): Promise<string> {
   if (args["project-name"]) return args["project-name"];
+  const { loadProject } = await import("../engine/compose/index.ts");
   const { project } = await loadProject({ ...projectOptions(rawArgs, args), reporter });
   return project.name;
 }

@@ -10,7 +10,7 @@ import { colorWanted, logPrinter } from "./render/log-lines.ts";
 import { cliReporter, type EventFormat } from "./render/reporter.ts";
 import { liveStatus } from "./render/live-status.ts";
 import { InvalidInputError } from "../core/errors.ts";
-import { attachProject } from "../engine/orchestrate/attach.ts";
+import { attachProject, lastEventId } from "../engine/orchestrate/attach.ts";
 import { serviceCommand, up } from "../engine/orchestrate/project-api.ts";
 import { loadForServices } from "../engine/plan/index.ts";
 
@@ -46,6 +46,7 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
   const loaded = await loadForServices({ ...projectOptions(rawArgs, args), reporter }, services);
   const deps = engineDeps(reporter, loaded.workingDir);
   const startedAt = new Date().toISOString();
+  const afterEventId = lastEventId(loaded.project.name, deps);
   const waitSeconds = args["wait-timeout"] === undefined ? undefined : Number(args["wait-timeout"]);
   if (waitSeconds !== undefined && !(waitSeconds > 0)) throw new InvalidInputError(`--wait-timeout must be a number of seconds, not "${args["wait-timeout"]}"`, { code: "bad_flag" });
   await up(
@@ -83,7 +84,7 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
   process.on("SIGINT", onInt);
   try {
     const end = await attachProject(
-      { project, services, abortOnExit: args["abort-on-container-exit"], exitCodeFrom: args["exit-code-from"], since: startedAt, signal: abort.signal },
+      { project, services, abortOnExit: args["abort-on-container-exit"], exitCodeFrom: args["exit-code-from"], since: startedAt, afterEventId, signal: abort.signal },
       deps,
       logPrinter({ color: colorWanted(args["no-color"]) }),
     );

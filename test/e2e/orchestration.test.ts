@@ -277,3 +277,29 @@ describe("logs", () => {
     expect(out.split("\n").filter((l) => l === `${project}-app-1 | run`).length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("foreground up", () => {
+  test("streams prefixed logs and returns when every container has exited", async () => {
+    const file = compose({ a: { command: ["sh", "-c", "echo hello from a"] }, b: { command: ["sh", "-c", "sleep 0.5; echo hello from b"] } });
+    const up = await r.k(["up", "-f", file]);
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain(`${project}-a-1 | hello from a`);
+    expect(up.stdout).toContain(`${project}-b-1 | hello from b`);
+  });
+
+  test("--exit-code-from stops the stack when that service exits and returns its code", async () => {
+    const file = compose({ server: { command: ["sleep", "1000"] }, test: { command: ["sh", "-c", "sleep 0.5; exit 5"] } });
+    const up = await r.k(["up", "--exit-code-from", "test", "-f", file]);
+    expect(up.code).toBe(5);
+    expect((await ps()).map((c) => `${c.service} ${c.status}`).sort()).toEqual(["server exited", "test exited"]);
+  });
+
+  test("Ctrl-C stops the stack", async () => {
+    const file = compose({ app: { command: ["sleep", "1000"] } });
+    const up = Bun.spawn([KITTEN, "up", "-f", file], { env: { ...process.env, KITTEN_ROOT: r.root, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    expect(await until(async () => (await ps(false)).length === 1)).toBe(true);
+    up.kill("SIGINT");
+    expect(await up.exited).toBe(130);
+    expect((await ps())[0]).toMatchObject({ status: "exited", manualStop: true });
+  });
+});

@@ -1,9 +1,8 @@
 /** `kitten ps [-a] [--format json]` — containers with their live status. */
 import { defineCommand } from "citty";
 import { formatArg } from "../args.ts";
-import { containerRuntime } from "../container-runtime.ts";
 import { isProjectMode, runProjectPs } from "../project-views.ts";
-import { listContainers, type ContainerRow } from "../../engine/runtime/listing.ts";
+import type { ContainerRow } from "../../engine/runtime/listing.ts";
 
 export default defineCommand({
   meta: { name: "ps", description: "list containers (running ones; -a for all)" },
@@ -19,6 +18,9 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     if (isProjectMode(args)) return runProjectPs(args, rawArgs);
+    // loaded here, not at the top: project mode does not need the container runtime
+    const { containerRuntime } = await import("../container-runtime.ts");
+    const { listContainers } = await import("../../engine/runtime/listing.ts");
     const rows = await listContainers(containerRuntime(), { all: args.all === true, project: args.project });
     if (args.format === "json") {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -19,6 +19,8 @@ export interface AttachOptions {
   exitCodeFrom?: string;
   /** show log lines from this time on (when up started), so nothing printed before attaching is lost */
   since?: string;
+  /** watch container events after this id (taken before up started, so early exits are seen) */
+  afterEventId?: number;
   signal?: AbortSignal;
   pollMs?: number;
 }
@@ -30,6 +32,11 @@ export type AttachEnd =
 
 const finished = (c: ContainerRecord) => c.status === "exited" || c.status === "dead";
 
+/** The id of the project's latest event (0 when none): where an attach that follows should start. */
+export function lastEventId(project: string, deps: { paths: KittenPaths }): number {
+  return new ProjectStore(openStateDb(deps.paths)).listEvents({ project }).at(-1)?.id ?? 0;
+}
+
 export async function attachProject(o: AttachOptions, deps: { paths: KittenPaths }, onLine: (l: LogLine) => void): Promise<AttachEnd> {
   const store = new ProjectStore(openStateDb(deps.paths));
   const selected = () => store.listContainers(o.project).filter((c) => !o.services?.length || o.services.includes(c.service));
@@ -37,8 +44,7 @@ export async function attachProject(o: AttachOptions, deps: { paths: KittenPaths
   const onCancel = () => stop.abort();
   o.signal?.addEventListener("abort", onCancel, { once: true });
   let end: AttachEnd = { reason: "cancelled" };
-  const startId = store.listEvents({ project: o.project }).at(-1)?.id ?? 0;
-  let lastId = startId;
+  let lastId = o.afterEventId ?? store.listEvents({ project: o.project }).at(-1)?.id ?? 0;
   // containers whose latest event is a die that no restart followed have exited for good
   const pendingRestart = new Set<string>();
 

@@ -178,7 +178,8 @@ export interface PsOptions {
 export async function ps(o: PsOptions, deps: ProjectEngineDeps): Promise<ContainerRecord[]> {
   const s = store(deps);
   let rows = s.listContainers(o.project);
-  if (rows.length > 0) rows = ((await ask(deps, o.project, { op: "status" })) as { containers: ContainerRecord[] }).containers;
+  // one round trip: the status that tells the supervisor is alive is the answer
+  if (rows.length > 0) rows = ((await ensureSupervisor(deps.paths, o.project, { launch: deps.launch })).status as { containers: ContainerRecord[] }).containers;
   return rows.filter(
     (c) =>
       (o.all || o.status?.length || c.status === "running" || c.status === "paused") &&

@@ -77,11 +77,10 @@ export interface EnsureOptions {
 }
 
 /** The supervisor's status, starting one (which adopts running containers) when none answers. */
-export async function ensureSupervisor(paths: KittenPaths, project: string, o: EnsureOptions): Promise<{ started: boolean }> {
+export async function ensureSupervisor(paths: KittenPaths, project: string, o: EnsureOptions): Promise<{ started: boolean; status: unknown }> {
   const socket = supervisorSocketPath(paths, project);
   try {
-    await requestSupervisor(socket, project, { op: "status" });
-    return { started: false };
+    return { started: false, status: await requestSupervisor(socket, project, { op: "status" }) };
   } catch (err) {
     if (!(err instanceof SupervisorUnavailable)) throw err;
   }
@@ -92,8 +91,7 @@ export async function ensureSupervisor(paths: KittenPaths, project: string, o: E
     await Bun.sleep(delay);
     delay = Math.min(delay * 2, 100);
     try {
-      await requestSupervisor(socket, project, { op: "status" });
-      return { started: true };
+      return { started: true, status: await requestSupervisor(socket, project, { op: "status" }) };
     } catch (err) {
       if (!(err instanceof SupervisorUnavailable)) throw err;
       if (Date.now() > deadline) {

@@ -97,8 +97,23 @@ export class ProjectSupervisor {
 
   // ---- lifecycle used by up / start / stop -------------------------------------------------
 
+  /**
+   * The first create of a supervisor runs alone: the runtime prepares a fresh namespace (and,
+   * in a fresh state dir, picks its OCI runtime by a smoke run in a fixed directory) on first
+   * use, and concurrent first creates raced each other there. The rest run in parallel.
+   */
+  private firstCreate: Promise<unknown> | undefined;
+
   async create(spec: ContainerSpec): Promise<ContainerRecord> {
-    const state = await this.o.runtime.create(spec);
+    let state: ContainerState;
+    if (!this.firstCreate) {
+      const first = this.o.runtime.create(spec);
+      this.firstCreate = first.catch(() => {});
+      state = await first;
+    } else {
+      await this.firstCreate;
+      state = await this.o.runtime.create(spec);
+    }
     const record: ContainerRecord = {
       name: spec.name,
       project: this.o.project,
@@ -132,7 +147,8 @@ export class ProjectSupervisor {
     if (!rec) return undefined;
     const health: HealthStatus | "none" = this.policy(rec.service).health ? "starting" : "none";
     return this.o.store.updateContainer(name, {
-      status: state.status,
+      // it started; if it has already exited again, its watcher records that with the exit code
+      status: state.status === "paused" ? "paused" : "running",
       pid: state.pid,
       startedAt: state.startedAt ?? this.iso(),
       finishedAt: undefined,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { attachProject, type AttachOptions } from "../../../../src/engine/orchestrate/attach.ts";
+import { attachProject, lastEventId, type AttachOptions } from "../../../../src/engine/orchestrate/attach.ts";
 import { parseRestartPolicy } from "../../../../src/engine/supervisor/restart-policy.ts";
 import { harness, run, type Harness } from "../supervisor/harness.ts";
 
@@ -55,5 +55,15 @@ describe("attached up", () => {
     await Bun.sleep(20);
     h.runtime.crash("demo-test-1", 0);
     expect(await ended).toEqual({ reason: "container exited", container: "demo-test-1", exitCode: 0 });
+  });
+
+  test("sees an exit that happened before attaching, given the event id from before up", async () => {
+    h = harness({}, { a: {}, test: {} });
+    const before = lastEventId("demo", { paths: paths() });
+    await run(h, "a");
+    await run(h, "test");
+    h.runtime.crash("demo-test-1", 4);
+    await Bun.sleep(10);
+    expect(await attach({ exitCodeFrom: "test", afterEventId: before })).toEqual({ reason: "container exited", container: "demo-test-1", exitCode: 4 });
   });
 });

@@ -25,8 +25,8 @@ describe("supervisor process", () => {
     const runtime = new FakeRuntime(new FakeClock());
     const runs: Promise<number>[] = [];
     const launch = (project: string) => void runs.push(runSupervisor(project, paths, runtime));
-    expect(await ensureSupervisor(paths, "demo", { launch })).toEqual({ started: true });
-    expect(await ensureSupervisor(paths, "demo", { launch })).toEqual({ started: false });
+    expect(await ensureSupervisor(paths, "demo", { launch })).toMatchObject({ started: true, status: { project: "demo", containers: [] } });
+    expect(await ensureSupervisor(paths, "demo", { launch })).toMatchObject({ started: false, status: { project: "demo" } });
     expect(runs.length).toBe(1);
     await requestSupervisor(supervisorSocketPath(paths, "demo"), "demo", { op: "shutdown" });
     expect(await runs[0]).toBe(0);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { parseRestartPolicy } from "../../../../src/engine/supervisor/restart-policy.ts";
 import type { HealthConfig } from "../../../../src/engine/supervisor/healthcheck.ts";
-import { events, harness, run, type Harness } from "./harness.ts";
+import { events, harness, run, spec, type Harness } from "./harness.ts";
 
 let h: Harness;
 afterEach(async () => {
@@ -205,5 +205,23 @@ describe("supervisor robustness", () => {
     await h.clock.advance(10 + 100);
     expect(h.supervisor.isWatching("demo-app-1")).toBe(false);
     expect(h.reporter.warnings).toEqual(["supervisor: container demo-app-1: image layers are gone"]);
+  });
+});
+
+describe("first create", () => {
+  test("runs alone, then the others run in parallel", async () => {
+    h = harness({}, { a: {}, b: {}, c: {} });
+    const order: string[] = [];
+    const create = h.runtime.create.bind(h.runtime);
+    h.runtime.create = async (s) => {
+      order.push(`begin ${s.name}`);
+      await Bun.sleep(5);
+      const st = await create(s);
+      order.push(`end ${s.name}`);
+      return st;
+    };
+    await Promise.all(["a", "b", "c"].map((s) => h.supervisor.create(spec(s))));
+    expect(order.slice(0, 2)).toEqual(["begin demo-a-1", "end demo-a-1"]);
+    expect(order.slice(2, 4).sort()).toEqual(["begin demo-b-1", "begin demo-c-1"]);
   });
 });
