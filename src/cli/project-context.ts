@@ -10,6 +10,7 @@ import type { ProjectEngineDeps } from "../engine/orchestrate/project-api.ts";
 import { launchSupervisorProcess } from "../engine/supervisor/process.ts";
 import { Images } from "../engine/image/resolver.ts";
 import { stopNamespace } from "../net/namespace/index.ts";
+import { removeNetworkPlan, saveNetworkPlan } from "../net/plan-store.ts";
 import { projectOptions } from "./args.ts";
 
 export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps {
@@ -19,9 +20,14 @@ export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps 
     reporter,
     launch: launchSupervisorProcess(paths),
     images: new Images({ paths, reporter, ...(cwd ? { cwd } : {}) }),
+    // subnets, internal flags and ipam of the project's networks, read by the CNI attacher
+    prepare: async (project) => {
+      for (const message of saveNetworkPlan(paths.data, project).warnings) reporter.emit({ type: "warning", message });
+    },
     // the namespace goes with the project; everything in it (bridges, mounts, processes) dies with it
     teardown: async (project) => {
       await stopNamespace(paths, project);
+      removeNetworkPlan(paths.data, project);
     },
   };
 }

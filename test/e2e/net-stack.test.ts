@@ -5,11 +5,6 @@
  * web through a published tcp port and an udp echo through a published udp port, the internal
  * network has no outbound route, names follow a recreated container's new address, and
  * `kitten down` leaves no process behind.
- *
- * PENDING (not picked up by `bun test`): needs `kitten up`/`down` (issue #6, branch orch) and
- * the three wiring lines in the report of issue #5 (supervisor runtime gets `cniAttacher`,
- * `prepare` saves the network plan, `teardown` removes it). Passed as root and kittest on a trial
- * merge of net + orch (2026-11-23); rename to net-stack.test.ts once both are on main.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, chownSync, existsSync } from "node:fs";
