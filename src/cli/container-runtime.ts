@@ -1,24 +1,30 @@
 /**
  * Composition root for the container commands: the rootless runtime wired with the image
- * resolver and a reporter that renders engine warnings on stderr.
+ * resolver (directories in place, references through the image store) and a reporter that
+ * shows warnings and image pull progress on stderr, one plain line per change.
  */
 import { kittenPaths } from "../core/paths.ts";
 import type { Reporter } from "../core/reporter.ts";
-import { DirectoryImages } from "../engine/runtime/image-source.ts";
+import { RuntimeImages } from "../engine/runtime/image-source.ts";
 import { RootlessRuntime } from "../engine/runtime/rootless-runtime.ts";
+import { pullReporter } from "./render/pull-progress.ts";
+import { cniAttacher } from "../net/attacher.ts";
 
-export const stderrReporter: Reporter = {
-  emit(event) {
-    if (event.type === "warning") process.stderr.write(`warning: ${event.message}\n`);
-  },
-};
+function containerReporter(): Reporter {
+  const pull = pullReporter("plain");
+  // docker run prints no lifecycle lines: container events stay silent
+  return { emit: (event) => (event.type === "container" || event.type === "info" ? undefined : pull.emit(event)) };
+}
 
 export function containerRuntime(options: { hostLoopback?: boolean } = {}): RootlessRuntime {
+  const paths = kittenPaths();
+  const reporter = containerReporter();
   return new RootlessRuntime({
-    paths: kittenPaths(),
-    // TODO(#3): chain the image store's resolver here for registry references
-    images: new DirectoryImages(process.cwd()),
-    reporter: stderrReporter,
+    paths,
+    images: new RuntimeImages({ paths, reporter, cwd: process.cwd() }),
+    reporter,
+    // networks as `up` planned them (saveNetworkPlan), or a free default subnet
+    network: cniAttacher({ dataDir: paths.data }),
     namespace: { hostLoopback: options.hostLoopback ?? process.env.KITTEN_HOST_LOOPBACK === "1" },
   });
 }

@@ -24,10 +24,17 @@ export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps 
         return (await images).resolve(ref, options);
       },
     },
+    // networks are planned (subnets that overlap nothing else kitten runs) before any container
+    prepare: async (project) => {
+      const { saveNetworkPlan } = await import("../net/plan-store.ts");
+      for (const message of saveNetworkPlan(paths.data, project).warnings) reporter.emit({ type: "warning", message });
+    },
     // the namespace goes with the project; everything in it (bridges, mounts, processes) dies with it
     teardown: async (project) => {
       const { stopNamespace } = await import("../net/namespace/index.ts");
+      const { removeNetworkPlan } = await import("../net/plan-store.ts");
       await stopNamespace(paths, project);
+      removeNetworkPlan(paths.data, project);
     },
   };
 }

@@ -54,12 +54,14 @@ describe("kitten", () => {
   });
 
   test("shows a stack trace with --debug and only then", async () => {
-    const plain = await kitten(["up"]);
-    expect(plain.code).toBe(1);
-    expect(plain.stderr).toBe("error: running containers is not available yet\nhint: use --dry-run to print the plan\n");
-    const debug = await kitten(["--debug", "up"]);
-    expect(debug.code).toBe(1);
-    expect(debug.stderr).toStartWith("error: running containers is not available yet\nhint: use --dry-run to print the plan\n");
+    const args = ["config", "-f", "/nonexistent/compose.yaml"];
+    const lines = "error: file not found: /nonexistent/compose.yaml\nhint: check the path given with -f, or run from the project's directory\n";
+    const plain = await kitten(args);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toBe(lines);
+    const debug = await kitten(["--debug", ...args]);
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toStartWith(lines);
     expect(debug.stderr).toMatch(/^ +at /m);
   });
 

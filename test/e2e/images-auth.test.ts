@@ -5,7 +5,7 @@
  * ~/.docker/config.json and $REGISTRY_AUTH_FILE are used, and the password never appears in output.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers.ts";
@@ -14,16 +14,18 @@ import { userNamespace } from "../fixtures/tree.ts";
 
 const USER = "alice";
 const PASSWORD = `pw-${crypto.randomUUID()}`;
-const registries: Partial<Record<"htpasswd" | "token", Registry>> = {};
+const registries: Partial<Record<"htpasswd" | "token" | "public", Registry>> = {};
 
 beforeAll(async () => {
-  const [basic, token] = await Promise.all([
+  const [basic, token, hub] = await Promise.all([
     startRegistry({ auth: { type: "htpasswd", user: USER, password: PASSWORD } }),
     startRegistry({ auth: { type: "token", user: USER, password: PASSWORD } }),
+    startRegistry({ auth: { type: "token", user: USER, password: PASSWORD, anonymousPull: true } }),
   ]);
   registries.htpasswd = basic;
   registries.token = token;
-  await Promise.all([basic.pushBusyboxImage("team/app:1"), token.pushBusyboxImage("team/app:1")]);
+  registries.public = hub;
+  await Promise.all([basic.pushBusyboxImage("team/app:1"), token.pushBusyboxImage("team/app:1"), hub.pushBusyboxImage("nginx")]);
 });
 
 afterAll(async () => {
@@ -37,6 +39,25 @@ function noSecret(...results: RunResult[]): void {
     expect(r.stdout + r.stderr).not.toContain(Buffer.from(`${USER}:${PASSWORD}`).toString("base64"));
   }
 }
+
+describe("a public repository behind token auth, as on Docker Hub", () => {
+  for (const user of [undefined, "kittest"] as const) {
+    test(`is pulled anonymously through the Bearer flow as ${user ?? "root"}`, async () => {
+      const hub = registries.public!;
+      const root = tempRoot(user ? userIds(user) : undefined);
+      try {
+        const before = { ...hub.tokenStats! };
+        const r = await kitten(["pull", "nginx"], { user, env: { ...hub.mirrorEnv, KITTEN_ROOT: root } });
+        expect([r.code, r.stdout]).toEqual([0, "docker.io/library/nginx:latest\n"]);
+        expect(hub.tokenStats!.requests).toBeGreaterThan(before.requests);
+        expect(hub.tokenStats!.authenticated).toBe(before.authenticated);
+      } finally {
+        Bun.spawnSync([...userNamespace(user), "rm", "-rf", join(root, "data")]);
+        removeRoot(root);
+      }
+    });
+  }
+});
 
 for (const user of [undefined, "kittest"] as const) {
   for (const kind of ["htpasswd", "token"] as const) {
@@ -108,3 +129,40 @@ for (const user of [undefined, "kittest"] as const) {
     });
   }
 }
+
+describe("TLS", () => {
+  let tls: Registry;
+  let root: string;
+  beforeAll(async () => {
+    tls = await startRegistry({ tls: true });
+    await tls.pushBusyboxImage("busybox");
+    root = tempRoot();
+  });
+  afterAll(async () => {
+    await tls?.stop();
+    Bun.spawnSync([...userNamespace(), "rm", "-rf", join(root, "data")]);
+    removeRoot(root);
+  });
+
+  test("verifies certificates by default, so a self-signed mirror is refused", async () => {
+    const r = await kitten(["pull", "busybox"], { env: { KITTEN_ROOT: root, KITTEN_REGISTRY_MIRROR: `docker.io=${tls.url}` } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`mirror ${tls.host} could not serve docker.io/library/busybox:latest (registry ${tls.host} is not reachable (${tls.url}: self signed certificate))`);
+  });
+
+  test("skips verification for a registry configured insecure", async () => {
+    mkdirSync(join(root, "config"), { recursive: true });
+    writeFileSync(join(root, "config/config.yaml"), `registries:\n  docker.io:\n    mirrors: ["${tls.url}"]\n  "${tls.host}":\n    insecure: true\n`);
+    try {
+      const r = await kitten(["pull", "-q", "busybox"], { env: { KITTEN_ROOT: root } });
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, "docker.io/library/busybox:latest\n", ""]);
+    } finally {
+      rmSync(join(root, "config"), { recursive: true, force: true });
+    }
+  });
+
+  test("talks HTTPS to a loopback registry, accepting its self-signed certificate as docker does", async () => {
+    const r = await kitten(["pull", "-q", `${tls.host}/library/busybox`], { env: { KITTEN_ROOT: root } });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, `${tls.host}/library/busybox:latest\n`, ""]);
+  });
+});

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { kitten, removeRoot, tempRoot, userIds } from "./helpers.ts";
+import { KITTEN, kitten, removeRoot, tempRoot, userIds } from "./helpers.ts";
 import { OciLayoutWriter } from "../fixtures/oci-layout.ts";
 import { busyboxBaseLayer, richImage } from "../fixtures/images.ts";
 import { dockerArchive, tarDirectory } from "../fixtures/archives.ts";
@@ -104,6 +104,24 @@ for (const user of [undefined, "kittest"] as const) {
       expect(r.code).toBe(0);
       const tree = await snapshotOverlay(await layersOf("fromdir:1"), user);
       expect(tree.find((e) => e.path === "etc/motd")?.sha256).toBe(new Bun.CryptoHasher("sha256").update("imported from a directory\n").digest("hex"));
+    });
+
+    test("loads an archive piped to stdin, as `docker save | kitten image load`", async () => {
+      const proc = Bun.spawn(user ? ["runuser", "-u", user, "--", KITTEN, "image", "load"] : [KITTEN, "image", "load"], {
+        env: { PATH: process.env.PATH!, HOME: "/tmp", NO_COLOR: "1", KITTEN_ROOT: root },
+        stdin: Bun.file(join(work, "docker.tar")),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expect([code, out, err]).toEqual([0, "loaded image: docker.io/local/app:1\n", ""]);
+      expect(readdirSync(join(root, "data/images/tmp"))).toEqual([]);
+    });
+
+    test("refuses empty stdin as an archive without an image", async () => {
+      const r = await run(["image", "load"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("error: stdin: neither a docker archive (manifest.json) nor an OCI archive (index.json)");
     });
 
     test("refuses an archive that holds no image", async () => {

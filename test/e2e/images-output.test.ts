@@ -4,7 +4,7 @@
  * pull completes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KITTEN, kitten, removeRoot, tempRoot } from "./helpers.ts";
@@ -12,6 +12,21 @@ import { startRegistry, type Registry } from "../fixtures/registry.ts";
 import { OciLayoutWriter } from "../fixtures/oci-layout.ts";
 import { busyboxBaseLayer } from "../fixtures/images.ts";
 import { snapshotOverlay, userNamespace } from "../fixtures/tree.ts";
+
+/** live `kitten __unpack` processes started for a KITTEN_ROOT */
+function unpackersOf(kittenRoot: string): number[] {
+  return readdirSync("/proc").filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return [];
+      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+      const env = readFileSync(`/proc/${p}/environ`, "utf8");
+      return cmd.includes("__unpack") && env.includes(`KITTEN_ROOT=${kittenRoot}\0`) ? [Number(p)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 let registry: Registry;
 let layout: string;
@@ -63,11 +78,11 @@ describe("pull output", () => {
     expect(r.stderr).not.toContain("\x1b[");
   });
 
-  test("prints JSON progress events on stderr and a JSON result on stdout with --format json", async () => {
+  test("prints JSON progress events on stderr and a JSON array of results on stdout with --format json", async () => {
     const r = await run(["pull", "--format", "json", `${registry.host}/test/dev:1`]);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
-    expect(result).toEqual({ ref: `${registry.host}/test/dev:1`, id: expect.stringMatching(/^sha256:/), digest: expect.stringMatching(/^sha256:/), layers: 1, downloaded: 1 });
+    expect(result).toEqual([{ ref: `${registry.host}/test/dev:1`, id: expect.stringMatching(/^sha256:/), digest: expect.stringMatching(/^sha256:/), layers: 1, downloaded: 1 }]);
     const events = r.stderr.trim().split("\n").map((l) => JSON.parse(l));
     expect(events.some((e) => e.type === "progress" && e.action === "pull complete" && e.done === true)).toBe(true);
   });
@@ -77,6 +92,56 @@ describe("pull output", () => {
     expect([q.code, q.stdout, q.stderr]).toEqual([0, "docker.io/library/busybox:latest\n", ""]);
     const again = await run(["pull", "busybox"]);
     expect(again.stderr).toMatch(/^[0-9a-f]{12}: already exists$/m);
+  });
+});
+
+describe("usage errors", () => {
+  test.each([
+    [["pull"], "error: no image given"],
+    [["rmi"], "error: no image given"],
+    [["image"], "error: missing image command"],
+    [["image", "tag"], 'error: unknown image command "tag"'],
+    [["image", "inspect"], "error: missing image"],
+    [["image", "import", "rootfs.tar"], "error: missing name:tag for the new image"],
+    [["pull", "--format", "yaml", "busybox"], 'error: unknown format "yaml"'],
+    [["pull", "--platform", "linux", "busybox"], 'error: invalid platform "linux"'],
+  ])("kitten %p exits 2 with %p and a hint", async (args, message) => {
+    const r = await kitten(args, { env: { KITTEN_ROOT: "/nonexistent-kitten-root" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")[0]).toBe(message);
+    expect(r.stderr).toMatch(/\nhint: /);
+  });
+});
+
+describe("registry settings", () => {
+  test("serves docker.io from a mirror set in config.yaml", async () => {
+    const croot = tempRoot();
+    try {
+      mkdirSync(join(croot, "config"), { recursive: true });
+      writeFileSync(join(croot, "config/config.yaml"), `registries:\n  docker.io:\n    mirrors: ["${registry.host}"]\n`);
+      const r = await kitten(["pull", "-q", "busybox"], { env: { KITTEN_ROOT: croot } });
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, "docker.io/library/busybox:latest\n", ""]);
+    } finally {
+      Bun.spawnSync([...userNamespace(), "rm", "-rf", join(croot, "data")]);
+      removeRoot(croot);
+    }
+  });
+
+  test("draws a progress line per layer in place on a terminal", async () => {
+    const troot = tempRoot();
+    try {
+      // util-linux script(1) gives kitten a pseudo-terminal
+      const cmd = `env KITTEN_ROOT=${troot} TERM=xterm ${KITTEN} pull ${registry.host}/test/big:1`;
+      const proc = Bun.spawnSync(["script", "-qec", cmd, "/dev/null"], { stdout: "pipe", stderr: "pipe" });
+      const out = proc.stdout.toString();
+      expect(proc.exitCode).toBe(0);
+      expect(out).toContain("\x1b[2K");
+      expect(out).toMatch(/\x1b\[\d+A/);
+      expect(out).toMatch(/[0-9a-f]{12}: pull complete/);
+    } finally {
+      Bun.spawnSync([...userNamespace(), "rm", "-rf", join(troot, "data")]);
+      removeRoot(troot);
+    }
   });
 });
 
@@ -109,6 +174,24 @@ describe("an interrupted pull", () => {
     removeRoot(root);
   });
 
+  test("image prune running during a pull removes nothing the pull needs", async () => {
+    const ref = `${registry.host}/test/big:1`;
+    const env = { KITTEN_ROOT: root };
+    const pull = kitten(["pull", "--quiet", ref], { env });
+    const prunes = [];
+    for (let i = 0; i < 4; i++) {
+      prunes.push(kitten(["image", "prune"], { env }));
+      await Bun.sleep(40);
+    }
+    const [p, ...rest] = await Promise.all([pull, ...prunes]);
+    expect([p.code, p.stderr]).toEqual([0, ""]);
+    expect(rest.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const img = JSON.parse((await kitten(["image", "inspect", ref], { env })).stdout)[0];
+    const tree = await snapshotOverlay(img.Layers.map((l: { path: string }) => l.path));
+    expect(tree.find((e) => e.path === "big.bin")?.sha256).toBe(bigSha);
+    expect((await kitten(["rmi", ref], { env })).code).toBe(0);
+  });
+
   test.each(["waiting", "verified", "extracting"])("killed at the first %p event leaves a store the next pull completes", async (action) => {
     const ref = `${registry.host}/test/big:1`;
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, KITTEN_ROOT: root, NO_COLOR: "1" };
@@ -123,6 +206,10 @@ describe("an interrupted pull", () => {
     }
     proc.kill("SIGKILL");
     await proc.exited;
+    // nothing keeps running (its unpackers die with it through PR_SET_PDEATHSIG)
+    const deadline = Date.now() + 3000;
+    while (unpackersOf(root).length > 0 && Date.now() < deadline) await Bun.sleep(20);
+    expect(unpackersOf(root)).toEqual([]);
     const listed = JSON.parse((await kitten(["images", "--format", "json"], { env: { KITTEN_ROOT: root } })).stdout) as { names: string[] }[];
     // either absent or complete — never a half-recorded image
     if (listed.length > 0) expect((await kitten(["image", "inspect", ref], { env: { KITTEN_ROOT: root } })).code).toBe(0);

@@ -61,6 +61,7 @@ describe("ImageResolver", () => {
 
   test("with --pull never, resolves a present image and refuses a missing one", async () => {
     const images = new Images({ paths });
+    await images.resolve("nginx", { pull: "missing" });
     expect((await images.resolve("nginx:latest", { pull: "never" })).ref).toBe("docker.io/library/nginx:latest");
     const err = await images.resolve("redis", { pull: "never" }).catch((e) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
@@ -69,10 +70,23 @@ describe("ImageResolver", () => {
   });
 
   test("with --pull always, asks the registry again", async () => {
+    await new Images({ paths }).resolve("nginx", { pull: "missing" });
     const reporter = new MemoryReporter();
     const img = await new Images({ paths, reporter }).resolve("nginx", { pull: "always" });
     expect(img.layers).toHaveLength(2);
     expect(reporter.events.filter((e) => e.type === "progress" && e.action === "already exists")).toHaveLength(2);
+  });
+
+  test("with --pull missing, asks the registry again when the local image is for another platform", async () => {
+    await new Images({ paths }).resolve("nginx", { pull: "missing" });
+    const reporter = new MemoryReporter();
+    const img = await new Images({ paths, reporter }).resolve("nginx", { pull: "missing", platform: "linux/arm64" });
+    // the fixture is a single amd64 manifest: pulled again, and used with a warning as docker does
+    expect(reporter.warnings).toEqual(["docker.io/library/nginx:latest is for linux/amd64, not the requested linux/arm64"]);
+    expect(img.layers).toHaveLength(2);
+    const quiet = new MemoryReporter();
+    await new Images({ paths, reporter: quiet }).resolve("nginx", { pull: "missing", platform: "linux/amd64" });
+    expect(quiet.events).toEqual([]);
   });
 
   test("uses a directory rootfs in place, relative to the project", async () => {

@@ -117,6 +117,7 @@ for (const user of [undefined, "kittest"] as const) {
       const layers = readdirSync(join(root, "data/images/layers"));
       expect(layers.filter((l) => l.startsWith(".tmp-"))).toEqual([]);
       expect(layers).toHaveLength(1); // only the harmless base layer
+      expect(readdirSync(join(root, "data/images/tmp"))).toEqual([]);
       const images = await kitten(["images", "--format", "json"], { user, env: { KITTEN_ROOT: root } });
       expect(JSON.parse(images.stdout)).toEqual([]);
     });

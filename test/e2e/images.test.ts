@@ -12,7 +12,7 @@ import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers
 import { startRegistry, type Registry } from "../fixtures/registry.ts";
 import { OciLayoutWriter } from "../fixtures/oci-layout.ts";
 import { busyboxBaseLayer, richImage } from "../fixtures/images.ts";
-import { snapshotOverlay, umociTree, userNamespace } from "../fixtures/tree.ts";
+import { snapshotOverlay, subIds, umociTree, userNamespace } from "../fixtures/tree.ts";
 import type { TreeEntry } from "../fixtures/tree-walk.ts";
 
 let registry: Registry;
@@ -34,6 +34,8 @@ beforeAll(async () => {
     registry.pushLayout(layout, "rich", "library/rich:1"),
     registry.pushLayout(layout, "rich-zstd", "library/rich:zstd"),
     registry.pushLayout(layout, "multi", "team/multi:1", { all: true }),
+    registry.pushLayout(layout, "rich", "docker/rich:1", { format: "v2s2" }),
+    registry.pushLayout(layout, "multi", "docker/multi:1", { all: true, format: "v2s2" }),
   ]);
   for (const d of readdirSync(layout, { recursive: true }) as string[]) chmodSync(join(layout, d), statSync(join(layout, d)).isDirectory() ? 0o755 : 0o644);
 });
@@ -61,6 +63,11 @@ for (const user of [undefined, "kittest"] as const) {
     const owner = user ? userIds(user) : undefined;
     const run = (args: string[], extra: Record<string, string> = {}): Promise<RunResult> =>
       kitten(args, { user, env: { ...registry.mirrorEnv, KITTEN_ROOT: root, ...extra } });
+    /** each test pulls what it needs (a no-op when an earlier test did), so tests run alone too */
+    const pulled = async (...args: string[]) => {
+      const r = await run(["pull", "--quiet", ...args]);
+      expect([r.code, r.stderr]).toEqual([0, ""]);
+    };
     const inspect = async (ref: string): Promise<Inspect> => {
       const r = await run(["image", "inspect", ref]);
       expect(r.code).toBe(0);
@@ -98,10 +105,12 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("keeps uid 999 as the subordinate id on the host, never chowned by host root", async () => {
+      await pulled("rich:1");
       const img = await inspect("rich:1");
-      const sub = user ? 165536 : 100000;
+      const sub = subIds(user);
       const st = statSync(join(img.Layers[0]!.path, "home/app"));
-      expect(st.uid).toBe(sub + 998);
+      expect(st.uid).toBe(sub.uid + 998);
+      expect(st.gid).toBe(sub.gid + 998);
       expect(statSync(img.Layers[0]!.path).uid).toBe(owner?.uid ?? 0);
     });
 
@@ -135,6 +144,17 @@ for (const user of [undefined, "kittest"] as const) {
       expect(arm).toBe(new Bun.CryptoHasher("sha256").update("arm64\n").digest("hex"));
     });
 
+    test("pulls Docker schema2 manifests and manifest lists like OCI ones", async () => {
+      expect((await run(["pull", "-q", "docker/rich:1"])).code).toBe(0);
+      const img = await inspect("docker/rich:1");
+      expect(img.Id).toBe((await inspect("rich:1")).Id);
+      expect(img.Layers.map((l) => l.diffId)).toEqual((await inspect("rich:1")).Layers.map((l) => l.diffId));
+      expect((await run(["pull", "-q", "--platform", "linux/arm64", "docker/multi:1"])).code).toBe(0);
+      const arm = await inspect("docker/multi:1");
+      const tree = await snapshotOverlay(arm.Layers.map((l) => l.path), user);
+      expect(tree.find((e) => e.path === "arch")?.sha256).toBe(new Bun.CryptoHasher("sha256").update("arm64\n").digest("hex"));
+    });
+
     test("lists the available platforms when none matches", async () => {
       const r = await run(["pull", "--platform", "linux/s390x", "team/multi:1"]);
       expect(r.code).toBe(2);
@@ -143,8 +163,10 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("pulls by digest and verifies it", async () => {
+      await pulled("rich:1");
       const img = await run(["image", "inspect", "rich:1"]);
-      const digest = (JSON.parse(img.stdout)[0].RepoDigests[0] as string).split("@")[1]!;
+      const repoDigests = JSON.parse(img.stdout)[0].RepoDigests as string[];
+      const digest = repoDigests.find((d) => d.startsWith("docker.io/library/rich@"))!.split("@")[1]!;
       const r = await run(["pull", "--quiet", `rich@${digest}`]);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(`docker.io/library/rich@${digest}\n`);
@@ -171,6 +193,7 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("lists images as a table and as JSON", async () => {
+      await pulled("rich:1");
       const text = await run(["images"]);
       expect(text.code).toBe(0);
       expect(text.stdout.split("\n")[0]).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
@@ -198,12 +221,17 @@ for (const user of [undefined, "kittest"] as const) {
     });
 
     test("rmi removes the name, the image and its now unused layers; prune frees leftovers", async () => {
+      await pulled("rich:1");
+      await pulled("team/multi:1");
+      await pulled("--platform", "linux/arm64", "team/multi:1");
+      await pulled("--platform", "linux/arm64", "docker/multi:1");
       await registry.pushBusyboxImage("busybox");
       expect((await run(["pull", "-q", "busybox"])).code).toBe(0);
       const before = readdirSync(join(root, "data/images/layers")).length;
-      const r = await run(["rmi", "team/multi:1"]);
+      // the Docker-format copy has the same config, so it is the same image under a second name
+      const r = await run(["rmi", "team/multi:1", "docker/multi:1"]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain("untagged: docker.io/team/multi:1");
+      expect(r.stdout).toContain("untagged: docker.io/team/multi:1\nuntagged: docker.io/docker/multi:1\n");
       expect(r.stdout).toMatch(/deleted: sha256:[0-9a-f]{64}/);
       expect(readdirSync(join(root, "data/images/layers")).length).toBeLessThan(before);
       const again = await run(["rmi", "team/multi:1"]);
@@ -211,7 +239,10 @@ for (const user of [undefined, "kittest"] as const) {
       expect(again.stderr).toContain("error: image team/multi:1 not found");
       const prune = await run(["image", "prune"]);
       expect(prune.code).toBe(0);
-      expect(prune.stdout).toMatch(/^removed \d+ blobs? and \d+ layers?, reclaimed/);
+      // the amd64 image of team/multi lost its name to the arm64 pull: it is dangling
+      expect(prune.stdout).toMatch(/^removed 1 dangling image, \d+ blobs? and \d+ layers?, reclaimed/);
+      const left = JSON.parse((await run(["images", "--format", "json"])).stdout) as { tag: string }[];
+      expect(left.filter((i) => i.tag === "<none>")).toEqual([]);
       expect((await run(["image", "inspect", "rich:1"])).code).toBe(0);
     });
   });

@@ -58,6 +58,18 @@ export function buildRootfs(user?: string): string {
   return join(dir, "rootfs");
 }
 
+/** A tar of the rootfs with its in-namespace owners (uid 999 stays 999), made as `user`. */
+export function tarRootfs(rootfs: string, user?: string): string {
+  const name = user ?? "root";
+  const su = subRange("/etc/subuid", name);
+  const sg = subRange("/etc/subgid", name);
+  const tar = join(rootfs, "..", "rootfs.tar");
+  const argv = ["unshare", "--map-root-user", `--map-users=${su.start},1,${su.count}`, `--map-groups=${sg.start},1,${sg.count}`, "tar", "--numeric-owner", "-C", rootfs, "-cf", tar, "."];
+  const r = Bun.spawnSync(user ? ["runuser", "-u", user, "--", ...argv] : argv, { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`taring the rootfs failed: ${r.stderr.toString()}`);
+  return tar;
+}
+
 export function removeRootfs(rootfs: string): void {
   rmSync(join(rootfs, ".."), { recursive: true, force: true });
 }

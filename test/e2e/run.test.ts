@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { KITTEN, TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
-import { buildRootfs, freePort, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+import { buildRootfs, freePort, removeRootfs, runner, tarRootfs, type Runner } from "./run-fixtures.ts";
 
 requireBinary();
 
@@ -44,7 +44,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   });
 
   afterAll(async () => {
-    for (const project of ["default", "lb", "alt"]) await r.k(["__ns-down", project]);
+    for (const project of ["default", "lb", "alt", "gone", "multi"]) await r.k(["__ns-down", project]);
     removeRoot(r.root);
     removeRootfs(rootfs);
   });
@@ -69,6 +69,25 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   test("keeps the image's file owned by uid 999 owned by 999 inside", async () => {
     const res = await r.k(["run", "--rm", rootfs, "stat", "-c", "%u:%g %U", "/home/app/data.txt"]);
     expect(res).toMatchObject({ code: 0, stdout: "999:999 app\n" });
+  });
+
+  test("runs an image from the image store, its uid 999 file still owned by 999", async () => {
+    const tar = tarRootfs(rootfs, user);
+    const imported = await r.k(["image", "import", tar, "e2e/busybox:1"]);
+    expect(imported.code).toBe(0);
+    const res = await r.k(["run", "--rm", "-u", "app", "e2e/busybox:1", "sh", "-c", "stat -c '%u:%g' /home/app/data.txt; id -u"]);
+    expect(res).toMatchObject({ code: 0, stdout: "999:999\n999\n" });
+  });
+
+  test("refuses a container with nothing to run and leaves nothing behind", async () => {
+    const before = existsSync(join(r.root, "data/containers")) ? readdirSync(join(r.root, "data/containers")).length : 0;
+    const res = await r.k(["run", "--rm", "e2e/busybox:1"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^error: container "[^"]+": no command specified\nhint: /);
+    const unknownUser = await r.k(["run", "--rm", "-u", "nobody", rootfs, "true"]);
+    expect(unknownUser).toMatchObject({ code: 2, stderr: "error: unable to find user nobody: no matching entries in passwd file\n" });
+    const after = existsSync(join(r.root, "data/containers")) ? readdirSync(join(r.root, "data/containers")).length : 0;
+    expect(after).toBe(before);
   });
 
   test("reports 137 for a container killed with SIGKILL", async () => {
@@ -119,11 +138,37 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(await fetch(`http://127.0.0.1:${port}/`).then(() => "open").catch(() => "closed")).toBe("closed");
   });
 
+  test("gives --network bridge containers their own address, so two can publish their port 80", async () => {
+    const [p1, p2] = [freePort(), freePort()];
+    for (const [name, port] of [["br1", p1], ["br2", p2]] as const) {
+      const d = await r.k(["run", "-d", "--network", "bridge", "--name", name, "-p", `127.0.0.1:${port}:80`, rootfs, "sh", "-c", `echo ${name} > /www/index.html; exec httpd -f -p 80 -h /www`]);
+      expect(d.code).toBe(0);
+    }
+    const get = async (port: number) => {
+      for (let i = 0; i < 50; i++) {
+        const body = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
+        if (body) return body;
+        await Bun.sleep(50);
+      }
+      return "";
+    };
+    expect([await get(p1), await get(p2)]).toEqual(["br1\n", "br2\n"]);
+    const ps = JSON.parse((await r.k(["ps", "--format", "json"])).stdout) as Array<{ name: string; ips: Record<string, string> }>;
+    const ip1 = ps.find((c) => c.name === "br1")?.ips.bridge ?? "";
+    expect(ip1).toMatch(/^10\.88\.\d+\.\d+$/);
+    expect(ps.find((c) => c.name === "br2")?.ips.bridge).not.toBe(ip1);
+    const peer = await r.k(["run", "--rm", "--network", "bridge", rootfs, "wget", "-qO-", `http://${ip1}/`]);
+    expect(peer).toMatchObject({ code: 0, stdout: "br1\n" });
+    expect((await r.k(["rm", "-f", "br1", "br2"])).code).toBe(0);
+  });
+
   test("reaches a server on the host's loopback through slirp's gateway when host loopback is allowed", async () => {
     const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello from the host\n") });
     try {
       const res = await r.k(["run", "--rm", "--project", "lb", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`], { KITTEN_HOST_LOOPBACK: "1" });
       expect(res).toMatchObject({ code: 0, stdout: "hello from the host\n" });
+      const bridged = await r.k(["run", "--rm", "--project", "lb", "--network", "bridge", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`]);
+      expect(bridged).toMatchObject({ code: 0, stdout: "hello from the host\n" });
       const denied = await r.k(["run", "--rm", rootfs, "wget", "-qO-", "-T", "3", `http://10.0.2.2:${server.port}/`]);
       expect(denied.code).not.toBe(0);
       expect(denied.stdout).toBe("");
@@ -187,6 +232,88 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     const out = (await new Response(proc.stdout).text()).replaceAll("\r", "");
     expect(await proc.exited).toBe(5);
     expect(out).toContain("/dev/pts/0\nshell-ok\n");
+  });
+
+  test("removes a detached --rm container by itself once it exits, ports included", async () => {
+    const port = freePort();
+    const d = await r.k(["run", "-d", "--rm", "--name", "selfrm", "-p", `127.0.0.1:${port}:80`, rootfs, "sh", "-c", "sleep 0.3; exit 2"]);
+    expect(d.code).toBe(0);
+    const dir = join(r.root, "data/containers", d.stdout.trim());
+    expect(await until(() => !existsSync(dir), 10_000)).toBe(true);
+    expect((await r.k(["ps", "-a"])).stdout).not.toContain("selfrm");
+    expect(await fetch(`http://127.0.0.1:${port}/`).then(() => "open").catch(() => "closed")).toBe("closed");
+  });
+
+  test("runs catatonit as PID 1 with --init, and keeps a --read-only rootfs read-only but its tmpfs writable", async () => {
+    const init = await r.k(["run", "--rm", "--init", rootfs, "cat", "/proc/1/cmdline"]);
+    expect(init.stdout.split("\0").slice(0, 3)).toEqual(["/dev/init", "--", "cat"]);
+    const ro = await r.k(["run", "--rm", "--read-only", "--tmpfs", "/run", rootfs, "sh", "-c", "touch /x 2>/dev/null && echo wrote; touch /run/y && echo tmpfs-ok"]);
+    expect(ro).toMatchObject({ code: 0, stdout: "tmpfs-ok\n" });
+  });
+
+  test("fills a new named volume with the image's content and keeps what containers write to it", async () => {
+    expect((await r.k(["run", "--rm", "-v", "appdata:/home/app", rootfs, "sh", "-c", "cat /home/app/data.txt; echo more > /home/app/new.txt"])).stdout).toBe("data\n");
+    const again = await r.k(["run", "--rm", "-v", "appdata:/home/app", rootfs, "sh", "-c", "cat /home/app/new.txt; stat -c %u /home/app/data.txt"]);
+    expect(again.stdout).toBe("more\n999\n");
+  });
+
+  test("drops every capability with --cap-drop ALL and keeps docker's set by default", async () => {
+    const none = await r.k(["run", "--rm", "--cap-drop", "ALL", rootfs, "grep", "CapBnd", "/proc/self/status"]);
+    expect(none.stdout).toBe("CapBnd:\t0000000000000000\n");
+    const def = await r.k(["run", "--rm", rootfs, "grep", "CapBnd", "/proc/self/status"]);
+    expect(def.stdout).toBe("CapBnd:\t00000000a80425fb\n");
+  });
+
+  test("forwards SIGTERM sent to kitten run to the container and returns its exit code", async () => {
+    const ids = user ? userIds(user) : undefined;
+    const argv = [
+      ...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--clear-groups"] : []),
+      "env", `KITTEN_ROOT=${r.root}`, "NO_COLOR=1", `PATH=${process.env.PATH}`,
+      KITTEN, "run", "--rm", rootfs, "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+    ];
+    const proc = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("ready\n");
+    proc.kill("SIGTERM");
+    let rest = "";
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    expect(await proc.exited).toBe(42);
+    expect(rest).toBe("got-term\n");
+  });
+
+  test("shows containers of a stopped namespace as exited (137) and still removes them", async () => {
+    const d = await r.k(["run", "-d", "--project", "gone", "--name", "ghost", rootfs, "sleep", "600"]);
+    expect(d.code).toBe(0);
+    expect((await r.k(["__ns-down", "gone"])).code).toBe(0);
+    const ps = JSON.parse((await r.k(["ps", "-a", "--format", "json"])).stdout) as Array<{ name: string; status: string; exitCode: number }>;
+    expect(ps.find((c) => c.name === "ghost")).toMatchObject({ status: "exited", exitCode: 137 });
+    expect((await r.k(["rm", "ghost"])).code).toBe(0);
+    expect(existsSync(join(r.root, "data/containers", d.stdout.trim()))).toBe(false);
+  });
+
+  test("starts one namespace for three runs launched at once", async () => {
+    const runs = await Promise.all(["one", "two", "three"].map((w) => r.k(["run", "--rm", "--project", "multi", rootfs, "echo", w])));
+    expect(runs.map((x) => [x.code, x.stdout])).toEqual([[0, "one\n"], [0, "two\n"], [0, "three\n"]]);
+    const rk = processesWith(join(r.root, "run/ns/multi")).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("rootlesskit"));
+    expect(rk.length).toBe(1);
+  });
+
+  test("follows a container's log with logs -f until it exits", async () => {
+    await r.k(["run", "-d", "--name", "talker", rootfs, "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.2; done"]);
+    const res = await r.k(["logs", "-f", "talker"]);
+    expect(res).toMatchObject({ code: 0, stdout: "line1\nline2\nline3\n" });
+    expect((await r.k(["rm", "talker"])).code).toBe(0);
+  });
+
+  test("gives -t without a terminal a pty through conmon, and refuses -it without one as docker does", async () => {
+    const t = await r.k(["run", "--rm", "-t", rootfs, "sh", "-c", "tty; exit 4"]);
+    expect(t).toMatchObject({ code: 4, stdout: "/dev/pts/0\r\n" });
+    const it = await r.k(["run", "--rm", "-it", rootfs, "sh"], {}, 10_000);
+    expect(it).toMatchObject({ code: 2, stderr: "error: the input device is not a TTY\nhint: drop -t, or run it from a terminal\n" });
   });
 
   test("warns that memory and cpu limits cannot be enforced", async () => {

@@ -10,17 +10,11 @@ export default defineCommand({
   args: { project: { type: "positional", description: "project name", required: true } },
   async run({ args }) {
     const { kittenPaths } = await import("../../core/paths.ts");
-    const { Images } = await import("../../engine/image/resolver.ts");
-    const { RootlessRuntime } = await import("../../engine/runtime/rootless-runtime.ts");
     const { runSupervisor } = await import("../../engine/supervisor/process.ts");
-    const { stderrReporter } = await import("../container-runtime.ts");
+    const { containerRuntime } = await import("../container-runtime.ts");
     const paths = kittenPaths();
-    const runtime = new RootlessRuntime({
-      paths,
-      images: new Images({ paths, reporter: stderrReporter }),
-      reporter: stderrReporter,
-      namespace: { hostLoopback: process.env.KITTEN_HOST_LOOPBACK === "1" },
-    });
+    // the same wiring as the container commands: image store, CNI networks, warnings on stderr
+    const runtime = containerRuntime();
     const code = await runSupervisor(String(args.project), paths, runtime);
     // leave at once: a project that is down must not keep a process around (nothing is buffered on stdout)
     process.exit(code);

@@ -1,14 +1,20 @@
 /** `kitten image inspect|import|load|prune|rm`: image management subcommands. */
 import { defineCommand } from "citty";
+import { InvalidInputError } from "../../core/errors.ts";
+
+function need(value: string | undefined, what: string, usage: string): string {
+  if (!value) throw new InvalidInputError(`missing ${what}`, { code: "bad_usage", hint: `usage: ${usage}` });
+  return value;
+}
 import { pullReporter } from "../render/pull-progress.ts";
 import { humanSize } from "../render/pull-progress.ts";
 
 const inspect = defineCommand({
   meta: { name: "inspect", description: "print an image's details as JSON" },
-  args: { image: { type: "positional", description: "image reference or id (several allowed)", required: true } },
+  args: { image: { type: "positional", description: "image reference or id (several allowed)", required: false } },
   async run({ args }) {
     const { inspectImage } = await import("../../engine/image/manage.ts");
-    const refs = args._.length > 0 ? args._ : [args.image];
+    const refs = args._.length > 0 ? args._ : [need(args.image, "image", "kitten image inspect <ref>…")];
     process.stdout.write(`${JSON.stringify(refs.map((r) => inspectImage(r)), null, 2)}\n`);
   },
 });
@@ -16,45 +22,63 @@ const inspect = defineCommand({
 const importCmd = defineCommand({
   meta: { name: "import", description: "create an image from a root filesystem tar or directory" },
   args: {
-    source: { type: "positional", description: "rootfs tar (optionally gzip or zstd compressed) or directory", required: true },
-    name: { type: "positional", description: "name:tag for the new image", required: true },
+    source: { type: "positional", description: "rootfs tar (optionally gzip or zstd compressed) or directory", required: false },
+    name: { type: "positional", description: "name:tag for the new image", required: false },
   },
   async run({ args }) {
+    const usage = "kitten image import <rootfs.tar|dir> <name:tag>";
+    need(args.source, "rootfs tar or directory", usage);
+    need(args.name, "name:tag for the new image", usage);
     const [{ importRootfs }, { ImageStore }] = await Promise.all([import("../../engine/image/local-sources.ts"), import("../../engine/image/store.ts")]);
-    const record = await importRootfs(args.source, args.name, { store: new ImageStore(), reporter: pullReporter("quiet") });
+    const record = await importRootfs(args.source!, args.name!, { store: new ImageStore(), reporter: pullReporter("quiet") });
     process.stdout.write(`${record.id}\n`);
   },
 });
 
 const load = defineCommand({
   meta: { name: "load", description: "load images from a docker-archive or oci-archive tar" },
-  args: { input: { type: "string", alias: "i", description: "archive to read (docker save output or an OCI archive)", required: true } },
+  args: { input: { type: "string", alias: "i", description: "archive to read (docker save output or an OCI archive); default: stdin", required: false } },
   async run({ args }) {
-    const [{ loadArchive }, { ImageStore }] = await Promise.all([import("../../engine/image/local-sources.ts"), import("../../engine/image/store.ts")]);
-    const records = await loadArchive(args.input, { store: new ImageStore(), reporter: pullReporter("quiet") });
+    const [{ loadArchive, loadArchiveStream }, { ImageStore }] = await Promise.all([import("../../engine/image/local-sources.ts"), import("../../engine/image/store.ts")]);
+    const options = { store: new ImageStore(), reporter: pullReporter("quiet") };
+    if (!args.input && process.stdin.isTTY) need(undefined, "archive", "kitten image load -i <archive.tar>, or pipe it: docker save x | kitten image load");
+    const records = args.input ? await loadArchive(args.input, options) : await loadArchiveStream(Bun.stdin.stream(), options);
     for (const r of records) process.stdout.write(r.tags.length > 0 ? r.tags.map((t) => `loaded image: ${t}\n`).join("") : `loaded image id: ${r.id}\n`);
   },
 });
 
 const prune = defineCommand({
-  meta: { name: "prune", description: "remove blobs and layers no image uses, and leftovers of interrupted pulls" },
+  meta: { name: "prune", description: "remove dangling images, blobs and layers no image uses, and leftovers of interrupted pulls" },
   async run() {
     const { pruneImages } = await import("../../engine/image/manage.ts");
     const r = await pruneImages();
-    process.stdout.write(`removed ${r.blobs} blob${r.blobs === 1 ? "" : "s"} and ${r.layers} layer${r.layers === 1 ? "" : "s"}, reclaimed ${humanSize(r.bytes)}\n`);
+    const n = (count: number, what: string) => `${count} ${what}${count === 1 ? "" : "s"}`;
+    process.stdout.write(`removed ${n(r.images, "dangling image")}, ${n(r.blobs, "blob")} and ${n(r.layers, "layer")}, reclaimed ${humanSize(r.bytes)}\n`);
   },
 });
 
 const rm = defineCommand({
   meta: { name: "rm", description: "remove local images (same as kitten rmi)" },
-  args: { image: { type: "positional", description: "image reference or id (several allowed)", required: true } },
+  args: { image: { type: "positional", description: "image reference or id (several allowed)", required: false } },
   async run(ctx) {
     const rmi = (await import("./rmi.ts")).default;
     return rmi.run!(ctx as never);
   },
 });
 
+const subCommands = { inspect, import: importCmd, load, prune, rm };
+
 export default defineCommand({
   meta: { name: "image", description: "manage images: inspect, import, load, prune, rm" },
-  subCommands: { inspect, import: importCmd, load, prune, rm },
+  subCommands,
+  // citty reports a missing or unknown subcommand as its own error; make it a usage error (exit 2)
+  setup({ rawArgs }) {
+    const name = rawArgs.find((a) => !a.startsWith("-"));
+    if (!name || !(name in subCommands)) {
+      throw new InvalidInputError(name ? `unknown image command "${name}"` : "missing image command", {
+        code: "bad_usage",
+        hint: `use one of: kitten image ${Object.keys(subCommands).join("|")}`,
+      });
+    }
+  },
 });

@@ -18,7 +18,7 @@ const FLAGS: FlagTable = {
   volume: { short: "v", value: true, repeat: true, description: "bind mount or named volume: [src:]dst[:ro]" },
   workdir: { short: "w", value: true, description: "working directory inside the container" },
   user: { short: "u", value: true, description: "user[:group] (names or ids)" },
-  network: { value: true, aliases: ["net"], description: "none, host or slirp (default: slirp, the project namespace's network)" },
+  network: { value: true, aliases: ["net"], description: "slirp (default: the project namespace's network), bridge (own IP on kitten0), none, host (= slirp)" },
   entrypoint: { value: true, description: "override the image's entrypoint" },
   init: { description: "run catatonit as PID 1" },
   "read-only": { description: "mount the root filesystem read-only" },

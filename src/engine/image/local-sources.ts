@@ -233,7 +233,11 @@ async function withStaging<T>(store: ImageStore, fn: (dir: string) => Promise<T>
 }
 
 /** Loads `docker-archive:…`, `oci:…` or `oci-archive:…` into the store. */
-export async function loadLocalSource(ref: string, options: LoadOptions): Promise<ImageRecord> {
+export function loadLocalSource(ref: string, options: LoadOptions): Promise<ImageRecord> {
+  return options.store.locked("shared", () => loadLocal(ref, options));
+}
+
+async function loadLocal(ref: string, options: LoadOptions): Promise<ImageRecord> {
   const { store } = options;
   const reporter = options.reporter ?? silentReporter;
   if (ref.startsWith("oci:")) {
@@ -255,20 +259,39 @@ export async function loadLocalSource(ref: string, options: LoadOptions): Promis
   });
 }
 
+/** `docker save … | kitten image load`: the archive comes on a stream, kept in the store's temp dir while loading. */
+export async function loadArchiveStream(stream: AsyncIterable<Uint8Array>, options: LoadOptions): Promise<ImageRecord[]> {
+  options.store.ensureDirs();
+  const tmp = options.store.tempPath("load");
+  try {
+    const sink = Bun.file(tmp).writer();
+    for await (const chunk of stream) sink.write(chunk);
+    await sink.end();
+    return await loadArchive(tmp, { ...options, label: "stdin" });
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 /** `kitten image load -i <tar>`: a docker or OCI archive, detected by its manifest.json or index.json. */
-export async function loadArchive(file: string, options: LoadOptions): Promise<ImageRecord[]> {
+export async function loadArchive(file: string, options: LoadOptions & { label?: string }): Promise<ImageRecord[]> {
   const path = absolute(file, options.cwd);
   if (!existsSync(path)) throw new InvalidInputError(`${file}: no such file`, { code: "image_missing" });
-  return withStaging(options.store, async (dir) => {
+  file = options.label ?? file;
+  return options.store.locked("shared", () => withStaging(options.store, async (dir) => {
     const files = await stageArchive(path, dir);
     if (files.has("manifest.json")) return loadDockerArchive(options.store, files, options.reporter ?? silentReporter, file);
     if (files.has("index.json")) return [await loadOciLayout(options.store, (p) => files.get(p)?.path, undefined, file, options, true)];
     throw new InvalidInputError(`${file}: neither a docker archive (manifest.json) nor an OCI archive (index.json)`, { code: "bad_archive", hint: "use `kitten image import` for a plain root filesystem tar" });
-  });
+  }));
 }
 
 /** `kitten image import <rootfs.tar|dir> <name:tag>`: one layer, an empty config. */
-export async function importRootfs(source: string, name: string, options: LoadOptions): Promise<ImageRecord> {
+export function importRootfs(source: string, name: string, options: LoadOptions): Promise<ImageRecord> {
+  return options.store.locked("shared", () => importTree(source, name, options));
+}
+
+async function importTree(source: string, name: string, options: LoadOptions): Promise<ImageRecord> {
   const { store } = options;
   const tag = formatReference(parseReference(name));
   const path = absolute(source, options.cwd);

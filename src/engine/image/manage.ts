@@ -91,7 +91,7 @@ export async function removeImages(refs: string[], paths: KittenPaths = kittenPa
       result.deleted.push(img.id);
     }
   }
-  if (result.deleted.length > 0) await store.prune({ tmpOlderThanMs: Number.POSITIVE_INFINITY });
+  if (result.deleted.length > 0) await store.prune({ tmpOlderThanMs: Number.POSITIVE_INFINITY, dangling: false });
   return result;
 }
 

@@ -4,7 +4,7 @@
  * concurrently (bounded) and unpack each as soon as it is verified, and record the image last.
  * Progress goes out as events: one `progress` stream per layer (id = short digest).
  */
-import { InvalidInputError, RuntimeFailure, isKittenError } from "../../core/errors.ts";
+import { InvalidInputError, RuntimeFailure, errorText, isKittenError } from "../../core/errors.ts";
 import { kittenPaths, type KittenPaths } from "../../core/paths.ts";
 import { silentReporter, type Reporter } from "../../core/reporter.ts";
 import { findCredentials } from "./auth.ts";
@@ -73,7 +73,7 @@ async function openManifest(r: ImageReference, settings: RegistrySettings, paths
         }
         throw err;
       }
-      reporter.emit({ type: "info", message: `mirror ${endpoint.host} could not serve ${formatReference(r)}; trying the next source` });
+      reporter.emit({ type: "info", message: `mirror ${endpoint.host} could not serve ${formatReference(r)} (${errorText(err)}); trying the next source` });
     }
   }
   throw errors[errors.length - 1];
@@ -81,9 +81,13 @@ async function openManifest(r: ImageReference, settings: RegistrySettings, paths
 
 export async function pullImage(refText: string, options: PullOptions = {}): Promise<PullResult> {
   const r = parseReference(refText);
-  const name = formatReference(r);
   const paths = options.paths ?? kittenPaths();
   const store = options.store ?? new ImageStore(paths);
+  return store.locked("shared", () => pull(r, store, paths, options));
+}
+
+async function pull(r: ImageReference, store: ImageStore, paths: KittenPaths, options: PullOptions): Promise<PullResult> {
+  const name = formatReference(r);
   const reporter = options.reporter ?? silentReporter;
   const settings = options.settings ?? loadRegistrySettings(paths);
   const wanted = parsePlatform(options.platform);
@@ -106,11 +110,7 @@ export async function pullImage(refText: string, options: PullOptions = {}): Pro
 
   // the config is small: fetch it (verified) unless we have it
   const configDigest = manifest.config.digest;
-  if (!store.hasBlob(configDigest)) {
-    const tmp = store.tempPath("config");
-    await client.downloadBlob(r.repository, manifest.config, tmp);
-    store.commitBlob(tmp, configDigest);
-  }
+  if (!store.hasBlob(configDigest)) await store.fetchBlob(configDigest, (tmp) => client.downloadBlob(r.repository, manifest.config, tmp));
   const config = JSON.parse(new TextDecoder().decode(store.readBlob(configDigest))) as ImageConfigDoc;
   const diffIds = config.rootfs?.diff_ids ?? [];
   const layerDescs = manifest.layers.filter((l) => !l.mediaType.includes("foreign"));
@@ -132,19 +132,19 @@ export async function pullImage(refText: string, options: PullOptions = {}): Pro
     }
     if (!store.hasBlob(layer.digest)) {
       reporter.emit({ type: "progress", id, action: "waiting", current: 0, total: layer.size });
-      await downloads(async () => {
-        const tmp = store.tempPath(`layer-${id}`);
-        let last = 0;
-        await client.downloadBlob(r.repository, desc, tmp, (received) => {
-          const now = performance.now();
-          if (now - last < 100) return;
-          last = now;
-          reporter.emit({ type: "progress", id, action: "downloading", current: received, total: layer.size });
-        });
-        reporter.emit({ type: "progress", id, action: "verified", current: layer.size, total: layer.size });
-        store.commitBlob(tmp, layer.digest);
-        downloaded++;
-      });
+      await downloads(() =>
+        store.fetchBlob(layer.digest, async (tmp) => {
+          let last = 0;
+          await client.downloadBlob(r.repository, desc, tmp, (received) => {
+            const now = performance.now();
+            if (now - last < 100) return;
+            last = now;
+            reporter.emit({ type: "progress", id, action: "downloading", current: received, total: layer.size });
+          });
+          reporter.emit({ type: "progress", id, action: "verified", current: layer.size, total: layer.size });
+        }),
+      );
+      downloaded++;
     }
     await UNPACKS(async () => {
       reporter.emit({ type: "progress", id, action: "extracting" });
@@ -152,7 +152,8 @@ export async function pullImage(refText: string, options: PullOptions = {}): Pro
     });
     reporter.emit({ type: "progress", id, action: "pull complete", done: true });
   };
-  await Promise.all(
+  // allSettled: no download or unpack may still run (outside the store lock) once this returns
+  const outcomes = await Promise.allSettled(
     layers.map((layer, i) => {
       let p = LAYERS_IN_FLIGHT.get(layer.diffId);
       if (!p) {
@@ -162,6 +163,8 @@ export async function pullImage(refText: string, options: PullOptions = {}): Pro
       return p;
     }),
   );
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+  if (failed) throw failed.reason;
 
   for (const m of manifests) await store.putBlob(m.bytes, m.digest);
   const tags = r.tag ? [`${r.registry}/${r.repository}:${r.tag}`] : [];

@@ -37,7 +37,21 @@ export function parseChallenge(header: string): Challenge | undefined {
   return { scheme: m[1]!.toLowerCase(), params };
 }
 
-class TransientError extends Error {}
+class TransientError extends Error {
+  constructor(
+    message: string,
+    /** the server's Retry-After, when it sent one */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A 429/5xx answer as a retryable error, honouring Retry-After (seconds; capped at 30 s). */
+function statusError(res: Response): TransientError {
+  const after = Number(res.headers.get("retry-after"));
+  return new TransientError(`HTTP ${res.status}`, Number.isFinite(after) && after > 0 ? Math.min(after, 30) * 1000 : undefined);
+}
 
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -188,7 +202,7 @@ export class RegistryClient {
           if (err instanceof TransientError) throw new RuntimeFailure(`${what}: ${err.message} (after ${attempt} attempts)`, { code: "registry_unavailable", hint: "try again; the registry or the network is failing" });
           throw err;
         }
-        await Bun.sleep(this.backoffMs * 2 ** (attempt - 1));
+        await Bun.sleep(err.retryAfterMs ?? this.backoffMs * 2 ** (attempt - 1));
       }
     }
   }
@@ -198,7 +212,7 @@ export class RegistryClient {
     await this.withRetries(`registry ${this.endpoint.host}`, async () => {
       const res = await this.request("/v2/", "");
       await res.arrayBuffer();
-      if (TRANSIENT_STATUS.has(res.status)) throw new TransientError(`HTTP ${res.status}`);
+      if (TRANSIENT_STATUS.has(res.status)) throw statusError(res);
       if (!res.ok) throw new RuntimeFailure(`registry ${this.endpoint.host}: login answered HTTP ${res.status}`, { code: "registry_auth" });
     });
   }
@@ -209,7 +223,7 @@ export class RegistryClient {
       const res = await this.request(`/v2/${repository}/manifests/${reference}`, `repository:${repository}:pull`, { headers: { accept: MANIFEST_ACCEPT } });
       if (TRANSIENT_STATUS.has(res.status)) {
         await res.arrayBuffer();
-        throw new TransientError(`HTTP ${res.status}`);
+        throw statusError(res);
       }
       if (res.status === 404) {
         await res.arrayBuffer();
@@ -241,7 +255,7 @@ export class RegistryClient {
         const res = await this.request(`/v2/${repository}/blobs/${desc.digest}`, `repository:${repository}:pull`, { headers });
         if (TRANSIENT_STATUS.has(res.status)) {
           await res.arrayBuffer();
-          throw new TransientError(`HTTP ${res.status}`);
+          throw statusError(res);
         }
         if (!(res.status === 200 || (res.status === 206 && received > 0))) {
           const text = await res.text();

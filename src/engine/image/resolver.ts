@@ -12,6 +12,7 @@ import type { ImageResolver, OciImageConfig, ResolvedImage } from "./types.ts";
 import { ImageStore, type ImageRecord } from "./store.ts";
 import { parseReference } from "./reference.ts";
 import { pullImage, storedName, type PullPolicy } from "./pull.ts";
+import { parsePlatform, type Platform } from "./manifest.ts";
 import { isLocalSource, loadLocalSource } from "./local-sources.ts";
 
 export interface ResolverOptions {
@@ -34,6 +35,13 @@ export function toResolved(store: ImageStore, record: ImageRecord, ref: string):
   };
 }
 
+function platformMatches(record: ImageRecord, wanted: Platform): boolean {
+  const { os, architecture, variant } = record.config;
+  if (os && os !== wanted.os) return false;
+  if (architecture && architecture !== wanted.architecture) return false;
+  return !wanted.variant || !variant || variant === wanted.variant;
+}
+
 export class Images implements ImageResolver {
   readonly store: ImageStore;
   private readonly reporter: Reporter;
@@ -54,6 +62,8 @@ export class Images implements ImageResolver {
     const policy = options.pull ?? "missing";
     let record = policy === "always" ? undefined : this.store.find(name);
     if (record && !record.layers.every((l) => this.store.hasLayer(l.diffId))) record = undefined;
+    // a local image for another platform than the one asked for is missing too
+    if (record && options.platform && !platformMatches(record, parsePlatform(options.platform))) record = undefined;
     if (!record) {
       if (policy === "never") {
         throw new InvalidInputError(`image ${name} is not present locally`, { code: "image_missing", hint: `run \`kitten pull ${ref}\`, or use --pull missing` });

@@ -20,6 +20,7 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import type { OciImageConfig } from "./types.ts";
 import { runInNamespace } from "./unpack/host.ts";
+import { withStoreLock, type LockMode } from "./store-lock.ts";
 
 export interface LayerRecord {
   /** digest of the blob as stored (compressed) */
@@ -95,6 +96,11 @@ export class ImageStore {
     for (const d of [this.blobsDir, this.layersDir, this.tmpDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
   }
 
+  /** Holds the store lock: shared for pulls, loads and imports; exclusive for garbage collection. */
+  locked<T>(mode: LockMode, fn: () => Promise<T>): Promise<T> {
+    return withStoreLock(join(this.root, "lock"), mode, fn);
+  }
+
   blobPath(digest: string): string {
     return join(this.blobsDir, hexOf(digest));
   }
@@ -126,6 +132,18 @@ export class ImageStore {
     const dest = this.blobPath(digest);
     renameSync(tempFile, dest);
     return dest;
+  }
+
+  /** Runs `download` into a fresh temp file, then moves it into blobs/; the temp file never outlives a failure. */
+  async fetchBlob(digest: string, download: (tempFile: string) => Promise<void>): Promise<void> {
+    const tmp = this.tempPath(`blob-${hexOf(digest).slice(0, 12)}`);
+    try {
+      await download(tmp);
+      this.commitBlob(tmp, digest);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 
   /** Writes bytes whose digest the caller computed (manifests, configs). */
@@ -237,9 +255,20 @@ export class ImageStore {
     }).immediate();
   }
 
-  /** Deletes blobs, layers and leftovers of interrupted pulls that no image references. */
-  async prune(options: { tmpOlderThanMs?: number } = {}): Promise<{ blobs: number; layers: number; bytes: number }> {
+  /**
+   * Deletes dangling images (no name left: a re-pulled tag moved to a newer image), then the
+   * blobs, layers and leftovers of interrupted pulls that no image references.
+   */
+  async prune(options: { tmpOlderThanMs?: number; dangling?: boolean } = {}): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
+    return this.locked("exclusive", () => this.collect(options));
+  }
+
+  private async collect(options: { tmpOlderThanMs?: number; dangling?: boolean }): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
     this.ensureDirs();
+    let images = 0;
+    if (options.dangling !== false) {
+      images = this.db.query("DELETE FROM images WHERE id NOT IN (SELECT image_id FROM image_names)").run().changes;
+    }
     const keepBlobs = new Set<string>();
     const keepLayers = new Set<string>();
     for (const img of this.list()) {
@@ -276,6 +305,6 @@ export class ImageStore {
       if (statSync(p).mtimeMs < cutoff) rmSync(p, { recursive: true, force: true });
     }
     await this.removeTrees(trees);
-    return { blobs, layers, bytes };
+    return { images, blobs, layers, bytes };
   }
 }

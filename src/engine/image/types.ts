@@ -22,7 +22,14 @@ export interface ResolvedImage {
   ref: string;
   /** sha256:<hex> of the image config, or a stable id for a directory rootfs */
   id: string;
-  /** unpacked layer directories, lowest first; a directory rootfs is a single entry */
+  /**
+   * unpacked layer directories, lowest first; a directory rootfs is a single entry.
+   * They are overlayfs lower dirs in the user-namespace form: whiteouts are char 0:0 devices and
+   * opaque directories carry `user.overlay.opaque=y`, so mount with `-o userxattr` (the kernel does
+   * not add it by itself on 6.18; without it opaque dirs show the lower layers' content), lower
+   * dirs highest first: `lowerdir=${[...layers].reverse().join(":")}`. Files are owned by subuids:
+   * mount and read them inside the user namespace, never chown them from the host.
+   */
   layers: string[];
   config: OciImageConfig;
 }

@@ -6,6 +6,7 @@
  * so everything touching subordinate-uid files, mounts and the OCI runtime happens there.
  */
 import { z } from "zod";
+import { NetRequestSchema } from "../../net/net-protocol.ts";
 
 export const OciRuntimeNameSchema = z.enum(["runc", "crun"]);
 export type OciRuntimeName = z.infer<typeof OciRuntimeNameSchema>;
@@ -85,6 +86,10 @@ export const RemoveTreeRequestSchema = z.object({ paths: z.array(z.string()).min
 export const SmokeRequestSchema = z.object({ runtime: OciRuntimeNameSchema, rootfs: z.string(), workDir: z.string() });
 export const SmokeResultSchema = z.object({ ok: z.boolean(), error: z.string().optional() });
 
+/** kitten0, the built-in bridge: attach a container's netns to it (allocating its IP) or detach it */
+export const BridgeRequestSchema = z.object({ action: z.enum(["attach", "detach"]), id: Id, netnsPath: z.string() });
+export const BridgeResultSchema = z.object({ ip: z.string().optional() });
+
 export const ErrorBodySchema = z.object({ error: z.string() });
 
 /** Each operation's request and response schemas: the whole protocol in one table. */
@@ -99,6 +104,9 @@ export const AGENT_OPS = {
   spawn: { request: SpawnRequestSchema, response: CommandResultSchema },
   rmtree: { request: RemoveTreeRequestSchema, response: z.object({}) },
   smoke: { request: SmokeRequestSchema, response: SmokeResultSchema },
+  bridge: { request: BridgeRequestSchema, response: BridgeResultSchema },
+  /** container networks (issue #5): bridges, CNI attach/detach, hosts files — src/net */
+  net: { request: NetRequestSchema, response: z.unknown() },
 } as const;
 
 export type AgentOp = keyof typeof AGENT_OPS;

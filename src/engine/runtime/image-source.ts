@@ -2,33 +2,41 @@
  * Images for the runtime. A directory is a valid image (the Kitten format's "image": "./rootfs"):
  * one layer, empty config. References go to the image store (issue #3) when it is wired in.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
+import type { KittenPaths } from "../../core/paths.ts";
+import type { Reporter } from "../../core/reporter.ts";
 import type { ImageResolver, OciImageConfig, ResolvedImage } from "../image/types.ts";
 
 export function looksLikePath(ref: string): boolean {
-  return ref.startsWith("/") || ref.startsWith("./") || ref.startsWith("../") || ref === ".";
+  return ref.startsWith("/") || ref.startsWith("./") || ref.startsWith("../") || ref === "." || ref === "..";
 }
 
-export class DirectoryImages implements ImageResolver {
-  constructor(
-    private readonly cwd = process.cwd(),
-    private readonly fallback?: ImageResolver,
-  ) {}
+/**
+ * The runtime's ImageResolver: directories are resolved here, cheaply, the way the image store
+ * does it (same id); references load the image store (issue #3) lazily, so `kitten run ./rootfs`
+ * does not pay for importing the registry client.
+ */
+export class RuntimeImages implements ImageResolver {
+  private store?: ImageResolver;
+
+  constructor(private readonly options: { paths: KittenPaths; reporter: Reporter; cwd?: string }) {}
 
   async resolve(ref: string, options?: Parameters<ImageResolver["resolve"]>[1]): Promise<ResolvedImage> {
     if (looksLikePath(ref)) {
-      const dir = isAbsolute(ref) ? ref : resolve(this.cwd, ref);
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidInputError(`image "${ref}": no such directory`);
-      return { ref: dir, id: `dir:${Bun.hash(dir).toString(16)}`, layers: [dir], config: {} };
+      const dir = isAbsolute(ref) ? ref : resolve(this.options.cwd ?? process.cwd(), ref);
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new InvalidInputError(`image directory ${dir} does not exist`, { code: "image_missing", hint: "an image given as a path must be a directory holding a root filesystem" });
+      }
+      const id = `sha256:${new Bun.CryptoHasher("sha256").update(`dir:${dir}`).digest("hex")}`;
+      return { ref: dir, id, layers: [dir], config: {} };
     }
-    if (!this.fallback) {
-      throw new InvalidInputError(`image "${ref}": pulling images is not available in this build`, {
-        hint: "give a rootfs directory (./rootfs) as the image",
-      });
+    if (!this.store) {
+      const { Images } = await import("../image/resolver.ts");
+      this.store = new Images(this.options);
     }
-    return this.fallback.resolve(ref, options);
+    return this.store.resolve(ref, options);
   }
 }
 
@@ -36,11 +44,21 @@ export class DirectoryImages implements ImageResolver {
 export function readImageFile(image: ResolvedImage, path: string): string {
   for (const layer of [...image.layers].reverse()) {
     const file = join(layer, path);
+    let st;
+    try {
+      st = lstatSync(file);
+    } catch {
+      // an OCI `.wh.` file also hides the lower layers' file (image-spec layer.md)
+      if (existsSync(join(layer, path.replace(/[^/]+$/, (n) => `.wh.${n}`)))) return "";
+      continue;
+    }
+    // unpacked layers mark deletions with overlayfs whiteouts: a 0:0 character device
+    if (st.isCharacterDevice()) return "";
     try {
       return readFileSync(file, "utf8");
-    } catch {}
-    // a whiteout hides the file of lower layers (OCI image-spec layer.md)
-    if (existsSync(join(layer, path.replace(/[^/]+$/, (n) => `.wh.${n}`)))) return "";
+    } catch {
+      return "";
+    }
   }
   return "";
 }

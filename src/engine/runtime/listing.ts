@@ -17,6 +17,8 @@ export interface ContainerRow {
   startedAt: string | null;
   finishedAt: string | null;
   ports: Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: "tcp" | "udp" }>;
+  /** address per network (empty when the container shares the namespace's network) */
+  ips: Record<string, string>;
 }
 
 export async function listContainers(rt: RootlessRuntime, options: { all?: boolean; project?: string } = {}, now = Date.now()): Promise<ContainerRow[]> {
@@ -40,7 +42,8 @@ export async function listContainers(rt: RootlessRuntime, options: { all?: boole
       createdAt: st.createdAt ?? "",
       startedAt: st.startedAt ?? null,
       finishedAt: st.finishedAt ?? null,
-      ports: st.ports ?? [],
+      ports: st.status === "running" ? (st.ports ?? []) : [],
+      ips: st.ips ?? {},
     });
   }
   return rows;

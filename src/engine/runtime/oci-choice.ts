@@ -9,7 +9,9 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { writeFileAtomic } from "../../core/atomic-file.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import type { AgentClient } from "./agent-client.ts";
-import { OciRuntimeNameSchema, type OciRuntimeName } from "./agent-protocol.ts";
+import type { OciRuntimeName } from "./agent-protocol.ts";
+
+const RUNTIMES: readonly OciRuntimeName[] = ["runc", "crun"];
 
 export interface RuntimeChoice {
   runtime: OciRuntimeName;
@@ -28,10 +30,10 @@ function bootId(): string {
 export function requestedRuntime(explicit?: string): OciRuntimeName | undefined {
   const want = explicit ?? process.env.KITTEN_RUNTIME;
   if (!want) return undefined;
-  const parsed = OciRuntimeNameSchema.safeParse(want);
-  if (!parsed.success) throw new InvalidInputError(`unknown OCI runtime "${want}"`, { hint: "use runc or crun" });
-  if (!Bun.which(parsed.data)) throw new InvalidInputError(`OCI runtime "${want}" is not installed`, { hint: `apt-get install ${want}` });
-  return parsed.data;
+  const name = RUNTIMES.find((r) => r === want);
+  if (!name) throw new InvalidInputError(`unknown OCI runtime "${want}"`, { hint: "use runc or crun" });
+  if (!Bun.which(name)) throw new InvalidInputError(`OCI runtime "${want}" is not installed`, { hint: `apt-get install ${want}` });
+  return name;
 }
 
 export function cachedRuntimeChoice(paths: KittenPaths): RuntimeChoice | undefined {

@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
+import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import { ensureNamespace, findNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
-import { freeHostPort, rootlesskitPorts, slirpPorts, type PortDriver } from "../../net/ports.ts";
+import { HOSTS_HEADER } from "../../net/hosts.ts";
+import { buildIdentity, ensureNamespace, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { agentClient, type AgentClient } from "./agent-client.ts";
@@ -18,11 +19,16 @@ import type { InsideState } from "./agent-protocol.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import { readImageFile } from "./image-source.ts";
 import type { NetworkAttacher } from "./network-hook.ts";
+import { builtinBridge } from "./bridge-attacher.ts";
 import { chooseOciRuntime } from "./oci-choice.ts";
+import { Wakeup } from "./wakeup.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
-import { ContainerStore, type ContainerRecord, type PublishedPort } from "./store.ts";
+import { ContainerStore, type ContainerRecord } from "./store.ts";
+import { publishPorts, unpublishPorts } from "./published-ports.ts";
+import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
+import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
 
 export interface RuntimeDeps {
@@ -32,21 +38,52 @@ export interface RuntimeDeps {
   /** options for namespaces this runtime starts */
   namespace?: NamespaceOptions;
   network?: NetworkAttacher;
+  /** the project namespaces (src/net/namespace); a fake in unit tests */
+  namespaces?: Namespaces;
 }
 
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+export interface Namespaces {
+  ensure(paths: KittenPaths, project: string, options?: NamespaceOptions): Promise<NamespaceRecord>;
+  find(paths: KittenPaths, project: string): NamespaceRecord | undefined;
+  stop(paths: KittenPaths, project: string): Promise<boolean>;
+}
+
+const realNamespaces: Namespaces = { ensure: ensureNamespace, find: findNamespace, stop: stopNamespace };
+
+const warnedBuild = new Set<string>();
+
 
 export class RootlessRuntime implements ContainerRuntime {
   readonly store: ContainerStore;
 
   constructor(readonly deps: RuntimeDeps) {
     this.store = new ContainerStore(openStateDb(deps.paths));
+    this.ns = deps.namespaces ?? realNamespaces;
   }
+
+  private readonly ns: Namespaces;
 
   // ---- namespace -------------------------------------------------------------------------
 
   async namespace(project: string): Promise<{ ns: NamespaceRecord; agent: AgentClient }> {
-    const ns = await ensureNamespace(this.deps.paths, project, this.deps.namespace);
+    let ns = await this.ns.ensure(this.deps.paths, project, this.deps.namespace);
+    if (ns.build && ns.build !== buildIdentity()) {
+      // started by another kitten build: its agent runs that code. Empty, it is replaced at once;
+      // with containers in it, only a warning (replacing it would kill them)
+      const inUse = this.store
+        .list({ project })
+        .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
+      if (!inUse) {
+        await this.ns.stop(this.deps.paths, project);
+        ns = await this.ns.ensure(this.deps.paths, project, this.deps.namespace);
+      } else if (!warnedBuild.has(project)) {
+        warnedBuild.add(project);
+        this.deps.reporter.emit({
+          type: "warning",
+          message: `namespace "${project}" was started by another kitten build and runs its agent; \`kitten __ns-down ${project}\` restarts it (its containers stop)`,
+        });
+      }
+    }
     if (this.deps.namespace?.hostLoopback && !ns.hostLoopback) {
       this.deps.reporter.emit({ type: "warning", message: `namespace "${project}" is already running without host loopback access; stop it first to change that` });
     }
@@ -55,7 +92,7 @@ export class RootlessRuntime implements ContainerRuntime {
 
   /** The running namespace the container was created in, if it still is. */
   private liveNamespace(rec: ContainerRecord): NamespaceRecord | undefined {
-    const ns = findNamespace(this.deps.paths, rec.project);
+    const ns = this.ns.find(this.deps.paths, rec.project);
     return ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined;
   }
 
@@ -67,7 +104,8 @@ export class RootlessRuntime implements ContainerRuntime {
 
   // ---- create ------------------------------------------------------------------------------
 
-  async create(spec: ContainerSpec, options: { monitor?: boolean } = {}): Promise<ContainerState> {
+  /** monitor false: no conmon (foreground -it runs); autoRemove: conmon removes it on exit (-d --rm) */
+  async create(spec: ContainerSpec, options: { monitor?: boolean; autoRemove?: boolean } = {}): Promise<ContainerState> {
     if (!NAME_RE.test(spec.name)) throw new InvalidInputError(`invalid container name "${spec.name}"`, { hint: "use letters, digits, _ . -" });
     if (this.store.find(spec.name)) {
       throw new InvalidInputError(`container name "${spec.name}" is already in use`, { hint: `remove it first: kitten rm -f ${spec.name}` });
@@ -76,21 +114,19 @@ export class RootlessRuntime implements ContainerRuntime {
       if (p.published?.includes("-")) throw new InvalidInputError(`port "${p.published}:${p.target}": port ranges are not supported`);
     }
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
-    this.warnResources(spec);
+    const warning = resourceWarning(spec);
+    if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
     const image = await this.deps.images.resolve(spec.image);
     const { ns, agent } = await this.namespace(spec.project);
     const runtime = await chooseOciRuntime(this.deps.paths, agent, ns.runtimeDir, spec.runtime);
     const id = randomId();
     const dir = join(ensureDir(join(this.deps.paths.data, "containers")), id);
     const files = containerFiles(dir);
-    mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
-    const ownNet = spec.networkMode === "none" || (!!this.deps.network && spec.networkMode !== "host" && Object.keys(spec.networks ?? {}).length > 0);
+    const attacher = this.attacherFor(spec);
+    const ownNet = spec.networkMode === "none" || !!attacher;
     const netnsPath = ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
-    writeFileSync(files.hostname, `${hostname}\n`);
-    writeFileSync(files.hosts, hostsFile(hostname, undefined, spec.extraHosts));
-    writeFileSync(files.resolvConf, spec.networkMode === "none" ? "" : `nameserver ${SLIRP.dns}\n`);
-    const { binds, tmpfs, volumes } = this.resolveMounts(spec);
+    const { binds, tmpfs, volumes } = resolveMounts(spec, this.deps.paths);
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
     const oci = buildOciSpec(image.config, {
       ...spec,
@@ -106,6 +142,11 @@ export class RootlessRuntime implements ContainerRuntime {
       hostHardLimits: hostHardLimits(),
     });
     oci.annotations = { "io.kitten.name": spec.name, "io.kitten.project": spec.project };
+    // only now that the spec is valid: nothing is left behind by a refused container
+    mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
+    writeFileSync(files.hostname, `${hostname}\n`);
+    writeFileSync(files.hosts, hostsFile(hostname, undefined, spec.extraHosts));
+    writeFileSync(files.resolvConf, spec.networkMode === "none" ? "" : `nameserver ${SLIRP.dns}\n`);
     writeFileSync(files.config, JSON.stringify(oci));
     const record: ContainerRecord = {
       id,
@@ -122,7 +163,7 @@ export class RootlessRuntime implements ContainerRuntime {
       spec: { ...spec, stopSignal },
       ports: [],
       ips: {},
-      autoRemove: false,
+      autoRemove: options.autoRemove ?? false,
       createdAt: new Date().toISOString(),
       namespaceStartedAt: ns.startedAt,
       monitored: options.monitor ?? true,
@@ -139,9 +180,13 @@ export class RootlessRuntime implements ContainerRuntime {
         name: spec.name,
         terminal: oci.process.terminal,
         monitor: record.monitored,
+        exitCommand: record.autoRemove ? [...selfCommand(), "__cleanup", id] : undefined,
       });
-      if (netnsPath && this.deps.network && spec.networkMode !== "none") {
-        record.ips = await this.deps.network.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
+      if (netnsPath && attacher) {
+        record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
+        // rewrite in place (the file is bind-mounted by inode), unless the attacher already wrote the
+        // network-wide file with every peer (src/net/hosts.ts): overwriting it hid the peers' names
+        if (!readFileSync(files.hosts, "utf8").startsWith(HOSTS_HEADER)) writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
         this.store.update(record);
       }
     } catch (err) {
@@ -150,45 +195,20 @@ export class RootlessRuntime implements ContainerRuntime {
       throw err;
     }
     this.deps.reporter.emit({ type: "container", action: "created", container: spec.name, service: spec.service });
-    return this.stateOf(record, { id, status: "created" });
+    return stateOf(record, { id, status: "created" });
   }
 
-  private warnResources(spec: ContainerSpec): void {
-    const r = spec.resources;
-    if (!r) return;
-    const asked = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids !== undefined && `pids=${r.pids}`].filter(Boolean);
-    if (asked.length === 0) return;
-    this.deps.reporter.emit({
-      type: "warning",
-      message: `container "${spec.name}": cannot enforce ${asked.join(", ")}: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored`,
-    });
-  }
-
-  private resolveMounts(spec: ContainerSpec) {
-    const binds: Array<{ source: string; target: string; readOnly?: boolean }> = [];
-    const tmpfs: string[] = [];
-    const volumes: Array<{ path: string; copyFrom?: string }> = [];
-    for (const m of spec.mounts ?? []) {
-      if (m.type === "tmpfs") {
-        const opts = [m.tmpfs?.size !== undefined && `size=${m.tmpfs.size}`, m.tmpfs?.mode !== undefined && `mode=${m.tmpfs.mode.toString(8)}`].filter(Boolean);
-        tmpfs.push(`${m.target}${opts.length ? `:${opts.join(",")}` : ""}`);
-      } else if (m.type === "bind") {
-        if (!m.source?.startsWith("/")) throw new InvalidInputError(`mount "${m.source}:${m.target}": the host path must be absolute`);
-        // docker -v creates a missing host directory; the long syntax does so when asked
-        if (!existsSync(m.source)) {
-          if (m.bind?.create_host_path === false) throw new InvalidInputError(`mount "${m.source}": no such file or directory`);
-          mkdirSync(m.source, { recursive: true });
-        }
-        binds.push({ source: m.source, target: m.target, readOnly: m.read_only });
-      } else {
-        const name = m.source || `anon-${randomId().slice(0, 24)}`;
-        if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid volume name "${name}"`);
-        const data = join(this.deps.paths.data, "volumes", name, "_data");
-        volumes.push({ path: data, copyFrom: m.volume?.nocopy ? undefined : m.target });
-        binds.push({ source: m.volume?.subpath ? join(data, m.volume.subpath) : data, target: m.target, readOnly: m.read_only });
-      }
-    }
-    return { binds, tmpfs, volumes };
+  /**
+   * Who wires a container's own network: compose networks go to the injected attacher (CNI,
+   * issue #5); `--network bridge` without named networks (`kitten run`) gets the built-in kitten0
+   * bridge, as docker's default bridge; "host" (and a plain `kitten run`) shares the namespace's
+   * slirp network; "none" gets lo only.
+   */
+  private attacherFor(spec: ContainerSpec): NetworkAttacher | undefined {
+    const mode = spec.networkMode;
+    const named = Object.keys(spec.networks ?? {}).length > 0;
+    if (named && (mode === undefined || mode === "bridge")) return this.deps.network ?? builtinBridge;
+    return mode === "bridge" ? builtinBridge : undefined;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -200,11 +220,11 @@ export class RootlessRuntime implements ContainerRuntime {
     const st = await this.insideState(rec);
     if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status}, not created`);
     const agent = agentClient(ns.agentSocket, rec.project);
-    await this.publishPorts(rec, ns);
+    await publishPorts(this.store, rec, ns);
     try {
       await agent.call("start", { id: rec.id, runtime: rec.runtime });
     } catch (err) {
-      await this.unpublishPorts(rec, ns);
+      await unpublishPorts(this.store, rec, ns);
       throw err;
     }
     rec.startedAt = new Date().toISOString();
@@ -213,55 +233,16 @@ export class RootlessRuntime implements ContainerRuntime {
     return this.inspectRecord(rec);
   }
 
-  private async publishPorts(rec: ContainerRecord, ns: NamespaceRecord): Promise<void> {
-    const ports = rec.spec.ports ?? [];
-    if (ports.length === 0) return;
-    const driver = portDriver(ns);
-    const childIp = rec.netnsPath ? Object.values(rec.ips)[0] : undefined;
-    if (rec.netnsPath && !childIp) throw new RuntimeFailure(`container "${rec.name}": cannot publish ports: it has no IP address`);
-    const published: PublishedPort[] = [];
-    try {
-      for (const p of ports) {
-        if (p.protocol === "sctp") throw new InvalidInputError(`container "${rec.name}": sctp ports cannot be published rootless`);
-        const hostIp = p.host_ip || "0.0.0.0";
-        const hostPort = p.published ? Number(p.published) : freeHostPort(hostIp, p.protocol);
-        const driverId = await driver
-          .add({ protocol: p.protocol, hostIp, hostPort, childIp, childPort: p.target })
-          .catch((err: Error) => {
-            throw new RuntimeFailure(`container "${rec.name}": cannot publish ${hostIp}:${hostPort}->${p.target}/${p.protocol}: ${err.message}`, {
-              hint: "is the port already in use on the host?",
-            });
-          });
-        published.push({ hostIp, hostPort, containerPort: p.target, protocol: p.protocol, driverId });
-      }
-    } catch (err) {
-      for (const p of published) if (p.driverId !== undefined) await driver.remove(p.driverId).catch(() => {});
-      throw err;
-    }
-    rec.ports = published;
-    this.store.update(rec);
-  }
-
-  private async unpublishPorts(rec: ContainerRecord, ns: NamespaceRecord | undefined): Promise<void> {
-    if (rec.ports.length === 0) return;
-    if (ns) {
-      const driver = portDriver(ns);
-      for (const p of rec.ports) if (p.driverId !== undefined) await driver.remove(p.driverId).catch(() => {});
-    }
-    rec.ports = [];
-    this.store.update(rec);
-  }
-
   /** publish / unpublish for foreground runs, which skip start() */
   async publishFor(rec: ContainerRecord): Promise<void> {
     const ns = this.liveNamespace(rec);
-    if (ns) await this.publishPorts(rec, ns);
+    if (ns) await publishPorts(this.store, rec, ns);
     rec.startedAt = new Date().toISOString();
     this.store.update(rec);
   }
 
   async unpublishFor(rec: ContainerRecord): Promise<void> {
-    await this.unpublishPorts(rec, this.liveNamespace(rec));
+    await unpublishPorts(this.store, rec, this.liveNamespace(rec));
   }
 
   async stop(name: string, options: { signal?: string; timeoutMs?: number } = {}): Promise<ContainerState> {
@@ -279,7 +260,7 @@ export class RootlessRuntime implements ContainerRuntime {
           await this.waitExit(rec, 10_000);
         }
       }
-      await this.unpublishPorts(rec, ns);
+      await unpublishPorts(this.store, rec, ns);
     }
     this.deps.reporter.emit({ type: "container", action: "stopped", container: rec.name, service: rec.service });
     return this.inspectRecord(rec);
@@ -302,9 +283,10 @@ export class RootlessRuntime implements ContainerRuntime {
         throw new InvalidInputError(`container "${rec.name}" is running`, { hint: `stop it first (kitten stop ${rec.name}) or use kitten rm -f` });
       }
       const agent = agentClient(ns.agentSocket, rec.project);
-      await this.unpublishPorts(rec, ns);
-      if (rec.netnsPath && this.deps.network && Object.keys(rec.ips).length) {
-        await this.deps.network
+      await unpublishPorts(this.store, rec, ns);
+      const attacher = this.attacherFor(rec.spec);
+      if (rec.netnsPath && attacher && Object.keys(rec.ips).length) {
+        await attacher
           .detach({ project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: containerFiles(rec.dir).hosts, agent, runtimeDir: ns.runtimeDir })
           .catch(() => {});
       }
@@ -338,7 +320,7 @@ export class RootlessRuntime implements ContainerRuntime {
   }
 
   private async inspectRecord(rec: ContainerRecord): Promise<ContainerState> {
-    return this.stateOf(rec, await this.insideState(rec));
+    return stateOf(rec, await this.insideState(rec));
   }
 
   async list(filter: { project?: string } = {}): Promise<ContainerState[]> {
@@ -349,7 +331,7 @@ export class RootlessRuntime implements ContainerRuntime {
     for (const [project, group] of byProject) {
       for (const st of await this.insideStates(project, group)) states.set(st.id, st);
     }
-    return recs.map((r) => this.stateOf(r, states.get(r.id) ?? { id: r.id, status: "unknown" }));
+    return recs.map((r) => stateOf(r, states.get(r.id) ?? { id: r.id, status: "unknown" }));
   }
 
   async insideState(rec: ContainerRecord): Promise<InsideState> {
@@ -357,7 +339,7 @@ export class RootlessRuntime implements ContainerRuntime {
   }
 
   private async insideStates(project: string, recs: ContainerRecord[]): Promise<InsideState[]> {
-    const ns = findNamespace(this.deps.paths, project);
+    const ns = this.ns.find(this.deps.paths, project);
     const live = recs.filter((r) => ns && ns.startedAt === r.namespaceStartedAt && r.exitCode === undefined);
     const fromAgent = new Map<string, InsideState>();
     if (ns && live.length) {
@@ -367,61 +349,35 @@ export class RootlessRuntime implements ContainerRuntime {
         for (const st of res.states) fromAgent.set(st.id, st);
       }
     }
-    const states = recs.map((r) => fromAgent.get(r.id) ?? this.deadState(r));
+    const states = recs.map((r) => fromAgent.get(r.id) ?? deadState(r));
     // a container that exited on its own still holds its published ports: release them now
     for (const [i, st] of states.entries()) {
       const rec = recs[i]!;
-      if (st.status === "exited" && rec.ports.length) await this.unpublishPorts(rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined);
+      if (st.status === "exited" && rec.ports.length) await unpublishPorts(this.store, rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined);
     }
     return states;
-  }
-
-  /** A container whose namespace is gone: its exit file tells, else it died with the namespace (SIGKILL). */
-  private deadState(rec: ContainerRecord): InsideState {
-    if (rec.exitCode !== undefined) return { id: rec.id, status: "exited", exitCode: rec.exitCode };
-    try {
-      const code = Number(readFileSync(exitFile(rec.dir, rec.id), "utf8").trim());
-      return { id: rec.id, status: "exited", exitCode: code };
-    } catch {}
-    return { id: rec.id, status: "exited", exitCode: rec.startedAt ? 137 : undefined };
-  }
-
-  private stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
-    const status = st.status === "unknown" ? "dead" : st.status;
-    return {
-      id: rec.id,
-      name: rec.name,
-      project: rec.project,
-      service: rec.service,
-      replica: rec.replica,
-      status,
-      pid: st.pid,
-      exitCode: st.exitCode,
-      startedAt: rec.startedAt,
-      finishedAt: st.finishedAt,
-      createdAt: rec.createdAt,
-      configHash: rec.spec.configHash,
-      image: rec.image,
-      ips: rec.ips,
-      ports: rec.ports.map(({ driverId: _, ...p }) => p),
-      logPath: containerFiles(rec.dir).log,
-    };
   }
 
   /** Resolves with the exit code, or undefined after timeoutMs. */
   async waitExit(rec: ContainerRecord, timeoutMs = Number.POSITIVE_INFINITY): Promise<number | undefined> {
     const file = exitFile(rec.dir, rec.id);
     const deadline = performance.now() + timeoutMs;
-    let interval = 1;
-    for (;;) {
-      try {
-        const text = readFileSync(file, "utf8").trim();
-        if (text !== "") return Number(text);
-      } catch {}
-      if (!this.liveNamespace(rec)) return this.deadState(rec).exitCode ?? 137;
-      if (performance.now() > deadline) return undefined;
-      await Bun.sleep(interval);
-      interval = Math.min(interval * 2, 50);
+    const wakeup = timeoutMs > 0 ? new Wakeup([containerFiles(rec.dir).exitDir]) : undefined;
+    try {
+      for (;;) {
+        try {
+          const text = readFileSync(file, "utf8").trim();
+          if (text !== "") return Number(text);
+        } catch {}
+        if (!this.liveNamespace(rec)) return deadState(rec).exitCode ?? 137;
+        // removed meanwhile (kitten rm -f): it was killed, and nothing is left to wait for
+        if (!existsSync(rec.dir)) return 137;
+        const left = deadline - performance.now();
+        if (left <= 0 || !wakeup) return undefined;
+        await wakeup.wait(Math.min(left, 100));
+      }
+    } finally {
+      wakeup?.close();
     }
   }
 
@@ -463,17 +419,6 @@ export class RootlessRuntime implements ContainerRuntime {
     const runtime = Bun.which(rec.runtime) ?? rec.runtime;
     return ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "-n", "-p", "--", runtime, "--root", join(ns.runtimeDir, rec.runtime)];
   }
-}
-
-function portDriver(ns: NamespaceRecord): PortDriver {
-  if (ns.apiSocket) return rootlesskitPorts(ns.apiSocket);
-  if (ns.slirpSocket) return slirpPorts(ns.slirpSocket);
-  throw new RuntimeFailure(`namespace "${ns.project}" has no port driver`);
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 let hardLimits: Record<string, number> | undefined;

@@ -65,8 +65,8 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
   for (const e of f.env ?? []) addEnv(env, e, ctx.env);
 
   const network = f.network ?? "slirp";
-  if (!["none", "host", "slirp"].includes(network)) {
-    throw new InvalidInputError(`network "${network}" is not available for kitten run`, { hint: "use none, host or slirp (the project namespace's network)" });
+  if (!["none", "host", "slirp", "bridge"].includes(network)) {
+    throw new InvalidInputError(`network "${network}" is not available for kitten run`, { hint: "use slirp (the project namespace's network, the default), bridge, none or host" });
   }
   const ulimits: Record<string, { soft: number; hard: number }> = {};
   for (const u of f.ulimits ?? []) {
@@ -99,7 +99,7 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     tmpfs: f.tmpfs,
     mounts: (f.volumes ?? []).map((v) => parseVolume(v, ctx.cwd)),
     stopSignal: f.stopSignal,
-    networkMode: network === "none" ? "none" : "host",
+    networkMode: network === "none" ? "none" : network === "bridge" ? "bridge" : "host",
     extraHosts: f.addHosts,
     ports: (f.publish ?? []).map(publishToPort),
     labels: Object.keys(labels).length ? labels : undefined,

@@ -6,8 +6,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { isatty } from "node:tty";
+import { InvalidInputError } from "../../core/errors.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import { LogReader } from "./logs.ts";
+import { Wakeup } from "./wakeup.ts";
 import type { RootlessRuntime } from "./rootless-runtime.ts";
 import type { ContainerSpec } from "./types.ts";
 import type { ContainerRecord } from "./store.ts";
@@ -26,8 +29,14 @@ export type RunResult = { detached: true; id: string; name: string } | { detache
 const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
 
 export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, options: RunOptions): Promise<RunResult> {
-  const foreground = !options.detach && (options.interactive || options.tty);
-  const created = await rt.create({ ...spec, tty: options.tty, stdinOpen: options.interactive }, { monitor: !foreground });
+  const stdinIsTty = isatty(0);
+  if (!options.detach && options.interactive && options.tty && !stdinIsTty) {
+    // docker run -it refuses the same way: runc needs a terminal to put into raw mode
+    throw new InvalidInputError("the input device is not a TTY", { hint: "drop -t, or run it from a terminal" });
+  }
+  // -t alone without a terminal runs under conmon, which allocates the pty and logs its output
+  const foreground = !options.detach && (options.interactive || (options.tty && stdinIsTty));
+  const created = await rt.create({ ...spec, tty: options.tty, stdinOpen: options.interactive }, { monitor: !foreground, autoRemove: options.detach && options.remove });
   const rec = rt.record(created.id!);
   if (foreground) {
     const code = await runForeground(rt, rec);
@@ -56,19 +65,26 @@ export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, opt
       for (const r of reader.read()) options.output[r.stream](r.text);
     };
     const file = exitFile(rec.dir, rec.id);
-    let interval = 1;
+    const files = containerFiles(rec.dir);
+    const wakeup = new Wakeup([files.exitDir, rec.dir]);
     let code: number | undefined;
-    for (;;) {
-      drain();
-      const exited = await Bun.file(file).text().catch(() => "");
-      if (exited.trim() !== "") {
-        code = Number(exited.trim());
-        break;
+    try {
+      for (let round = 0; ; round++) {
+        drain();
+        const exited = await Bun.file(file).text().catch(() => "");
+        if (exited.trim() !== "") {
+          code = Number(exited.trim());
+          break;
+        }
+        // every so often, make sure the namespace (and so the monitor) is still there
+        if (round % 20 === 19) {
+          code = await rt.waitExit(rec, 0);
+          if (code !== undefined) break;
+        }
+        await wakeup.wait(50);
       }
-      code = await rt.waitExit(rec, 0);
-      if (code !== undefined) break;
-      await Bun.sleep(interval);
-      interval = Math.min(interval * 2, 50);
+    } finally {
+      wakeup.close();
     }
     drain();
     if (options.remove) await rt.remove(rec.id, { force: true });

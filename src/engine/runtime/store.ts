@@ -4,6 +4,7 @@
  * exit file and the runtime's state (`status.ts`), so `ps` is never stale.
  */
 import type { Database } from "bun:sqlite";
+import { InvalidInputError } from "../../core/errors.ts";
 import { migrate } from "../state/db.ts";
 import type { ContainerSpec } from "./types.ts";
 import type { OciRuntimeName } from "./agent-protocol.ts";
@@ -61,9 +62,17 @@ export class ContainerStore {
   }
 
   insert(record: ContainerRecord): void {
-    this.db
-      .query("INSERT INTO containers (id, name, project, record, created_at) VALUES (?, ?, ?, ?, ?)")
-      .run(record.id, record.name, record.project, JSON.stringify(record), record.createdAt);
+    try {
+      this.db
+        .query("INSERT INTO containers (id, name, project, record, created_at) VALUES (?, ?, ?, ?, ?)")
+        .run(record.id, record.name, record.project, JSON.stringify(record), record.createdAt);
+    } catch (err) {
+      // two creates with one name at the same time: the second loses here, not at the pre-check
+      if (/UNIQUE constraint failed: containers\.name/.test(String(err))) {
+        throw new InvalidInputError(`container name "${record.name}" is already in use`, { hint: `remove it first: kitten rm -f ${record.name}` });
+      }
+      throw err;
+    }
   }
 
   update(record: ContainerRecord): void {

@@ -4,7 +4,7 @@
  * Inside runs `catatonit -- kitten __agent`: catatonit is the pid-ns init that reaps orphans
  * (conmon double-forks), the agent serves typed requests on a unix socket in the runtime dir.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { RuntimeFailure, errorText } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
@@ -13,20 +13,17 @@ import { selfCommand } from "../../core/self.ts";
 import { isAlive, signalProcess, waitUntil } from "./proc.ts";
 import { namespaceLayout } from "./layout.ts";
 import { startRootlesskit, startUnshare } from "./drivers.ts";
-import { NamespaceRecordSchema, type NamespaceDriver, type NamespaceOptions, type NamespaceRecord } from "./types.ts";
+import { parseNamespaceRecord, type NamespaceDriver, type NamespaceOptions, type NamespaceRecord } from "./types.ts";
 
 export * from "./types.ts";
 export { namespaceLayout } from "./layout.ts";
+export { parseNamespaceRecord } from "./types.ts";
 
 /** The running namespace of `project`, or undefined (a dead one's leftovers are cleaned up). */
 export function findNamespace(paths: KittenPaths, project: string): NamespaceRecord | undefined {
   const layout = namespaceLayout(paths, project);
-  let record: NamespaceRecord;
-  try {
-    record = NamespaceRecordSchema.parse(JSON.parse(readFileSync(layout.record, "utf8")));
-  } catch {
-    return undefined;
-  }
+  const record = readRecord(layout.record);
+  if (!record) return undefined;
   if (isAlive(record.pid) && isAlive(record.childPid)) return record;
   reap(record);
   return undefined;
@@ -66,6 +63,7 @@ async function start(paths: KittenPaths, project: string, options: NamespaceOpti
     runtimeDir: layout.runtimeDir,
     agentSocket: layout.agentSocket,
     startedAt: new Date().toISOString(),
+    build: buildIdentity(),
   };
   const ok = await waitUntil(async () => {
     if (!isAlive(record.childPid)) return false;
@@ -88,12 +86,7 @@ async function start(paths: KittenPaths, project: string, options: NamespaceOpti
 /** Stops the namespace: with --pidns (or the unshare pid ns) every process inside dies with it. */
 export async function stopNamespace(paths: KittenPaths, project: string): Promise<boolean> {
   const layout = namespaceLayout(paths, project);
-  let record: NamespaceRecord | undefined;
-  try {
-    record = NamespaceRecordSchema.parse(JSON.parse(readFileSync(layout.record, "utf8")));
-  } catch {
-    record = undefined;
-  }
+  const record = readRecord(layout.record);
   if (!record) {
     rmSync(layout.runtimeDir, { recursive: true, force: true });
     return false;
@@ -105,22 +98,54 @@ export async function stopNamespace(paths: KittenPaths, project: string): Promis
   return wasAlive;
 }
 
+function readRecord(path: string): NamespaceRecord | undefined {
+  try {
+    return parseNamespaceRecord(JSON.parse(readFileSync(path, "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
 function reap(record: NamespaceRecord): void {
+  // a recorded pid may have been reused by an unrelated process: only signal ours, which all
+  // carry the runtime dir on their command line (the agent's argument, or slirp's socket)
+  const signal = (pid: number | undefined, sig: NodeJS.Signals) => {
+    if (pid && isAlive(pid) && commandLine(pid).includes(record.runtimeDir)) signalProcess(pid, sig);
+  };
   if (record.driver === "rootlesskit") {
-    signalProcess(record.pid, "SIGTERM");
+    signal(record.pid, "SIGTERM");
   } else {
     // SIGTERM to the unshare parent is ignored (spike §1b): kill the pid-ns init instead
-    signalProcess(record.childPid, "SIGKILL");
+    signal(record.childPid, "SIGKILL");
   }
-  if (record.slirpPid) signalProcess(record.slirpPid, "SIGTERM");
+  signal(record.slirpPid, "SIGTERM");
   try {
     unlinkSync(recordPathFor(record));
   } catch {}
 }
 
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
 function recordPathFor(record: NamespaceRecord): string {
   // the record sits beside the runtime dir's parent: <runtime>/ns/<project>.json
   return `${dirname(dirname(record.runtimeDir))}/ns/${record.project}.json`;
+}
+
+/** The running kitten's build: its executable (or dev entry file), size and mtime. */
+export function buildIdentity(): string {
+  const file = selfCommand().at(-1)!;
+  try {
+    const st = statSync(file);
+    return `${file}:${st.size}:${Math.round(st.mtimeMs)}`;
+  } catch {
+    return file;
+  }
 }
 
 export function chooseDriver(forced?: NamespaceDriver): NamespaceDriver {

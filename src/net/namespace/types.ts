@@ -1,27 +1,43 @@
-/** The record of a running project namespace, persisted as JSON so later commands find it again. */
-import { z } from "zod";
+/**
+ * The record of a running project namespace, persisted as JSON so later commands find it again.
+ * Checked by hand rather than with zod: it is read on every container command, and zod's import
+ * cost (~10-30 ms) would land in `kitten run`'s hot path.
+ */
+export type NamespaceDriver = "rootlesskit" | "unshare";
 
-export const NamespaceDriverSchema = z.enum(["rootlesskit", "unshare"]);
-export type NamespaceDriver = z.infer<typeof NamespaceDriverSchema>;
-
-export const NamespaceRecordSchema = z.object({
-  project: z.string(),
-  driver: NamespaceDriverSchema,
+export interface NamespaceRecord {
+  project: string;
+  driver: NamespaceDriver;
   /** the host process whose death ends the namespace: rootlesskit, or the unshare parent */
-  pid: z.number().int(),
+  pid: number;
   /** pid (host view) of the namespace's init: join with nsenter -t childPid */
-  childPid: z.number().int(),
+  childPid: number;
   /** rootlesskit REST API socket (port driver) */
-  apiSocket: z.string().optional(),
+  apiSocket?: string;
   /** slirp4netns API socket and pid (unshare driver) */
-  slirpSocket: z.string().optional(),
-  slirpPid: z.number().int().optional(),
-  hostLoopback: z.boolean(),
-  runtimeDir: z.string(),
-  agentSocket: z.string(),
-  startedAt: z.string(),
-});
-export type NamespaceRecord = z.infer<typeof NamespaceRecordSchema>;
+  slirpSocket?: string;
+  slirpPid?: number;
+  hostLoopback: boolean;
+  runtimeDir: string;
+  agentSocket: string;
+  startedAt: string;
+  /** identity of the kitten build that started it (its agent runs that code) */
+  build?: string;
+}
+
+/** The record, or undefined when the JSON is not one (a corrupt or foreign file). */
+export function parseNamespaceRecord(value: unknown): NamespaceRecord | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const r = value as Record<string, unknown>;
+  const str = (k: string) => typeof r[k] === "string";
+  const int = (k: string) => Number.isInteger(r[k]);
+  const opt = (k: string, ok: (k: string) => boolean) => r[k] === undefined || ok(k);
+  const valid =
+    str("project") && (r.driver === "rootlesskit" || r.driver === "unshare") && int("pid") && int("childPid") &&
+    opt("apiSocket", str) && opt("slirpSocket", str) && opt("slirpPid", int) && typeof r.hostLoopback === "boolean" &&
+    str("runtimeDir") && str("agentSocket") && str("startedAt") && opt("build", str);
+  return valid ? (r as unknown as NamespaceRecord) : undefined;
+}
 
 export interface NamespaceOptions {
   /** let containers reach the host's 127.0.0.1 through slirp's 10.0.2.2 (off by default) */

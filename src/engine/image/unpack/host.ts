@@ -28,7 +28,8 @@ export async function runInNamespace(jobs: UnpackJob[], reporter?: Reporter): Pr
     stdin: new Blob([JSON.stringify({ jobs })]),
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, KITTEN_UNPACK_CHILD: "1" },
+    // unshare execs the unpacker in place, so its parent is this process (see dieWithParent)
+    env: { ...process.env, KITTEN_UNPACK_PARENT: String(process.pid) },
   });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   const results: UnpackMessage[] = [];

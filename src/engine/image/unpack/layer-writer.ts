@@ -29,12 +29,8 @@ export interface LayerWriterOptions {
 }
 
 function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
+  // most entries are new: no exception for a missing path (they cost more than the syscall)
+  return lstatSync(path, { throwIfNoEntry: false }) ?? null;
 }
 
 export class LayerWriter implements TarSink {

@@ -12,6 +12,8 @@ function load() {
     lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
     lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
     __errno_location: { args: [], returns: FFIType.ptr },
+    prctl: { args: [FFIType.i32, FFIType.u64, FFIType.u64, FFIType.u64, FFIType.u64], returns: FFIType.i32 },
+    getppid: { args: [], returns: FFIType.i32 },
   });
 }
 
@@ -61,4 +63,17 @@ export function lgetxattr(path: string, name: string): Uint8Array | undefined {
   const n = Number(lib.symbols.lgetxattr(ptr(cstring(path)), ptr(cstring(name)), ptr(buf), BigInt(buf.length)));
   if (n < 0) return undefined;
   return new Uint8Array(buf.subarray(0, n));
+}
+
+const PR_SET_PDEATHSIG = 1;
+const SIGKILL = 9;
+
+/**
+ * Makes this process die when its parent (the kitten that started the unpacker) dies, so a
+ * killed pull leaves no unpacker behind; exits now if the parent is already gone.
+ */
+export function dieWithParent(expectedParent: number): void {
+  lib ??= load();
+  lib.symbols.prctl(PR_SET_PDEATHSIG, BigInt(SIGKILL), 0n, 0n, 0n);
+  if (lib.symbols.getppid() !== expectedParent) process.exit(1);
 }

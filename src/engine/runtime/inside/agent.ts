@@ -7,9 +7,11 @@ import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "n
 import { join } from "node:path";
 import { errorText, isKittenError } from "../../../core/errors.ts";
 import { AGENT_OPS, type AgentOp } from "../agent-protocol.ts";
+import { Bridge } from "./bridge.ts";
 import { Containers } from "./containers.ts";
 import { run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
+import { handleNetRequest } from "../../../net/agent-ops.ts";
 
 export async function serveAgent(runtimeDir: string): Promise<never> {
   mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
@@ -20,7 +22,12 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       appendFileSync(logFile, `${new Date().toISOString()} ${msg}\n`);
     } catch {}
   };
+  // runc chdirs and calls getwd: never keep the cwd of whoever started the namespace (it may go)
+  process.chdir(runtimeDir);
   const containers = new Containers(runtimeDir);
+  const bridge = new Bridge();
+  // concurrent first runs all ask for the smoke test: run it once per runtime and share it
+  const smokes = new Map<string, Promise<{ ok: boolean; error?: string }>>();
   const handlers: { [Op in AgentOp]: (req: any) => Promise<unknown> | unknown } = {
     ping: () => ({ pid: process.pid }),
     create: (req) => containers.create(req),
@@ -34,7 +41,13 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       for (const p of req.paths as string[]) rmSync(p, { recursive: true, force: true });
       return {};
     },
-    smoke: (req) => smoke(req.runtime, req.workDir, runtimeDir),
+    bridge: async (req) => (req.action === "attach" ? { ip: await bridge.attach(req.id, req.netnsPath) } : (await bridge.detach(req.id), {})),
+    smoke: (req) => {
+      let p = smokes.get(req.runtime);
+      if (!p) smokes.set(req.runtime, (p = smoke(req.runtime, `${req.workDir}-${process.pid}`, runtimeDir)));
+      return p;
+    },
+    net: (req) => handleNetRequest(req),
   };
   rmSync(socket, { force: true });
   Bun.serve({
@@ -46,7 +59,10 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       try {
         const body = request.method === "POST" ? await request.json() : {};
         const parsed = spec.request.parse(body);
-        return Response.json(await handlers[op](parsed));
+        const t0 = performance.now();
+        const out = await handlers[op](parsed);
+        if (process.env.KITTEN_AGENT_TRACE) log(`${op} ${(performance.now() - t0).toFixed(1)}ms`);
+        return Response.json(out);
       } catch (err) {
         const message = isKittenError(err) ? err.message : errorText(err);
         log(`${op}: ${message}`);
@@ -55,6 +71,10 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
     },
   });
   log(`agent ${process.pid} listening on ${socket}`);
+  // the agent is the namespace's only child of init: if it died, catatonit would exit and the
+  // kernel would kill every container. A stray error is logged, never fatal.
+  process.on("uncaughtException", (err) => log(`uncaught: ${errorText(err)}`));
+  process.on("unhandledRejection", (err) => log(`unhandled: ${errorText(err)}`));
   // catatonit forwards SIGTERM; exit cleanly so the pid-ns init follows
   process.on("SIGTERM", () => process.exit(0));
   return new Promise<never>(() => {});

@@ -3,12 +3,13 @@
  * runc create/start, kill, delete, state. conmon monitors each container (log file in k8s-file
  * format, exit file) and outlives every kitten process; catatonit, the pid-ns init, reaps it.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../../../core/errors.ts";
 import type { CommandResult, CreateRequest, DeleteRequest, ExecRequest, InsideState, OciRuntimeName } from "../agent-protocol.ts";
 import { lastLine, must, run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
+import { fastSyscalls, MNT_DETACH } from "./syscalls.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
 
 function alive(pid: number): boolean {
@@ -35,6 +36,44 @@ function isMounted(path: string): boolean {
   return mountinfo.split("\n").some((l) => l.split(" ")[4] === path);
 }
 
+/** Detaches a mount (lazily: an overlay's synchronous unmount syncs and costs ~20 ms). */
+async function unmount(path: string, what: string): Promise<void> {
+  if (!existsSync(path) || !isMounted(path)) return;
+  if (fastSyscalls()?.umount2(path, MNT_DETACH)) return;
+  await must(["umount", "-l", path], what);
+}
+
+/**
+ * What `runc start` does: runc init waits, blocked, until someone opens and reads its exec
+ * fifo; reading it lets the container's process exec. Doing it here saves a runc process.
+ * Returns false (caller spawns `runc start`) when the fifo is not there.
+ */
+async function releaseExecFifo(fifo: string): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return false;
+  }
+  try {
+    const buf = Buffer.alloc(1);
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      try {
+        if (readSync(fd, buf, 0, 1, null) > 0) break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      }
+      if (performance.now() > deadline) throw new RuntimeFailure(`container start: runc init did not answer on ${fifo}`);
+      await Bun.sleep(1);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(fifo, { force: true });
+  return true;
+}
+
 export class Containers {
   constructor(private readonly runtimeDir: string) {}
 
@@ -42,7 +81,12 @@ export class Containers {
     const f = containerFiles(req.containerDir);
     for (const d of [f.upper, f.work, f.merged, f.exitDir]) mkdirSync(d, { recursive: true });
     if (!isMounted(f.merged)) {
-      await must(["mount", "-t", "overlay", "overlay", "-o", `lowerdir=${req.lowerDirs.join(":")},upperdir=${f.upper},workdir=${f.work}`, f.merged], `container "${req.name}": mounting the rootfs`);
+      // userxattr: image layers mark opaque dirs with user.overlay.opaque (the user-namespace
+      // form); without it the kernel ignores them and lower layers show through (see image/types.ts)
+      const data = `lowerdir=${req.lowerDirs.join(":")},upperdir=${f.upper},workdir=${f.work},userxattr`;
+      if (!fastSyscalls()?.mount("overlay", f.merged, "overlay", 0, data)) {
+        await must(["mount", "-t", "overlay", "overlay", "-o", data, f.merged], `container "${req.name}": mounting the rootfs`);
+      }
     }
     for (const v of req.volumes) {
       const fresh = !existsSync(v.path);
@@ -104,7 +148,9 @@ export class Containers {
   }
 
   async start(id: string, runtime: OciRuntimeName): Promise<void> {
-    await must(ociRuntime(runtime, this.runtimeDir).argv("start", id), `container ${id}: start`);
+    const rt = ociRuntime(runtime, this.runtimeDir);
+    if (runtime === "runc" && (await releaseExecFifo(join(rt.root, id, "exec.fifo")))) return;
+    await must(rt.argv("start", id), `container ${id}: start`);
   }
 
   async kill(id: string, runtime: OciRuntimeName, signal: string, all: boolean): Promise<void> {
@@ -118,17 +164,23 @@ export class Containers {
   async delete(req: DeleteRequest & { force: boolean; removeDir: boolean }): Promise<void> {
     const rt = ociRuntime(req.runtime, this.runtimeDir);
     const f = containerFiles(req.containerDir);
-    if (existsSync(join(rt.root, req.id))) {
+    const stateDir = join(rt.root, req.id);
+    const initPid = readPid(f.pid);
+    if (existsSync(exitFile(req.containerDir, req.id)) && !(initPid && alive(initPid))) {
+      // a stopped runc container without cgroups is just its state dir: what `runc delete` removes
+      rmSync(stateDir, { recursive: true, force: true });
+    } else if (existsSync(stateDir)) {
       const r = await run(rt.argv("delete", ...(req.force ? ["--force"] : []), req.id));
       if (r.exitCode !== 0 && !/does not exist/.test(r.stderr)) throw new RuntimeFailure(`container ${req.id}: delete: ${lastLine(r.stderr)}`);
     }
-    // conmon writes the exit file and the log's last lines after the container died
+    // conmon drains the log and then writes the exit file once the container died; wait for
+    // that, not for conmon itself (it outlives the exit file while its --exit-command runs)
     const cpid = readPid(f.conmonPid);
     const until = performance.now() + 5_000;
-    while (cpid && alive(cpid) && performance.now() < until) await Bun.sleep(2);
-    if (existsSync(f.merged) && isMounted(f.merged)) await must(["umount", f.merged], `container ${req.id}: unmounting the rootfs`);
+    while (cpid && alive(cpid) && !existsSync(exitFile(req.containerDir, req.id)) && performance.now() < until) await Bun.sleep(1);
+    await unmount(f.merged, `container ${req.id}: unmounting the rootfs`);
     if (req.netnsPath && existsSync(req.netnsPath)) {
-      if (isMounted(req.netnsPath)) await must(["umount", req.netnsPath], `container ${req.id}: removing its network namespace`);
+      await unmount(req.netnsPath, `container ${req.id}: removing its network namespace`);
       rmSync(req.netnsPath, { force: true });
     }
     rmSync(join(this.runtimeDir, "attach", req.id), { recursive: true, force: true });

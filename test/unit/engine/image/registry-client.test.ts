@@ -20,8 +20,8 @@ afterEach(async () => {
 });
 
 /** A blob server whose behaviour per request is scripted by `plan` (request index → what to do). */
-function serve(plan: (n: number, range: string | null) => "ok" | "cut" | "503" | "corrupt" | "ignore-range") {
-  const seen: { range: string | null }[] = [];
+function serve(plan: (n: number, range: string | null) => "ok" | "cut" | "503" | "429" | "corrupt" | "ignore-range") {
+  const seen: { range: string | null; at: number }[] = [];
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -29,9 +29,10 @@ function serve(plan: (n: number, range: string | null) => "ok" | "cut" | "503" |
       const url = new URL(req.url);
       if (url.pathname === "/v2/") return new Response("{}");
       const range = req.headers.get("range");
-      seen.push({ range });
+      seen.push({ range, at: performance.now() });
       const what = plan(seen.length, range);
       if (what === "503") return new Response("busy", { status: 503 });
+      if (what === "429") return new Response("slow down", { status: 429, headers: { "retry-after": "1" } });
       if (what === "corrupt") return new Response(BLOB.slice().fill(1, 0, 10));
       const start = range && what !== "ignore-range" ? Number(/bytes=(\d+)-/.exec(range)![1]) : 0;
       const body = BLOB.subarray(start);
@@ -80,6 +81,13 @@ describe("registry client downloads", () => {
     const { seen, client, file } = serve((n) => (n <= 2 ? "503" : "ok"));
     await client.downloadBlob("lib/x", { digest: DIGEST, size: BLOB.length }, file);
     expect(seen).toHaveLength(3);
+  });
+
+  test("waits as long as Retry-After asks before retrying a 429", async () => {
+    const { seen, client, file } = serve((n) => (n === 1 ? "429" : "ok"));
+    await client.downloadBlob("lib/x", { digest: DIGEST, size: BLOB.length }, file);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(900);
   });
 
   test("gives up after the last attempt and says why", async () => {

@@ -8,9 +8,10 @@ test("merges --env-file then -e, copying bare names from the caller's environmen
   expect(spec.env).toEqual({ A: "override", FROM_HOST: "yes", B: "two=2" });
 });
 
-test("maps --network slirp and host to the namespace's network and none to its own", () => {
+test("maps --network slirp and host to the namespace's network, none to an empty one and bridge to kitten0", () => {
   expect(specFromRunFlags({ image: "i", command: [] }, ctx).networkMode).toBe("host");
   expect(specFromRunFlags({ image: "i", command: [], network: "none" }, ctx).networkMode).toBe("none");
+  expect(specFromRunFlags({ image: "i", command: [], network: "bridge" }, ctx).networkMode).toBe("bridge");
   expect(() => specFromRunFlags({ image: "i", command: [], network: "bridge0" }, ctx)).toThrow('network "bridge0" is not available');
 });
 

@@ -1,0 +1,49 @@
+/** A container spec's mounts resolved to host paths (binds, named and anonymous volumes, tmpfs),
+ * and the warning for resource limits that cannot be enforced here. */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidInputError } from "../../core/errors.ts";
+import type { KittenPaths } from "../../core/paths.ts";
+import type { ContainerSpec } from "./types.ts";
+
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function resourceWarning(spec: ContainerSpec): string | undefined {
+  const r = spec.resources;
+  if (!r) return undefined;
+  const asked = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids !== undefined && `pids=${r.pids}`].filter(Boolean);
+  if (asked.length === 0) return undefined;
+  return `container "${spec.name}": cannot enforce ${asked.join(", ")}: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored`;
+}
+
+export function resolveMounts(spec: ContainerSpec, paths: KittenPaths) {
+  const binds: Array<{ source: string; target: string; readOnly?: boolean }> = [];
+  const tmpfs: string[] = [];
+  const volumes: Array<{ path: string; copyFrom?: string }> = [];
+  for (const m of spec.mounts ?? []) {
+    if (m.type === "tmpfs") {
+      const opts = [m.tmpfs?.size !== undefined && `size=${m.tmpfs.size}`, m.tmpfs?.mode !== undefined && `mode=${m.tmpfs.mode.toString(8)}`].filter(Boolean);
+      tmpfs.push(`${m.target}${opts.length ? `:${opts.join(",")}` : ""}`);
+    } else if (m.type === "bind") {
+      if (!m.source?.startsWith("/")) throw new InvalidInputError(`mount "${m.source}:${m.target}": the host path must be absolute`);
+      // docker -v creates a missing host directory; the long syntax does so when asked
+      if (!existsSync(m.source)) {
+        if (m.bind?.create_host_path === false) throw new InvalidInputError(`mount "${m.source}": no such file or directory`);
+        mkdirSync(m.source, { recursive: true });
+      }
+      binds.push({ source: m.source, target: m.target, readOnly: m.read_only });
+    } else {
+      const name = m.source || `anon-${randomId().slice(0, 24)}`;
+      if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid volume name "${name}"`);
+      const data = join(paths.data, "volumes", name, "_data");
+      volumes.push({ path: data, copyFrom: m.volume?.nocopy ? undefined : m.target });
+      binds.push({ source: m.volume?.subpath ? join(data, m.volume.subpath) : data, target: m.target, readOnly: m.read_only });
+    }
+  }
+  return { binds, tmpfs, volumes };
+}

@@ -1,0 +1,38 @@
+/** A container's ContainerState from its record and what the agent (or its exit file) says. */
+import { readFileSync } from "node:fs";
+import type { InsideState } from "./agent-protocol.ts";
+import { containerFiles, exitFile } from "./container-files.ts";
+import type { ContainerRecord } from "./store.ts";
+import type { ContainerState } from "./types.ts";
+
+/** A container whose namespace is gone: its exit file tells, else it died with the namespace (SIGKILL). */
+export function deadState(rec: ContainerRecord): InsideState {
+  if (rec.exitCode !== undefined) return { id: rec.id, status: "exited", exitCode: rec.exitCode };
+  try {
+    const code = Number(readFileSync(exitFile(rec.dir, rec.id), "utf8").trim());
+    return { id: rec.id, status: "exited", exitCode: code };
+  } catch {}
+  return { id: rec.id, status: "exited", exitCode: rec.startedAt ? 137 : undefined };
+}
+
+export function stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
+  const status = st.status === "unknown" ? "dead" : st.status;
+  return {
+    id: rec.id,
+    name: rec.name,
+    project: rec.project,
+    service: rec.service,
+    replica: rec.replica,
+    status,
+    pid: st.pid,
+    exitCode: st.exitCode,
+    startedAt: rec.startedAt,
+    finishedAt: st.finishedAt,
+    createdAt: rec.createdAt,
+    configHash: rec.spec.configHash,
+    image: rec.image,
+    ips: rec.ips,
+    ports: rec.ports.map(({ driverId: _, ...p }) => p),
+    logPath: containerFiles(rec.dir).log,
+  };
+}

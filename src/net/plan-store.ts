@@ -1,0 +1,58 @@
+/**
+ * HOST side: the network plan of every project, kept in `<data>/networks/<project>.json` so that
+ * whoever creates containers (the CLI, a supervisor process) attaches them with the subnets `up`
+ * planned, and so that new plans avoid every other project's subnets (DESIGN: defaults overlap
+ * nothing else kitten runs). It lives in the data dir, not the runtime dir, because the runtime
+ * dir is wiped whenever a namespace is (re)created.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../core/atomic-file.ts";
+import { ensureDir } from "../core/paths.ts";
+import { planProjectNetworks, type PlanProject } from "./plan.ts";
+import type { NetworkPlan } from "./subnets.ts";
+
+const dir = (dataDir: string) => join(dataDir, "networks");
+const file = (dataDir: string, project: string) => join(dir(dataDir), `${project}.json`);
+
+export function loadNetworkPlan(dataDir: string, project: string): NetworkPlan[] | undefined {
+  try {
+    return JSON.parse(readFileSync(file(dataDir, project), "utf8")) as NetworkPlan[];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Subnets planned by every project but `except`. */
+export function otherProjectsSubnets(dataDir: string, except: string): string[] {
+  if (!existsSync(dir(dataDir))) return [];
+  return readdirSync(dir(dataDir))
+    .filter((f) => f.endsWith(".json") && f !== `${except}.json`)
+    .flatMap((f) => loadNetworkPlan(dataDir, f.slice(0, -".json".length)) ?? [])
+    .map((n) => n.subnet);
+}
+
+/**
+ * Plans the project's networks (keeping the subnets of networks planned before), stores the plan
+ * and returns it with the warnings to report. Call before creating the project's containers.
+ */
+export function saveNetworkPlan(dataDir: string, project: PlanProject): { networks: NetworkPlan[]; warnings: string[] } {
+  const previous = loadNetworkPlan(dataDir, project.name) ?? [];
+  const existing = Object.fromEntries(previous.filter((n) => !n.userSubnet).map((n) => [n.key, n.subnet]));
+  const used = otherProjectsSubnets(dataDir, project.name);
+  let result;
+  try {
+    result = planProjectNetworks(project, used, existing);
+  } catch {
+    // a kept subnet now clashes with a newly configured one: plan afresh (errors are the config's)
+    result = planProjectNetworks(project, used);
+  }
+  ensureDir(dir(dataDir));
+  writeFileAtomic(file(dataDir, project.name), JSON.stringify(result.networks, null, 2));
+  return result;
+}
+
+/** Forgets the project's plan (`down`), freeing its subnets for other projects. */
+export function removeNetworkPlan(dataDir: string, project: string): void {
+  rmSync(file(dataDir, project), { force: true });
+}

@@ -1,0 +1,56 @@
+/**
+ * `kitten port` and published ports through the compiled binary, as root and as kittest:
+ * an ephemeral host port is chosen, shown by `port` and `ps`, answers, and a port taken on the
+ * host is refused with its number.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
+import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+
+requireBinary();
+
+describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitten port as $label", ({ label, user }) => {
+  let r: Runner;
+  let rootfs: string;
+
+  beforeAll(() => {
+    r = runner(label, tempRoot(user ? userIds(user) : undefined), user);
+    rootfs = buildRootfs(user);
+  });
+
+  afterAll(async () => {
+    await r.k(["rm", "-f", "pweb"]);
+    await r.k(["__ns-down", "default"]);
+    removeRoot(r.root);
+    removeRootfs(rootfs);
+  });
+
+  test("shows the ephemeral host port of a container-only port, which answers", async () => {
+    const d = await r.k(["run", "-d", "--name", "pweb", "-p", "127.0.0.1::80", rootfs, "httpd", "-f", "-p", "80", "-h", "/www"]);
+    expect(d).toMatchObject({ code: 0 });
+    const all = await r.k(["port", "pweb"]);
+    expect(all.code).toBe(0);
+    const m = /^80\/tcp -> 127\.0\.0\.1:(\d+)\n$/.exec(all.stdout);
+    expect(m).not.toBeNull();
+    const hostPort = Number(m![1]);
+    expect(await r.k(["port", "pweb", "80"])).toMatchObject({ code: 0, stdout: `127.0.0.1:${hostPort}\n` });
+    const json = JSON.parse((await r.k(["port", "pweb", "--format", "json"])).stdout);
+    expect(json).toEqual([{ hostIp: "127.0.0.1", hostPort, containerPort: 80, protocol: "tcp" }]);
+    expect((await r.k(["ps"])).stdout).toContain(`127.0.0.1:${hostPort}->80/tcp`);
+    let body = "";
+    for (let i = 0; i < 50 && !body; i++) {
+      body = await fetch(`http://127.0.0.1:${hostPort}/`).then((x) => x.text()).catch(() => "");
+      if (!body) await Bun.sleep(50);
+    }
+    expect(body).toBe("hello from the container\n");
+  });
+
+  test("names a private port that is not published and a container that does not exist", async () => {
+    const none = await r.k(["port", "pweb", "81/udp"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('error: container "pweb": no public port 81/udp published');
+    const missing = await r.k(["port", "nosuch"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no such container: nosuch");
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * The host side of the runtime against a fake agent and a fake rootlesskit port API (unix
+ * sockets in a temp dir) and a fake namespace: what it writes, asks and concludes. The real
+ * agent, runc and conmon are covered by test/e2e/run.test.ts.
+ */
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Server } from "bun";
+import { MemoryReporter } from "../../../../src/core/reporter.ts";
+import { closeStateDbs } from "../../../../src/engine/state/db.ts";
+import { RootlessRuntime, type Namespaces } from "../../../../src/engine/runtime/rootless-runtime.ts";
+import { RuntimeImages } from "../../../../src/engine/runtime/image-source.ts";
+import type { NamespaceRecord } from "../../../../src/net/namespace/index.ts";
+import type { ContainerSpec } from "../../../../src/engine/runtime/types.ts";
+
+interface FakeContainer {
+  status: "created" | "running" | "exited";
+  dir: string;
+  args: string[];
+}
+
+let root: string;
+let servers: Server<undefined>[];
+let containers: Map<string, FakeContainer>;
+let calls: string[];
+let ports: Map<number, unknown>;
+let nsUp: boolean;
+let reporter: MemoryReporter;
+let rt: RootlessRuntime;
+let rootfs: string;
+
+function exitWith(id: string, code: number) {
+  const c = containers.get(id)!;
+  c.status = "exited";
+  mkdirSync(join(c.dir, "exit"), { recursive: true });
+  writeFileSync(join(c.dir, "exit", id), String(code));
+}
+
+const handlers: Record<string, (body: any) => unknown> = {
+  ping: () => ({ pid: 1 }),
+  smoke: () => ({ ok: true }),
+  create: (b) => {
+    const config = JSON.parse(readFileSync(join(b.containerDir, "bundle/config.json"), "utf8"));
+    containers.set(b.id, { status: "created", dir: b.containerDir, args: config.process.args });
+    return { pid: 42 };
+  },
+  start: (b) => {
+    containers.get(b.id)!.status = "running";
+    return {};
+  },
+  kill: (b) => {
+    const c = containers.get(b.id)!;
+    // a process that ignores SIGTERM, like a shell script's `trap '' TERM`
+    if (b.signal === "KILL") exitWith(b.id, 137);
+    else if (!c.args.includes("ignore-term")) exitWith(b.id, 143);
+    return {};
+  },
+  delete: (b) => {
+    containers.delete(b.id);
+    rmSync(b.containerDir, { recursive: true, force: true });
+    return {};
+  },
+  state: (b) => ({
+    states: b.containers.map((c: { id: string }) => {
+      const f = containers.get(c.id);
+      if (!f) return { id: c.id, status: "unknown" };
+      if (f.status === "exited") return { id: c.id, status: "exited", exitCode: Number(readFileSync(join(f.dir, "exit", c.id), "utf8")) };
+      return { id: c.id, status: f.status, pid: 42 };
+    }),
+  }),
+  exec: (b) => ({ exitCode: 0, stdout: `ran ${b.args.join(" ")} as ${b.user ? `${b.user.uid}:${b.user.gid}` : "default"}`, stderr: "" }),
+};
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "kitten-rt-"));
+  containers = new Map();
+  calls = [];
+  ports = new Map();
+  nsUp = true;
+  servers = [];
+  rootfs = join(root, "rootfs");
+  mkdirSync(join(rootfs, "etc"), { recursive: true });
+  writeFileSync(join(rootfs, "etc/passwd"), "root:x:0:0::/root:/bin/sh\napp:x:999:999::/home/app:/bin/sh\n");
+  const runtimeDir = join(root, "run/projects/p");
+  mkdirSync(runtimeDir, { recursive: true });
+  const agentSocket = join(runtimeDir, "agent.sock");
+  const apiSocket = join(root, "api.sock");
+  servers.push(
+    Bun.serve({
+      unix: agentSocket,
+      async fetch(req) {
+        const op = new URL(req.url).pathname.replace("/v1/", "");
+        calls.push(op);
+        return Response.json(handlers[op]!(await req.json()));
+      },
+    }),
+    Bun.serve({
+      unix: apiSocket,
+      async fetch(req) {
+        const url = new URL(req.url);
+        if (req.method === "POST") {
+          const id = ports.size + 1;
+          ports.set(id, await req.json());
+          return Response.json({ id });
+        }
+        ports.delete(Number(url.pathname.split("/").at(-1)));
+        return new Response("");
+      },
+    }),
+  );
+  const record: NamespaceRecord = {
+    project: "p", driver: "rootlesskit", pid: process.pid, childPid: process.pid, apiSocket, hostLoopback: false,
+    runtimeDir, agentSocket, startedAt: "2026-11-23T20:00:00.000Z",
+  };
+  const namespaces: Namespaces = {
+    ensure: async () => ((nsUp = true), record),
+    find: () => (nsUp ? record : undefined),
+    stop: async () => ((nsUp = false), true),
+  };
+  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+  reporter = new MemoryReporter();
+  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces });
+});
+
+afterEach(() => {
+  for (const s of servers) s.stop(true);
+  closeStateDbs();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ({ name: "web", project: "p", image: rootfs, command: ["serve"], env: {}, runtime: "runc", ...over });
+
+test("writes the bundle and the etc files, then asks the agent to create the container", async () => {
+  const st = await rt.create(spec({ hostname: "box", user: "app", extraHosts: ["db:10.0.0.5"] }));
+  expect(st).toMatchObject({ name: "web", project: "p", status: "created", image: rootfs });
+  const dir = join(root, "data/containers", st.id!);
+  const config = JSON.parse(readFileSync(join(dir, "bundle/config.json"), "utf8"));
+  expect(config.process).toMatchObject({ args: ["serve"], user: { uid: 999, gid: 999 } });
+  expect(config.root.path).toBe(join(dir, "merged"));
+  expect(readFileSync(join(dir, "hostname"), "utf8")).toBe("box\n");
+  expect(readFileSync(join(dir, "hosts"), "utf8")).toContain("10.0.0.5\tdb\n");
+  expect(readFileSync(join(dir, "resolv.conf"), "utf8")).toBe("nameserver 10.0.2.3\n");
+  expect(calls).toEqual(["create"]);
+});
+
+test("refuses a second container with the same name before touching the namespace", async () => {
+  await rt.create(spec());
+  calls.length = 0;
+  await expect(rt.create(spec())).rejects.toThrow('container name "web" is already in use');
+  expect(calls).toEqual([]);
+});
+
+test("publishes ports on start and releases them when the container stops", async () => {
+  await rt.create(spec({ ports: [{ mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" }] }));
+  const started = await rt.start("web");
+  expect(started.status).toBe("running");
+  expect(started.ports).toEqual([{ hostIp: "127.0.0.1", hostPort: 18080, containerPort: 80, protocol: "tcp" }]);
+  expect([...ports.values()]).toEqual([{ proto: "tcp", parentIP: "127.0.0.1", parentPort: 18080, childPort: 80 }]);
+  const stopped = await rt.stop("web", { timeoutMs: 1000 });
+  expect(stopped).toMatchObject({ status: "exited", exitCode: 143, ports: [] });
+  expect(ports.size).toBe(0);
+});
+
+test("stops with SIGKILL when the stop signal is ignored past the timeout", async () => {
+  await rt.create(spec({ command: ["ignore-term"] }));
+  await rt.start("web");
+  const stopped = await rt.stop("web", { timeoutMs: 50 });
+  expect(stopped).toMatchObject({ status: "exited", exitCode: 137 });
+});
+
+test("refuses to remove a running container unless forced", async () => {
+  const st = await rt.create(spec());
+  await rt.start("web");
+  await expect(rt.remove("web")).rejects.toThrow('container "web" is running');
+  await rt.remove("web", { force: true });
+  expect(existsSync(join(root, "data/containers", st.id!))).toBe(false);
+  expect(await rt.list()).toEqual([]);
+});
+
+test("reports containers of a namespace that is gone as exited, 137 unless an exit file says more", async () => {
+  await rt.create(spec());
+  await rt.start("web");
+  await rt.create(spec({ name: "done" }));
+  await rt.start("done");
+  exitWith(rt.record("done").id, 3);
+  nsUp = false;
+  const states = await rt.list({ project: "p" });
+  expect(states.map((s) => [s.name, s.status, s.exitCode])).toEqual([["web", "exited", 137], ["done", "exited", 3]]);
+  expect(await rt.wait("web")).toBe(137);
+});
+
+test("resolves exec users through the image's passwd", async () => {
+  await rt.create(spec());
+  await rt.start("web");
+  expect(await rt.exec("web", ["id"], { user: "app" })).toEqual({ exitCode: 0, stdout: "ran id as 999:999", stderr: "" });
+});
+
+test("warns about limits it cannot enforce", async () => {
+  await rt.create(spec({ resources: { memory: "64m", cpus: "0.5" } }));
+  expect(reporter.warnings).toEqual(['container "web": cannot enforce memory=64m, cpus=0.5: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored']);
+});
+
+test("says pausing is not possible rootless here", async () => {
+  await rt.create(spec());
+  await expect(rt.pause("web")).rejects.toThrow("pausing needs the cgroup freezer");
+});

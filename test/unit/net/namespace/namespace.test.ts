@@ -1,0 +1,82 @@
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chooseDriver, findNamespace, namespaceLayout, parseNamespaceRecord } from "../../../../src/net/namespace/index.ts";
+import { isAlive, processState, waitUntil } from "../../../../src/net/namespace/proc.ts";
+
+const good = {
+  project: "shop",
+  driver: "rootlesskit",
+  pid: 10,
+  childPid: 11,
+  apiSocket: "/r/ns/shop/api.sock",
+  hostLoopback: false,
+  runtimeDir: "/r/projects/shop",
+  agentSocket: "/r/projects/shop/agent.sock",
+  startedAt: "2026-11-23T20:00:00.000Z",
+};
+
+test("accepts a namespace record and refuses broken ones", () => {
+  expect(parseNamespaceRecord(good)).toEqual(good as never);
+  expect(parseNamespaceRecord({ ...good, driver: "docker" })).toBeUndefined();
+  expect(parseNamespaceRecord({ ...good, pid: "10" })).toBeUndefined();
+  expect(parseNamespaceRecord({ ...good, slirpPid: 1.5 })).toBeUndefined();
+  expect(parseNamespaceRecord(null)).toBeUndefined();
+});
+
+test("keeps rootlesskit's state dir apart from the per-project runtime dir it would delete", () => {
+  const l = namespaceLayout({ data: "/d", runtime: "/r", config: "/c" }, "shop");
+  expect(l).toEqual({
+    record: "/r/ns/shop.json",
+    stateDir: "/r/ns/shop",
+    runtimeDir: "/r/projects/shop",
+    agentSocket: "/r/projects/shop/agent.sock",
+    agentLog: "/r/projects/shop/agent.log",
+    driverLog: "/r/ns/shop.log",
+  });
+});
+
+const envBefore = process.env.KITTEN_NS_DRIVER;
+afterEach(() => {
+  if (envBefore === undefined) delete process.env.KITTEN_NS_DRIVER;
+  else process.env.KITTEN_NS_DRIVER = envBefore;
+});
+
+test("chooses the driver from the argument, then KITTEN_NS_DRIVER, and refuses an unknown one", () => {
+  process.env.KITTEN_NS_DRIVER = "unshare";
+  expect(chooseDriver()).toBe("unshare");
+  expect(chooseDriver("rootlesskit")).toBe("rootlesskit");
+  process.env.KITTEN_NS_DRIVER = "pasta";
+  expect(() => chooseDriver()).toThrow("KITTEN_NS_DRIVER must be rootlesskit or unshare");
+});
+
+test("finds no namespace when its processes are gone, and removes the stale record", () => {
+  const root = mkdtempSync(join(tmpdir(), "kitten-ns-"));
+  try {
+    const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+    const l = namespaceLayout(paths, "shop");
+    mkdirSync(join(root, "run/ns"), { recursive: true });
+    const dead = Bun.spawnSync(["true"]).pid;
+    writeFileSync(l.record, JSON.stringify({ ...good, pid: dead, childPid: dead, runtimeDir: l.runtimeDir }));
+    expect(findNamespace(paths, "shop")).toBeUndefined();
+    expect(Bun.file(l.record).size).toBe(0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("tells a live process from a dead or zombie one", async () => {
+  expect(isAlive(process.pid)).toBe(true);
+  expect(processState(process.pid)).toMatch(/^[RS]$/);
+  const child = Bun.spawn(["true"]);
+  await child.exited;
+  expect(isAlive(child.pid)).toBe(false);
+  expect(isAlive(undefined)).toBe(false);
+});
+
+test("waits until a check gives a value, or gives up after the timeout", async () => {
+  let n = 0;
+  expect(await waitUntil(() => (++n >= 3 ? n : undefined), 1000, 1)).toBe(3);
+  expect(await waitUntil(() => undefined, 20, 1)).toBeUndefined();
+});
