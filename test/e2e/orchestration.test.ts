@@ -194,6 +194,22 @@ describe("restart policies and healthchecks", () => {
   });
 });
 
+describe("container verbs on a project's containers", () => {
+  test("kitten stop <container> of a restart: always service keeps it stopped, and start -p brings it back", async () => {
+    const file = compose({ app: { command: ["sleep", "1000"], restart: "always" } });
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    const stop = await r.k(["stop", "-t", "1", `${project}-app-1`]);
+    expect(stop).toMatchObject({ code: 0, stdout: `${project}-app-1\n` });
+    await Bun.sleep(1500);
+    expect((await ps())[0]).toMatchObject({ status: "exited", restarts: 0, manualStop: true });
+    expect((await r.k(["start", "-p", project!])).code).toBe(0);
+    expect((await ps())[0]).toMatchObject({ status: "running", manualStop: false });
+    expect((await r.k(["kill", "-p", project!, "app"])).code).toBe(0);
+    await Bun.sleep(1000);
+    expect((await ps())[0]).toMatchObject({ status: "exited", exitCode: 137, restarts: 0 });
+  });
+});
+
 describe("supervisor", () => {
   test("killed -9, its containers keep running, ps tells the truth and a new supervisor adopts them without restarting them", async () => {
     const file = compose({ app: { command: ["sleep", "1000"], restart: "always" } });
