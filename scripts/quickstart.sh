@@ -15,7 +15,8 @@ PORT=${QUICKSTART_PORT:-8080}
 bash scripts/setup-host.sh
 bun run build
 
-if ss -Hltn "sport = :$PORT" | grep -q .; then
+# a second run finds the port held by its own webstack, which `up` then leaves alone
+if ss -Hltn "sport = :$PORT" | grep -q . && [ "$(dist/kitten port webstack-web-1 80 2>/dev/null)" != "127.0.0.1:$PORT" ]; then
   echo "quickstart: port $PORT is already in use on this host; run again with QUICKSTART_PORT=<free port>" >&2
   exit 1
 fi
@@ -56,9 +57,11 @@ echo
 echo "\$ curl http://127.0.0.1:$PORT/"
 curl -fsS --max-time 10 "http://127.0.0.1:$PORT/"
 echo
+echo "\$ dist/kitten exec webstack-web-1 wget -qO- http://api:8000/    # web reaches api by name"
+dist/kitten exec webstack-web-1 wget -qO- http://api:8000/
+echo
 cat <<EOF
 The webstack example is running (web on http://127.0.0.1:$PORT/). Next:
   dist/kitten logs -f -p webstack                 # follow every service's output (Ctrl-C stops following)
-  dist/kitten exec webstack-web-1 wget -qO- http://api:8000/   # services reach each other by name
-  dist/kitten down -f $FILE     # stop and remove it (-v also removes the database volume)
+  dist/kitten down -f $FILE     # stop and remove it (-v: the db volume too; -t 1: don't wait 10 s per level)
 EOF

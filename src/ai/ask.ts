@@ -49,15 +49,3 @@ export function saveDraft(project: Project, path: string, format: "yaml" | "json
 export interface Deployer {
   deploy(project: Project, workingDir: string, reporter: Reporter): Promise<void>;
 }
-
-/** TODO(#6): replace with the orchestration engine's `up` once it is on main. */
-export function deployNotAvailable(savedTo: string): Deployer {
-  return {
-    async deploy() {
-      throw new RuntimeFailure("deploying is not available yet", {
-        code: "not_available",
-        hint: `the draft is saved in ${savedTo}; run it with \`kitten up -f ${savedTo}\` once orchestration lands`,
-      });
-    },
-  };
-}

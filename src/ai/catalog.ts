@@ -121,6 +121,12 @@ export const CATALOG: CatalogEntry[] = [
     clientEnv: (host, env) => ({ AMQP_URL: `amqp://${env.RABBITMQ_DEFAULT_USER ?? "guest"}:${env.RABBITMQ_DEFAULT_PASS ?? "guest"}@${host}:5672` }),
   },
   {
+    key: "kafka", image: "apache/kafka:3.8.0", kind: "queue", names: ["kafka", "apache kafka", "event stream", "event streaming"],
+    ports: [9092],
+    note: "a single KRaft broker (the image's defaults), reachable as kafka:9092 from the other services",
+    clientEnv: (host) => ({ KAFKA_BOOTSTRAP_SERVERS: `${host}:9092` }),
+  },
+  {
     key: "wordpress", image: "wordpress:6-apache", kind: "app", names: ["wordpress", "wp", "blog"],
     ports: [80], publishByDefault: true, volumes: { html: "/var/www/html" },
     needs: { key: "mysql", accepts: ["mysql", "mariadb"], user: "wordpress", database: "wordpress" },
@@ -153,6 +159,11 @@ export const CATALOG: CatalogEntry[] = [
     ports: [8000], command: ["python", "-m", "http.server", "8000"],
     healthcheck: hc(["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/')"]),
     note: "runs `python -m http.server` as a placeholder: replace command with your app",
+  },
+  {
+    key: "php", image: "php:8.3-apache", kind: "app", names: ["php", "php-apache", "laravel"], ports: [80], publishByDefault: true,
+    healthcheck: hc(["CMD-SHELL", "curl -fs http://127.0.0.1/ >/dev/null || exit 1"]),
+    note: "serves /var/www/html with apache: mount your code there",
   },
   {
     key: "node", image: "node:22-alpine", kind: "runtime", names: ["node", "nodejs", "node.js", "express"],
@@ -209,7 +220,7 @@ export const CATALOG: CatalogEntry[] = [
 export const ROLE_DEFAULTS: Record<string, string> = {
   database: "postgres", db: "postgres", "sql database": "postgres", cache: "redis", "key value store": "redis", "key-value store": "redis",
   "web server": "nginx", webserver: "nginx", web: "nginx", website: "nginx", "static site": "nginx",
-  api: "python", "api server": "python", backend: "python", "app server": "python",
+  api: "python", "api server": "python", backend: "python", "app server": "python", worker: "python", "background worker": "python",
   queue: "rabbitmq", "message queue": "rabbitmq", "message broker": "rabbitmq", broker: "rabbitmq",
   "reverse proxy": "traefik", search: "elasticsearch", "search engine": "elasticsearch", monitoring: "prometheus", metrics: "prometheus",
   dashboard: "grafana", dashboards: "grafana", "object storage": "minio", "object store": "minio", blog: "wordpress", shell: "alpine",
@@ -219,7 +230,7 @@ export const ROLE_DEFAULTS: Record<string, string> = {
 export const ROLE_KINDS: Record<string, Kind[]> = {
   database: ["database"], db: ["database"], "sql database": ["database"], cache: ["cache"], "key value store": ["cache"], "key-value store": ["cache"],
   "web server": ["web", "proxy"], webserver: ["web", "proxy"], web: ["web", "proxy", "app"], website: ["web", "app"], "static site": ["web"],
-  api: ["runtime", "app"], "api server": ["runtime", "app"], backend: ["runtime", "app"], "app server": ["runtime", "app"],
+  api: ["runtime", "app"], "api server": ["runtime", "app"], backend: ["runtime", "app"], "app server": ["runtime", "app"], worker: ["runtime", "app"], "background worker": ["runtime", "app"],
   queue: ["queue"], "message queue": ["queue"], "message broker": ["queue"], broker: ["queue"], "reverse proxy": ["proxy", "web"],
   search: ["search"], "search engine": ["search"], monitoring: ["monitoring"], metrics: ["monitoring"], dashboard: ["monitoring"], dashboards: ["monitoring"],
   "object storage": ["storage"], "object store": ["storage"], blog: ["app"], shell: ["tool"],

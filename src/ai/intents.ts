@@ -3,7 +3,6 @@
  * "show the api logs", "why did api crash?") as typed actions. They are shown and confirmed
  * before anything changes; `ProjectOperations` carries them out.
  */
-import { RuntimeFailure } from "../core/errors.ts";
 import type { Project } from "../engine/compose/model.ts";
 import { requireService, type ServiceRef } from "./resolve.ts";
 
@@ -92,13 +91,3 @@ export function changesState(intent: Intent): boolean {
 export interface ProjectOperations {
   run(intent: Intent, project: Project | undefined): Promise<void>;
 }
-
-/** TODO(#6): wire to the orchestration engine (`up`/`down`/`ps`/`logs`) once it is on main. */
-export const operationsNotAvailable: ProjectOperations = {
-  async run(intent) {
-    throw new RuntimeFailure(`cannot ${describeIntent(intent)}: acting on running projects is not available yet`, {
-      code: "not_available",
-      hint: intent.action === "diagnose" ? "run `kitten diagnose` once orchestration lands" : "this arrives with orchestration (up, down, ps, logs)",
-    });
-  },
-};

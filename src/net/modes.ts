@@ -92,3 +92,36 @@ export function resolveNetns(
     }
   }
 }
+
+/**
+ * The network fields of a runtime ContainerSpec for a service: `networkMode` and `networks`
+ * (key → aliases, static address, priority), with the Kitten format's `driver: host|none`
+ * networks mapped onto the modes. service:<name> becomes container:<its first replica>, the
+ * way docker compose resolves it (`containerName` gives that name).
+ */
+export function specNetworking(
+  serviceName: string,
+  service: ModeService,
+  networks: Record<string, { driver?: "bridge" | "host" | "none" }>,
+  containerName: (service: string) => string,
+): { networkMode?: "bridge" | "host" | "none" | `container:${string}`; networks?: Record<string, { aliases?: string[]; ipv4Address?: string; priority?: number }> } {
+  const mode = networkModeOf(serviceName, service, networks);
+  switch (mode.kind) {
+    case "host":
+    case "none":
+      return { networkMode: mode.kind };
+    case "container":
+      return { networkMode: `container:${mode.container}` };
+    case "service":
+      return { networkMode: `container:${containerName(mode.service)}` };
+    case "bridge":
+      return {
+        networks: Object.fromEntries(
+          mode.networks.map((n) => [
+            n.network,
+            { ...(n.aliases ? { aliases: n.aliases } : {}), ...(n.ipv4Address ? { ipv4Address: n.ipv4Address } : {}), ...(n.priority !== undefined ? { priority: n.priority } : {}) },
+          ]),
+        ),
+      };
+  }
+}

@@ -56,6 +56,11 @@ describe("kitten ask offline", () => {
     expect(r.stderr).toContain(`wrote ${out}`);
     const project = ProjectSchema.parse(parse(readFileSync(out, "utf8")));
     expect(project.services.postgres?.environment).toMatchObject({ POSTGRES_USER: "admin", POSTGRES_PASSWORD: "secret", POSTGRES_DB: "mydb" });
+    // the loader reads the written file back as the same project
+    const config = await kitten(["config", "-f", out, "--format", "json"], { cwd: dir });
+    expect(config.stderr).toBe("");
+    expect(config.code).toBe(0);
+    expect(JSON.parse(config.stdout).services.postgres.environment).toEqual(project.services.postgres?.environment);
   });
 
   test("edits an existing file with -f", async () => {
@@ -90,16 +95,13 @@ describe("kitten ask offline", () => {
     expect(r.stderr).toContain('error: unknown format "toml"');
   });
 
-  // TODO(#6): once `up` is on main, --yes deploys; this asserts the interim behaviour
-  test("--yes saves the draft and says deploying is not available yet", async () => {
+  test("--yes never writes over another project's compose.yaml", async () => {
     const sub = mkdtempSync(join(dir, "yes-"));
-    const r = await kitten(["ask", "--offline", "deploy nginx on port 8080", "--yes"], { cwd: sub });
-    expect(r.code).toBe(1);
-    expect(existsSync(join(sub, "compose.yaml"))).toBe(true);
-    expect(r.stderr).toContain("error: deploying is not available yet");
-    const again = await kitten(["ask", "--offline", "redis", "--yes"], { cwd: sub });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain("error: compose.yaml already exists");
+    writeFileSync(join(sub, "compose.yaml"), "services:\n  web:\n    image: nginx:alpine\n");
+    const r = await kitten(["ask", "--offline", "redis", "--yes"], { cwd: sub });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: compose.yaml already exists");
+    expect(readFileSync(join(sub, "compose.yaml"), "utf8")).toContain("nginx:alpine");
   });
 
   test("resolves the services of an action against the project file", async () => {
@@ -171,14 +173,16 @@ describe("kitten ask with a language model", () => {
   });
 });
 
-// TODO(#6): the real-crash tests (exit 127, 137, a missing env var, a refused dependency) need orchestration's state
-describe("kitten diagnose before orchestration", () => {
-  test("says plainly that it needs the containers' state", async () => {
+// the real crashes are in ask-diagnose.test.ts
+describe("kitten diagnose", () => {
+  test("finds nothing to diagnose in a project that never ran", async () => {
     const sub = mkdtempSync(join(dir, "diag-"));
+    const root = mkdtempSync(join(dir, "root-"));
     writeFileSync(join(sub, "compose.yaml"), "services:\n  api:\n    image: python:3.12-slim\n");
-    const r = await kitten(["diagnose", "api"], { cwd: sub });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error: diagnosing needs the state of the project's containers, which is not available yet");
+    const r = await kitten(["diagnose"], { cwd: sub, env: { KITTEN_ROOT: root } });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("no failing or restarting containers\n");
   });
 
   test("refuses --explain without a language model", async () => {

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers.ts";
 import { startRegistry, type Registry } from "../fixtures/registry.ts";
@@ -145,9 +144,10 @@ describe("TLS", () => {
   });
 
   test("verifies certificates by default, so a self-signed mirror is refused", async () => {
-    const r = await kitten(["pull", "busybox"], { env: { KITTEN_ROOT: root, KITTEN_REGISTRY_MIRROR: `docker.io=${tls.url}` } });
+    // registry.invalid never resolves (RFC 6761): only the mirror can answer
+    const r = await kitten(["pull", "registry.invalid/library/busybox"], { env: { KITTEN_ROOT: root, KITTEN_REGISTRY_MIRROR: `registry.invalid=${tls.url}` } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`mirror ${tls.host} could not serve docker.io/library/busybox:latest (registry ${tls.host} is not reachable (${tls.url}: self signed certificate))`);
+    expect(r.stderr).toContain(`mirror ${tls.host} could not serve registry.invalid/library/busybox:latest (registry ${tls.host} is not reachable (${tls.url}: self signed certificate))`);
   });
 
   test("skips verification for a registry configured insecure", async () => {

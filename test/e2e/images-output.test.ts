@@ -113,6 +113,19 @@ describe("usage errors", () => {
   });
 });
 
+describe("help", () => {
+  test("kitten image --help lists the image commands and each has its own usage", async () => {
+    const top = await kitten(["image", "--help"]);
+    expect(top.code).toBe(0);
+    for (const name of ["inspect", "import", "load", "prune", "rm"]) expect(top.stdout).toMatch(new RegExp(`^  ${name} +\\S`, "m"));
+    const load = await kitten(["image", "load", "--help"]);
+    expect(load.code).toBe(0);
+    expect(load.stdout).toContain("USAGE kitten image load [OPTIONS]");
+    expect(load.stdout).toContain("--input");
+    expect(load.stdout).not.toContain("\x1b[");
+  });
+});
+
 describe("registry settings", () => {
   test("serves docker.io from a mirror set in config.yaml", async () => {
     const croot = tempRoot();

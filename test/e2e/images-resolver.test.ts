@@ -107,6 +107,14 @@ describe("ImageResolver", () => {
     if (name) expect(img.ref).toBe(name);
   });
 
+  test("pullMissing reports every image that cannot be had, in the order given", async () => {
+    const err = await pullMissing(["nginx", `${registry.host}/library/nope:1`, "redis", `${registry.host}/library/gone:2`], "missing", new MemoryReporter(), { paths }).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err.message).toBe(
+      `2 images are not available: ${registry.host}/library/nope:1: image ${registry.host}/library/nope:1 not found: manifest unknown; ${registry.host}/library/gone:2: image ${registry.host}/library/gone:2 not found: manifest unknown`,
+    );
+  });
+
   test("pullMissing pulls a project's images in parallel, each once", async () => {
     const reporter = new MemoryReporter();
     const out = await pullMissing(["postgres:16", "redis", "postgres:16", "nginx"], "missing", reporter, { paths });

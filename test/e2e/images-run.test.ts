@@ -58,7 +58,7 @@ for (const user of [undefined, "kittest"] as const) {
       expect((await run(["run", "-d", "--name", `svc-${image}`, image])).code).toBe(0);
       try {
         let r = await run(["exec", `svc-${image}`, "sh", "-c", probe]);
-        for (let i = 0; i < 20 && r.stdout !== answer; i++) {
+        for (let i = 0; i < 50 && r.stdout !== answer; i++) {
           await Bun.sleep(100);
           r = await run(["exec", `svc-${image}`, "sh", "-c", probe]);
         }

@@ -5,7 +5,7 @@
  * paths, types, modes, owners (uid 999 stays 999), symlink targets, content hashes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kitten, removeRoot, tempRoot, userIds, type RunResult } from "./helpers.ts";
@@ -185,11 +185,12 @@ for (const user of [undefined, "kittest"] as const) {
       expect(r.stderr).toContain(`error: image ${registry.host}/library/rich:nope not found`);
     });
 
-    test("says which sources failed when neither the mirror nor docker.io has the image", async () => {
-      const r = await run(["pull", "rich:nope"]);
+    test("says which sources failed when neither the mirror nor the registry has the image", async () => {
+      // registry.invalid never resolves (RFC 6761), so this holds with or without internet access
+      const r = await run(["pull", "registry.invalid/library/rich:nope"], { KITTEN_REGISTRY_MIRROR: `registry.invalid=${registry.url}` });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`mirror ${registry.host} could not serve docker.io/library/rich:nope`);
-      expect(r.stderr).toContain("error: docker.io/library/rich:nope: no mirror had the image and registry docker.io is not reachable");
+      expect(r.stderr).toContain(`mirror ${registry.host} could not serve registry.invalid/library/rich:nope (image ${registry.host}/library/rich:nope not found: manifest unknown)`);
+      expect(r.stderr).toContain("error: registry.invalid/library/rich:nope: no mirror had the image and registry registry.invalid is not reachable");
     });
 
     test("lists images as a table and as JSON", async () => {

@@ -5,7 +5,7 @@
  * "Containers" are plain processes in their own netns and mount ns (hosts file bind-mounted at
  * /etc/hosts, as the runtime does). Needs no dist/kitten and no other branch.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,9 @@ import type { Attachment } from "../../src/net/networks.ts";
 import { hostPortProbe } from "../../src/net/port-probe.ts";
 import { rootlesskitPorts } from "../../src/net/ports.ts";
 import { expandPorts, resolvePortSpecs } from "../../src/net/port-specs.ts";
+
+// bunfig's [test] timeout is not applied by bun 1.4.5: namespaces and CNI need more than 5 s
+setDefaultTimeout(60_000);
 
 interface Ctr {
   name: string;

@@ -5,7 +5,7 @@
  * the runtime in process, as root). A busybox rootfs image; names resolve through the hosts
  * files the network library keeps current.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { kittenPaths } from "../../src/core/paths.ts";
@@ -19,6 +19,9 @@ import type { NetworkInfo } from "../../src/net/networks.ts";
 import { planProjectNetworks } from "../../src/net/plan.ts";
 import { tempRoot } from "./helpers.ts";
 import { buildRootfs } from "./run-fixtures.ts";
+
+// bunfig's [test] timeout is not applied by bun 1.4.5: namespaces and CNI need more than 5 s
+setDefaultTimeout(60_000);
 
 const PROJECT = "nt";
 

@@ -3,9 +3,12 @@
  * an ephemeral host port is chosen, shown by `port` and `ps`, answers, and a port taken on the
  * host is refused with its number.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
 import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+
+// bunfig's [test] timeout is not applied by bun 1.4.5: namespaces and CNI need more than 5 s
+setDefaultTimeout(60_000);
 
 requireBinary();
 

@@ -96,8 +96,11 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(d.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect((await r.k(["kill", "victim"])).code).toBe(0);
     let ps: Array<{ name: string; status: string; exitCode: number | null }> = [];
-    await until(() => false, 300);
-    ps = JSON.parse((await r.k(["ps", "-a", "--format", "json"])).stdout);
+    for (let i = 0; i < 50; i++) {
+      ps = JSON.parse((await r.k(["ps", "-a", "--format", "json"])).stdout);
+      if (ps.find((c) => c.name === "victim")?.status === "exited") break;
+      await Bun.sleep(100);
+    }
     expect(ps.find((c) => c.name === "victim")).toMatchObject({ status: "exited", exitCode: 137 });
     expect((await r.k(["rm", "victim"])).code).toBe(0);
   });
@@ -128,7 +131,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     const d = await r.k(["run", "-d", "--name", "web", "-p", `127.0.0.1:${port}:80`, rootfs, "httpd", "-f", "-p", "80", "-h", "/www"]);
     expect(d.code).toBe(0);
     let body = "";
-    for (let i = 0; i < 50 && !body; i++) {
+    for (let i = 0; i < 100 && !body; i++) {
       body = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
       if (!body) await Bun.sleep(50);
     }
@@ -145,7 +148,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
       expect(d.code).toBe(0);
     }
     const get = async (port: number) => {
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 100; i++) {
         const body = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
         if (body) return body;
         await Bun.sleep(50);
@@ -160,6 +163,13 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     const peer = await r.k(["run", "--rm", "--network", "bridge", rootfs, "wget", "-qO-", `http://${ip1}/`]);
     expect(peer).toMatchObject({ code: 0, stdout: "br1\n" });
     expect((await r.k(["rm", "-f", "br1", "br2"])).code).toBe(0);
+  });
+
+  test("puts containers on a named network where they reach each other by name", async () => {
+    expect((await r.k(["run", "-d", "--name", "peer1", "--network", "backend", rootfs, "sh", "-c", "echo peer1 > /www/index.html; exec httpd -f -p 80 -h /www"])).code).toBe(0);
+    const res = await r.k(["run", "--rm", "--network", "backend", rootfs, "wget", "-qO-", "http://peer1/"]);
+    expect(res).toMatchObject({ code: 0, stdout: "peer1\n" });
+    expect((await r.k(["rm", "-f", "peer1"])).code).toBe(0);
   });
 
   test("reaches a server on the host's loopback through slirp's gateway when host loopback is allowed", async () => {
@@ -191,8 +201,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     proc.kill("SIGKILL");
     await proc.exited;
     let ps: Array<{ name: string; status: string; exitCode: number | null }> = [];
-    await until(() => false, 1500);
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 80; i++) {
       ps = JSON.parse((await r.k(["ps", "-a", "--format", "json"])).stdout);
       if (ps.find((c) => c.name === "orphan")?.status === "exited") break;
       await Bun.sleep(100);
@@ -331,7 +340,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     const nsRecord = JSON.parse(readFileSync(join(r.root, "run/ns/alt.json"), "utf8")) as { driver: string };
     expect(nsRecord.driver).toBe("unshare");
     let body = "";
-    for (let i = 0; i < 50 && !body; i++) {
+    for (let i = 0; i < 100 && !body; i++) {
       body = await fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
       if (!body) await Bun.sleep(50);
     }

@@ -231,7 +231,7 @@ export const missingImageOrEntrypoint: Analyzer = (e) => {
     const path = /exec(?:: "|\s)([^"\s:]+)/.exec(err)?.[1] ?? /stat ([^:\s]+)/.exec(err)?.[1];
     return {
       rule: "entrypoint-missing",
-      cause: `the entrypoint ${path ? `"${path}" ` : ""}does not exist in the image`,
+      cause: `${path ? `"${path}"` : "the program to start"} does not exist in the image`,
       evidence: [err],
       fix: `check entrypoint and command of service "${e.service}" (${commandText(e)}) against the image's files; a script with Windows line endings or a missing interpreter (#!/bin/bash on alpine) also shows up like this`,
       confidence: "high",
@@ -290,4 +290,14 @@ export function analyze(e: ContainerEvidence): Finding[] {
   if (!findings.some((f) => f.rule !== "crash-loop" && f.rule !== "healthcheck")) findings.push(fallback(e)!);
   const rank: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
   return findings.sort((a, b) => rank[a.confidence] - rank[b.confidence] || (a.rule === "crash-loop" ? 1 : 0) - (b.rule === "crash-loop" ? 1 : 0));
+}
+
+/** A finding for an error that kept a container from starting at all (it leaves no state to diagnose). */
+export function startErrorFinding(service: string, config: ContainerEvidence["config"], message: string): Finding | undefined {
+  const e: ContainerEvidence = { service, container: service, state: "created", restartCount: 0, startError: message, logs: [], config, dependencies: [] };
+  for (const analyzer of [missingImageOrEntrypoint, commandNotFound, notExecutable]) {
+    const finding = analyzer(e);
+    if (finding) return finding;
+  }
+  return undefined;
 }

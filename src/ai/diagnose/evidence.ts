@@ -3,7 +3,6 @@
  * state and the container's logs. The analyzers are pure functions of this; where it comes from
  * is an interface, so they are tested on realistic evidence without containers.
  */
-import { RuntimeFailure } from "../../core/errors.ts";
 import type { Service } from "../../engine/compose/model.ts";
 
 export interface DependencyState {
@@ -51,13 +50,3 @@ export interface EvidenceSource {
   /** evidence for the failing or restarting containers of these services (all when empty) */
   gather(services: string[]): Promise<ContainerEvidence[]>;
 }
-
-/** TODO(#6): replace with a source reading the orchestration state (records, exit codes, logs) once it is on main. */
-export const evidenceNotAvailable: EvidenceSource = {
-  async gather() {
-    throw new RuntimeFailure("diagnosing needs the state of the project's containers, which is not available yet", {
-      code: "not_available",
-      hint: "this arrives with orchestration (up, ps, logs)",
-    });
-  },
-};

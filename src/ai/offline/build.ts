@@ -25,6 +25,7 @@ export function notUnderstood(request: string, unknown: string[] = []): InvalidI
 
 const DATASTORE_KINDS = new Set(["database", "cache", "queue", "search", "storage"]);
 const API_ROLES = new Set(["api", "api server", "backend", "app server"]);
+const WORKER_ROLES = new Set(["worker", "background worker"]);
 
 interface Node {
   name: string;
@@ -77,7 +78,7 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
   const names = new Map<Mention, string>();
   const sorted = [...mentions].sort((a, b) => (a.name ? 0 : 1) - (b.name ? 0 : 1));
   for (const m of sorted) {
-    const wanted = m.name ?? (m.entry.kind === "runtime" && m.role && API_ROLES.has(m.role) ? "api" : m.entry.key);
+    const wanted = m.name ?? (m.entry.kind === "runtime" && m.role && API_ROLES.has(m.role) ? "api" : m.entry.kind === "runtime" && m.role && WORKER_ROLES.has(m.role) ? "worker" : m.entry.key);
     let name = wanted;
     for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
     taken.add(name);

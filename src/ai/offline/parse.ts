@@ -160,14 +160,16 @@ export function parseRequest(request: string): ParsedRequest {
     while (j < lexemes.length && isFiller(lexemes[j])) j++;
     return j;
   };
+  let portTarget: Mention | undefined;
   const addPort = (port: PortRequest, pos: number) => {
-    const m = last();
+    const m = portTarget ?? last();
     if (m) m.ports.push(port);
     else orphanPorts.push({ port, pos });
   };
   const mention = (entry: CatalogEntry, pos: number, extra: Partial<Mention> = {}): Mention => {
     const m: Mention = { entry, count: pendingCount ?? 1, ports: [], env: {}, creds: {}, pos, ...extra };
     pendingCount = undefined;
+    portTarget = undefined;
     mentions.push(m);
     return m;
   };
@@ -227,6 +229,19 @@ export function parseRequest(request: string): ParsedRequest {
           if (!l.replicas) i = next;
           break;
         }
+        // "postgres 15", "MySQL 8 database": a version right after an image, part of its mention
+        const prev = lexemes[i - 1];
+        // ("nginx, 2 python servers" is a count: a concrete image follows, or a role the image can't be)
+        const nextIsOther =
+          (nextLex?.k === "meaning" && nextLex.meaning.t === "image") ||
+          nextLex?.k === "imageref" ||
+          (nextLex?.k === "meaning" && nextLex.meaning.t === "role" && last() !== undefined && !(ROLE_KINDS[nextLex.meaning.phrase] ?? []).includes(last()!.entry.kind));
+        if (prev && prev.k === "meaning" && prev.meaning.t === "image" && n < 100 && last() && last()!.pos === i - 1 && !nextIsOther) {
+          const m = last()!;
+          m.image = `${m.entry.image.replace(/:.*$/, "")}:${n}`;
+          m.pos = i;
+          break;
+        }
         // "nginx on 8081 and mysql": after "on"/"at" a number is a port, whatever follows
         const before = lexemes[i - 1];
         if (before?.k === "meaning" && before.meaning.t === "filler" && /^(on|at)$/i.test(before.raw) && last()) {
@@ -237,13 +252,6 @@ export function parseRequest(request: string): ParsedRequest {
         const between = lexemes.slice(i + 1, next);
         if (isMention(nextLex) && n <= 50 && between.every((b) => b.k === "meaning" && !COUNT_BREAKERS.has(b.raw.toLowerCase()))) {
           pendingCount = n;
-          break;
-        }
-        // "postgres 15", "redis 7": a version right after an image
-        const prev = lexemes[i - 1];
-        if (prev && prev.k === "meaning" && prev.meaning.t === "image" && n < 100 && last()) {
-          const m = last()!;
-          m.image = `${m.entry.image.replace(/:.*$/, "")}:${n}`;
           break;
         }
         if (n >= 80 && n <= 65535 && last()) {
@@ -289,9 +297,15 @@ export function parseRequest(request: string): ParsedRequest {
             }
             break;
           }
-          case "port":
+          case "port": {
             expecting = { t: "port" };
+            // "… expose the app on port 3000": the port belongs to the application named by "app"
+            const recent = lexemes.slice(Math.max(0, i - 3), i + 2).map((x) => x.raw.toLowerCase());
+            if (recent.some((w) => w === "app" || w === "application")) {
+              portTarget = mentions.find((o) => ["runtime", "app", "web"].includes(o.entry.kind));
+            }
             break;
+          }
           case "lb":
             loadBalancer = true;
             if (last()) last()!.behindLb = true;

@@ -1,16 +1,19 @@
-/** `kitten image inspect|import|load|prune|rm`: image management subcommands. */
-import { defineCommand } from "citty";
+/**
+ * `kitten image inspect|import|load|prune|rm`: image management subcommands. Dispatched here
+ * rather than by citty, so a missing or unknown subcommand is an exit-2 usage error and
+ * `kitten image load --help` shows the subcommand's own usage (the registry entry has ownArgs).
+ */
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
+import { humanSize, pullReporter } from "../render/pull-progress.ts";
 
 function need(value: string | undefined, what: string, usage: string): string {
   if (!value) throw new InvalidInputError(`missing ${what}`, { code: "bad_usage", hint: `usage: ${usage}` });
   return value;
 }
-import { pullReporter } from "../render/pull-progress.ts";
-import { humanSize } from "../render/pull-progress.ts";
 
 const inspect = defineCommand({
-  meta: { name: "inspect", description: "print an image's details as JSON" },
+  meta: { name: "kitten image inspect", description: "print an image's details as JSON" },
   args: { image: { type: "positional", description: "image reference or id (several allowed)", required: false } },
   async run({ args }) {
     const { inspectImage } = await import("../../engine/image/manage.ts");
@@ -20,7 +23,7 @@ const inspect = defineCommand({
 });
 
 const importCmd = defineCommand({
-  meta: { name: "import", description: "create an image from a root filesystem tar or directory" },
+  meta: { name: "kitten image import", description: "create an image from a root filesystem tar or directory" },
   args: {
     source: { type: "positional", description: "rootfs tar (optionally gzip or zstd compressed) or directory", required: false },
     name: { type: "positional", description: "name:tag for the new image", required: false },
@@ -36,7 +39,7 @@ const importCmd = defineCommand({
 });
 
 const load = defineCommand({
-  meta: { name: "load", description: "load images from a docker-archive or oci-archive tar" },
+  meta: { name: "kitten image load", description: "load images from a docker-archive or oci-archive tar" },
   args: { input: { type: "string", alias: "i", description: "archive to read (docker save output or an OCI archive); default: stdin", required: false } },
   async run({ args }) {
     const [{ loadArchive, loadArchiveStream }, { ImageStore }] = await Promise.all([import("../../engine/image/local-sources.ts"), import("../../engine/image/store.ts")]);
@@ -48,7 +51,7 @@ const load = defineCommand({
 });
 
 const prune = defineCommand({
-  meta: { name: "prune", description: "remove dangling images, blobs and layers no image uses, and leftovers of interrupted pulls" },
+  meta: { name: "kitten image prune", description: "remove dangling images, blobs and layers no image uses, and leftovers of interrupted pulls" },
   async run() {
     const { pruneImages } = await import("../../engine/image/manage.ts");
     const r = await pruneImages();
@@ -58,7 +61,7 @@ const prune = defineCommand({
 });
 
 const rm = defineCommand({
-  meta: { name: "rm", description: "remove local images (same as kitten rmi)" },
+  meta: { name: "kitten image rm", description: "remove local images (same as kitten rmi)" },
   args: { image: { type: "positional", description: "image reference or id (several allowed)", required: false } },
   async run(ctx) {
     const rmi = (await import("./rmi.ts")).default;
@@ -67,18 +70,35 @@ const rm = defineCommand({
 });
 
 const subCommands = { inspect, import: importCmd, load, prune, rm };
+type SubName = keyof typeof subCommands;
+
+export const usage = [
+  "kitten image <command> [options]",
+  "",
+  "Commands:",
+  ...Object.entries(subCommands).map(([name, cmd]) => `  ${name.padEnd(9)}${(cmd.meta as { description: string }).description}`),
+  "",
+  "Run `kitten image <command> --help` for a command's options.",
+  "",
+].join("\n");
 
 export default defineCommand({
   meta: { name: "image", description: "manage images: inspect, import, load, prune, rm" },
-  subCommands,
-  // citty reports a missing or unknown subcommand as its own error; make it a usage error (exit 2)
-  setup({ rawArgs }) {
-    const name = rawArgs.find((a) => !a.startsWith("-"));
+  async run({ rawArgs }) {
+    const [name, ...rest] = rawArgs;
     if (!name || !(name in subCommands)) {
       throw new InvalidInputError(name ? `unknown image command "${name}"` : "missing image command", {
         code: "bad_usage",
         hint: `use one of: kitten image ${Object.keys(subCommands).join("|")}`,
       });
     }
+    const sub = subCommands[name as SubName];
+    if (rest.includes("--help") || rest.includes("-h")) {
+      const text = `${await renderUsage(sub as CommandDef)}\n`;
+      process.stdout.write(process.stdout.isTTY && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""));
+      return 0;
+    }
+    const { result } = await runCommand(sub as CommandDef, { rawArgs: rest });
+    return typeof result === "number" ? result : 0;
   },
 });

@@ -18,7 +18,7 @@ const FLAGS: FlagTable = {
   volume: { short: "v", value: true, repeat: true, description: "bind mount or named volume: [src:]dst[:ro]" },
   workdir: { short: "w", value: true, description: "working directory inside the container" },
   user: { short: "u", value: true, description: "user[:group] (names or ids)" },
-  network: { value: true, aliases: ["net"], description: "slirp (default: the project namespace's network), bridge (own IP on kitten0), none, host (= slirp)" },
+  network: { value: true, aliases: ["net"], description: "slirp (default: the project namespace's network), bridge (own IP on kitten0), none, host (= slirp), or a network name" },
   entrypoint: { value: true, description: "override the image's entrypoint" },
   init: { description: "run catatonit as PID 1" },
   "read-only": { description: "mount the root filesystem read-only" },
@@ -36,6 +36,7 @@ const FLAGS: FlagTable = {
   "pids-limit": { value: true, description: "pids limit (not enforceable rootless on this host: warns)" },
   runtime: { value: true, description: "OCI runtime: runc or crun (default: KITTEN_RUNTIME or the host's tested choice)" },
   project: { value: true, description: "project namespace to run in (default: default)" },
+  pull: { value: true, description: "pull the image: always, missing (default) or never" },
 };
 
 export const usage = flagHelp("kitten run [options] <image> [command…]", FLAGS);
@@ -56,7 +57,12 @@ export default defineCommand({
       },
       { cwd: process.cwd(), env: process.env },
     );
+    const pull = str(f.pull);
+    if (pull !== undefined && pull !== "always" && pull !== "missing" && pull !== "never") {
+      throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`);
+    }
     const result = await runContainer(containerRuntime(), spec, {
+      pull,
       detach: bool(f.detach), remove: bool(f.rm), interactive: bool(f.interactive), tty: bool(f.tty),
       output: { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
     });

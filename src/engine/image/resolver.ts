@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve as resolvePath } from "node:path";
-import { InvalidInputError } from "../../core/errors.ts";
+import { InvalidInputError, RuntimeFailure, errorText, isKittenError } from "../../core/errors.ts";
 import { kittenPaths, type KittenPaths } from "../../core/paths.ts";
 import { silentReporter, type Reporter } from "../../core/reporter.ts";
 import type { ImageResolver, OciImageConfig, ResolvedImage } from "./types.ts";
@@ -99,18 +99,27 @@ export async function pullMissing(
   const unique = [...new Set(refs)];
   const out = new Map<string, ResolvedImage>();
   let next = 0;
-  const errors: unknown[] = [];
+  const errors: { ref: string; err: unknown }[] = [];
   const worker = async () => {
     while (next < unique.length) {
       const ref = unique[next++]!;
       try {
         out.set(ref, await images.resolve(ref, { pull: policy, platform: options.platform }));
       } catch (err) {
-        errors.push(err);
+        errors.push({ ref, err });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.parallel ?? 3, unique.length) }, worker));
-  if (errors.length > 0) throw errors[0];
+  if (errors.length === 1) throw errors[0]!.err;
+  if (errors.length > 1) {
+    // every failure, in the order given, so one `up` shows all the images to fix
+    errors.sort((a, b) => unique.indexOf(a.ref) - unique.indexOf(b.ref));
+    const lines = errors.map(({ ref, err }) => `${ref}: ${errorText(err)}`).join("; ");
+    const allInput = errors.every(({ err }) => isKittenError(err) && err.exitCode === 2);
+    const message = `${errors.length} images are not available: ${lines}`;
+    const hint = errors.map(({ err }) => (isKittenError(err) ? err.hint : undefined)).find(Boolean);
+    throw allInput ? new InvalidInputError(message, { code: "images_unavailable", hint }) : new RuntimeFailure(message, { code: "images_unavailable", hint });
+  }
   return out;
 }

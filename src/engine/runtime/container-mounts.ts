@@ -1,9 +1,10 @@
 /** A container spec's mounts resolved to host paths (binds, named and anonymous volumes, tmpfs),
  * and the warning for resource limits that cannot be enforced here. */
 import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
+import type { VolumeMount } from "../compose/model.ts";
 import type { ContainerSpec } from "./types.ts";
 
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -21,11 +22,19 @@ export function resourceWarning(spec: ContainerSpec): string | undefined {
   return `container "${spec.name}": cannot enforce ${asked.join(", ")}: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored`;
 }
 
-export function resolveMounts(spec: ContainerSpec, paths: KittenPaths) {
+/**
+ * The spec's mounts plus the image's declared VOLUMEs that no mount covers, which get an
+ * anonymous volume each, filled from the image, as docker does. Anonymous volumes are listed
+ * in `anonymous` (their dirs) so removing the container removes them too.
+ */
+export function resolveMounts(spec: ContainerSpec, paths: KittenPaths, imageVolumes: string[] = []) {
+  const taken = new Set([...(spec.mounts ?? []).map((m) => posix.normalize(m.target)), ...(spec.tmpfs ?? []).map((t) => posix.normalize(t.split(":")[0]!))]);
+  const mounts: VolumeMount[] = [...(spec.mounts ?? []), ...imageVolumes.filter((v) => !taken.has(posix.normalize(v))).map((target): VolumeMount => ({ type: "volume", target }))];
+  const anonymous: string[] = [];
   const binds: Array<{ source: string; target: string; readOnly?: boolean }> = [];
   const tmpfs: string[] = [];
   const volumes: Array<{ path: string; copyFrom?: string }> = [];
-  for (const m of spec.mounts ?? []) {
+  for (const m of mounts) {
     if (m.type === "tmpfs") {
       const opts = [m.tmpfs?.size !== undefined && `size=${m.tmpfs.size}`, m.tmpfs?.mode !== undefined && `mode=${m.tmpfs.mode.toString(8)}`].filter(Boolean);
       tmpfs.push(`${m.target}${opts.length ? `:${opts.join(",")}` : ""}`);
@@ -39,11 +48,12 @@ export function resolveMounts(spec: ContainerSpec, paths: KittenPaths) {
       binds.push({ source: m.source, target: m.target, readOnly: m.read_only });
     } else {
       const name = m.source || `anon-${randomId().slice(0, 24)}`;
+      if (!m.source) anonymous.push(join(paths.data, "volumes", name));
       if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid volume name "${name}"`);
       const data = join(paths.data, "volumes", name, "_data");
       volumes.push({ path: data, copyFrom: m.volume?.nocopy ? undefined : m.target });
       binds.push({ source: m.volume?.subpath ? join(data, m.volume.subpath) : data, target: m.target, readOnly: m.read_only });
     }
   }
-  return { binds, tmpfs, volumes };
+  return { binds, tmpfs, volumes, anonymous };
 }

@@ -12,7 +12,9 @@ export interface NetworkContext {
   spec: ContainerSpec;
   /** the container's netns file, inside the project namespace */
   netnsPath: string;
-  /** the container's /etc/hosts (bind-mounted: rewrite in place, never rename over it) */
+  /** the container's /etc/hosts, which the attacher owns once it attached (localhost, the
+   * container's own name and extra_hosts are in it already; bind-mounted: rewrite in place,
+   * never rename over it) */
   hostsPath: string;
   /** runs commands inside the project namespace (`spawn`) */
   agent: AgentClient;

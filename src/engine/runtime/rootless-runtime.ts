@@ -10,7 +10,6 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import { HOSTS_HEADER } from "../../net/hosts.ts";
 import { buildIdentity, ensureNamespace, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
@@ -105,7 +104,7 @@ export class RootlessRuntime implements ContainerRuntime {
   // ---- create ------------------------------------------------------------------------------
 
   /** monitor false: no conmon (foreground -it runs); autoRemove: conmon removes it on exit (-d --rm) */
-  async create(spec: ContainerSpec, options: { monitor?: boolean; autoRemove?: boolean } = {}): Promise<ContainerState> {
+  async create(spec: ContainerSpec, options: { monitor?: boolean; autoRemove?: boolean; pull?: "always" | "missing" | "never" } = {}): Promise<ContainerState> {
     if (!NAME_RE.test(spec.name)) throw new InvalidInputError(`invalid container name "${spec.name}"`, { hint: "use letters, digits, _ . -" });
     if (this.store.find(spec.name)) {
       throw new InvalidInputError(`container name "${spec.name}" is already in use`, { hint: `remove it first: kitten rm -f ${spec.name}` });
@@ -116,7 +115,7 @@ export class RootlessRuntime implements ContainerRuntime {
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
     const warning = resourceWarning(spec);
     if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
-    const image = await this.deps.images.resolve(spec.image);
+    const image = await this.deps.images.resolve(spec.image, options.pull ? { pull: options.pull } : undefined);
     const { ns, agent } = await this.namespace(spec.project);
     const runtime = await chooseOciRuntime(this.deps.paths, agent, ns.runtimeDir, spec.runtime);
     const id = randomId();
@@ -126,7 +125,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const ownNet = spec.networkMode === "none" || !!attacher;
     const netnsPath = ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
-    const { binds, tmpfs, volumes } = resolveMounts(spec, this.deps.paths);
+    const { binds, tmpfs, volumes, anonymous } = resolveMounts(spec, this.deps.paths, Object.keys(image.config.Volumes ?? {}));
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
     const oci = buildOciSpec(image.config, {
       ...spec,
@@ -157,6 +156,7 @@ export class RootlessRuntime implements ContainerRuntime {
       image: spec.image,
       imageId: image.id,
       lowerDirs: [...image.layers].reverse(),
+      anonymousVolumes: anonymous,
       runtime,
       dir,
       netnsPath,
@@ -184,9 +184,10 @@ export class RootlessRuntime implements ContainerRuntime {
       });
       if (netnsPath && attacher) {
         record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
-        // rewrite in place (the file is bind-mounted by inode), unless the attacher already wrote the
-        // network-wide file with every peer (src/net/hosts.ts): overwriting it hid the peers' names
-        if (!readFileSync(files.hosts, "utf8").startsWith(HOSTS_HEADER)) writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
+        // kitten0 has no name service: give the container its own address line. An injected
+        // attacher (CNI networks) owns the file and writes service names itself. In place: the
+        // file is bind-mounted by inode.
+        if (attacher === builtinBridge) writeFileSync(files.hosts, hostsFile(hostname, Object.values(record.ips)[0], spec.extraHosts));
         this.store.update(record);
       }
     } catch (err) {
@@ -199,15 +200,16 @@ export class RootlessRuntime implements ContainerRuntime {
   }
 
   /**
-   * Who wires a container's own network: compose networks go to the injected attacher (CNI,
-   * issue #5); `--network bridge` without named networks (`kitten run`) gets the built-in kitten0
-   * bridge, as docker's default bridge; "host" (and a plain `kitten run`) shares the namespace's
-   * slirp network; "none" gets lo only.
+   * Who wires a container's own network: named networks (compose) go to the injected attacher
+   * (CNI, issue #5), or to the built-in kitten0 bridge when there is none; bridge mode without a
+   * named network (`run --network bridge`) goes to kitten0; "host" (and a plain `kitten run`)
+   * shares the namespace's slirp network; "none" gets lo only.
    */
   private attacherFor(spec: ContainerSpec): NetworkAttacher | undefined {
     const mode = spec.networkMode;
     const named = Object.keys(spec.networks ?? {}).length > 0;
     if (named && (mode === undefined || mode === "bridge")) return this.deps.network ?? builtinBridge;
+    // docker's default bridge (`run --network bridge`, no named network): kitten0
     return mode === "bridge" ? builtinBridge : undefined;
   }
 
@@ -291,13 +293,17 @@ export class RootlessRuntime implements ContainerRuntime {
           .catch(() => {});
       }
       await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, force: true });
-    } else if (existsSync(rec.dir)) {
+      // anonymous volumes (the image's VOLUMEs) go with their container; their files may belong
+      // to subordinate ids, so the namespace removes them
+      if (rec.anonymousVolumes?.length) await agent.call("rmtree", { paths: rec.anonymousVolumes });
+    } else {
       // files of the upper layer belong to subordinate ids: only the namespace's root may delete them
+      const leftovers = [rec.dir, ...(rec.anonymousVolumes ?? [])].filter((p) => existsSync(p));
       try {
-        rmSync(rec.dir, { recursive: true, force: true });
+        for (const p of leftovers) rmSync(p, { recursive: true, force: true });
       } catch {
         const { agent } = await this.namespace(rec.project);
-        await agent.call("rmtree", { paths: [rec.dir] });
+        await agent.call("rmtree", { paths: leftovers });
       }
     }
     this.store.delete(rec.id);

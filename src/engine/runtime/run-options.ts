@@ -65,8 +65,10 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
   for (const e of f.env ?? []) addEnv(env, e, ctx.env);
 
   const network = f.network ?? "slirp";
-  if (!["none", "host", "slirp", "bridge"].includes(network)) {
-    throw new InvalidInputError(`network "${network}" is not available for kitten run`, { hint: "use slirp (the project namespace's network, the default), bridge, none or host" });
+  // any other name is a user-defined network of the project (CNI, issue #5), made on first use
+  const named = !["none", "host", "slirp", "bridge"].includes(network);
+  if (named && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(network)) {
+    throw new InvalidInputError(`network "${network}" is not a valid network name`, { hint: "use slirp (the default), bridge, none, host, or a network name" });
   }
   const ulimits: Record<string, { soft: number; hard: number }> = {};
   for (const u of f.ulimits ?? []) {
@@ -99,7 +101,8 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     tmpfs: f.tmpfs,
     mounts: (f.volumes ?? []).map((v) => parseVolume(v, ctx.cwd)),
     stopSignal: f.stopSignal,
-    networkMode: network === "none" ? "none" : network === "bridge" ? "bridge" : "host",
+    networkMode: named ? undefined : network === "none" ? "none" : network === "bridge" ? "bridge" : "host",
+    networks: named ? { [network]: {} } : undefined,
     extraHosts: f.addHosts,
     ports: (f.publish ?? []).map(publishToPort),
     labels: Object.keys(labels).length ? labels : undefined,

@@ -20,6 +20,8 @@ export interface RunOptions {
   remove?: boolean;
   interactive?: boolean;
   tty?: boolean;
+  /** image pull policy (docker run --pull); default missing */
+  pull?: "always" | "missing" | "never";
   /** where an attached container's output goes */
   output: { stdout(chunk: string): void; stderr(chunk: string): void };
 }
@@ -36,7 +38,7 @@ export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, opt
   }
   // -t alone without a terminal runs under conmon, which allocates the pty and logs its output
   const foreground = !options.detach && (options.interactive || (options.tty && stdinIsTty));
-  const created = await rt.create({ ...spec, tty: options.tty, stdinOpen: options.interactive }, { monitor: !foreground, autoRemove: options.detach && options.remove });
+  const created = await rt.create({ ...spec, tty: options.tty, stdinOpen: options.interactive }, { monitor: !foreground, autoRemove: options.detach && options.remove, pull: options.pull });
   const rec = rt.record(created.id!);
   if (foreground) {
     const code = await runForeground(rt, rec);

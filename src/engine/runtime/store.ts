@@ -30,6 +30,8 @@ export interface ContainerRecord {
   dir: string;
   /** overlay lower dirs, top layer first */
   lowerDirs: string[];
+  /** dirs of the container's anonymous volumes, removed with it */
+  anonymousVolumes?: string[];
   /** false for foreground (-it) runs, which have no conmon */
   monitored: boolean;
   netnsPath?: string;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { analyze, type Finding } from "../../../src/ai/diagnose/analyzers.ts";
+import { analyze, startErrorFinding, type Finding } from "../../../src/ai/diagnose/analyzers.ts";
 import type { ContainerEvidence } from "../../../src/ai/diagnose/evidence.ts";
 
 function evidence(over: Omit<Partial<ContainerEvidence>, "config"> & { config?: Partial<ContainerEvidence["config"]> }): ContainerEvidence {
@@ -197,7 +197,7 @@ const CASES: Case[] = [
     name: "an entrypoint missing from the image",
     evidence: evidence({ state: "created", startError: 'exec: "/docker-entrypoint.sh": stat /docker-entrypoint.sh: no such file or directory', config: { entrypoint: ["/docker-entrypoint.sh"] } }),
     rule: "entrypoint-missing",
-    cause: 'the entrypoint "/docker-entrypoint.sh" does not exist in the image',
+    cause: '"/docker-entrypoint.sh" does not exist in the image',
   },
   {
     name: "a crash loop",
@@ -260,5 +260,13 @@ describe("diagnose analyzers", () => {
   test("accepts an image's alternative to its required variable", () => {
     const findings = analyze(evidence({ service: "db", exitCode: 1, config: { image: "postgres:16", environment: { POSTGRES_HOST_AUTH_METHOD: "trust" } } }));
     expect(findings.map((f) => f.rule)).toEqual(["generic"]);
+  });
+
+  test("explains an error that kept a container from starting", () => {
+    const message = 'container "ep-app-1": runc create failed: unable to start container process: exec: "/app/start.sh": stat /app/start.sh: no such file or directory';
+    const f = startErrorFinding("app", { image: "busybox", command: ["/app/start.sh"], environment: {}, ports: [] }, message);
+    expect(f?.cause).toBe('"/app/start.sh" does not exist in the image');
+    expect(f?.fix).toContain('["/app/start.sh"]');
+    expect(startErrorFinding("app", { image: "busybox", environment: {}, ports: [] }, "disk full")).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { changesState, classifyIntent, describeIntent, operationsNotAvailable, resolveIntent, type Intent } from "../../../src/ai/intents.ts";
+import { changesState, classifyIntent, describeIntent, resolveIntent, type Intent } from "../../../src/ai/intents.ts";
 
 const CASES: [string, Intent | undefined][] = [
   ["scale web to 3", { action: "scale", service: "web", replicas: 3 }],
@@ -55,11 +55,5 @@ describe("intents", () => {
   ])("describes the action as %p for the confirmation", (text, intent, changes) => {
     expect(describeIntent(intent)).toBe(text);
     expect(changesState(intent)).toBe(changes);
-  });
-
-  test("says plainly that acting on running projects is not available yet", async () => {
-    await expect(operationsNotAvailable.run({ action: "restart", services: ["db"] }, undefined)).rejects.toThrow(
-      "cannot restart db: acting on running projects is not available yet",
-    );
   });
 });

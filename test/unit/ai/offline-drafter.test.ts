@@ -117,6 +117,16 @@ const CASES: Case[] = [
   { request: "nginx reverse proxy in front of 2 node apps", services: { nginx: { dependsOn: ["node"], commandIncludes: "server node:3000" }, node: { replicas: 2, ports: [] } }, noWarnings: true },
   { request: "phpmyadmin with mariadb", services: { phpmyadmin: { env: { PMA_HOST: "mariadb" }, dependsOn: ["mariadb"] }, mariadb: {} } },
   { request: "launch a mongo database with user admin and password s3cret on port 27017", services: { mongo: { ports: ["27017:27017"], env: { MONGO_INITDB_ROOT_USERNAME: "admin", MONGO_INITDB_ROOT_PASSWORD: "s3cret" } } }, noWarnings: true },
+  { request: "Run a MySQL 8 database with root password hunter2", services: { mysql: { image: "mysql:8", replicas: 1, env: { MYSQL_ROOT_PASSWORD: "hunter2" } } }, noWarnings: true },
+  {
+    request: "Set up a node app with redis and mongo, expose the app on port 3000",
+    services: { node: { ports: ["3000:3000"], dependsOn: ["mongo", "redis"] }, redis: { ports: [] }, mongo: { ports: [] } },
+  },
+  { request: "Create two python workers and a rabbitmq broker", services: { worker: { image: "python:3.12-slim", replicas: 2, dependsOn: ["rabbitmq"] }, rabbitmq: {} } },
+  { request: "nginx + php", services: { nginx: { dependsOn: ["php"], commandIncludes: "server php:80" }, php: { image: "php:8.3-apache", ports: [] } }, noWarnings: true },
+  { request: "a python api with kafka", services: { api: { dependsOn: ["kafka"], env: { KAFKA_BOOTSTRAP_SERVERS: "kafka:9092" } }, kafka: { image: "apache/kafka:3.8.0", ports: [] } }, noWarnings: true },
+  { request: "I'd like nginx listening on 8000", services: { nginx: { ports: ["8000:80"] } }, noWarnings: true },
+  { request: "Spin up a Redis cache and a Postgres DB for my Django app", services: { redis: {}, postgres: {}, python: { dependsOn: ["postgres", "redis"] } } },
 ];
 
 function check(project: Project, name: string, want: Expect): void {

@@ -61,7 +61,7 @@ describe("offline edits of an existing project", () => {
   });
 
   test("names the services when the one asked for does not exist", () => {
-    expect(() => edit("scale worker to 2")).toThrow('no service "worker" in the project');
+    expect(() => edit("scale mailer to 2")).toThrow('no service "mailer" in the project');
   });
 
   test("refuses a follow-up it cannot read, with examples", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { networkModeOf, resolveNetns, type NetworkMode } from "../../../src/net/modes.ts";
+import { networkModeOf, resolveNetns, specNetworking, type NetworkMode } from "../../../src/net/modes.ts";
 
 describe("networkModeOf", () => {
   const nets = { front: {}, back: { driver: "bridge" as const }, hostnet: { driver: "host" as const }, nonet: { driver: "none" as const } };
@@ -49,5 +49,20 @@ describe("resolveNetns", () => {
   test("names a container that is not running", () => {
     expect(() => resolveNetns({ kind: "container", container: "p-x-1" }, lookup)).toThrow(`network_mode container:p-x-1: container "p-x-1" is not running`);
     expect(() => resolveNetns({ kind: "service", service: "cache" }, lookup)).toThrow(`network_mode service:cache: no running container of service "cache"`);
+  });
+});
+
+describe("specNetworking", () => {
+  const nets = { front: {}, hostnet: { driver: "host" as const } };
+  const name = (s: string) => `p-${s}-1`;
+  test.each([
+    ["bridge networks with aliases, address and priority", { networks: { front: { aliases: ["w"], ipv4_address: "10.90.0.5", priority: 3 } } }, { networks: { front: { aliases: ["w"], ipv4Address: "10.90.0.5", priority: 3 } } }],
+    ["no networks: the default one", {}, { networks: { default: {} } }],
+    ["a Kitten host network", { networks: { hostnet: null } }, { networkMode: "host" }],
+    ["service:db", { network_mode: "service:db" }, { networkMode: "container:p-db-1" }],
+    ["container:x", { network_mode: "container:x" }, { networkMode: "container:x" }],
+    ["none", { network_mode: "none" }, { networkMode: "none" }],
+  ])("maps %s", (_what, service, expected) => {
+    expect(specNetworking("web", service, nets, name)).toEqual(expected as ReturnType<typeof specNetworking>);
   });
 });

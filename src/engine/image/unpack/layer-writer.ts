@@ -8,8 +8,10 @@
  * - modes, mtimes and numeric ownership are kept (uid 999 stays 999 inside the namespace);
  * - an entry that would escape the root is rejected: absolute paths, `..`, a parent that is a
  *   symlink (nothing is ever written through one), a hardlink whose target is outside the layer.
- *   Every parent is checked with lstat and files are opened O_EXCL|O_NOFOLLOW after removing
- *   whatever was there, so a symlink planted earlier in the same layer cannot redirect a write.
+ *   Every parent is checked with lstat, and entries are made only with calls that fail on an
+ *   existing path instead of following it (O_EXCL|O_NOFOLLOW open, mkdir, symlink, link, mknod);
+ *   whatever is in the way is removed first, so a symlink planted earlier in the same layer cannot
+ *   redirect a write.
  */
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
@@ -17,7 +19,7 @@ import {
 } from "node:fs";
 import { InvalidInputError } from "../../../core/errors.ts";
 import type { TarHeader, TarSink } from "./tar-reader.ts";
-import { EPERM, S_IFBLK, S_IFCHR, S_IFIFO, SyscallError, lsetxattr, mknod } from "./libc.ts";
+import { EEXIST, EPERM, S_IFBLK, S_IFCHR, S_IFIFO, SyscallError, lsetxattr, mknod } from "./libc.ts";
 
 export const WHITEOUT_PREFIX = ".wh.";
 export const OPAQUE_MARKER = ".wh..wh..opq";
@@ -98,6 +100,23 @@ export class LayerWriter implements TarSink {
     }
   }
 
+  /**
+   * Creates an entry optimistically — most paths are new, so no lstat first; each creating call
+   * (O_EXCL open, mkdir, symlink, link, mknod) fails with EEXIST rather than follow anything —
+   * and on EEXIST removes what is there (never following it) and tries once more. With `keepDir`
+   * an existing directory is kept as it is.
+   */
+  private create(parts: string[], make: () => void, keepDir = false): void {
+    try {
+      make();
+    } catch (err) {
+      const exists = (err as NodeJS.ErrnoException).code === "EEXIST" || (err instanceof SyscallError && err.errno === EEXIST);
+      if (!exists) throw err;
+      if (this.clear(parts, keepDir) !== null) return;
+      make();
+    }
+  }
+
   /** Removes whatever is at `path` unless it is a directory and `keepDir` is set. */
   private clear(parts: string[], keepDir: boolean): Stats | null {
     const path = this.full(parts);
@@ -118,7 +137,7 @@ export class LayerWriter implements TarSink {
     const path = this.full(parts);
     switch (h.type) {
       case "dir": {
-        if (parts.length > 0 && this.clear(parts, true) === null) mkdirSync(path, { mode: 0o700 });
+        if (parts.length > 0) this.create(parts, () => mkdirSync(path, { mode: 0o700 }), true);
         this.dirs.add(parts.join("/"));
         this.owner(path, h, false);
         this.dirMeta.set(path, { mode: h.mode, mtime: h.mtime });
@@ -126,16 +145,16 @@ export class LayerWriter implements TarSink {
       }
       case "file": {
         if (parts.length === 0) throw this.reject(h.path, "is a file at the layer root");
-        this.clear(parts, false);
         // under the unpacker's umask 0 the file is created with its final mode
-        this.fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, h.mode);
+        this.create(parts, () => {
+          this.fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, h.mode);
+        });
         this.pendingFile = h;
         break;
       }
       case "symlink": {
         if (parts.length === 0) throw this.reject(h.path, "is a symlink at the layer root");
-        this.clear(parts, false);
-        symlinkSync(h.linkname, path);
+        this.create(parts, () => symlinkSync(h.linkname, path));
         this.owner(path, h, true);
         lutimesSync(path, h.mtime, h.mtime);
         break;
@@ -149,18 +168,16 @@ export class LayerWriter implements TarSink {
         if (st === null) throw this.reject(h.path, `is a hardlink to "${h.linkname}", which is not in the layer`);
         if (st.isDirectory()) throw this.reject(h.path, "is a hardlink to a directory");
         if (target.join("/") === parts.join("/")) break;
-        this.clear(parts, false);
-        linkSync(this.full(target), path);
+        this.create(parts, () => linkSync(this.full(target), path));
         break;
       }
       case "char":
       case "block":
       case "fifo": {
         if (parts.length === 0) throw this.reject(h.path, "is a device at the layer root");
-        this.clear(parts, false);
         const kind = h.type === "fifo" ? S_IFIFO : h.type === "char" ? S_IFCHR : S_IFBLK;
         try {
-          mknod(path, kind | h.mode, h.devmajor, h.devminor);
+          this.create(parts, () => mknod(path, kind | h.mode, h.devmajor, h.devminor));
         } catch (err) {
           if (err instanceof SyscallError && err.errno === EPERM) {
             if (this.warnedDevices++ === 0) this.options.warn?.(`layer ${this.layerName}: skipped device node "${h.path}" (creating devices needs privileges a rootless unpack does not have)`);

@@ -30,6 +30,7 @@ export class SyscallError extends Error {
 }
 
 export const EPERM = 1;
+export const EEXIST = 17;
 
 function errno(): number {
   const p = lib!.symbols.__errno_location();

@@ -4,7 +4,7 @@
  * from the inside: the runtime state, mounts and container dir, the published ports (the port
  * API socket is reachable by path), and the record.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import type { KittenPaths } from "../../../core/paths.ts";
 import { namespaceLayout, parseNamespaceRecord } from "../../../net/namespace/index.ts";
 import { rootlesskitPorts, slirpPorts } from "../../../net/ports.ts";
@@ -24,5 +24,6 @@ export async function cleanupInside(paths: KittenPaths, id: string): Promise<voi
   const driver = ns?.apiSocket ? rootlesskitPorts(ns.apiSocket) : ns?.slirpSocket ? slirpPorts(ns.slirpSocket) : undefined;
   for (const p of rec.ports) if (driver && p.driverId !== undefined) await driver.remove(p.driverId).catch(() => {});
   await new Containers(layout.runtimeDir).delete({ id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, force: true, removeDir: true });
+  for (const v of rec.anonymousVolumes ?? []) rmSync(v, { recursive: true, force: true });
   store.delete(rec.id);
 }

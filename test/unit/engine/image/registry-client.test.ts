@@ -106,6 +106,43 @@ describe("registry client downloads", () => {
   });
 });
 
+describe("blob redirects", () => {
+  test("follows a storage redirect without sending the registry credentials there", async () => {
+    const storageSaw: (string | null)[] = [];
+    const storage = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        storageSaw.push(req.headers.get("authorization"));
+        return new Response(BLOB);
+      },
+    });
+    const registrySaw: (string | null)[] = [];
+    server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        const auth = req.headers.get("authorization");
+        registrySaw.push(auth);
+        if (!auth) return new Response("{}", { status: 401, headers: { "www-authenticate": 'Basic realm="test"' } });
+        if (new URL(req.url).pathname === "/v2/") return new Response("{}");
+        return new Response(null, { status: 307, headers: { location: `http://127.0.0.1:${storage.port}/signed/blob?sig=abc` } });
+      },
+    });
+    try {
+      dir = mkdtempSync(join(tmpdir(), "kitten-client-"));
+      const endpoint: Endpoint = { host: `127.0.0.1:${server.port}`, urls: [`http://127.0.0.1:${server.port}`], mirror: false, insecure: true };
+      const client = new RegistryClient(endpoint, { credentials: { username: "u", password: "secret" } });
+      await client.downloadBlob("lib/x", { digest: DIGEST, size: BLOB.length }, join(dir, "blob"));
+      expect(new Uint8Array(readFileSync(join(dir, "blob")))).toEqual(BLOB);
+      expect(registrySaw.some((a) => a?.startsWith("Basic "))).toBe(true);
+      expect(storageSaw).toEqual([null]);
+    } finally {
+      await storage.stop(true);
+    }
+  });
+});
+
 describe("WWW-Authenticate challenges", () => {
   test.each([
     ['Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"', "bearer", { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/nginx:pull" }],

@@ -30,6 +30,9 @@ let nsUp: boolean;
 let reporter: MemoryReporter;
 let rt: RootlessRuntime;
 let rootfs: string;
+let removed: string[];
+let lastCreate: any;
+let namespaces: Namespaces;
 
 function exitWith(id: string, code: number) {
   const c = containers.get(id)!;
@@ -42,6 +45,7 @@ const handlers: Record<string, (body: any) => unknown> = {
   ping: () => ({ pid: 1 }),
   smoke: () => ({ ok: true }),
   create: (b) => {
+    lastCreate = b;
     const config = JSON.parse(readFileSync(join(b.containerDir, "bundle/config.json"), "utf8"));
     containers.set(b.id, { status: "created", dir: b.containerDir, args: config.process.args });
     return { pid: 42 };
@@ -70,12 +74,17 @@ const handlers: Record<string, (body: any) => unknown> = {
       return { id: c.id, status: f.status, pid: 42 };
     }),
   }),
+  rmtree: (b) => {
+    removed.push(...b.paths);
+    return {};
+  },
   exec: (b) => ({ exitCode: 0, stdout: `ran ${b.args.join(" ")} as ${b.user ? `${b.user.uid}:${b.user.gid}` : "default"}`, stderr: "" }),
 };
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "kitten-rt-"));
   containers = new Map();
+  removed = [];
   calls = [];
   ports = new Map();
   nsUp = true;
@@ -114,7 +123,7 @@ beforeEach(() => {
     project: "p", driver: "rootlesskit", pid: process.pid, childPid: process.pid, apiSocket, hostLoopback: false,
     runtimeDir, agentSocket, startedAt: "2026-11-23T20:00:00.000Z",
   };
-  const namespaces: Namespaces = {
+  namespaces = {
     ensure: async () => ((nsUp = true), record),
     find: () => (nsUp ? record : undefined),
     stop: async () => ((nsUp = false), true),
@@ -205,4 +214,18 @@ test("warns about limits it cannot enforce", async () => {
 test("says pausing is not possible rootless here", async () => {
   await rt.create(spec());
   await expect(rt.pause("web")).rejects.toThrow("pausing needs the cgroup freezer");
+});
+
+test("gives the image's declared VOLUMEs anonymous volumes filled from the image, removed with the container", async () => {
+  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+  const images = { resolve: async () => ({ ref: rootfs, id: "sha256:v", layers: [rootfs], config: { Volumes: { "/data": {}, "/cache": {} } } }) };
+  const withVolumes = new RootlessRuntime({ paths, images, reporter, namespaces });
+  const st = await withVolumes.create(spec({ mounts: [{ type: "volume", source: "named", target: "/cache" }] }));
+  const config = JSON.parse(readFileSync(join(root, "data/containers", st.id!, "bundle/config.json"), "utf8"));
+  const data = config.mounts.find((m: { destination: string }) => m.destination === "/data");
+  expect(data.source).toMatch(new RegExp(`^${join(root, "data/volumes")}/anon-[0-9a-f]{24}/_data$`));
+  expect(config.mounts.find((m: { destination: string }) => m.destination === "/cache").source).toBe(join(root, "data/volumes/named/_data"));
+  expect(lastCreate.volumes).toEqual([{ path: join(root, "data/volumes/named/_data"), copyFrom: "/cache" }, { path: data.source, copyFrom: "/data" }]);
+  await withVolumes.remove("web", { force: true });
+  expect(removed).toEqual([data.source.replace(/\/_data$/, "")]);
 });

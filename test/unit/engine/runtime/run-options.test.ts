@@ -8,11 +8,12 @@ test("merges --env-file then -e, copying bare names from the caller's environmen
   expect(spec.env).toEqual({ A: "override", FROM_HOST: "yes", B: "two=2" });
 });
 
-test("maps --network slirp and host to the namespace's network, none to an empty one and bridge to kitten0", () => {
+test("maps --network slirp and host to the namespace's network, none to an empty one, bridge to kitten0 and other names to project networks", () => {
   expect(specFromRunFlags({ image: "i", command: [] }, ctx).networkMode).toBe("host");
   expect(specFromRunFlags({ image: "i", command: [], network: "none" }, ctx).networkMode).toBe("none");
   expect(specFromRunFlags({ image: "i", command: [], network: "bridge" }, ctx).networkMode).toBe("bridge");
-  expect(() => specFromRunFlags({ image: "i", command: [], network: "bridge0" }, ctx)).toThrow('network "bridge0" is not available');
+  expect(specFromRunFlags({ image: "i", command: [], network: "backend" }, ctx)).toMatchObject({ networkMode: undefined, networks: { backend: {} } });
+  expect(() => specFromRunFlags({ image: "i", command: [], network: "no/such" }, ctx)).toThrow('network "no/such" is not a valid network name');
 });
 
 test("turns --entrypoint '' into a cleared entrypoint and keeps an empty command as the image's", () => {

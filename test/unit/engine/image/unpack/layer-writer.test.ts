@@ -101,9 +101,26 @@ describe("layer writer", () => {
       { path: "a", type: "file", content: "now a file" },
       { path: "b", type: "file", content: "file" },
       { path: "b", type: "dir", mode: 0o700 },
+      { path: "c", type: "file", content: "first" },
+      { path: "c", type: "file", content: "second" },
+      { path: "d", type: "file", content: "to be a link" },
+      { path: "d", type: "hardlink", linkname: "c" },
+      { path: "e", type: "symlink", linkname: "one" },
+      { path: "e", type: "symlink", linkname: "two" },
+      { path: "f", type: "file", content: "to be a fifo" },
+      { path: "f", type: "fifo" },
+      { path: "g", type: "dir" },
+      { path: "g/kept", type: "file", content: "k" },
+      { path: "g", type: "dir", mode: 0o711 },
     ]);
     expect(readFileSync(join(layer, "a"), "utf8")).toBe("now a file");
     expect(statSync(join(layer, "b")).isDirectory()).toBe(true);
+    expect(readFileSync(join(layer, "c"), "utf8")).toBe("second");
+    expect(statSync(join(layer, "d")).ino).toBe(statSync(join(layer, "c")).ino);
+    expect(readlinkSync(join(layer, "e"))).toBe("two");
+    expect(lstatSync(join(layer, "f")).isFIFO()).toBe(true);
+    expect(readFileSync(join(layer, "g/kept"), "utf8")).toBe("k");
+    expect(statSync(join(layer, "g")).mode & 0o777).toBe(0o711);
   });
 
   test("replaces a symlink with a file rather than writing through it", () => {
