@@ -4,7 +4,7 @@
  * down leaving nothing behind, logs following restarts, concurrent up. As root; each test runs
  * its own project in one KITTEN_ROOT and takes it down again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ import { KITTEN, removeRoot, requireBinary, tempRoot } from "./helpers.ts";
 import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
 
 requireBinary();
+// real namespaces, restarts with backoff and stop grace periods: give every test room
+setDefaultTimeout(120_000);
 
 let r: Runner;
 let rootfs: string;
@@ -200,11 +202,14 @@ describe("container verbs on a project's containers", () => {
     expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
     const stop = await r.k(["stop", "-t", "1", `${project}-app-1`]);
     expect(stop).toMatchObject({ code: 0, stdout: `${project}-app-1\n` });
+    expect((await ps())[0]).toMatchObject({ status: "exited", restarts: 0, manualStop: true });
+    // a restart: always would have brought it back after 100 ms
     await Bun.sleep(1500);
     expect((await ps())[0]).toMatchObject({ status: "exited", restarts: 0, manualStop: true });
     expect((await r.k(["start", "-p", project!])).code).toBe(0);
     expect((await ps())[0]).toMatchObject({ status: "running", manualStop: false });
     expect((await r.k(["kill", "-p", project!, "app"])).code).toBe(0);
+    expect(await until(async () => (await ps())[0]?.status === "exited")).toBe(true);
     await Bun.sleep(1000);
     expect((await ps())[0]).toMatchObject({ status: "exited", exitCode: 137, restarts: 0 });
   });
@@ -285,12 +290,18 @@ describe("logs", () => {
     const file = compose({ app: { command: ["sh", "-c", "echo run; sleep 1; exit 1"], restart: "always" } });
     expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
     const follow = Bun.spawn([KITTEN, "logs", "-p", project!, "-f"], { env: { ...process.env, KITTEN_ROOT: r.root, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
-    expect(await until(async () => ((await ps())[0]?.restarts ?? 0) >= 2 && (await ps())[0]?.status === "running", 20_000)).toBe(true);
-    await Bun.sleep(500);
+    let out = "";
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of follow.stdout) out += decoder.decode(chunk);
+    })();
+    const runs = () => out.split("\n").filter((l) => l === `${project}-app-1 | run`).length;
+    // the first run, then two restarts, each printing "run" again, all seen by the one follower
+    expect(await until(async () => runs() >= 3, 30_000)).toBe(true);
+    expect(((await ps())[0]?.restarts ?? 0) >= 2).toBe(true);
     follow.kill("SIGINT");
-    const out = await new Response(follow.stdout).text();
     await follow.exited;
-    expect(out.split("\n").filter((l) => l === `${project}-app-1 | run`).length).toBeGreaterThanOrEqual(3);
+    await reading;
   });
 });
 
