@@ -5,10 +5,10 @@
  * its own project in one KITTEN_ROOT and takes it down again.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KITTEN, removeRoot, requireBinary, tempRoot } from "./helpers.ts";
+import { KITTEN, TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
 import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
 
 requireBinary();
@@ -328,5 +328,56 @@ describe("foreground up", () => {
     up.kill("SIGINT");
     expect(await up.exited).toBe(130);
     expect((await ps())[0]).toMatchObject({ status: "exited", manualStop: true });
+  });
+});
+
+describe("as the unprivileged user kittest", () => {
+  let u: Runner;
+  let ufs: string;
+  let udir: string;
+
+  beforeAll(() => {
+    const ids = userIds(TEST_USER);
+    u = runner(TEST_USER, tempRoot(ids), TEST_USER);
+    ufs = buildRootfs(TEST_USER);
+    udir = mkdtempSync(join(tmpdir(), "kitten-orch-u-"));
+    chownSync(udir, ids.uid, ids.gid);
+  });
+
+  afterAll(async () => {
+    await u.k(["down", "-p", "orchu", "-t", "1"]);
+    removeRoot(u.root);
+    removeRootfs(ufs);
+    rmSync(udir, { recursive: true, force: true });
+  });
+
+  test("a healthy dependency, a restart: always crash loop, supervisor kill -9 and adoption, and a clean down", async () => {
+    const file = join(udir, "compose.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: "orchu",
+        services: {
+          db: { image: ufs, stop_grace_period: "1s", command: ["sh", "-c", "touch /tmp/ready; exec sleep 1000"], healthcheck: healthy },
+          app: { image: ufs, stop_grace_period: "1s", command: ["sh", "-c", "sleep 0.3; exit 2"], restart: "always", depends_on: { db: { condition: "service_healthy" } } },
+        },
+      }),
+    );
+    chownSync(file, userIds(TEST_USER).uid, userIds(TEST_USER).gid);
+    expect((await u.k(["up", "-d", "-f", file])).code).toBe(0);
+    const psu = async () => JSON.parse((await u.k(["ps", "-p", "orchu", "-a", "--format", "json"])).stdout) as PsRow[];
+    expect(await until(async () => ((await psu()).find((c) => c.service === "app")?.restarts ?? 0) >= 2)).toBe(true);
+    const [sup] = processesWith("__supervise orchu");
+    expect(sup).toBeDefined();
+    const dbStarted = (await psu()).find((c) => c.service === "db")?.startedAt;
+    process.kill(sup!, "SIGKILL");
+    await until(async () => processesWith("__supervise orchu").length === 0, 5000);
+    const after = await psu();
+    expect(after.find((c) => c.service === "db")).toMatchObject({ status: "running", health: "healthy", startedAt: dbStarted });
+    const restarts = after.find((c) => c.service === "app")?.restarts ?? 0;
+    // the new supervisor keeps the crash loop going, counting on from where the old one stopped
+    expect(await until(async () => ((await psu()).find((c) => c.service === "app")?.restarts ?? 0) > restarts)).toBe(true);
+    expect((await u.k(["down", "-f", file, "-t", "1"])).code).toBe(0);
+    expect(await until(async () => processesWith(u.root).length === 0, 5000)).toBe(true);
   });
 });
