@@ -79,11 +79,8 @@ try {
   spec.process.terminal = false;
   writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
   let n = 0;
-  results.push(series("raw `runc run` (root, host)", N, () => timeOnce(["runc", "--root", join(work, "runc-root"), "run", "--bundle", bundle, `raw${n++}`])));
-
   // kitten warm: namespace already up
   sh(kitten("run", "--rm", rootfs, "true"));
-  results.push(series("`kitten run --rm` warm (namespace up)", N, () => timeOnce(kitten("run", "--rm", rootfs, "true"))));
 
   // raw runc inside that same rootless namespace, entered with nsenter per call (kitten's floor)
   const ns = JSON.parse(await Bun.file(join(kroot, "run/ns/default.json")).text()) as { childPid: number; runtimeDir: string };
@@ -96,7 +93,19 @@ try {
   nsSpec.mounts = nsSpec.mounts.filter((m: { destination: string }) => m.destination !== "/sys/fs/cgroup");
   writeFileSync(join(nsBundle, "config.json"), JSON.stringify(nsSpec));
   const enter = ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "-n", "-p", "--"];
-  results.push(series("raw `runc run` inside the rootless namespace (nsenter)", N, () => timeOnce(asUser([...enter, "runc", "--root", join(ns.runtimeDir, "bench-runc"), "run", "--bundle", nsBundle, `nsraw${n++}`]))));
+
+  // the three warm series interleaved, round by round, so a load spike from other processes on
+  // the machine hits all of them alike
+  const raw: number[] = [];
+  const warm: number[] = [];
+  const inNs: number[] = [];
+  for (let i = 0; i < N; i++) {
+    raw.push(timeOnce(["runc", "--root", join(work, "runc-root"), "run", "--bundle", bundle, `raw${n++}`]));
+    warm.push(timeOnce(kitten("run", "--rm", rootfs, "true")));
+    inNs.push(timeOnce(asUser([...enter, "runc", "--root", join(ns.runtimeDir, "bench-runc"), "run", "--bundle", nsBundle, `nsraw${n++}`])));
+  }
+  const stats = (label: string, xs: number[]) => ({ label, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  results.push(stats("raw `runc run` (root, host)", raw), stats("`kitten run --rm` warm (namespace up)", warm), stats("raw `runc run` inside the rootless namespace (nsenter)", inNs));
 
   // kitten cold: the namespace is stopped before each run
   results.push(series("`kitten run --rm` cold (namespace started by the run)", N, () => timeOnce(kitten("run", "--rm", rootfs, "true")), () => sh(kitten("__ns-down", "default"))));

@@ -152,4 +152,7 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
     // after a stop, one last read: what the containers wrote before exiting is shown too
     for (const l of interleave(collect(false))) onLine(l);
   }
+  // stopped because every container exited: their last lines may have landed after the last
+  // read (conmon writes the log before the exit file, but the exit can be seen first)
+  if (o.follow) for (const l of interleave(collect(false))) onLine(l);
 }

@@ -33,7 +33,7 @@ export async function execInContainer(rt: RootlessRuntime, name: string, command
     rec.id,
     ...command,
   ];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: [options.interactive || options.tty ? "inherit" : "ignore", "inherit", "inherit"] });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: [options.interactive || options.tty ? "inherit" : "ignore", "inherit", "inherit"], cwd: "/" });
   const ignore = () => {};
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
   // runc forwards the signals it receives to the exec'd process; kitten just must not die first

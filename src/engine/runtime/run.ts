@@ -100,7 +100,8 @@ export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, opt
 async function runForeground(rt: RootlessRuntime, rec: ContainerRecord): Promise<number> {
   const argv = [...rt.enterArgv(rec), "run", "--bundle", containerFiles(rec.dir).bundle, rec.id];
   await rt.publishFor(rec);
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
+  // cwd "/": the caller's directory may not exist in the namespace's view (never nsenter --wd)
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", cwd: "/" });
   // the terminal sends Ctrl-C to the whole foreground group: runc forwards it to the container
   const ignore = () => {};
   for (const s of FORWARDED) process.on(s, ignore);

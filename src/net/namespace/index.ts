@@ -46,6 +46,12 @@ export async function ensureNamespace(paths: KittenPaths, project: string, optio
 
 async function start(paths: KittenPaths, project: string, options: NamespaceOptions): Promise<NamespaceRecord> {
   const layout = namespaceLayout(paths, project);
+  // sun_path holds 108 bytes: a longer socket path cannot be bound at all
+  if (Buffer.byteLength(layout.agentSocket) > 107) {
+    throw new RuntimeFailure(`namespace "${project}": its socket path is too long for a unix socket: ${layout.agentSocket}`, {
+      hint: "use a shorter project name, or a shorter KITTEN_ROOT / XDG_RUNTIME_DIR",
+    });
+  }
   // the runtime dir holds runc state and netns files of the previous namespace: all void now
   rmSync(layout.runtimeDir, { recursive: true, force: true });
   rmSync(layout.stateDir, { recursive: true, force: true });

@@ -128,13 +128,19 @@ export class Containers {
       ...(req.terminal ? ["-t"] : []),
       ...(req.exitCommand?.length ? ["--exit-command", req.exitCommand[0]!, ...req.exitCommand.slice(1).flatMap((a) => ["--exit-command-arg", a])] : []),
     ];
-    const conmon = await run(argv);
-    if (conmon.exitCode !== 0) throw new RuntimeFailure(`container "${req.name}": conmon failed: ${lastLine(conmon.stderr)}`);
-    // conmon forked: the container exists once runc wrote its pid file
+    // conmon's first process forks the monitor and exits; the container exists once runc wrote
+    // its pid file. Poll for that from the start instead of waiting for the first exit.
+    // no pipes: the monitor it forks would hold them open for the container's whole life
+    const conmon = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    let conmonStatus: number | undefined;
+    void conmon.exited.then((code) => (conmonStatus = code));
     const deadline = performance.now() + 30_000;
     for (;;) {
       const pid = readPid(f.pid);
       if (pid) return { pid };
+      if (conmonStatus !== undefined && conmonStatus !== 0) {
+        throw new RuntimeFailure(`container "${req.name}": conmon failed (exit status ${conmonStatus})`, { hint: "run conmon by hand with --log-level debug to see why" });
+      }
       const cpid = readPid(f.conmonPid);
       if ((cpid && !alive(cpid)) || existsSync(exitFile(req.containerDir, req.id)) || performance.now() > deadline) {
         let why = "";
