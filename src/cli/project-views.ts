@@ -12,7 +12,7 @@ import { cliReporter } from "./render/reporter.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { kittenPaths } from "../core/paths.ts";
 import { parseTimeArg } from "../engine/orchestrate/log-time.ts";
-import { logs, ps } from "../engine/orchestrate/project-api.ts";
+import { logs, projectOfContainer, ps, serviceCommand } from "../engine/orchestrate/project-api.ts";
 
 interface ProjectRef {
   "project-name"?: string;
@@ -62,5 +62,45 @@ export async function runProjectLogs(
     { paths: kittenPaths() },
     logPrinter({ color: colorWanted(args["no-color"]), timestamps: args.timestamps }),
   );
+  return 0;
+}
+
+/**
+ * `kitten stop|kill|rm <container…>`: containers of a project go through the project's
+ * supervisor (so a user stop is never undone by a restart policy, and its records stay true).
+ * Prints the containers acted on and returns every name it took care of; the command handles
+ * the rest itself.
+ */
+export async function viaSupervisor(
+  action: "stop" | "kill" | "rm",
+  names: string[],
+  o: { timeoutMs?: number; signal?: string; stop?: boolean },
+): Promise<string[]> {
+  const paths = kittenPaths();
+  const byProject = new Map<string, string[]>();
+  for (const name of names) {
+    const project = projectOfContainer(name, { paths });
+    if (project) byProject.set(project, [...(byProject.get(project) ?? []), name]);
+  }
+  if (byProject.size === 0) return [];
+  const reporter = cliReporter();
+  for (const [project, containers] of byProject) {
+    const acted = await serviceCommand(action, { project, containers, ...o }, engineDeps(reporter));
+    process.stdout.write(acted.map((n) => `${n}\n`).join(""));
+  }
+  return [...byProject.values()].flat();
+}
+
+/** `kitten stop|kill|rm -p <project> [service…]`: the verb over a project's services. */
+export async function runProjectVerb(
+  action: "stop" | "kill" | "rm",
+  args: ProjectRef & { _: unknown[] },
+  rawArgs: string[],
+  o: { timeoutMs?: number; signal?: string; stop?: boolean },
+): Promise<number> {
+  const reporter = cliReporter();
+  const project = await projectName(rawArgs, args, reporter);
+  const acted = await serviceCommand(action, { project, services: args._.map(String), ...o }, engineDeps(reporter));
+  process.stdout.write(acted.map((n) => `${n}\n`).join(""));
   return 0;
 }

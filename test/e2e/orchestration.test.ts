@@ -4,14 +4,16 @@
  * down leaving nothing behind, logs following restarts, concurrent up. As root; each test runs
  * its own project in one KITTEN_ROOT and takes it down again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KITTEN, removeRoot, requireBinary, tempRoot } from "./helpers.ts";
+import { KITTEN, TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
 import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
 
 requireBinary();
+// real namespaces, restarts with backoff and stop grace periods: give every test room
+setDefaultTimeout(120_000);
 
 let r: Runner;
 let rootfs: string;
@@ -194,6 +196,25 @@ describe("restart policies and healthchecks", () => {
   });
 });
 
+describe("container verbs on a project's containers", () => {
+  test("kitten stop <container> of a restart: always service keeps it stopped, and start -p brings it back", async () => {
+    const file = compose({ app: { command: ["sleep", "1000"], restart: "always" } });
+    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    const stop = await r.k(["stop", "-t", "1", `${project}-app-1`]);
+    expect(stop).toMatchObject({ code: 0, stdout: `${project}-app-1\n` });
+    expect((await ps())[0]).toMatchObject({ status: "exited", restarts: 0, manualStop: true });
+    // a restart: always would have brought it back after 100 ms
+    await Bun.sleep(1500);
+    expect((await ps())[0]).toMatchObject({ status: "exited", restarts: 0, manualStop: true });
+    expect((await r.k(["start", "-p", project!])).code).toBe(0);
+    expect((await ps())[0]).toMatchObject({ status: "running", manualStop: false });
+    expect((await r.k(["kill", "-p", project!, "app"])).code).toBe(0);
+    expect(await until(async () => (await ps())[0]?.status === "exited")).toBe(true);
+    await Bun.sleep(1000);
+    expect((await ps())[0]).toMatchObject({ status: "exited", exitCode: 137, restarts: 0 });
+  });
+});
+
 describe("supervisor", () => {
   test("killed -9, its containers keep running, ps tells the truth and a new supervisor adopts them without restarting them", async () => {
     const file = compose({ app: { command: ["sleep", "1000"], restart: "always" } });
@@ -269,12 +290,18 @@ describe("logs", () => {
     const file = compose({ app: { command: ["sh", "-c", "echo run; sleep 1; exit 1"], restart: "always" } });
     expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
     const follow = Bun.spawn([KITTEN, "logs", "-p", project!, "-f"], { env: { ...process.env, KITTEN_ROOT: r.root, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
-    expect(await until(async () => ((await ps())[0]?.restarts ?? 0) >= 2 && (await ps())[0]?.status === "running", 20_000)).toBe(true);
-    await Bun.sleep(500);
+    let out = "";
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of follow.stdout) out += decoder.decode(chunk);
+    })();
+    const runs = () => out.split("\n").filter((l) => l === `${project}-app-1 | run`).length;
+    // the first run, then two restarts, each printing "run" again, all seen by the one follower
+    expect(await until(async () => runs() >= 3, 30_000)).toBe(true);
+    expect(((await ps())[0]?.restarts ?? 0) >= 2).toBe(true);
     follow.kill("SIGINT");
-    const out = await new Response(follow.stdout).text();
     await follow.exited;
-    expect(out.split("\n").filter((l) => l === `${project}-app-1 | run`).length).toBeGreaterThanOrEqual(3);
+    await reading;
   });
 });
 
@@ -301,5 +328,56 @@ describe("foreground up", () => {
     up.kill("SIGINT");
     expect(await up.exited).toBe(130);
     expect((await ps())[0]).toMatchObject({ status: "exited", manualStop: true });
+  });
+});
+
+describe("as the unprivileged user kittest", () => {
+  let u: Runner;
+  let ufs: string;
+  let udir: string;
+
+  beforeAll(() => {
+    const ids = userIds(TEST_USER);
+    u = runner(TEST_USER, tempRoot(ids), TEST_USER);
+    ufs = buildRootfs(TEST_USER);
+    udir = mkdtempSync(join(tmpdir(), "kitten-orch-u-"));
+    chownSync(udir, ids.uid, ids.gid);
+  });
+
+  afterAll(async () => {
+    await u.k(["down", "-p", "orchu", "-t", "1"]);
+    removeRoot(u.root);
+    removeRootfs(ufs);
+    rmSync(udir, { recursive: true, force: true });
+  });
+
+  test("a healthy dependency, a restart: always crash loop, supervisor kill -9 and adoption, and a clean down", async () => {
+    const file = join(udir, "compose.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: "orchu",
+        services: {
+          db: { image: ufs, stop_grace_period: "1s", command: ["sh", "-c", "touch /tmp/ready; exec sleep 1000"], healthcheck: healthy },
+          app: { image: ufs, stop_grace_period: "1s", command: ["sh", "-c", "sleep 0.3; exit 2"], restart: "always", depends_on: { db: { condition: "service_healthy" } } },
+        },
+      }),
+    );
+    chownSync(file, userIds(TEST_USER).uid, userIds(TEST_USER).gid);
+    expect((await u.k(["up", "-d", "-f", file])).code).toBe(0);
+    const psu = async () => JSON.parse((await u.k(["ps", "-p", "orchu", "-a", "--format", "json"])).stdout) as PsRow[];
+    expect(await until(async () => ((await psu()).find((c) => c.service === "app")?.restarts ?? 0) >= 2)).toBe(true);
+    const [sup] = processesWith("__supervise orchu");
+    expect(sup).toBeDefined();
+    const dbStarted = (await psu()).find((c) => c.service === "db")?.startedAt;
+    process.kill(sup!, "SIGKILL");
+    await until(async () => processesWith("__supervise orchu").length === 0, 5000);
+    const after = await psu();
+    expect(after.find((c) => c.service === "db")).toMatchObject({ status: "running", health: "healthy", startedAt: dbStarted });
+    const restarts = after.find((c) => c.service === "app")?.restarts ?? 0;
+    // the new supervisor keeps the crash loop going, counting on from where the old one stopped
+    expect(await until(async () => ((await psu()).find((c) => c.service === "app")?.restarts ?? 0) > restarts)).toBe(true);
+    expect((await u.k(["down", "-f", file, "-t", "1"])).code).toBe(0);
+    expect(await until(async () => processesWith(u.root).length === 0, 5000)).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ export function ago(iso: string | undefined, now: number): string {
   if (!iso) return "";
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   const n = (v: number, unit: string) => `${v} ${unit}${v === 1 ? "" : "s"}`;
+  if (s < 1) return "less than a second";
   if (s < 60) return n(s, "second");
   if (s < 3600) return n(Math.floor(s / 60), "minute");
   if (s < 86400) return n(Math.floor(s / 3600), "hour");

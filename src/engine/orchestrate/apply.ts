@@ -83,6 +83,8 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
     case "keep": {
       const rec = sup.containers().find((c) => c.name === a.container);
       if (rec && !sup.isWatching(a.container)) sup.watch(rec);
+      // say so, as compose prints "Container x Running": an unchanged up is not a silent one
+      ctx.reporter.emit({ type: "container", action: "running", container: a.container, service: a.service });
       return;
     }
     case "start":

@@ -72,11 +72,14 @@ export async function attachProject(o: AttachOptions, deps: { paths: KittenPaths
     return false;
   };
 
+  // the end is seen one tick before stopping, so output the monitor writes as the container exits is still read
+  let ending = false;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       setTimeout(() => {
+        if (ending) stop.abort();
         // a restart event is written before the delay, so a die without one is final once seen after a tick
-        if (check()) stop.abort();
+        else if (check()) ending = true;
         resolve();
       }, ms);
     });

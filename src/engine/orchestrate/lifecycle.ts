@@ -69,6 +69,8 @@ export async function downProject(sup: ProjectSupervisor, project: Project | und
 
 export interface ServiceOpOptions {
   services?: string[];
+  /** only these containers, by name */
+  containers?: string[];
   timeoutMs?: number;
   signal?: string;
   /** rm: stop running containers first */
@@ -83,7 +85,12 @@ export async function serviceOp(
   o: ServiceOpOptions,
   reporter: Reporter,
 ): Promise<string[]> {
-  const selected = selectContainers(sup, project, o.services ?? []);
+  let selected = selectContainers(sup, project, o.services ?? []);
+  if (o.containers?.length) {
+    const missing = o.containers.filter((n) => !selected.some((c) => c.name === n));
+    if (missing.length > 0) throw new InvalidInputError(`no such container in project "${sup.project}": ${missing.join(", ")}`);
+    selected = selected.filter((c) => o.containers!.includes(c.name));
+  }
   const { orphans, levels } = containerLevels(project, selected);
   const ordered = [orphans, ...levels].filter((l) => l.length > 0);
   const forward = ordered;

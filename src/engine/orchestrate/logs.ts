@@ -149,7 +149,7 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
   for (const l of interleave(collect(true))) onLine(l);
   while (o.follow && !o.signal?.aborted) {
     await sleep(o.pollMs ?? 100);
-    if (o.signal?.aborted) break;
+    // after a stop, one last read: what the containers wrote before exiting is shown too
     for (const l of interleave(collect(false))) onLine(l);
   }
   // stopped because every container exited: their last lines may have landed after the last

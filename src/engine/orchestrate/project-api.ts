@@ -138,6 +138,8 @@ async function supervisorGone(paths: KittenPaths, project: string): Promise<void
 export interface ServiceCommandOptions {
   project: string;
   services?: string[];
+  /** only these containers, by name */
+  containers?: string[];
   timeoutMs?: number;
   signal?: string;
   stop?: boolean;
@@ -151,6 +153,7 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
       op: "service",
       action,
       services: o.services ?? [],
+      containers: o.containers ?? [],
       stop: o.stop ?? false,
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
@@ -164,6 +167,14 @@ function requireKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): 
   if (!s.getProject(project) && s.listContainers(project).length === 0) {
     throw new InvalidInputError(`no such project: "${project}"`, { hint: "`kitten ls` lists the projects" });
   }
+}
+
+/**
+ * The project a container belongs to, when a project's supervisor manages it: `kitten stop|kill|rm
+ * <container>` then goes through that supervisor, so a user stop is never undone by a restart policy.
+ */
+export function projectOfContainer(name: string, deps: Pick<ProjectEngineDeps, "paths">): string | undefined {
+  return store(deps).getContainer(name)?.project;
 }
 
 export interface PsOptions {

@@ -32,6 +32,8 @@ export const ServiceOpRequestSchema = z.object({
   op: z.literal("service"),
   action: ServiceActionSchema,
   services: z.array(z.string()).default([]),
+  /** only these containers (by name), e.g. `kitten stop <container>` of a project's container */
+  containers: z.array(z.string()).default([]),
   timeoutMs: z.number().int().min(0).optional(),
   signal: z.string().optional(),
   /** rm: stop running containers first (rm --stop) */

@@ -189,10 +189,12 @@ export class ProjectSupervisor {
     await this.settle(name, state);
   }
 
-  async kill(name: string, signal = "SIGKILL"): Promise<void> {
+  async kill(name: string, signal = "KILL"): Promise<void> {
+    // the runtime's convention: KILL, TERM, HUP… without the SIG prefix
+    const sig = signal.replace(/^SIG/i, "").toUpperCase();
     const rec = this.o.store.updateContainer(name, { manualStop: true });
-    this.event("kill", { name, service: rec?.service }, { detail: signal });
-    await this.o.runtime.kill(name, signal);
+    this.event("kill", { name, service: rec?.service }, { detail: sig });
+    await this.o.runtime.kill(name, sig);
   }
 
   async pause(name: string): Promise<void> {

@@ -25,6 +25,7 @@ describe("project rendering", () => {
     [c({ status: "exited", exitCode: 3, finishedAt: "2026-01-01T00:00:00Z" }), "Exited (3) 1 hour ago"],
     [c({ status: "paused" }), "Up 30 seconds (paused)"],
     [c({ status: "created", startedAt: undefined }), "Created"],
+    [c({ startedAt: "2026-01-01T01:00:00Z" }), "Up less than a second"],
   ])("status of %#: %s", (rec, text) => {
     expect(statusText(rec, now)).toBe(text);
   });

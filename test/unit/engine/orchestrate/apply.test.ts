@@ -134,6 +134,7 @@ describe("applying a plan", () => {
     const before = w.runtime.calls.length;
     await (await w.up({ next: { ...services, api: { image: "api", environment: { X: "1" }, depends_on: { db: { condition: "service_started" } } } } })).done;
     expect(w.runtime.calls.slice(before)).toEqual(["stop demo-api-1", "remove demo-api-1", "create demo-api-1", "start demo-api-1"]);
+    expect(w.reporter.events).toContainEqual({ type: "container", action: "running", container: "demo-db-1", service: "db" });
     expect(w.runtime.spec("demo-api-1")?.env).toEqual({ X: "1" });
   });
 

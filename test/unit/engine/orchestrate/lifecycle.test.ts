@@ -101,6 +101,13 @@ describe("service verbs", () => {
     expect(await h.runtime.list()).toEqual([]);
   });
 
+  test("acts on named containers only, and refuses one the project does not have", async () => {
+    await stack();
+    expect(await serviceOp(h.supervisor, project, "stop", { containers: ["demo-api-1"] }, h.reporter)).toEqual(["demo-api-1"]);
+    expect(ops(h, "stop")).toEqual(["stop demo-api-1"]);
+    await expect(serviceOp(h.supervisor, project, "stop", { containers: ["other-x-1"] }, h.reporter)).rejects.toThrow('no such container in project "demo": other-x-1');
+  });
+
   test("refuses an unknown service", async () => {
     await stack();
     await expect(serviceOp(h.supervisor, project, "stop", { services: ["nope"] }, h.reporter)).rejects.toThrow('no such service: "nope"');

@@ -108,3 +108,26 @@ describe("project logs", () => {
     expect(show(seen)).toEqual(["p-a-1|old line that is long", "p-a-1|new"]);
   });
 });
+
+describe("project logs, stopping", () => {
+  test("a follow stopped right after a container wrote its last line still shows that line", async () => {
+    const file = join(dir, "a.log");
+    writeFileSync(file, rec(1, "first"));
+    const containers: LogContainer[] = [{ name: "p-a-1", service: "a", logPath: file }];
+    const seen: LogLine[] = [];
+    const abort = new AbortController();
+    await projectLogs(
+      { containers: () => containers, open: (p) => new K8sFileReader(p) },
+      {
+        follow: true,
+        signal: abort.signal,
+        sleep: async () => {
+          appendFileSync(file, rec(2, "last words"));
+          abort.abort();
+        },
+      },
+      (l) => seen.push(l),
+    );
+    expect(show(seen)).toEqual(["p-a-1|first", "p-a-1|last words"]);
+  });
+});
