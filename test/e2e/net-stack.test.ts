@@ -4,7 +4,7 @@
  * `kitten up -d`: names, aliases and replicas resolve on shared networks only, the host reaches
  * web through a published tcp port and an udp echo through a published udp port, the internal
  * network has no outbound route, names follow a recreated container's new address, and
- * `kitten down` leaves no process behind.
+ * `kitten down` leaves no process behind; a service joins web's network namespace (service:web).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, chownSync, existsSync } from "node:fs";
@@ -44,6 +44,11 @@ services:
     networks:
       back:
         ipv4_address: 10.95.0.10
+  side:
+    image: ${rootfs}
+    command: ["sh", "-c", "echo side > /tmp/index.html && exec httpd -f -p 8081 -h /tmp"]
+    network_mode: "service:web"
+    stop_grace_period: 1s
   echo:
     image: ${rootfs}
     # bun from the host (dynamically linked: bring its libraries along) as an udp echo server
@@ -149,6 +154,13 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("a com
     const fromRange = ranged.map((p) => p.hostPort).find((p) => p > rangeHolder.port && p <= rangeHolder.port + 9);
     expect(fromRange).toBeDefined();
     expect((await (await fetch(`http://127.0.0.1:${fromRange}/`)).text()).trim()).toBe(await hostnameOf("stk-web-1"));
+  });
+
+  test("a service in web's network namespace (network_mode service:web) shares its address and localhost", async () => {
+    expect((await sh("stk-web-1", "timeout 3 wget -qO- http://127.0.0.1:8081/ 2>&1; true")).trim()).toBe("side");
+    const web = await sh("stk-web-1", "ip -4 -o addr show eth0");
+    expect(web).toContain("inet ");
+    expect(await sh("stk-side-1", "ip -4 -o addr show eth0")).toBe(web);
   });
 
   test("the internal network has no outbound route", async () => {

@@ -111,6 +111,7 @@ export class RootlessRuntime implements ContainerRuntime {
     }
     // published port ranges ("8000-8010:80") take the first free port: src/net/port-specs.ts
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
+    const joined = this.joinedNetwork(spec);
     const warning = resourceWarning(spec);
     if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
     const image = await this.deps.images.resolve(spec.image, options.pull ? { pull: options.pull } : undefined);
@@ -121,7 +122,8 @@ export class RootlessRuntime implements ContainerRuntime {
     const files = containerFiles(dir);
     const attacher = this.attacherFor(spec);
     const ownNet = spec.networkMode === "none" || !!attacher;
-    const netnsPath = ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
+    // network_mode container:<name> runs in that container's netns (created and removed by it)
+    const netnsPath = joined ? undefined : ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
     const { binds, tmpfs, volumes, anonymous } = resolveMounts(spec, this.deps.paths, Object.keys(image.config.Volumes ?? {}));
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
@@ -130,8 +132,11 @@ export class RootlessRuntime implements ContainerRuntime {
       tmpfs: [...(spec.tmpfs ?? []), ...tmpfs],
       binds,
       rootfs: files.merged,
-      etcFiles: { hosts: files.hosts, hostname: files.hostname, resolvConf: files.resolvConf },
-      netnsPath,
+      // like docker, a container in another's network namespace shares its /etc/hosts and resolv.conf
+      etcFiles: joined
+        ? { hosts: containerFiles(joined.dir).hosts, hostname: files.hostname, resolvConf: containerFiles(joined.dir).resolvConf }
+        : { hosts: files.hosts, hostname: files.hostname, resolvConf: files.resolvConf },
+      netnsPath: joined ? joined.netnsPath : netnsPath,
       hostname,
       initBinary: Bun.which("catatonit") ?? undefined,
       passwd: readImageFile(image, "etc/passwd"),
@@ -160,7 +165,7 @@ export class RootlessRuntime implements ContainerRuntime {
       netnsPath,
       spec: { ...spec, stopSignal },
       ports: [],
-      ips: {},
+      ips: joined ? { ...joined.ips } : {},
       autoRemove: options.autoRemove ?? false,
       createdAt: new Date().toISOString(),
       namespaceStartedAt: ns.startedAt,
@@ -195,6 +200,22 @@ export class RootlessRuntime implements ContainerRuntime {
     }
     this.deps.reporter.emit({ type: "container", action: "created", container: spec.name, service: spec.service });
     return stateOf(record, { id, status: "created" });
+  }
+
+  /**
+   * The container whose network namespace `network_mode: container:<name>` joins (service:<name>
+   * arrives here as container:<its first replica>). Publishing ports there is refused, as docker
+   * refuses it: the ports belong to the container that owns the namespace.
+   */
+  private joinedNetwork(spec: ContainerSpec): ContainerRecord | undefined {
+    const mode = spec.networkMode;
+    if (!mode?.startsWith("container:")) return undefined;
+    const target = mode.slice("container:".length);
+    const where = `container "${spec.name}": network_mode ${mode}`;
+    if (spec.ports?.length) throw new InvalidInputError(`${where}: ports cannot be published in another container's network`, { hint: `publish them on "${target}"` });
+    const rec = this.store.find(target);
+    if (!rec || rec.project !== spec.project) throw new InvalidInputError(`${where}: no such container`, { hint: `create "${target}" first` });
+    return rec;
   }
 
   /**
