@@ -16,7 +16,7 @@ echo "test: bun test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-bun test 2>&1 | tee "$log"
+bun test --timeout 120000 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -94,9 +94,9 @@ function portLabel(hostIp: string, port: number | string, proto: PortProto): str
 }
 
 /**
- * Chooses the host port of every request: the first candidate that neither kitten (`known`)
- * nor anything else on the host (`probe`) holds, or an ephemeral port. Throws a RuntimeFailure
- * naming the port, and its owner when kitten knows it.
+ * Chooses the host port of every request: the first candidate the host (`probe`) has free and
+ * this container does not use twice, or an ephemeral port no kitten container (`known`) holds.
+ * Throws a RuntimeFailure naming the port, and its owner when kitten's state knows it.
  */
 export async function resolvePortSpecs(
   container: string,
@@ -104,27 +104,29 @@ export async function resolvePortSpecs(
   childIp: string | undefined,
   deps: { known: PublishedPort[]; probe: PortProbe },
 ): Promise<PortSpec[]> {
-  const taken: PublishedPort[] = [...deps.known];
+  const mine: PublishedPort[] = [];
   const specs: PortSpec[] = [];
   for (const req of requests) {
     let chosen: number | undefined;
     if (req.candidates.length === 0) {
       for (let attempt = 0; attempt < 20 && chosen === undefined; attempt++) {
         const port = await deps.probe.ephemeral(req.hostIp, req.proto);
-        if (!findConflict(req.hostIp, port, req.proto, taken)) chosen = port;
+        if (!findConflict(req.hostIp, port, req.proto, [...deps.known, ...mine])) chosen = port;
       }
       if (chosen === undefined) throw new RuntimeFailure(`container "${container}": no free ephemeral ${req.proto} port on ${req.hostIp}`);
     } else {
       let reason: string | undefined;
       for (const port of req.candidates) {
-        const owner = findConflict(req.hostIp, port, req.proto, taken);
-        if (owner) {
-          reason ??= owner.owner === container ? "is published twice by this container" : `is already published by "${owner.owner}"`;
+        if (findConflict(req.hostIp, port, req.proto, mine)) {
+          reason ??= "is published twice by this container";
           continue;
         }
+        // the host is the authority (a port in kitten's state whose namespace died is free);
+        // kitten's state only names the owner of a port that is really taken
         const why = await deps.probe.check(req.hostIp, port, req.proto);
         if (why) {
-          reason ??= why;
+          const owner = findConflict(req.hostIp, port, req.proto, deps.known);
+          reason ??= owner ? `is already published by "${owner.owner}"` : why;
           continue;
         }
         chosen = port;
@@ -143,7 +145,7 @@ export async function resolvePortSpecs(
         });
       }
     }
-    taken.push({ owner: container, hostIp: req.hostIp, hostPort: chosen, proto: req.proto });
+    mine.push({ owner: container, hostIp: req.hostIp, hostPort: chosen, proto: req.proto });
     specs.push({ protocol: req.proto, hostIp: req.hostIp, hostPort: chosen, ...(childIp ? { childIp } : {}), childPort: req.childPort });
   }
   return specs;

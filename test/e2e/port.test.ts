@@ -22,7 +22,7 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitte
   });
 
   afterAll(async () => {
-    await r.k(["rm", "-f", "pweb"]);
+    for (const c of ["pweb", "pclash"]) await r.k(["rm", "-f", c]);
     await r.k(["__ns-down", "default"]);
     removeRoot(r.root);
     removeRootfs(rootfs);
@@ -46,6 +46,13 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitte
       if (!body) await Bun.sleep(50);
     }
     expect(body).toBe("hello from the container\n");
+  });
+
+  test("refuses a host port another container holds, naming both", async () => {
+    const held = Number(/127\.0\.0\.1:(\d+)/.exec((await r.k(["port", "pweb", "80"])).stdout)![1]);
+    const clash = await r.k(["run", "-d", "--name", "pclash", "-p", `127.0.0.1:${held}:80`, rootfs, "httpd", "-f", "-p", "80", "-h", "/www"]);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toContain(`error: container "pclash": port 127.0.0.1:${held}/tcp is already published by "pweb"`);
   });
 
   test("names a private port that is not published and a container that does not exist", async () => {

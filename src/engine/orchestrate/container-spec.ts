@@ -41,14 +41,20 @@ export function containerSpec(project: Project, service: string, replica: number
   if (!s.image) throw new InvalidInputError(`service "${service}" has no image`, { hint: "set image: (building images is not supported)" });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.environment)) if (v !== null) env[k] = v;
-  const mode = networkMode(project, s.network_mode);
+  // the Kitten format's `driver: host|none` networks are modes, not bridges (src/net/modes.ts)
+  const special = Object.keys(s.networks ?? {}).map((k) => project.networks[k]?.driver).find((d) => d === "host" || d === "none");
+  const mode = special ?? networkMode(project, s.network_mode);
   const networks =
     mode !== undefined && mode !== "bridge"
       ? undefined
       : Object.fromEntries(
           Object.entries(s.networks ?? { default: null }).map(([key, n]) => [
             key,
-            { ...(n?.aliases ? { aliases: n.aliases } : {}), ...(n?.ipv4_address ? { ipv4Address: n.ipv4_address } : {}) },
+            {
+              ...(n?.aliases ? { aliases: n.aliases } : {}),
+              ...(n?.ipv4_address ? { ipv4Address: n.ipv4_address } : {}),
+              ...(n?.priority !== undefined ? { priority: n.priority } : {}),
+            },
           ]),
         );
   const spec: ContainerSpec = {

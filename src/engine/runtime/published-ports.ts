@@ -2,9 +2,10 @@
  * Published ports of a container, on start and on stop/removal: through the namespace's port
  * driver (rootlesskit REST API with childIP, or slirp4netns), recorded with the driver's ids.
  */
-import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
+import { RuntimeFailure } from "../../core/errors.ts";
 import type { NamespaceRecord } from "../../net/namespace/index.ts";
-import { freeHostPort, rootlesskitPorts, slirpPorts, type PortDriver } from "../../net/ports.ts";
+import { planPublishedPorts } from "../../net/port-probe.ts";
+import { rootlesskitPorts, slirpPorts, type PortDriver } from "../../net/ports.ts";
 import type { ContainerRecord, ContainerStore, PublishedPort } from "./store.ts";
 
 export async function publishPorts(store: ContainerStore, rec: ContainerRecord, ns: NamespaceRecord): Promise<void> {
@@ -19,20 +20,22 @@ export async function publishPorts(store: ContainerStore, rec: ContainerRecord, 
       hint: "install rootlesskit, or run it with --network slirp",
     });
   }
+  // host ports for every compose form (ranges, udp, ephemeral), refusing a port another kitten
+  // container holds by its name, or one something else on the host holds (src/net/port-specs.ts)
+  const known = store
+    .list()
+    .filter((other) => other.id !== rec.id)
+    .flatMap((other) => other.ports.map((p) => ({ owner: other.name, hostIp: p.hostIp, hostPort: p.hostPort, proto: p.protocol })));
+  const specs = await planPublishedPorts(rec.name, ports, childIp, known);
   const published: PublishedPort[] = [];
   try {
-    for (const p of ports) {
-      if (p.protocol === "sctp") throw new InvalidInputError(`container "${rec.name}": sctp ports cannot be published rootless`);
-      const hostIp = p.host_ip || "0.0.0.0";
-      const hostPort = p.published ? Number(p.published) : freeHostPort(hostIp, p.protocol);
-      const driverId = await driver
-        .add({ protocol: p.protocol, hostIp, hostPort, childIp, childPort: p.target })
-        .catch((err: Error) => {
-          throw new RuntimeFailure(`container "${rec.name}": cannot publish ${hostIp}:${hostPort}->${p.target}/${p.protocol}: ${err.message}`, {
-            hint: "is the port already in use on the host?",
-          });
+    for (const spec of specs) {
+      const driverId = await driver.add(spec).catch((err: Error) => {
+        throw new RuntimeFailure(`container "${rec.name}": cannot publish ${spec.hostIp}:${spec.hostPort}->${spec.childPort}/${spec.protocol}: ${err.message}`, {
+          hint: "is the port already in use on the host?",
         });
-      published.push({ hostIp, hostPort, containerPort: p.target, protocol: p.protocol, driverId });
+      });
+      published.push({ hostIp: spec.hostIp, hostPort: spec.hostPort, containerPort: spec.childPort, protocol: spec.protocol, driverId });
     }
   } catch (err) {
     for (const p of published) if (p.driverId !== undefined) await driver.remove(p.driverId).catch(() => {});

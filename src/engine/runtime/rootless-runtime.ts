@@ -109,9 +109,7 @@ export class RootlessRuntime implements ContainerRuntime {
     if (this.store.find(spec.name)) {
       throw new InvalidInputError(`container name "${spec.name}" is already in use`, { hint: `remove it first: kitten rm -f ${spec.name}` });
     }
-    for (const p of spec.ports ?? []) {
-      if (p.published?.includes("-")) throw new InvalidInputError(`port "${p.published}:${p.target}": port ranges are not supported`);
-    }
+    // published port ranges ("8000-8010:80") take the first free port: src/net/port-specs.ts
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
     const warning = resourceWarning(spec);
     if (warning) this.deps.reporter.emit({ type: "warning", message: warning });

@@ -35,7 +35,7 @@ export interface ContainerSpec {
   stopSignal?: string;
   /** network attachments: network key → aliases / static ip; or a mode */
   networkMode?: "bridge" | "host" | "none" | `container:${string}`;
-  networks?: Record<string, { aliases?: string[]; ipv4Address?: string }>;
+  networks?: Record<string, { aliases?: string[]; ipv4Address?: string; priority?: number }>;
   extraHosts?: string[];
   ports?: Port[];
   labels?: Record<string, string>;

@@ -82,7 +82,7 @@ describe("resolvePortSpecs", () => {
   test("takes the first free port of a range", async () => {
     const specs = await resolvePortSpecs("p-web-1", web([{ target: 80, published: "8000-8003", protocol: "tcp" }]), "10.89.0.2", {
       known: [{ owner: "p-api-1", hostIp: "0.0.0.0", hostPort: 8000, proto: "tcp" }],
-      probe: fakeHost([["0.0.0.0", 8001, "tcp"]]),
+      probe: fakeHost([["0.0.0.0", 8000, "tcp"], ["0.0.0.0", 8001, "tcp"]]),
     });
     expect(specs[0]!.hostPort).toBe(8002);
   });
@@ -90,9 +90,17 @@ describe("resolvePortSpecs", () => {
   test("names the kitten container that holds a port", async () => {
     const run = resolvePortSpecs("p-web-1", web([{ target: 80, published: "8080", host_ip: "127.0.0.1", protocol: "tcp" }]), "10.89.0.2", {
       known: [{ owner: "p-api-1", hostIp: "0.0.0.0", hostPort: 8080, proto: "tcp" }],
-      probe: fakeHost(),
+      probe: fakeHost([["0.0.0.0", 8080, "tcp"]]),
     });
     await expect(run).rejects.toThrow(`container "p-web-1": port 127.0.0.1:8080/tcp is already published by "p-api-1"`);
+  });
+
+  test("takes a port kitten's state lists when the host has it free (a stale record)", async () => {
+    const specs = await resolvePortSpecs("p-web-1", web([{ target: 80, published: "8080", protocol: "tcp" }]), "10.89.0.2", {
+      known: [{ owner: "p-old-1", hostIp: "0.0.0.0", hostPort: 8080, proto: "tcp" }],
+      probe: fakeHost(),
+    });
+    expect(specs[0]!.hostPort).toBe(8080);
   });
 
   test("says when something outside kitten holds a port", async () => {

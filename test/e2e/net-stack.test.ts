@@ -5,11 +5,6 @@
  * web through a published tcp port and an udp echo through a published udp port, the internal
  * network has no outbound route, names follow a recreated container's new address, and
  * `kitten down` leaves no process behind.
- *
- * PENDING (not picked up by `bun test`): needs `kitten up`/`down` (issue #6, branch orch) and
- * the three wiring lines in the report of issue #5 (supervisor runtime gets `cniAttacher`,
- * `prepare` saves the network plan, `teardown` removes it). Passed as root and kittest on a trial
- * merge of net + orch (2026-11-23); rename to net-stack.test.ts once both are on main.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, chownSync, existsSync } from "node:fs";
@@ -24,7 +19,7 @@ setDefaultTimeout(120_000);
 
 const UDP_ECHO = "await Bun.udpSocket({ port: 9000, socket: { data(s, buf, port, addr) { s.send(buf, port, addr); } } });";
 
-function compose(rootfs: string, webPort: number, udpPort: number): string {
+function compose(rootfs: string, webPort: number, udpPort: number, rangeStart: number): string {
   const httpd = (extra = "") => `["sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 8080 -h /tmp${extra}"]`;
   return `name: stk
 services:
@@ -34,7 +29,7 @@ services:
     networks:
       front:
         aliases: [www]
-    ports: ["127.0.0.1:${webPort}:8080"]
+    ports: ["127.0.0.1:${webPort}:8080", "127.0.0.1:${rangeStart}-${rangeStart + 9}:8080"]
   api:
     image: ${rootfs}
     command: ${httpd()}
@@ -99,6 +94,8 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("a com
   let dir: string;
   const webPort = freePort();
   const udpPort = freePort();
+  // the first port of web's published range is taken on the host: kitten must move on
+  const rangeHolder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const k = ([cmd, ...rest]: string[]) => r.k([cmd!, "-f", join(dir, "compose.yaml"), ...rest], {}, 120_000);
   const sh = async (container: string, script: string) => (await r.k(["exec", container, "sh", "-c", script])).stdout;
   const get = (from: string, target: string) => sh(from, `timeout 3 wget -qO- http://${target}:8080/ 2>&1; true`);
@@ -109,7 +106,7 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("a com
     rootfs = buildRootfs(user);
     dir = mkdtempSync(join(tmpdir(), "kitten-stack-"));
     chmodSync(dir, 0o755);
-    writeFileSync(join(dir, "compose.yaml"), compose(rootfs, webPort, udpPort));
+    writeFileSync(join(dir, "compose.yaml"), compose(rootfs, webPort, udpPort, rangeHolder.port));
     if (user) chownSync(join(dir, "compose.yaml"), userIds(user).uid, userIds(user).gid);
     // the runtime picks its OCI runtime by a smoke run, which parallel first creates race on
     // (TODO(#4)): one container first
@@ -120,6 +117,7 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("a com
   }, 180_000);
 
   afterAll(async () => {
+    rangeHolder.stop(true);
     if (processesOf(r.root).length > 0) await k(["down"]);
     // whatever still runs under this root is this test's: end it by pid
     for (const pid of processesOf(r.root)) process.kill(pid, "SIGKILL");
@@ -147,6 +145,10 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("a com
   test("the host reaches web through its published tcp port and the echo through udp", async () => {
     expect((await (await fetch(`http://127.0.0.1:${webPort}/`)).text()).trim()).toBe(await hostnameOf("stk-web-1"));
     expect(await udpEcho(udpPort, "hello over udp")).toBe("hello over udp");
+    const ranged = JSON.parse((await r.k(["port", "stk-web-1", "--format", "json"])).stdout) as Array<{ hostPort: number }>;
+    const fromRange = ranged.map((p) => p.hostPort).find((p) => p > rangeHolder.port && p <= rangeHolder.port + 9);
+    expect(fromRange).toBeDefined();
+    expect((await (await fetch(`http://127.0.0.1:${fromRange}/`)).text()).trim()).toBe(await hostnameOf("stk-web-1"));
   });
 
   test("the internal network has no outbound route", async () => {
