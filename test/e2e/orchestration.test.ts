@@ -59,7 +59,7 @@ interface PsRow {
 
 async function ps(all = true): Promise<PsRow[]> {
   const res = await r.k(["ps", "-p", project!, ...(all ? ["-a"] : []), "--format", "json"]);
-  expect(res.code).toBe(0);
+  expectOk(res);
   return JSON.parse(res.stdout) as PsRow[];
 }
 
@@ -73,7 +73,7 @@ interface Ev {
 
 async function events(): Promise<Ev[]> {
   const res = await r.k(["events", "-p", project!, "--format", "json"]);
-  expect(res.code).toBe(0);
+  expectOk(res);
   return res.stdout.trim() === "" ? [] : res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Ev);
 }
 
@@ -87,6 +87,11 @@ async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise
     await Bun.sleep(200);
   }
   return check();
+}
+
+/** exit 0, and when not, the failure shows what kitten printed on stderr */
+function expectOk(res: { code: number; stderr: string }): void {
+  expect({ code: res.code, stderr: res.code === 0 ? "" : res.stderr }).toEqual({ code: 0, stderr: "" });
 }
 
 /** host pids whose command line contains marker (zombies excluded) */
@@ -118,7 +123,7 @@ describe("dependency conditions", () => {
     });
     const up = await r.k(["up", "-d", "-f", file]);
     expect(up.stderr).not.toContain("error");
-    expect(up.code).toBe(0);
+    expectOk(up);
     const evs = await events();
     const p = project!;
     expect(index(evs, "create", `${p}-api-1`)).toBeGreaterThan(index(evs, "health_status", `${p}-db-1`, "healthy"));
@@ -157,7 +162,7 @@ describe("dependency conditions", () => {
       api: { command: ["sleep", "1000"], depends_on: { cache: { condition: "service_completed_successfully", required: false } } },
     });
     const up = await r.k(["up", "-d", "-f", file]);
-    expect(up.code).toBe(0);
+    expectOk(up);
     expect(up.stderr).toContain(`optional dependency "cache"`);
     expect((await ps(false)).map((c) => c.service)).toEqual(["api"]);
   });
@@ -166,7 +171,7 @@ describe("dependency conditions", () => {
 describe("restart policies and healthchecks", () => {
   test("restart: always restarts a crashing container with growing delays and ps shows the count", async () => {
     const file = compose({ crash: { command: ["sh", "-c", "sleep 0.2; exit 3"], restart: "always" } });
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     expect(await until(async () => ((await ps())[0]?.restarts ?? 0) >= 3)).toBe(true);
     const delays = (await events()).filter((e) => e.action === "restart").map((e) => Number(/in (\d+)ms/.exec(e.detail ?? "")?.[1]));
     expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
@@ -176,7 +181,7 @@ describe("restart policies and healthchecks", () => {
 
   test("restart: no leaves a crashed container down with its exit code", async () => {
     const file = compose({ once: { command: ["sh", "-c", "exit 3"] } });
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     expect(await until(async () => (await ps())[0]?.status === "exited")).toBe(true);
     await Bun.sleep(1500);
     expect(await ps()).toEqual([expect.objectContaining({ status: "exited", exitCode: 3, restarts: 0 })]);
@@ -184,12 +189,12 @@ describe("restart policies and healthchecks", () => {
 
   test("a healthcheck goes unhealthy and back to healthy", async () => {
     const file = compose({ db: { command: ["sh", "-c", "touch /tmp/ready; exec sleep 1000"], healthcheck: { ...healthy, retries: 1 } } });
-    expect((await r.k(["up", "-d", "--wait", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "--wait", "-f", file]));
     const name = `${project}-db-1`;
     expect((await ps())[0]?.health).toBe("healthy");
-    expect((await r.k(["exec", name, "rm", "/tmp/ready"])).code).toBe(0);
+    expectOk(await r.k(["exec", name, "rm", "/tmp/ready"]));
     expect(await until(async () => (await ps())[0]?.health === "unhealthy")).toBe(true);
-    expect((await r.k(["exec", name, "touch", "/tmp/ready"])).code).toBe(0);
+    expectOk(await r.k(["exec", name, "touch", "/tmp/ready"]));
     expect(await until(async () => (await ps())[0]?.health === "healthy")).toBe(true);
     const health = (await events()).filter((e) => e.action === "health_status").map((e) => e.detail);
     expect(health).toEqual(["healthy", "unhealthy", "healthy"]);
@@ -199,16 +204,16 @@ describe("restart policies and healthchecks", () => {
 describe("container verbs on a project's containers", () => {
   test("kitten stop <container> of a restart: always service keeps it stopped, and start -p brings it back", async () => {
     const file = compose({ app: { command: ["sleep", "1000"], restart: "always" } });
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     const stop = await r.k(["stop", "-t", "1", `${project}-app-1`]);
     expect(stop).toMatchObject({ code: 0, stdout: `${project}-app-1\n` });
     expect((await ps())[0]).toMatchObject({ status: "exited", restarts: 0, manualStop: true });
     // a restart: always would have brought it back after 100 ms
     await Bun.sleep(1500);
     expect((await ps())[0]).toMatchObject({ status: "exited", restarts: 0, manualStop: true });
-    expect((await r.k(["start", "-p", project!])).code).toBe(0);
+    expectOk(await r.k(["start", "-p", project!]));
     expect((await ps())[0]).toMatchObject({ status: "running", manualStop: false });
-    expect((await r.k(["kill", "-p", project!, "app"])).code).toBe(0);
+    expectOk(await r.k(["kill", "-p", project!, "app"]));
     expect(await until(async () => (await ps())[0]?.status === "exited")).toBe(true);
     await Bun.sleep(1000);
     expect((await ps())[0]).toMatchObject({ status: "exited", exitCode: 137, restarts: 0 });
@@ -218,7 +223,7 @@ describe("container verbs on a project's containers", () => {
 describe("supervisor", () => {
   test("killed -9, its containers keep running, ps tells the truth and a new supervisor adopts them without restarting them", async () => {
     const file = compose({ app: { command: ["sleep", "1000"], restart: "always" } });
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     const before = await ps();
     const [sup] = processesWith(`__supervise ${project}`);
     expect(sup).toBeDefined();
@@ -245,15 +250,15 @@ describe("reconcile", () => {
   test("a second up with one changed service recreates only that one", async () => {
     const services = { a: { command: ["sleep", "1000"] }, b: { command: ["sleep", "1000"] } };
     const file = compose(services);
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     const first = await ps();
     const again = await r.k(["up", "-d", "-f", file]);
-    expect(again.code).toBe(0);
+    expectOk(again);
     expect(again.stderr).not.toContain("create");
     const doc = JSON.parse(readFileSync(file, "utf8"));
     doc.services.b.environment = { CHANGED: "1" };
     writeFileSync(file, JSON.stringify(doc));
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     const second = await ps();
     const started = (rows: PsRow[], s: string) => rows.find((c) => c.service === s)?.startedAt;
     expect(started(second, "a")).toBe(started(first, "a"));
@@ -272,10 +277,10 @@ describe("reconcile", () => {
 
   test("down leaves no process, mount or runtime file behind", async () => {
     const file = compose({ a: { command: ["sleep", "1000"] }, b: { command: ["sleep", "1000"], depends_on: { a: { condition: "service_started" } } } });
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     expect(processesWith(r.root).length).toBeGreaterThan(0);
     const down = await r.k(["down", "-f", file, "-t", "1"]);
-    expect(down.code).toBe(0);
+    expectOk(down);
     project = undefined;
     expect(await until(async () => processesWith(r.root).length === 0, 5000)).toBe(true);
     expect(readFileSync("/proc/self/mounts", "utf8")).not.toContain(r.root);
@@ -288,7 +293,7 @@ describe("reconcile", () => {
 describe("logs", () => {
   test("logs --follow keeps following through two restarts", async () => {
     const file = compose({ app: { command: ["sh", "-c", "echo run; sleep 1; exit 1"], restart: "always" } });
-    expect((await r.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await r.k(["up", "-d", "-f", file]));
     const follow = Bun.spawn([KITTEN, "logs", "-p", project!, "-f"], { env: { ...process.env, KITTEN_ROOT: r.root, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
     let out = "";
     const reading = (async () => {
@@ -309,7 +314,7 @@ describe("foreground up", () => {
   test("streams prefixed logs and returns when every container has exited", async () => {
     const file = compose({ a: { command: ["sh", "-c", "echo hello from a"] }, b: { command: ["sh", "-c", "sleep 0.5; echo hello from b"] } });
     const up = await r.k(["up", "-f", file]);
-    expect(up.code).toBe(0);
+    expectOk(up);
     expect(up.stdout).toContain(`${project}-a-1 | hello from a`);
     expect(up.stdout).toContain(`${project}-b-1 | hello from b`);
   });
@@ -364,7 +369,7 @@ describe("as the unprivileged user kittest", () => {
       }),
     );
     chownSync(file, userIds(TEST_USER).uid, userIds(TEST_USER).gid);
-    expect((await u.k(["up", "-d", "-f", file])).code).toBe(0);
+    expectOk(await u.k(["up", "-d", "-f", file]));
     const psu = async () => JSON.parse((await u.k(["ps", "-p", "orchu", "-a", "--format", "json"])).stdout) as PsRow[];
     expect(await until(async () => ((await psu()).find((c) => c.service === "app")?.restarts ?? 0) >= 2)).toBe(true);
     const [sup] = processesWith("__supervise orchu");
@@ -377,7 +382,7 @@ describe("as the unprivileged user kittest", () => {
     const restarts = after.find((c) => c.service === "app")?.restarts ?? 0;
     // the new supervisor keeps the crash loop going, counting on from where the old one stopped
     expect(await until(async () => ((await psu()).find((c) => c.service === "app")?.restarts ?? 0) > restarts)).toBe(true);
-    expect((await u.k(["down", "-f", file, "-t", "1"])).code).toBe(0);
+    expectOk(await u.k(["down", "-f", file, "-t", "1"]));
     expect(await until(async () => processesWith(u.root).length === 0, 5000)).toBe(true);
   });
 });

@@ -149,10 +149,10 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
   for (const l of interleave(collect(true))) onLine(l);
   while (o.follow && !o.signal?.aborted) {
     await sleep(o.pollMs ?? 100);
-    // after a stop, one last read: what the containers wrote before exiting is shown too
+    if (o.signal?.aborted) break;
     for (const l of interleave(collect(false))) onLine(l);
   }
-  // stopped because every container exited: their last lines may have landed after the last
-  // read (conmon writes the log before the exit file, but the exit can be seen first)
+  // after a stop (every container exited, or cancelled): their last lines may have landed after
+  // the last read (conmon writes the log before the exit file, but the exit can be seen first)
   if (o.follow) for (const l of interleave(collect(false))) onLine(l);
 }
