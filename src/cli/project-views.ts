@@ -66,13 +66,13 @@ export async function runProjectLogs(
 }
 
 /**
- * `kitten stop|kill|rm <container…>`: containers of a project go through the project's
+ * `kitten stop|kill|rm|start <container…>`: containers of a project go through the project's
  * supervisor (so a user stop is never undone by a restart policy, and its records stay true).
  * Prints the containers acted on and returns every name it took care of; the command handles
  * the rest itself.
  */
 export async function viaSupervisor(
-  action: "stop" | "kill" | "rm",
+  action: "stop" | "kill" | "rm" | "start",
   names: string[],
   o: { timeoutMs?: number; signal?: string; stop?: boolean },
 ): Promise<string[]> {

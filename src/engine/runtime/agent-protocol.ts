@@ -95,7 +95,8 @@ export const ErrorBodySchema = z.object({ error: z.string() });
 /** Each operation's request and response schemas: the whole protocol in one table. */
 export const AGENT_OPS = {
   ping: { request: z.object({}), response: z.object({ pid: z.number().int() }) },
-  create: { request: CreateRequestSchema, response: z.object({ pid: z.number().int() }) },
+  /** netnsCreated: the netns file was made now (a restart whose netns was gone needs attaching again) */
+  create: { request: CreateRequestSchema, response: z.object({ pid: z.number().int(), netnsCreated: z.boolean().optional() }) },
   start: { request: IdRequestSchema, response: z.object({}) },
   kill: { request: KillRequestSchema, response: z.object({}) },
   delete: { request: DeleteRequestSchema, response: z.object({}) },

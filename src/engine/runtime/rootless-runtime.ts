@@ -236,11 +236,24 @@ export class RootlessRuntime implements ContainerRuntime {
 
   async start(name: string): Promise<ContainerState> {
     const rec = this.record(name);
-    const ns = this.liveNamespace(rec);
-    if (!ns) throw new RuntimeFailure(`container "${rec.name}" cannot start: its namespace is gone`, { hint: `kitten rm ${rec.name}, then create it again` });
-    const st = await this.insideState(rec);
-    if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status}, not created`);
-    const agent = agentClient(ns.agentSocket, rec.project);
+    let ns = this.liveNamespace(rec);
+    let agent: AgentClient;
+    if (!ns) {
+      // it died with its namespace (a reboot, `down` of the namespace): the same container again
+      // in a new one, as docker brings containers back after a daemon restart
+      if (!rec.monitored) throw new RuntimeFailure(`container "${rec.name}" cannot start: its namespace is gone`, { hint: `kitten rm ${rec.name}, then run it again` });
+      ({ ns, agent } = await this.namespace(rec.project));
+      rec.namespaceStartedAt = ns.startedAt;
+      this.store.update(rec);
+      // its pid files name processes of the old namespace, whose numbers the new one may reuse
+      for (const f of [containerFiles(rec.dir).pid, containerFiles(rec.dir).conmonPid]) rmSync(f, { force: true });
+      await this.recreateInside(rec, ns, agent);
+    } else {
+      agent = agentClient(ns.agentSocket, rec.project);
+      const st = await this.insideState(rec);
+      if (st.status === "exited" && rec.monitored) await this.recreateInside(rec, ns, agent);
+      else if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status === "exited" ? "exited and was run in the foreground" : st.status}, not created`, st.status === "running" ? undefined : { hint: `kitten rm ${rec.name}, then run it again` });
+    }
     await publishPorts(this.store, rec, ns);
     try {
       await agent.call("start", { id: rec.id, runtime: rec.runtime });
@@ -252,6 +265,38 @@ export class RootlessRuntime implements ContainerRuntime {
     this.store.update(rec);
     this.deps.reporter.emit({ type: "container", action: "started", container: rec.name, service: rec.service });
     return this.inspectRecord(rec);
+  }
+
+  /**
+   * `docker start` of an exited container: the same container again, in place. The stopped
+   * runc container is deleted inside the namespace, keeping its dir (upper layer, hosts file,
+   * log) and its netns with its addresses; then conmon + `runc create` run again, appending to
+   * the same log and recording a fresh exit file. A netns that is gone is made and attached anew.
+   */
+  private async recreateInside(rec: ContainerRecord, ns: NamespaceRecord, agent: AgentClient): Promise<void> {
+    await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, force: true, removeDir: false });
+    const files = containerFiles(rec.dir);
+    const oci = JSON.parse(readFileSync(files.config, "utf8")) as { process?: { terminal?: boolean } };
+    const res = await agent.call("create", {
+      id: rec.id,
+      runtime: rec.runtime,
+      containerDir: rec.dir,
+      lowerDirs: rec.lowerDirs,
+      netnsPath: rec.netnsPath,
+      name: rec.name,
+      terminal: oci.process?.terminal ?? false,
+      monitor: true,
+      exitCommand: rec.autoRemove ? [...selfCommand(), "__cleanup", rec.id] : undefined,
+    });
+    const attacher = this.attacherFor(rec.spec);
+    if (res.netnsCreated && rec.netnsPath && attacher) {
+      const ctx = { project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
+      // its old addresses are leased to a netns that no longer exists: give them back first
+      if (Object.keys(rec.ips).length) await attacher.detach(ctx).catch(() => {});
+      rec.ips = await attacher.attach(ctx);
+      if (attacher === builtinBridge) writeFileSync(files.hosts, hostsFile(readFileSync(files.hostname, "utf8").trim(), Object.values(rec.ips)[0], rec.spec.extraHosts));
+      this.store.update(rec);
+    }
   }
 
   /** publish / unpublish for foreground runs, which skip start() */

@@ -11,7 +11,6 @@ import type { KittenEvent, Reporter } from "../../core/reporter.ts";
 import { ProjectSchema, type Project } from "../compose/model.ts";
 import type { OciImageConfig } from "../image/types.ts";
 import { applyPlan, waitReady, type ApplyContext } from "../orchestrate/apply.ts";
-import { containerSpec } from "../orchestrate/container-spec.ts";
 import { downProject, serviceOp } from "../orchestrate/lifecycle.ts";
 import { planReconcile } from "../orchestrate/reconcile.ts";
 import { renderPlan } from "../orchestrate/plan-text.ts";
@@ -68,8 +67,6 @@ export class SupervisorServer {
       clock: this.clock,
       reporter: this.broadcast,
       policy: (s) => (this.project ? servicePolicy(this.project, s, this.imageConfigs[s]) : undefined),
-      respec: (r) =>
-        this.project?.services[r.service] ? containerSpec(this.project, r.service, r.replica, r.name, r.configHash ?? "") : undefined,
     });
   }
 

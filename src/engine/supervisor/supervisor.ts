@@ -33,8 +33,6 @@ export interface SupervisorOptions {
   policy: (service: string) => ServicePolicy | undefined;
   clock?: Clock;
   reporter?: Reporter;
-  /** the spec a container was created from (rebuilt from the project), to recreate it when the runtime cannot start it again */
-  respec?: (record: ContainerRecord) => ContainerSpec | undefined;
 }
 
 interface Watch {
@@ -162,22 +160,11 @@ export class ProjectSupervisor {
   }
 
   /**
-   * Starts a container, or runs an exited one again as `docker start` does. When the runtime can
-   * only start freshly created containers, the exited one is recreated from its spec under the
-   * same name (its writable layer and earlier log are lost — TODO(#4): start exited containers in place).
+   * Starts a container, or runs an exited one again in place as `docker start` does (same
+   * writable layer, same log appended to). Recreating from a changed spec is reconcile's job.
    */
-  private async runStart(name: string): Promise<ContainerState> {
-    try {
-      return await this.o.runtime.start(name);
-    } catch (err) {
-      const rec = this.o.store.getContainer(name);
-      const spec = rec ? this.o.respec?.(rec) : undefined;
-      const state = await this.o.runtime.inspect(name).catch(() => undefined);
-      if (!spec || !state || (state.status !== "exited" && state.status !== "dead")) throw err;
-      await this.o.runtime.remove(name, { force: true });
-      await this.o.runtime.create(spec);
-      return this.o.runtime.start(name);
-    }
+  private runStart(name: string): Promise<ContainerState> {
+    return this.o.runtime.start(name);
   }
 
   /** A user stop: marks it manual first, so neither this supervisor nor a later one restarts it. */

@@ -99,8 +99,10 @@ export async function stopNamespace(paths: KittenPaths, project: string): Promis
   }
   const wasAlive = isAlive(record.pid);
   reap(record);
-  await waitUntil(() => (isAlive(record.pid) || isAlive(record.childPid) ? undefined : true), 5_000);
+  const gone = await waitUntil(() => (isAlive(record.pid) || isAlive(record.childPid) ? undefined : true), 5_000);
   rmSync(layout.runtimeDir, { recursive: true, force: true });
+  // the driver's log explains a namespace that failed or would not die: kept only then
+  if (gone) rmSync(layout.driverLog, { force: true });
   return wasAlive;
 }
 

@@ -77,7 +77,13 @@ async function releaseExecFifo(fifo: string): Promise<boolean> {
 export class Containers {
   constructor(private readonly runtimeDir: string) {}
 
-  async create(req: CreateRequest & { volumes: Array<{ path: string; copyFrom?: string }>; terminal: boolean; monitor: boolean }): Promise<{ pid: number }> {
+  /**
+   * Mounts the rootfs, makes the netns file if missing and runs conmon + `runc create`. Also the
+   * second half of a restart in place (`docker start` of an exited container, after `delete`
+   * with removeDir false and no netnsPath): the upper layer, volumes and netns are kept, and
+   * conmon appends to the existing log (k8s-file: O_APPEND, never truncated at open).
+   */
+  async create(req: CreateRequest & { volumes: Array<{ path: string; copyFrom?: string }>; terminal: boolean; monitor: boolean }): Promise<{ pid: number; netnsCreated: boolean }> {
     const f = containerFiles(req.containerDir);
     for (const d of [f.upper, f.work, f.merged, f.exitDir]) mkdirSync(d, { recursive: true });
     if (!isMounted(f.merged)) {
@@ -96,17 +102,21 @@ export class Containers {
         await run(["cp", "-a", `${join(f.merged, v.copyFrom)}/.`, v.path]);
       }
     }
-    if (req.netnsPath && !existsSync(req.netnsPath)) {
+    let netnsCreated = false;
+    if (req.netnsPath && !(existsSync(req.netnsPath) && isMounted(req.netnsPath))) {
+      netnsCreated = true;
       mkdirSync(join(req.netnsPath, ".."), { recursive: true });
       writeFileSync(req.netnsPath, "");
       await must(["unshare", `--net=${req.netnsPath}`, "ip", "link", "set", "lo", "up"], `container "${req.name}": creating its network namespace`);
     }
     // without a monitor the host runs the runtime in the foreground itself (kitten run -it)
-    if (!req.monitor) return { pid: 0 };
+    if (!req.monitor) return { pid: 0, netnsCreated };
     const rt = ociRuntime(req.runtime, this.runtimeDir);
     // conmon exits silently (status 1) when its attach socket dir is missing
     mkdirSync(join(this.runtimeDir, "attach"), { recursive: true });
+    // a restart in place: the previous run's pid files name processes that are gone
     rmSync(f.pid, { force: true });
+    rmSync(f.conmonPid, { force: true });
     rmSync(exitFile(req.containerDir, req.id), { force: true });
     rmSync(f.runcLog, { force: true });
     const argv = [
@@ -137,7 +147,7 @@ export class Containers {
     const deadline = performance.now() + 30_000;
     for (;;) {
       const pid = readPid(f.pid);
-      if (pid) return { pid };
+      if (pid) return { pid, netnsCreated };
       if (conmonStatus !== undefined && conmonStatus !== 0) {
         throw new RuntimeFailure(`container "${req.name}": conmon failed (exit status ${conmonStatus})`, { hint: "run conmon by hand with --log-level debug to see why" });
       }

@@ -33,9 +33,6 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, Entry>();
   private pidSeq = 1000;
 
-  /** like kitten's rootless runtime today: start() only starts created containers, not exited ones */
-  startOnlyCreated = false;
-
   constructor(
     readonly clock: FakeClock,
     /** program per service (or per image when no service) */
@@ -78,7 +75,6 @@ export class FakeRuntime implements ContainerRuntime {
     this.calls.push(`start ${name}`);
     const e = this.get(name);
     if (e.state.status === "running") return { ...e.state };
-    if (this.startOnlyCreated && e.state.status !== "created") throw new Error(`container "${name}" is ${e.state.status}, not created`);
     e.runs++;
     e.state = { ...e.state, status: "running", pid: this.pidSeq++, startedAt: this.iso(), exitCode: undefined, finishedAt: undefined };
     const p = this.program(e);

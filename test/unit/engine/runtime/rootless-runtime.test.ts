@@ -33,6 +33,8 @@ let rootfs: string;
 let removed: string[];
 let lastCreate: any;
 let namespaces: Namespaces;
+let deletes: any[];
+let netnsCreated: boolean;
 
 function exitWith(id: string, code: number) {
   const c = containers.get(id)!;
@@ -48,7 +50,9 @@ const handlers: Record<string, (body: any) => unknown> = {
     lastCreate = b;
     const config = JSON.parse(readFileSync(join(b.containerDir, "bundle/config.json"), "utf8"));
     containers.set(b.id, { status: "created", dir: b.containerDir, args: config.process.args });
-    return { pid: 42 };
+    // the agent clears the previous run's exit file (a restart in place)
+    rmSync(join(b.containerDir, "exit", b.id), { force: true });
+    return { pid: 42, netnsCreated };
   },
   start: (b) => {
     containers.get(b.id)!.status = "running";
@@ -62,8 +66,9 @@ const handlers: Record<string, (body: any) => unknown> = {
     return {};
   },
   delete: (b) => {
+    deletes.push(b);
     containers.delete(b.id);
-    rmSync(b.containerDir, { recursive: true, force: true });
+    if (b.removeDir !== false) rmSync(b.containerDir, { recursive: true, force: true });
     return {};
   },
   state: (b) => ({
@@ -84,6 +89,8 @@ const handlers: Record<string, (body: any) => unknown> = {
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "kitten-rt-"));
   containers = new Map();
+  deletes = [];
+  netnsCreated = false;
   removed = [];
   calls = [];
   ports = new Map();
@@ -170,6 +177,65 @@ test("publishes ports on start and releases them when the container stops", asyn
   const stopped = await rt.stop("web", { timeoutMs: 1000 });
   expect(stopped).toMatchObject({ status: "exited", exitCode: 143, ports: [] });
   expect(ports.size).toBe(0);
+});
+
+test("starts an exited container again in place: the stopped one is deleted keeping its dir, created again and its ports published again", async () => {
+  const st = await rt.create(spec({ ports: [{ mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" }] }));
+  const dir = join(root, "data/containers", st.id!);
+  await rt.start("web");
+  await rt.stop("web", { timeoutMs: 1000 });
+  writeFileSync(join(dir, "ctr.log"), "earlier run\n");
+  expect(ports.size).toBe(0);
+  calls.length = 0;
+  const again = await rt.start("web");
+  expect(again).toMatchObject({ status: "running", ports: [{ hostIp: "127.0.0.1", hostPort: 18080, containerPort: 80, protocol: "tcp" }] });
+  expect(calls).toEqual(["state", "delete", "create", "start", "state"]);
+  expect(deletes.at(-1)).toMatchObject({ id: st.id, removeDir: false });
+  expect(deletes.at(-1).netnsPath).toBeUndefined();
+  expect(lastCreate).toMatchObject({ id: st.id, containerDir: dir, monitor: true, terminal: false });
+  expect(readFileSync(join(dir, "ctr.log"), "utf8")).toBe("earlier run\n");
+  expect(ports.size).toBe(1);
+});
+
+test("attaches a restarted container's network again when its netns had to be made anew, giving the old addresses back first", async () => {
+  const attached: string[] = [];
+  const network = {
+    attach: async () => (attached.push("attach"), { backend: `10.89.0.${attached.length + 1}` }),
+    detach: async () => void attached.push("detach"),
+  };
+  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, network });
+  await rt.create(spec({ networks: { backend: {} } }));
+  await rt.start("web");
+  await rt.stop("web", { timeoutMs: 1000 });
+  netnsCreated = true;
+  await rt.start("web");
+  expect(attached).toEqual(["attach", "detach", "attach"]);
+  expect(rt.record("web").ips).toEqual({ backend: "10.89.0.4" });
+});
+
+test("starts a container whose namespace is gone again, in place, in a new namespace", async () => {
+  const st = await rt.create(spec());
+  await rt.start("web");
+  writeFileSync(join(root, "data/containers", st.id!, "pid"), "4242");
+  const first = namespaces.find({ data: "", runtime: "", config: "" }, "p")!;
+  const later = { ...first, startedAt: "2026-11-23T21:00:00.000Z" };
+  namespaces.find = () => (nsUp ? later : undefined);
+  namespaces.ensure = async () => ((nsUp = true), later);
+  nsUp = false;
+  calls.length = 0;
+  expect(await rt.start("web")).toMatchObject({ status: "running" });
+  expect(rt.record("web").namespaceStartedAt).toBe(later.startedAt);
+  expect(calls.filter((c) => c !== "state")).toEqual(["delete", "create", "start"]);
+  expect(deletes.at(-1)).toMatchObject({ removeDir: false });
+  // the old namespace's pid is no one's in the new one
+  expect(existsSync(join(root, "data/containers", st.id!, "pid"))).toBe(false);
+});
+
+test("refuses to start a running container", async () => {
+  await rt.create(spec());
+  await rt.start("web");
+  await expect(rt.start("web")).rejects.toThrow('container "web" is running, not created');
 });
 
 test("stops with SIGKILL when the stop signal is ignored past the timeout", async () => {

@@ -31,7 +31,7 @@ export function harness(programs: Record<string, Program>, policies: Record<stri
   const full: Record<string, ServicePolicy> = {};
   for (const [k, v] of Object.entries(policies)) full[k] = { restart: { name: "no" }, stopGraceMs: 10_000, ...v };
   const make = () =>
-    new ProjectSupervisor({ project: "demo", runtime, store, clock, reporter, policy: (s) => full[s], respec: (r) => spec(r.service, r.replica) });
+    new ProjectSupervisor({ project: "demo", runtime, store, clock, reporter, policy: (s) => full[s] });
   const h: Harness = {
     dir,
     clock,

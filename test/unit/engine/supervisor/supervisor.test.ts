@@ -176,22 +176,21 @@ describe("adoption by a new supervisor", () => {
 });
 
 describe("supervisor robustness", () => {
-  test("a runtime that only starts created containers gets crashed ones recreated, keeping the restart count", async () => {
+  test("a crashed container is started again in place, never removed and recreated, keeping the restart count", async () => {
     h = harness({ app: { exitAfterMs: 50, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
-    h.runtime.startOnlyCreated = true;
     await run(h, "app");
     await h.clock.advance(50 + 100 + 50 + 200);
     expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 2 });
-    expect(h.runtime.calls.filter((c) => c.startsWith("create"))).toEqual(["create demo-app-1", "create demo-app-1", "create demo-app-1"]);
+    expect(h.runtime.calls.filter((c) => /^(create|remove|start) /.test(c))).toEqual(["create demo-app-1", "start demo-app-1", "start demo-app-1", "start demo-app-1"]);
   });
 
-  test("a user start of a stopped container works on such a runtime too", async () => {
+  test("a user start of a stopped container starts the same container again", async () => {
     h = harness({ app: {} }, { app: {} });
-    h.runtime.startOnlyCreated = true;
     await run(h, "app");
     await h.supervisor.stop("demo-app-1");
     await h.supervisor.start("demo-app-1");
     expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", manualStop: false });
+    expect(h.runtime.calls.filter((c) => /^(create|remove) /.test(c))).toEqual(["create demo-app-1"]);
   });
 
   test("stops watching a container whose restart fails, and says why", async () => {
