@@ -5,21 +5,9 @@
  * `image prune` or `rmi` never deletes a blob or layer that a running pull has put in place but
  * not yet recorded. The kernel drops the lock when its holder dies.
  */
-import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-
-const LOCK_SH = 1;
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
-
-let libc: { symbols: { flock: (fd: number, op: number) => number } } | undefined;
-
-function flock(fd: number, op: number): number {
-  libc ??= dlopen("libc.so.6", { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
-  return libc.symbols.flock(fd, op);
-}
+import { flock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from "../../core/flock.ts";
 
 export type LockMode = "shared" | "exclusive";
 

@@ -5,22 +5,12 @@
  * lock when its holder dies, so a crashed kitten never leaves a stale lock behind, and no pid
  * liveness guessing is needed.
  */
-import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, openSync, rmSync, writeSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../../core/errors.ts";
+import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from "../../core/flock.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { systemClock, type Clock } from "../supervisor/clock.ts";
-
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
-
-let libc: { symbols: { flock: (fd: number, op: number) => number } } | undefined;
-function flock(fd: number, op: number): number {
-  libc ??= dlopen("libc.so.6", { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
-  return libc.symbols.flock(fd, op);
-}
 
 export interface Lock {
   readonly path: string;
