@@ -3,7 +3,7 @@
  * NO_COLOR=1 and an isolated KITTEN_ROOT, as root or as the unprivileged test user `kittest`
  * that scripts/setup-host.sh creates.
  */
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -66,4 +66,18 @@ export function removeRoot(dir: string): void {
 export function userIds(user: string): { uid: number; gid: number } {
   const out = (flag: string) => Number(new TextDecoder().decode(Bun.spawnSync(["id", flag, user]).stdout).trim());
   return { uid: out("-u"), gid: out("-g") };
+}
+
+/** Host pids whose command line contains `marker`, zombies excluded. */
+export function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (cmd.includes(marker) && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
 }
