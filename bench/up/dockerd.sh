@@ -24,6 +24,10 @@ snapshot() { # $1 = prefix: what dockerd may change on the host, without packet 
 
 case $cmd in
 start)
+  # the stop step removes every DOCKER* chain and docker0: refuse when another docker owns them
+  if ip link show docker0 >/dev/null 2>&1 || iptables -S | grep -q '^-N DOCKER'; then
+    echo "error: docker0 or DOCKER iptables chains exist already (another docker engine?)" >&2; exit 1
+  fi
   mkdir -p "$dir/before"
   snapshot "$dir/before/host"
   for t in filter nat mangle raw; do iptables -t "$t" -S > "$dir/before/iptables-$t"; done
