@@ -21,7 +21,7 @@ import { CNI_VERSION, cniAdd, cniDel, type CniConf, type CniResult } from "./cni
 import { applyRuleset } from "./nft.ts";
 import { renderHostsFile } from "./hosts.ts";
 import { writeInPlace } from "./hosts-file.ts";
-import { broadcastOf, formatIpv4, parseCidr } from "./subnets.ts";
+import { broadcastOf, formatIpv4, parseCidr, type NetworkPlan } from "./subnets.ts";
 
 export interface NetContext {
   /** the project's runtime dir (outside rootlesskit's state dir, which it deletes on exit) */
@@ -29,14 +29,8 @@ export interface NetContext {
   project: string;
 }
 
-export interface NetworkConfig {
-  key: string;
-  name: string;
-  subnet: string;
-  gateway: string;
-  ipRange?: string;
-  internal: boolean;
-}
+/** What createNetwork needs: a network plan (src/net/subnets.ts) without its planning detail. */
+export type NetworkConfig = Omit<NetworkPlan, "userSubnet">;
 
 export interface NetworkInfo extends NetworkConfig {
   bridge: string;
