@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { dependencyLevels, reverseLevels } from "../../../../src/engine/plan/graph.ts";
-import { InvalidInputError } from "../../../../src/core/errors.ts";
 import type { DependsOn } from "../../../../src/engine/compose/model.ts";
+import { thrown } from "./thrown.ts";
 
 const started: DependsOn = { condition: "service_started", required: true };
 
@@ -10,16 +10,6 @@ function graph(spec: Record<string, string[]>) {
   return Object.fromEntries(
     Object.entries(spec).map(([name, deps]) => [name, { depends_on: Object.fromEntries(deps.map((d) => [d, started])) }]),
   );
-}
-
-function thrown(fn: () => unknown): InvalidInputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidInputError) return err;
-    throw err;
-  }
-  throw new Error("expected an InvalidInputError");
 }
 
 describe("dependencyLevels", () => {

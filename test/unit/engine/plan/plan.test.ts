@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { planProject, type Plan } from "../../../../src/engine/plan/plan.ts";
-import { InvalidInputError } from "../../../../src/core/errors.ts";
 import type { DependsOn, Project, Service } from "../../../../src/engine/compose/model.ts";
+import { thrown } from "./thrown.ts";
 
 const started: DependsOn = { condition: "service_started", required: true };
 const healthy: DependsOn = { condition: "service_healthy", required: true };
@@ -27,16 +27,6 @@ const stack = project({
   db: { image: "postgres:16" },
   cache: { image: "redis:7", deploy: { replicas: 2 } },
 });
-
-function thrown(fn: () => unknown): InvalidInputError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidInputError) return err;
-    throw err;
-  }
-  throw new Error("expected an InvalidInputError");
-}
 
 describe("planProject", () => {
   test("orders a typical stack in levels and names one container per replica", () => {
