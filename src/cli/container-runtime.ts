@@ -7,6 +7,7 @@ import { kittenPaths } from "../core/paths.ts";
 import type { Reporter } from "../core/reporter.ts";
 import { RuntimeImages } from "../engine/runtime/image-source.ts";
 import { RootlessRuntime } from "../engine/runtime/rootless-runtime.ts";
+import { tcpForwarderFromEnv } from "../engine/runtime/published-ports.ts";
 import { pullReporter } from "./render/pull-progress.ts";
 import { cniAttacher } from "../net/attacher.ts";
 
@@ -25,6 +26,8 @@ export function containerRuntime(options: { hostLoopback?: boolean } = {}): Root
     reporter,
     // networks as `up` planned them (saveNetworkPlan), or a free default subnet
     network: cniAttacher({ dataDir: paths.data }),
+    // published TCP ports: kitten's splice forwarder, or rootlesskit's builtin driver
+    forwarder: tcpForwarderFromEnv(),
     namespace: { hostLoopback: options.hostLoopback ?? process.env.KITTEN_HOST_LOOPBACK === "1" },
   });
 }

@@ -60,6 +60,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "__agent", group: "internal", description: "in-namespace agent", load: () => import("./commands/__agent.ts") },
   { name: "__cleanup", group: "internal", description: "auto-remove an exited container", load: () => import("./commands/__cleanup.ts") },
   { name: "__supervise", group: "internal", description: "a project's supervisor", load: () => import("./commands/__supervise.ts") },
+  { name: "__portfwd", group: "internal", description: "forward published TCP ports", load: () => import("./commands/__portfwd.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];

@@ -32,7 +32,7 @@ export function stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
     configHash: rec.spec.configHash,
     image: rec.image,
     ips: rec.ips,
-    ports: rec.ports.map(({ driverId: _, ...p }) => p),
+    ports: rec.ports.map(({ driverId: _, forwarder: __, ...p }) => p),
     logPath: containerFiles(rec.dir).log,
   };
 }

@@ -25,7 +25,7 @@ import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
-import { publishPorts, unpublishPorts } from "./published-ports.ts";
+import { kittenForwarder, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
 import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
 import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
@@ -39,6 +39,8 @@ export interface RuntimeDeps {
   network?: NetworkAttacher;
   /** the project namespaces (src/net/namespace); a fake in unit tests */
   namespaces?: Namespaces;
+  /** TCP port forwarder: kitten's by default; null publishes TCP through the namespace's port driver */
+  forwarder?: TcpForwarder | null;
 }
 
 export interface Namespaces {
@@ -55,7 +57,10 @@ const warnedBuild = new Set<string>();
 export class RootlessRuntime implements ContainerRuntime {
   readonly store: ContainerStore;
 
+  private readonly forwarder: TcpForwarder | null;
+
   constructor(readonly deps: RuntimeDeps) {
+    this.forwarder = deps.forwarder === undefined ? kittenForwarder : deps.forwarder;
     this.store = new ContainerStore(openStateDb(deps.paths));
     this.ns = deps.namespaces ?? realNamespaces;
   }
@@ -254,11 +259,11 @@ export class RootlessRuntime implements ContainerRuntime {
       if (st.status === "exited" && rec.monitored) await this.recreateInside(rec, ns, agent);
       else if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status === "exited" ? "exited and was run in the foreground" : st.status}, not created`, st.status === "running" ? undefined : { hint: `kitten rm ${rec.name}, then run it again` });
     }
-    await publishPorts(this.store, rec, ns);
+    await publishPorts(this.store, rec, ns, this.forwarder);
     try {
       await agent.call("start", { id: rec.id, runtime: rec.runtime });
     } catch (err) {
-      await unpublishPorts(this.store, rec, ns);
+      await unpublishPorts(this.store, rec, ns, this.forwarder);
       throw err;
     }
     rec.startedAt = new Date().toISOString();
@@ -302,13 +307,13 @@ export class RootlessRuntime implements ContainerRuntime {
   /** publish / unpublish for foreground runs, which skip start() */
   async publishFor(rec: ContainerRecord): Promise<void> {
     const ns = this.liveNamespace(rec);
-    if (ns) await publishPorts(this.store, rec, ns);
+    if (ns) await publishPorts(this.store, rec, ns, this.forwarder);
     rec.startedAt = new Date().toISOString();
     this.store.update(rec);
   }
 
   async unpublishFor(rec: ContainerRecord): Promise<void> {
-    await unpublishPorts(this.store, rec, this.liveNamespace(rec));
+    await unpublishPorts(this.store, rec, this.liveNamespace(rec), this.forwarder);
   }
 
   async stop(name: string, options: { signal?: string; timeoutMs?: number } = {}): Promise<ContainerState> {
@@ -326,7 +331,7 @@ export class RootlessRuntime implements ContainerRuntime {
           await this.waitExit(rec, 10_000);
         }
       }
-      await unpublishPorts(this.store, rec, ns);
+      await unpublishPorts(this.store, rec, ns, this.forwarder);
     }
     this.deps.reporter.emit({ type: "container", action: "stopped", container: rec.name, service: rec.service });
     return this.inspectRecord(rec);
@@ -349,7 +354,7 @@ export class RootlessRuntime implements ContainerRuntime {
         throw new InvalidInputError(`container "${rec.name}" is running`, { hint: `stop it first (kitten stop ${rec.name}) or use kitten rm -f` });
       }
       const agent = agentClient(ns.agentSocket, rec.project);
-      await unpublishPorts(this.store, rec, ns);
+      await unpublishPorts(this.store, rec, ns, this.forwarder);
       const attacher = this.attacherFor(rec.spec);
       if (rec.netnsPath && attacher && Object.keys(rec.ips).length) {
         await attacher
@@ -423,7 +428,7 @@ export class RootlessRuntime implements ContainerRuntime {
     // a container that exited on its own still holds its published ports: release them now
     for (const [i, st] of states.entries()) {
       const rec = recs[i]!;
-      if (st.status === "exited" && rec.ports.length) await unpublishPorts(this.store, rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined);
+      if (st.status === "exited" && rec.ports.length) await unpublishPorts(this.store, rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined, this.forwarder);
     }
     return states;
   }

@@ -8,6 +8,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import { migrate } from "../state/db.ts";
 import type { ContainerSpec } from "./types.ts";
 import type { OciRuntimeName } from "./agent-protocol.ts";
+import type { ForwarderRef } from "../../net/forward/host.ts";
 
 export interface PublishedPort {
   hostIp: string;
@@ -16,6 +17,8 @@ export interface PublishedPort {
   protocol: "tcp" | "udp";
   /** id in the port driver (rootlesskit or slirp4netns), for removal */
   driverId?: number;
+  /** kitten's TCP forwarder serving it (src/net/forward), for removal */
+  forwarder?: ForwarderRef;
 }
 
 export interface ContainerRecord {

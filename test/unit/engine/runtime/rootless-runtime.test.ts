@@ -14,6 +14,8 @@ import { RootlessRuntime, type Namespaces } from "../../../../src/engine/runtime
 import { RuntimeImages } from "../../../../src/engine/runtime/image-source.ts";
 import type { NamespaceRecord } from "../../../../src/net/namespace/index.ts";
 import type { ContainerSpec } from "../../../../src/engine/runtime/types.ts";
+import type { TcpForwarder } from "../../../../src/engine/runtime/published-ports.ts";
+import type { StartForwarder } from "../../../../src/net/forward/host.ts";
 
 interface FakeContainer {
   status: "created" | "running" | "exited";
@@ -35,6 +37,8 @@ let lastCreate: any;
 let namespaces: Namespaces;
 let deletes: any[];
 let netnsCreated: boolean;
+let forwards: Array<{ op: "start"; o: StartForwarder } | { op: "stop"; pid: number }>;
+let forwarder: TcpForwarder;
 
 function exitWith(id: string, code: number) {
   const c = containers.get(id)!;
@@ -94,6 +98,11 @@ beforeEach(() => {
   removed = [];
   calls = [];
   ports = new Map();
+  forwards = [];
+  forwarder = {
+    start: async (o) => (forwards.push({ op: "start", o }), { pid: 4000 + forwards.length, start: 1 }),
+    stop: async (ref) => void forwards.push({ op: "stop", pid: ref.pid }),
+  };
   nsUp = true;
   servers = [];
   rootfs = join(root, "rootfs");
@@ -137,7 +146,7 @@ beforeEach(() => {
   };
   const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
   reporter = new MemoryReporter();
-  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces });
+  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, forwarder });
 });
 
 afterEach(() => {
@@ -168,15 +177,73 @@ test("refuses a second container with the same name before touching the namespac
   expect(calls).toEqual([]);
 });
 
-test("publishes ports on start and releases them when the container stops", async () => {
-  await rt.create(spec({ ports: [{ mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" }] }));
+test("publishes tcp ports through kitten's forwarder and udp through the port API on start, and releases both when the container stops", async () => {
+  const st = await rt.create(
+    spec({
+      ports: [
+        { mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" },
+        { mode: "ingress", target: 53, published: "18053", host_ip: "127.0.0.1", protocol: "udp" },
+        { mode: "ingress", target: 443, published: "18443", host_ip: "127.0.0.1", protocol: "tcp" },
+      ],
+    }),
+  );
+  const dir = join(root, "data/containers", st.id!);
   const started = await rt.start("web");
   expect(started.status).toBe("running");
-  expect(started.ports).toEqual([{ hostIp: "127.0.0.1", hostPort: 18080, containerPort: 80, protocol: "tcp" }]);
-  expect([...ports.values()]).toEqual([{ proto: "tcp", parentIP: "127.0.0.1", parentPort: 18080, childPort: 80 }]);
+  expect(started.ports).toEqual([
+    { hostIp: "127.0.0.1", hostPort: 18080, containerPort: 80, protocol: "tcp" },
+    { hostIp: "127.0.0.1", hostPort: 18053, containerPort: 53, protocol: "udp" },
+    { hostIp: "127.0.0.1", hostPort: 18443, containerPort: 443, protocol: "tcp" },
+  ]);
+  // one forwarder for all tcp ports, dialling the namespace's loopback (no own netns here)
+  expect(forwards).toEqual([
+    {
+      op: "start",
+      o: {
+        nsPid: process.pid,
+        ports: [
+          { hostIp: "127.0.0.1", hostPort: 18080, childIp: "127.0.0.1", childPort: 80 },
+          { hostIp: "127.0.0.1", hostPort: 18443, childIp: "127.0.0.1", childPort: 443 },
+        ],
+        exitFile: join(dir, "exit", st.id!),
+        containerDir: dir,
+        logFile: join(dir, "portfwd.log"),
+      },
+    },
+  ]);
+  expect([...ports.values()]).toEqual([{ proto: "udp", parentIP: "127.0.0.1", parentPort: 18053, childPort: 53 }]);
   const stopped = await rt.stop("web", { timeoutMs: 1000 });
   expect(stopped).toMatchObject({ status: "exited", exitCode: 143, ports: [] });
+  expect(forwards.at(-1)).toEqual({ op: "stop", pid: 4001 });
   expect(ports.size).toBe(0);
+});
+
+test("publishes tcp ports through the namespace's port API when kitten's forwarder is switched off", async () => {
+  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, forwarder: null });
+  await rt.create(spec({ ports: [{ mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" }] }));
+  await rt.start("web");
+  expect([...ports.values()]).toEqual([{ proto: "tcp", parentIP: "127.0.0.1", parentPort: 18080, childPort: 80 }]);
+  expect(forwards).toEqual([]);
+  await rt.stop("web", { timeoutMs: 1000 });
+  expect(ports.size).toBe(0);
+});
+
+test("names the port when the forwarder cannot bind it, and publishes nothing", async () => {
+  forwarder.start = async () => {
+    throw new Error("127.0.0.1:18080/tcp is already in use on the host");
+  };
+  await rt.create(
+    spec({
+      ports: [
+        { mode: "ingress", target: 53, published: "18053", host_ip: "127.0.0.1", protocol: "udp" },
+        { mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" },
+      ],
+    }),
+  );
+  await expect(rt.start("web")).rejects.toThrow('container "web": cannot publish 127.0.0.1:18080/tcp is already in use on the host');
+  expect(ports.size).toBe(0);
+  expect(rt.record("web").ports).toEqual([]);
 });
 
 test("starts an exited container again in place: the stopped one is deleted keeping its dir, created again and its ports published again", async () => {
@@ -185,7 +252,7 @@ test("starts an exited container again in place: the stopped one is deleted keep
   await rt.start("web");
   await rt.stop("web", { timeoutMs: 1000 });
   writeFileSync(join(dir, "ctr.log"), "earlier run\n");
-  expect(ports.size).toBe(0);
+  expect(forwards.map((f) => f.op)).toEqual(["start", "stop"]);
   calls.length = 0;
   const again = await rt.start("web");
   expect(again).toMatchObject({ status: "running", ports: [{ hostIp: "127.0.0.1", hostPort: 18080, containerPort: 80, protocol: "tcp" }] });
@@ -194,7 +261,7 @@ test("starts an exited container again in place: the stopped one is deleted keep
   expect(deletes.at(-1).netnsPath).toBeUndefined();
   expect(lastCreate).toMatchObject({ id: st.id, containerDir: dir, monitor: true, terminal: false });
   expect(readFileSync(join(dir, "ctr.log"), "utf8")).toBe("earlier run\n");
-  expect(ports.size).toBe(1);
+  expect(forwards.map((f) => f.op)).toEqual(["start", "stop", "start"]);
 });
 
 test("attaches a restarted container's network again when its netns had to be made anew, giving the old addresses back first", async () => {
@@ -204,7 +271,7 @@ test("attaches a restarted container's network again when its netns had to be ma
     detach: async () => void attached.push("detach"),
   };
   const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
-  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, network });
+  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, network, forwarder });
   await rt.create(spec({ networks: { backend: {} } }));
   await rt.start("web");
   await rt.stop("web", { timeoutMs: 1000 });

@@ -1,0 +1,113 @@
+/**
+ * Host side of kitten's published-port forwarder: binds the host ports itself (so a taken port
+ * fails right here, naming it), then starts `kitten __portfwd` inside the namespace's user and
+ * network namespaces with those listening sockets as inherited descriptors. The forwarder dials
+ * the container from within the namespace and splices the bytes (./forwarder.ts). It ends on
+ * its own when the container's exit file appears, the container dir is removed or the namespace
+ * dies; stopForwarder ends it sooner, by pid and start time so a reused pid is never signalled.
+ */
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { selfCommand } from "../../core/self.ts";
+import { isAlive, waitUntil } from "../namespace/proc.ts";
+import { libc } from "./libc.ts";
+import { listenTcp } from "./sockets.ts";
+import type { ForwarderConfig } from "./forwarder.ts";
+
+export interface ForwardPort {
+  hostIp: string;
+  hostPort: number;
+  childIp: string;
+  childPort: number;
+}
+
+/** A running forwarder, as recorded with the container's ports. */
+export interface ForwarderRef {
+  pid: number;
+  /** start time in clock ticks since boot (/proc/<pid>/stat field 22) */
+  start: number;
+}
+
+export interface StartForwarder {
+  /** host pid of the namespace's init: nsenter target, and watched */
+  nsPid: number;
+  ports: ForwardPort[];
+  exitFile?: string;
+  containerDir?: string;
+  /** the forwarder's stderr */
+  logFile: string;
+}
+
+/** Binds every port, then starts the forwarder; throws `<ip>:<port>/tcp <reason>` for a port that cannot be bound. */
+export async function startForwarder(o: StartForwarder): Promise<ForwarderRef> {
+  const fds: number[] = [];
+  try {
+    for (const p of o.ports) {
+      try {
+        fds.push(listenTcp(p.hostIp, p.hostPort).fd);
+      } catch (err) {
+        throw new Error(`${p.hostIp}:${p.hostPort}/tcp ${(err as Error).message}`);
+      }
+    }
+    const config: ForwarderConfig = {
+      listeners: o.ports.map((p, i) => ({ fd: 3 + i, childIp: p.childIp, childPort: p.childPort })),
+      exitFile: o.exitFile,
+      containerDir: o.containerDir,
+      watchPid: o.nsPid,
+    };
+    const log = openSync(o.logFile, "a", 0o600);
+    const [cmd, ...args] = selfCommand();
+    // user namespace first (its owner may enter it), then the network namespace it owns; the
+    // mount namespace stays the host's, where the container's exit file has the same path
+    const child = spawn("nsenter", ["-t", String(o.nsPid), "-U", "--preserve-credentials", "-n", "--", cmd!, ...args, "__portfwd", JSON.stringify(config)], {
+      detached: true,
+      stdio: ["ignore", "pipe", log, ...fds],
+    });
+    closeSync(log);
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 15_000);
+      child.stdout!.once("data", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      child.once("exit", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+      child.once("error", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    child.stdout!.destroy();
+    child.unref();
+    if (!ready || !child.pid) {
+      if (child.pid) child.kill("SIGKILL");
+      throw new Error(`the port forwarder did not start (its log: ${o.logFile})`);
+    }
+    return { pid: child.pid, start: startTime(child.pid) ?? 0 };
+  } finally {
+    // the forwarder holds its own copies now (or failed): ours would keep the ports bound
+    for (const fd of fds) libc().close(fd);
+  }
+}
+
+/** Ends a forwarder and waits until its sockets are closed (so the ports can be bound again). */
+export async function stopForwarder(ref: ForwarderRef): Promise<void> {
+  if (startTime(ref.pid) !== ref.start || !isAlive(ref.pid)) return;
+  try {
+    process.kill(ref.pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  await waitUntil(() => (isAlive(ref.pid) && startTime(ref.pid) === ref.start ? undefined : true), 5_000, 5);
+}
+
+function startTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return undefined;
+  }
+}
