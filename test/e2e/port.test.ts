@@ -4,7 +4,8 @@
  * host is refused with its number.
  */
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
+import { readFileSync } from "node:fs";
+import { TEST_USER, processesWith, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
 import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
 
 // bunfig's [test] timeout is not applied by bun 1.4.5: namespaces and CNI need more than 5 s
@@ -22,7 +23,7 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitte
   });
 
   afterAll(async () => {
-    for (const c of ["pweb", "pclash"]) await r.k(["rm", "-f", c]);
+    for (const c of ["pweb", "pclash", "pcycle"]) await r.k(["rm", "-f", c]);
     await r.k(["__ns-down", "default"]);
     removeRoot(r.root);
     removeRootfs(rootfs);
@@ -53,6 +54,44 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitte
     const clash = await r.k(["run", "-d", "--name", "pclash", "-p", `127.0.0.1:${held}:80`, rootfs, "httpd", "-f", "-p", "80", "-h", "/www"]);
     expect(clash.code).toBe(1);
     expect(clash.stderr).toContain(`error: container "pclash": port 127.0.0.1:${held}/tcp is already published by "pweb"`);
+  });
+
+  test("forwards a published port as the user, releases it when the container stops or exits, and takes it again on start", async () => {
+    const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = free.port;
+    free.stop(true);
+    const get = () => fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
+    const answers = async () => {
+      for (let i = 0; i < 50; i++) {
+        if ((await get()) === "hello from the container\n") return true;
+        await Bun.sleep(50);
+      }
+      return false;
+    };
+    const released = async () => {
+      for (let i = 0; i < 60; i++) {
+        if ((await get()) === "" && processesWith(`__portfwd`).every((pid) => !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(id))) return true;
+        await Bun.sleep(50);
+      }
+      return false;
+    };
+    // port 81: pweb's httpd has port 80 of the namespace's own network, which both share
+    const run = await r.k(["run", "-d", "--name", "pcycle", "-p", `127.0.0.1:${port}:81`, rootfs, "httpd", "-f", "-p", "81", "-h", "/www"]);
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    expect(await answers()).toBe(true);
+    // kitten's forwarder serves it, as the user who ran kitten
+    const forwarders = processesWith("__portfwd").filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(id));
+    expect(forwarders.length).toBe(1);
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${forwarders[0]}/status`, "utf8"))![1]);
+    expect(uid).toBe(user ? userIds(user).uid : 0);
+    expect((await r.k(["stop", "-t", "1", "pcycle"])).code).toBe(0);
+    expect(await released()).toBe(true);
+    expect((await r.k(["start", "pcycle"])).code).toBe(0);
+    expect(await answers()).toBe(true);
+    // exiting on its own (no kitten command in between) releases it too
+    expect(await r.k(["kill", "pcycle"])).toMatchObject({ code: 0 });
+    expect(await released()).toBe(true);
   });
 
   test("names a private port that is not published and a container that does not exist", async () => {

@@ -29,8 +29,8 @@ export interface ForwarderRef {
 }
 
 export interface StartForwarder {
-  /** host pid of the namespace's init: nsenter target, and watched */
-  nsPid: number;
+  /** host pid of the namespace's init: nsenter target, and watched; absent: forward within the caller's own network */
+  nsPid?: number;
   ports: ForwardPort[];
   exitFile?: string;
   containerDir?: string;
@@ -59,7 +59,9 @@ export async function startForwarder(o: StartForwarder): Promise<ForwarderRef> {
     const [cmd, ...args] = selfCommand();
     // user namespace first (its owner may enter it), then the network namespace it owns; the
     // mount namespace stays the host's, where the container's exit file has the same path
-    const child = spawn("nsenter", ["-t", String(o.nsPid), "-U", "--preserve-credentials", "-n", "--", cmd!, ...args, "__portfwd", JSON.stringify(config)], {
+    const role = [cmd!, ...args, "__portfwd", JSON.stringify(config)];
+    const argv = o.nsPid ? ["nsenter", "-t", String(o.nsPid), "-U", "--preserve-credentials", "-n", "--", ...role] : role;
+    const child = spawn(argv[0]!, argv.slice(1), {
       detached: true,
       stdio: ["ignore", "pipe", log, ...fds],
     });
