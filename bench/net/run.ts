@@ -1,30 +1,31 @@
 /**
  * bench/net: TCP throughput (iperf3) host → container through a published port and
- * container → container on one bridge network, kitten's network library vs rootless podman,
- * in the same run, both as the same unprivileged user.
+ * container → container on one bridge network, kitten vs rootless podman, in the same run,
+ * both as the same unprivileged user.
  *
  *   bun bench/net/run.ts [--user kittest] [--seconds 10] [--repeat 3]
  *
- * Runs alternate kitten / podman `repeat` times and reports the median of each path.
+ * Runs alternate kitten / kitten with rootlesskit's port driver / podman `repeat` times and
+ * report the median of each path.
  *
- * kitten side: a rootless namespace (rootlesskit --net=slirp4netns --port-driver=builtin
- * --pidns, as research §1a), a bridge network from src/net (CNI bridge + host-local, nft masq),
- * two containers as processes in their own netns, the port published through rootlesskit's
- * REST API with childIP. podman side: bench/net/podman.sh (netavark bridge network, rootlessport).
- * The same iperf3 binary serves both (podman runs it from a rootfs built from the host's files).
+ * kitten side: the compiled binary (dist/kitten, `bun run build` first) as the user: `kitten up
+ * -d` of a two-service compose file (iperf3 server with a published port, a client) on one
+ * network, `kitten exec` for container → container by service name, `kitten down`. Once with
+ * kitten's own TCP forwarder (the default), once with KITTEN_PORT_FORWARDER=rootlesskit
+ * (rootlesskit's builtin driver, the mechanism podman's rootlessport shares). podman side:
+ * bench/net/podman.sh (netavark bridge network, rootlessport). The same iperf3 binary serves
+ * all (a rootfs built from the host's files).
  */
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { startNamespace } from "../../test/e2e/net-lib/namespace.ts";
-import { hostPortProbe } from "../../src/net/port-probe.ts";
-import type { Attachment } from "../../src/net/networks.ts";
 
 const { values } = parseArgs({ options: { user: { type: "string", default: "kittest" }, seconds: { type: "string", default: "10" }, repeat: { type: "string", default: "3" } } });
 const user = values.user!;
 const seconds = Number(values.seconds);
 const repeat = Number(values.repeat);
+const KITTEN = resolve(import.meta.dir, "../../dist/kitten");
 
 function ids(name: string) {
   const get = (flag: string) => Number(new TextDecoder().decode(Bun.spawnSync(["id", flag, name]).stdout).trim());
@@ -65,37 +66,61 @@ function buildRootfs(dir: string): string {
   return tar;
 }
 
-async function kittenRun(): Promise<{ hostToContainer: number; containerToContainer: number }> {
-  const ns = await startNamespace({ user });
+function freePort(): number {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+/** One kitten run: up, iperf3 from the host and from the client container, down. */
+async function kittenRun(rootfs: string, forwarder: "kitten" | "rootlesskit"): Promise<{ hostToContainer: number; containerToContainer: number }> {
+  const owner = ids(user);
+  const root = mkdtempSync(join(tmpdir(), "kitten-bench-net-root-"));
+  chownSync(root, owner.uid, owner.gid);
+  const port = freePort();
+  const compose = join(root, "compose.yaml");
+  writeFileSync(
+    compose,
+    `name: benchnet
+services:
+  srv:
+    image: ${rootfs}
+    command: ["iperf3", "-s"]
+    ports: ["127.0.0.1:${port}:5201"]
+    networks: [net]
+  cli:
+    image: ${rootfs}
+    command: ["sleep", "3600"]
+    networks: [net]
+networks:
+  net: {}
+`,
+  );
+  const env = [`KITTEN_ROOT=${root}`, `KITTEN_PORT_FORWARDER=${forwarder}`, "NO_COLOR=1", `HOME=${root}`, `PATH=${process.env.PATH}`];
+  const k = (args: string[]) => {
+    const r = Bun.spawnSync(["runuser", "-u", user, "--", "env", ...env, KITTEN, ...args], { cwd: root, stderr: "pipe", stdout: "pipe" });
+    if (r.exitCode !== 0) throw new Error(`kitten ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+    return new TextDecoder().decode(r.stdout);
+  };
   try {
-    const ctx = { runtimeDir: ns.runtimeDir, project: "bench" };
-    await ns.inside({ op: "createNetwork", ctx, net: { key: "net", name: "bench_net", subnet: "10.89.0.0/24", gateway: "10.89.0.1", internal: false } });
-    const ctrs: Record<string, { pid: number; ip: string }> = {};
-    for (const [name, argv] of [["srv", ["iperf3", "-s"]], ["cli", ["sleep", "3600"]]] as const) {
-      const netns = join(ns.runtimeDir, "netns", name);
-      await ns.inside({ op: "netns", path: netns });
-      const [att] = await ns.inside<Attachment[]>({ op: "attach", ctx, id: name, netns, requests: [{ network: "net" }] });
-      const hosts = await ns.inside<{ paths: string[] }>({ op: "hosts", runtimeDir: ns.runtimeDir, peers: [{ name, networks: { net: { ip: att!.ip } } }] });
-      const { pid } = await ns.inside<{ pid: number }>({ op: "start", netns, hosts: hosts.paths[0], argv: [...argv] });
-      ctrs[name] = { pid, ip: att!.ip };
-    }
-    const port = await hostPortProbe.ephemeral("127.0.0.1", "tcp");
-    const spec = { proto: "tcp", parentIP: "127.0.0.1", parentPort: port, childIP: ctrs.srv!.ip, childPort: 5201 };
-    const res = await fetch("http://rootlesskit/v1/ports", { unix: ns.apiSocket, method: "POST", body: JSON.stringify(spec), headers: { "content-type": "application/json" } });
-    if (res.status !== 201) throw new Error(`rootlesskit: ${await res.text()}`);
+    k(["up", "-d", "--wait", "-f", compose]);
     for (let i = 0; i < 30; i++) {
       if (Bun.spawnSync(["iperf3", "-c", "127.0.0.1", "-p", String(port), "-t", "1"]).exitCode === 0) break;
       await Bun.sleep(200);
     }
     const h2c = await retryBusy(async () => new TextDecoder().decode(Bun.spawnSync(["iperf3", "-c", "127.0.0.1", "-p", String(port), "-t", String(seconds), "-J"]).stdout));
     const c2c = await retryBusy(async () => {
-      const r = await ns.inside<{ stdout: string }>({ op: "exec", pid: ctrs.cli!.pid, argv: ["iperf3", "-c", ctrs.srv!.ip, "-t", String(seconds), "-J"], timeoutMs: (seconds + 20) * 1000 });
-      return r.stdout;
+      const r = Bun.spawnSync(["runuser", "-u", user, "--", "env", ...env, KITTEN, "exec", "benchnet-cli-1", "iperf3", "-c", "srv", "-t", String(seconds), "-J"], { cwd: root });
+      return new TextDecoder().decode(r.stdout);
     });
     return { hostToContainer: h2c, containerToContainer: c2c };
   } finally {
-    await ns.stop();
-    rmSync(ns.dir, { recursive: true, force: true });
+    try {
+      k(["down", "-f", compose]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   }
 }
 
@@ -108,30 +133,38 @@ function podmanRun(tar: string, work: string): { hostToContainer: number; contai
   return { hostToContainer: pick("podman host->container"), containerToContainer: pick("podman container->container") };
 }
 
+if (!existsSync(KITTEN)) throw new Error("dist/kitten is missing: run `bun run build` first");
 const dir = mkdtempSync(join(tmpdir(), "kitten-bench-net-"));
 chmodSync(dir, 0o755);
+type Result = { hostToContainer: number; containerToContainer: number };
 try {
   const owner = ids(user);
   const tar = buildRootfs(dir);
   chownSync(tar, owner.uid, owner.gid);
+  const rootfs = join(dir, "rootfs");
   const work = join(dir, "podman");
   mkdirSync(work);
   chownSync(work, owner.uid, owner.gid);
-  const runs: Array<{ kitten: Awaited<ReturnType<typeof kittenRun>>; podman: ReturnType<typeof podmanRun> }> = [];
-  for (let i = 0; i < repeat; i++) runs.push({ kitten: await kittenRun(), podman: podmanRun(tar, work) });
+  const runs: Array<{ kitten: Result; rootlesskit: Result; podman: Result }> = [];
+  for (let i = 0; i < repeat; i++) {
+    runs.push({ kitten: await kittenRun(rootfs, "kitten"), rootlesskit: await kittenRun(rootfs, "rootlesskit"), podman: podmanRun(tar, work) });
+  }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const row = (what: string, key: "hostToContainer" | "containerToContainer") => {
-    const k = runs.map((r) => r.kitten[key]);
-    const p = runs.map((r) => r.podman[key]);
-    const all = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
-    return `| ${what} | ${median(k).toFixed(1)} (${all(k)}) | ${median(p).toFixed(1)} (${all(p)}) | ${(median(k) / median(p)).toFixed(2)}× |`;
+  const all = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
+  const row = (what: string, key: keyof Result) => {
+    const cell = (tool: "kitten" | "rootlesskit" | "podman") => {
+      const xs = runs.map((r) => r[tool][key]);
+      return `${median(xs).toFixed(1)} (${all(xs)})`;
+    };
+    const ratio = median(runs.map((r) => r.kitten[key])) / median(runs.map((r) => r.podman[key]));
+    return `| ${what} | ${cell("kitten")} | ${cell("rootlesskit")} | ${cell("podman")} | ${ratio.toFixed(2)}× |`;
   };
   const lines = [
     `bench/net ${new Date().toISOString()} user=${user} iperf3 -t ${seconds}, ${repeat} alternating runs (Gbit/s, TCP, one stream; median (runs))`,
-    "| path | kitten | rootless podman | kitten/podman |",
-    "|---|---|---|---|",
+    "| path | kitten | kitten, KITTEN_PORT_FORWARDER=rootlesskit | rootless podman | kitten / podman |",
+    "|---|---|---|---|---|",
     row("host → container, published port on 127.0.0.1", "hostToContainer"),
-    row("container → container, same bridge network", "containerToContainer"),
+    row("container → container, same bridge network, by service name", "containerToContainer"),
   ];
   console.log(lines.join("\n"));
 } finally {

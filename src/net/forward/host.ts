@@ -7,7 +7,7 @@
  * dies; stopForwarder ends it sooner, by pid and start time so a reused pid is never signalled.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { selfCommand } from "../../core/self.ts";
 import { isAlive, waitUntil } from "../namespace/proc.ts";
 import { libc } from "./libc.ts";
@@ -94,15 +94,38 @@ export async function startForwarder(o: StartForwarder): Promise<ForwarderRef> {
   }
 }
 
-/** Ends a forwarder and waits until its sockets are closed (so the ports can be bound again). */
+/**
+ * Ends a forwarder (unless it ended by itself) and waits until its sockets are closed, so the
+ * ports can be bound again at once.
+ */
 export async function stopForwarder(ref: ForwarderRef): Promise<void> {
-  if (startTime(ref.pid) !== ref.start || !isAlive(ref.pid)) return;
+  if (startTime(ref.pid) !== ref.start) return;
+  const gone = () => (startTime(ref.pid) !== ref.start || released(ref.pid) ? true : undefined);
+  if (isAlive(ref.pid)) signal(ref.pid, "SIGTERM");
+  if (await waitUntil(gone, 5_000, 5)) return;
+  // it ignored SIGTERM (it should not: nothing handles it)
+  signal(ref.pid, "SIGKILL");
+  await waitUntil(gone, 5_000, 5);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
   try {
-    process.kill(ref.pid, "SIGTERM");
+    process.kill(pid, sig);
+  } catch {} // it ended in between
+}
+
+/**
+ * Whether every thread of pid has finished exiting. A zombie leader is not enough: the
+ * descriptors (the listening sockets) are shared by all threads and closed by the last one to
+ * exit, which may still be running after the leader turned Z.
+ */
+function released(pid: number): boolean {
+  if (isAlive(pid)) return false;
+  try {
+    return readdirSync(`/proc/${pid}/task`).length <= 1;
   } catch {
-    return;
+    return true;
   }
-  await waitUntil(() => (isAlive(ref.pid) && startTime(ref.pid) === ref.start ? undefined : true), 5_000, 5);
 }
 
 function startTime(pid: number): number | undefined {

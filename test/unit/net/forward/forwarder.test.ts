@@ -139,6 +139,8 @@ test("ends by itself when the container's exit file appears, freeing its ports",
   expect((await exchange(ports[0]!, "up")).toString()).toBe("up");
   writeFileSync(exitFile, "0");
   expect(await waitUntil(() => (isAlive(ref.pid) ? undefined : true), 3_000, 20)).toBe(true);
+  // as the runtime does before publishing again: waits until all its threads are gone
+  await stopForwarder(ref);
   const rebound = listenTcp("127.0.0.1", ports[0]!);
   libc().close(rebound.fd);
 });
