@@ -141,7 +141,9 @@ try {
   const owner = ids(user);
   const tar = buildRootfs(dir);
   chownSync(tar, owner.uid, owner.gid);
+  // kitten uses the directory in place: owned by the user, it is root's inside the namespace
   const rootfs = join(dir, "rootfs");
+  Bun.spawnSync(["chown", "-R", `${owner.uid}:${owner.gid}`, rootfs]);
   const work = join(dir, "podman");
   mkdirSync(work);
   chownSync(work, owner.uid, owner.gid);

@@ -7,7 +7,7 @@
  * without a runtime scheduler between the kernel and the bytes (docs/benchmarks.md, bench/net).
  */
 import { existsSync } from "node:fs";
-import { E, F_GETPIPE_SZ, F_SETFL, F_SETPIPE_SZ, O_CLOEXEC, O_NONBLOCK, POLLIN, POLLOUT, SHUT_WR, SO_ERROR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, errno, libc, ptr } from "./libc.ts";
+import { E, F_GETPIPE_SZ, F_SETFL, F_SETPIPE_SZ, O_CLOEXEC, O_NONBLOCK, POLLERR, POLLHUP, POLLIN, POLLOUT, SHUT_WR, SO_ERROR, SOCK_CLOEXEC, SOCK_NONBLOCK, SOL_SOCKET, SPLICE_F_MOVE, SPLICE_F_NONBLOCK, errno, libc, ptr } from "./libc.ts";
 import { connectNonBlocking } from "./sockets.ts";
 
 export interface ForwardTarget {
@@ -51,7 +51,20 @@ interface Connection {
   connectDeadline?: number;
   up?: Direction;
   down?: Direction;
+  /** poll results of this round: readable / writable, per socket; an error (reset) on either */
+  broken: boolean;
+  clientIn: boolean;
+  clientOut: boolean;
+  upstreamIn: boolean;
+  upstreamOut: boolean;
+  round: number;
 }
+
+/** What a poll slot stands for. */
+type Slot = { kind: "namespace" } | { kind: "listener"; target: ForwardTarget } | { kind: "client" | "upstream"; conn: Connection };
+
+const READY_IN = POLLIN | POLLERR | POLLHUP;
+const READY_OUT = POLLOUT | POLLERR | POLLHUP;
 
 export function runForwarder(config: ForwarderConfig): void {
   const c = libc();
@@ -59,76 +72,111 @@ export function runForwarder(config: ForwarderConfig): void {
   const pidfd = config.watchPid ? c.pidfd_open(config.watchPid, 0) : -1;
   if (config.watchPid && pidfd < 0) return; // the namespace is already gone
   const conns = new Set<Connection>();
-  let pollBuf = new Uint8Array(64 * 8);
+  // the poll set, rebuilt only when connections come or go: [pidfd], listeners, two per connection
+  let slots: Slot[] = [];
+  let pollBuf = new Uint8Array(8);
+  let view = new DataView(pollBuf.buffer);
+  let dirty = true;
   let nextCheck = 0;
+  let round = 0;
+  const ready: Connection[] = [];
 
   for (;;) {
     const now = performance.now();
     if (now >= nextCheck) {
       if (stopRequested(config)) break;
-      nextCheck = now + CHECK_EVERY_MS;
-    }
-    // the poll set: [pidfd], listeners, then both sockets of every connection
-    const slots: Array<Connection | ForwardTarget | null> = [];
-    const entries: Array<[number, number]> = [];
-    if (pidfd >= 0) {
-      entries.push([pidfd, POLLIN]);
-      slots.push(null);
-    }
-    for (const l of config.listeners) {
-      entries.push([l.fd, POLLIN]);
-      slots.push(l);
-    }
-    for (const conn of conns) {
-      if (conn.connectDeadline !== undefined) {
-        if (now > conn.connectDeadline) {
+      for (const conn of conns) {
+        if (conn.connectDeadline !== undefined && now > conn.connectDeadline) {
           closeConnection(conn);
           conns.delete(conn);
-          continue;
+          dirty = true;
         }
-        entries.push([conn.upstream, POLLOUT]);
-        slots.push(conn);
-        continue;
       }
-      entries.push([conn.client, wants(conn.up!, conn.down!)]);
-      entries.push([conn.upstream, wants(conn.down!, conn.up!)]);
-      slots.push(conn, conn);
+      nextCheck = now + CHECK_EVERY_MS;
     }
-    if (pollBuf.length < entries.length * 8) pollBuf = new Uint8Array(entries.length * 16);
-    const view = new DataView(pollBuf.buffer);
-    entries.forEach(([fd, events], i) => {
-      view.setInt32(i * 8, fd, true);
-      view.setInt16(i * 8 + 4, events, true);
+    if (dirty) {
+      slots = [];
+      if (pidfd >= 0) slots.push({ kind: "namespace" });
+      for (const target of config.listeners) slots.push({ kind: "listener", target });
+      for (const conn of conns) slots.push({ kind: "client", conn }, { kind: "upstream", conn });
+      if (pollBuf.length < slots.length * 8) {
+        pollBuf = new Uint8Array(slots.length * 16);
+        view = new DataView(pollBuf.buffer);
+      }
+      slots.forEach((slot, i) => view.setInt32(i * 8, slotFd(slot, pidfd), true));
+      dirty = false;
+    }
+    for (let i = 0; i < slots.length; i++) {
+      view.setInt16(i * 8 + 4, slotEvents(slots[i]!), true);
       view.setInt16(i * 8 + 6, 0, true);
-    });
-    const ready = c.poll(ptr(pollBuf), entries.length, CHECK_EVERY_MS);
-    if (ready < 0 && errno() !== E.INTR) throw new Error(`poll: errno ${errno()}`);
-    if (ready <= 0) continue;
-
-    const touched = new Set<Connection>();
-    for (let i = 0; i < entries.length; i++) {
-      if (view.getInt16(i * 8 + 6, true) === 0) continue;
-      const slot = slots[i];
-      if (slot === null) return closeAll(conns); // the namespace ended
-      if (slot === undefined) continue;
-      if ("childIp" in slot) acceptAll(slot, conns);
-      else touched.add(slot);
     }
-    for (const conn of touched) {
-      if (conn.connectDeadline !== undefined && !finishConnect(conn)) {
-        closeConnection(conn);
-        conns.delete(conn);
+    const n = c.poll(ptr(pollBuf), slots.length, CHECK_EVERY_MS);
+    if (n < 0 && errno() !== E.INTR) throw new Error(`poll: errno ${errno()}`);
+    if (n <= 0) continue;
+
+    round++;
+    ready.length = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const revents = view.getInt16(i * 8 + 6, true);
+      if (revents === 0) continue;
+      const slot = slots[i]!;
+      if (slot.kind === "namespace") return closeAll(conns); // the namespace ended
+      if (slot.kind === "listener") {
+        if (acceptAll(slot.target, conns)) dirty = true;
         continue;
       }
-      if (!conn.up || !conn.down) continue;
-      const ok = pump(conn.up) && pump(conn.down);
-      if (!ok || (conn.up.shut && conn.down.shut)) {
+      const conn = slot.conn;
+      if (conn.round !== round) {
+        conn.round = round;
+        conn.broken = conn.clientIn = conn.clientOut = conn.upstreamIn = conn.upstreamOut = false;
+        ready.push(conn);
+      }
+      if ((revents & POLLERR) !== 0 && conn.connectDeadline === undefined) conn.broken = true;
+      if (slot.kind === "client") {
+        conn.clientIn = (revents & READY_IN) !== 0;
+        conn.clientOut = (revents & READY_OUT) !== 0;
+      } else {
+        conn.upstreamIn = (revents & READY_IN) !== 0;
+        conn.upstreamOut = (revents & READY_OUT) !== 0;
+      }
+    }
+    for (const conn of ready) {
+      if (conn.connectDeadline !== undefined) {
+        if (!finishConnect(conn)) {
+          closeConnection(conn);
+          conns.delete(conn);
+          dirty = true;
+        }
+        continue;
+      }
+      const up = conn.up!;
+      const down = conn.down!;
+      // only the directions something happened for: an idle direction costs no syscalls
+      const ok =
+        (!(conn.clientIn || conn.upstreamOut || up.buffered === up.capacity) || pump(up, conn.clientIn || up.buffered === up.capacity)) &&
+        (!(conn.upstreamIn || conn.clientOut || down.buffered === down.capacity) || pump(down, conn.upstreamIn || down.buffered === down.capacity));
+      // a reset socket: what it still had was moved above, the rest of the connection goes
+      if (!ok || conn.broken || (up.shut && down.shut)) {
         closeConnection(conn);
         conns.delete(conn);
+        dirty = true;
       }
     }
   }
   closeAll(conns);
+}
+
+function slotFd(slot: Slot, pidfd: number): number {
+  if (slot.kind === "namespace") return pidfd;
+  if (slot.kind === "listener") return slot.target.fd;
+  return slot.kind === "client" ? slot.conn.client : slot.conn.upstream;
+}
+
+function slotEvents(slot: Slot): number {
+  if (slot.kind === "namespace" || slot.kind === "listener") return POLLIN;
+  const conn = slot.conn;
+  if (conn.connectDeadline !== undefined) return slot.kind === "upstream" ? POLLOUT : 0;
+  return slot.kind === "client" ? wants(conn.up!, conn.down!) : wants(conn.down!, conn.up!);
 }
 
 function stopRequested(config: ForwarderConfig): boolean {
@@ -142,17 +190,20 @@ function wants(from: Direction, to: Direction): number {
   return (!from.eof && from.buffered < from.capacity ? POLLIN : 0) | (to.buffered > 0 ? POLLOUT : 0);
 }
 
-function acceptAll(target: ForwardTarget, conns: Set<Connection>): void {
+/** Accepts every pending connection and starts its dial; true when there was one. */
+function acceptAll(target: ForwardTarget, conns: Set<Connection>): boolean {
   const c = libc();
+  let any = false;
   for (;;) {
     const client = c.accept4(target.fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (client < 0) return; // EAGAIN: accepted everything pending (or a transient error)
+    if (client < 0) return any; // EAGAIN: accepted everything pending (or a transient error)
+    any = true;
     const upstream = connectNonBlocking(target.childIp, target.childPort);
     if (upstream < 0) {
       c.close(client);
       continue;
     }
-    conns.add({ client, upstream, connectDeadline: performance.now() + CONNECT_TIMEOUT_MS });
+    conns.add({ client, upstream, connectDeadline: performance.now() + CONNECT_TIMEOUT_MS, broken: false, clientIn: false, clientOut: false, upstreamIn: false, upstreamOut: false, round: 0 });
   }
 }
 
@@ -186,29 +237,38 @@ function direction(src: number, dst: number): Direction | undefined {
 }
 
 /**
- * Moves what can move now: socket → pipe → socket, until both would block. False when the
- * connection broke (reset, or a write to a closed peer); a clean end of input half-closes the
- * destination, as a TCP proxy should.
+ * Moves what can move now: socket → pipe → socket, until both would block. `canRead` says the
+ * source reported data (or the pipe was full, so nobody asked); the destination is always worth
+ * a try. A short read means the socket is drained, so no extra splice just to hear EAGAIN. False
+ * when the connection broke (reset, or a write to a closed peer); a clean end of input
+ * half-closes the destination, as a TCP proxy should.
  */
-function pump(d: Direction): boolean {
+function pump(d: Direction, canRead: boolean): boolean {
   const c = libc();
   const flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+  let read = canRead;
+  let write = true;
   for (;;) {
     let moved = false;
-    if (!d.eof && d.buffered < d.capacity) {
-      const n = Number(c.splice(d.src, null, d.pipeWrite, null, d.capacity - d.buffered, flags));
+    if (read && !d.eof && d.buffered < d.capacity) {
+      const want = d.capacity - d.buffered;
+      const n = Number(c.splice(d.src, null, d.pipeWrite, null, want, flags));
       if (n > 0) {
         d.buffered += n;
         moved = true;
+        if (n < want) read = false;
       } else if (n === 0) d.eof = true;
-      else if (!retryable(errno())) return false;
+      else if (retryable(errno())) read = false;
+      else return false;
     }
-    if (d.buffered > 0) {
+    if (write && d.buffered > 0) {
       const n = Number(c.splice(d.pipeRead, null, d.dst, null, d.buffered, flags));
       if (n > 0) {
         d.buffered -= n;
         moved = true;
+        if (d.buffered > 0) write = false; // the socket took less: it is full
       } else if (n < 0 && !retryable(errno())) return false;
+      else write = false;
     }
     if (d.eof && d.buffered === 0 && !d.shut) {
       c.shutdown(d.dst, SHUT_WR);

@@ -64,3 +64,5 @@ export const SPLICE_F_MOVE = 1;
 export const SPLICE_F_NONBLOCK = 2;
 export const POLLIN = 1;
 export const POLLOUT = 4;
+export const POLLERR = 8;
+export const POLLHUP = 16;

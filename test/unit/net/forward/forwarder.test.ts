@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +35,7 @@ afterEach(async () => {
 
 /** A backend on 127.0.0.1 with the given connection handler; resolves with its port. */
 async function backend(onConnection: (s: Socket) => void): Promise<number> {
-  const server = createServer(onConnection);
+  const server = createServer({ allowHalfOpen: true }, onConnection);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return (server.address() as { port: number }).port;
@@ -113,6 +113,40 @@ test("closes the client's connection when nothing listens on the container port,
   const refused = await exchange(ports[0]!, "anyone?").catch((err: Error) => Buffer.from(`error ${(err as { code?: string }).code}`));
   expect(["", "error ECONNRESET"]).toContain(refused.toString());
   expect((await exchange(ports[1]!, "still here")).toString()).toBe("still here");
+});
+
+test("closes the client's connection when the backend resets it, and keeps serving", async () => {
+  const port = await backend((s) => s.once("data", () => s.resetAndDestroy()));
+  const { ports } = await forward([{ childPort: port }, { childPort: await backend(echo) }]);
+  const closed = await new Promise<string>((resolve) => {
+    const s = connect(ports[0]!, "127.0.0.1", () => s.write("hello"));
+    s.on("error", (err: Error & { code?: string }) => resolve(err.code ?? err.message));
+    s.on("close", () => resolve("closed"));
+  });
+  expect(["ECONNRESET", "closed"]).toContain(closed);
+  expect((await exchange(ports[1]!, "still here")).toString()).toBe("still here");
+});
+
+test("uses no CPU while a half-closed connection waits for the backend's answer", async () => {
+  let answer: (() => void) | undefined;
+  const port = await backend((s) => {
+    s.on("data", () => {});
+    s.on("end", () => (answer = () => s.end("late answer")));
+  });
+  const { ref, ports } = await forward([{ childPort: port }]);
+  const cpu = () => {
+    const f = readFileSync(`/proc/${ref.pid}/stat`, "utf8").slice(readFileSync(`/proc/${ref.pid}/stat`, "utf8").lastIndexOf(")") + 2).split(" ");
+    return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks
+  };
+  const reply = exchange(ports[0]!, "question");
+  await waitUntil(() => answer, 2_000, 10);
+  const before = cpu();
+  await Bun.sleep(1_000);
+  const used = cpu() - before;
+  answer!();
+  expect((await reply).toString()).toBe("late answer");
+  // a spinning poll loop would burn ~100 ticks in that second
+  expect(used).toBeLessThan(10);
 });
 
 test("forwards from an IPv6 host address", async () => {
