@@ -1,8 +1,10 @@
 /**
- * Publishing container ports on the host, without DNAT rules: rootlesskit's builtin port driver
- * through its REST API (which, unlike the rootlessctl 1.1 CLI, accepts a `childIP`: the address
- * inside the namespace to dial, e.g. a container's bridge IP), or slirp4netns' `add_hostfwd` API
- * for the hand-rolled namespace (rootless-spike.md §1b, §3b).
+ * Publishing container ports on the host through the namespace's own port driver, without DNAT
+ * rules: rootlesskit's builtin driver through its REST API (which, unlike the rootlessctl 1.1
+ * CLI, accepts a `childIP`: the address inside the namespace to dial, e.g. a container's bridge
+ * IP), or slirp4netns' `add_hostfwd` API for the hand-rolled namespace (rootless-spike.md §1b,
+ * §3b). Used for UDP, and for TCP only with KITTEN_PORT_FORWARDER=rootlesskit: TCP goes through
+ * kitten's own forwarder (./forward/).
  */
 import { InvalidInputError, RuntimeFailure, errorText } from "../core/errors.ts";
 import { SLIRP } from "./namespace/types.ts";
