@@ -4,7 +4,8 @@
  * `kitten up -d`: names, aliases and replicas resolve on shared networks only, the host reaches
  * web through a published tcp port and an udp echo through a published udp port, the internal
  * network has no outbound route, names follow a recreated container's new address, and
- * `kitten down` leaves no process behind; a service joins web's network namespace (service:web).
+ * `kitten down` leaves no process behind; a service joins web's network namespace (service:web)
+ * and follows web into a new one when web is recreated.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, chownSync, existsSync } from "node:fs";
@@ -19,13 +20,15 @@ setDefaultTimeout(120_000);
 
 const UDP_ECHO = "await Bun.udpSocket({ port: 9000, socket: { data(s, buf, port, addr) { s.send(buf, port, addr); } } });";
 
-function compose(rootfs: string, webPort: number, udpPort: number, rangeStart: number): string {
+function compose(rootfs: string, webPort: number, udpPort: number, rangeStart: number, webRevision = 1): string {
   const httpd = (extra = "") => `["sh", "-c", "hostname > /tmp/index.html && exec httpd -f -p 8080 -h /tmp${extra}"]`;
   return `name: stk
 services:
   web:
     image: ${rootfs}
     command: ${httpd()}
+    environment: { REVISION: "${webRevision}" }
+    stop_grace_period: 1s
     networks:
       front:
         aliases: [www]
@@ -174,6 +177,17 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("a com
     const after = (await sh("stk-web-1", "cat /etc/hosts")).split("\n").find((l) => l.includes("stk-api-2"))!.split("\t")[0];
     expect(after).not.toBe(before);
     expect((await get("stk-web-1", "stk-api-2")).trim()).toBe(await hostnameOf("stk-api-2"));
+  });
+
+  test("a service in web's network namespace follows web into its new one when web is recreated", async () => {
+    writeFileSync(join(dir, "compose.yaml"), compose(rootfs, webPort, udpPort, rangeHolder.port, 2));
+    const up = await k(["up", "-d"]);
+    expect(up.code).toBe(0);
+    expect(await sh("stk-web-1", "echo $REVISION")).toBe("2\n");
+    expect((await sh("stk-web-1", "timeout 3 wget -qO- http://127.0.0.1:8081/ 2>&1; true")).trim()).toBe("side");
+    expect(await sh("stk-side-1", "ip -4 -o addr show eth0")).toBe(await sh("stk-web-1", "ip -4 -o addr show eth0"));
+    // and the recreated web took its published port back
+    expect((await (await fetch(`http://127.0.0.1:${webPort}/`)).text()).trim()).toBe(await hostnameOf("stk-web-1"));
   });
 
   test("down leaves no process behind", async () => {

@@ -4,6 +4,9 @@
  * actions, as docker compose's convergence does (pkg/compose/convergence.go):
  * - a running container whose config hash matches is left alone; a stopped one is started;
  * - a changed hash (or --force-recreate) recreates the container under the same name;
+ * - a container in another service's network namespace (network_mode service:X) is recreated
+ *   when X's first container is created or recreated: the namespace it joined is gone (compose
+ *   does the same);
  * - missing replicas are created, surplus ones removed, highest replica number first;
  * - containers of services no longer in the file are orphans: warned about, or removed with
  *   --remove-orphans (before anything else, like compose);
@@ -15,7 +18,7 @@ import type { Plan } from "../plan/plan.ts";
 import type { ContainerState } from "../runtime/types.ts";
 import { serviceConfigHash } from "./config-hash.ts";
 
-export type RecreateReason = "config changed" | "forced";
+export type RecreateReason = "config changed" | "forced" | `service:${string} recreated`;
 
 export type Action =
   | { kind: "create"; service: string; replica: number; container: string; configHash: string }
@@ -77,20 +80,26 @@ export function planReconcile(input: ReconcileInput, options: ReconcileOptions =
     }
   }
 
+  // services whose first container gets a new network namespace in this plan
+  const renewed = new Set<string>();
   plan.levels.forEach((services, level) => {
     const actions: Action[] = [];
     for (const service of services) {
       const sp = plan.services[service];
       if (!sp) continue;
       const hash = serviceConfigHash(project.services[service]!, imageIds[service]);
-      actions.push(...serviceActions(service, sp.containers, byService.get(service) ?? [], hash, options));
+      const joined = project.services[service]!.network_mode?.match(/^service:(.+)$/)?.[1];
+      const joinedRenewed = joined !== undefined && renewed.has(joined) ? joined : undefined;
+      const own = serviceActions(service, sp.containers, byService.get(service) ?? [], hash, options, joinedRenewed);
+      if (own.some((a) => (a.kind === "create" || a.kind === "recreate") && a.replica === 1)) renewed.add(service);
+      actions.push(...own);
     }
     if (actions.length > 0) steps.push({ level, actions });
   });
   return { project: project.name, steps, orphans, warnings };
 }
 
-function serviceActions(service: string, names: string[], existing: ContainerState[], hash: string, options: ReconcileOptions): Action[] {
+function serviceActions(service: string, names: string[], existing: ContainerState[], hash: string, options: ReconcileOptions, joinedRenewed?: string): Action[] {
   const want = names.length;
   const actions: Action[] = [];
   const byReplica = new Map<number, ContainerState>();
@@ -109,6 +118,7 @@ function serviceActions(service: string, names: string[], existing: ContainerSta
     if (!c) actions.push({ kind: "create", service, replica, container, configHash: hash });
     else if (options.forceRecreate) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: "forced" });
     else if (c.configHash !== hash) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: "config changed" });
+    else if (joinedRenewed) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: `service:${joinedRenewed} recreated` });
     else if (c.status === "running" || c.status === "paused") actions.push({ kind: "keep", service, replica, container });
     else actions.push({ kind: "start", service, replica, container });
   }

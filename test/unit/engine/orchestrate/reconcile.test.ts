@@ -96,6 +96,26 @@ describe("reconcile planner", () => {
     expect(summary(changed)).toEqual(["recreate demo-web-1"]);
   });
 
+  test("recreates a service in another's network namespace when that one is recreated, and only then", () => {
+    const p = project({
+      web: { image: "nginx" },
+      side: { image: "side", network_mode: "service:web", depends_on: { web: { condition: "service_started" } } },
+    });
+    const hash = (s: string) => serviceConfigHash(p.services[s]!, undefined);
+    const observed: ContainerState[] = ["web", "side"].map((s) => ({ name: `demo-${s}-1`, project: "demo", service: s, replica: 1, status: "running", image: s, configHash: hash(s) }));
+    const plan = (o: PlanOptions & ReconcileOptions, obs = observed) => planReconcile({ project: p, plan: planProject(p, o), imageIds: {}, observed: obs }, o);
+    expect(isNoop(plan({}))).toBe(true);
+    const forced = plan({ forceRecreate: true, services: ["web"], noDeps: true });
+    expect(forced.steps.flatMap((s) => s.actions)).toEqual([expect.objectContaining({ kind: "recreate", container: "demo-web-1", reason: "forced" })]);
+    // web's config changed: side, unchanged, must follow it into the new namespace
+    const changed = plan({}, [{ ...observed[0]!, configHash: "old" }, observed[1]!]);
+    expect(changed.steps.flatMap((s) => s.actions)).toEqual([
+      expect.objectContaining({ kind: "recreate", container: "demo-web-1", reason: "config changed" }),
+      expect.objectContaining({ kind: "recreate", container: "demo-side-1", reason: "service:web recreated" }),
+    ]);
+    expect(renderPlan(changed)).toContain("  recreate  demo-side-1  (service:web recreated)");
+  });
+
   test("starts a stopped container whose config is unchanged instead of recreating it", () => {
     const p = base();
     const observed = [running(p, "db", 1, { status: "exited", exitCode: 0 })];
