@@ -254,6 +254,32 @@ describe("reconcile", () => {
     expect(creates.sort()).toEqual(["a", "b", "b"]);
   });
 
+  test("depends_on restart: true restarts the dependent when its dependency is recreated or restarted, and no other", async () => {
+    const services = {
+      db: { command: ["sleep", "1000"] },
+      api: { command: ["sleep", "1000"], depends_on: { db: { condition: "service_started", restart: true } } },
+      other: { command: ["sleep", "1000"], depends_on: { db: { condition: "service_started" } } },
+    };
+    const file = compose(services);
+    expectOk(await r.k(["up", "-d", "-f", file]));
+    const started = async () => Object.fromEntries((await ps()).map((c) => [c.service, c.startedAt]));
+    const first = await started();
+    const doc = JSON.parse(readFileSync(file, "utf8"));
+    doc.services.db.environment = { CHANGED: "1" };
+    writeFileSync(file, JSON.stringify(doc));
+    expectOk(await r.k(["up", "-d", "-f", file]));
+    const second = await started();
+    expect(second.db).not.toBe(first.db);
+    expect(second.api).not.toBe(first.api);
+    expect(second.other).toBe(first.other);
+    // api was restarted in place, not recreated
+    expect((await events()).filter((e) => e.action === "create").map((e) => e.service).sort()).toEqual(["api", "db", "db", "other"]);
+    expectOk(await r.k(["restart", "-p", project!, "db"]));
+    const third = await started();
+    expect(third.api).not.toBe(second.api);
+    expect(third.other).toBe(first.other);
+  });
+
   test("two concurrent up of the same project end consistent", async () => {
     const file = compose({ a: { command: ["sleep", "1000"] }, b: { command: ["sleep", "1000"], deploy: { replicas: 2 } } });
     const [one, two] = await Promise.all([r.k(["up", "-d", "-f", file]), r.k(["up", "-d", "-f", file])]);

@@ -90,6 +90,10 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
     case "start":
       await sup.start(a.container);
       return;
+    case "restart":
+      await sup.stop(a.container, grace);
+      await sup.start(a.container);
+      return;
     case "create":
       await sup.create(spec(ctx.project, a));
       await sup.start(a.container);

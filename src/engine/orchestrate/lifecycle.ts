@@ -33,6 +33,26 @@ function selectContainers(sup: ProjectSupervisor, project: Project | undefined, 
   return all.filter((c) => services.includes(c.service));
 }
 
+/**
+ * The named services and, transitively, every service depending on one of them with
+ * `depends_on.<dep>.restart: true`: what `restart` of the named ones restarts (compose-spec
+ * depends_on.restart; docker compose restart includes those dependents the same way).
+ */
+export function withRestartDependents(project: Project | undefined, services: string[]): string[] {
+  const out = new Set(services);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, s] of Object.entries(project?.services ?? {})) {
+      if (out.has(name)) continue;
+      if (Object.entries(s.depends_on ?? {}).some(([dep, d]) => d.restart && out.has(dep))) {
+        out.add(name);
+        grew = true;
+      }
+    }
+  }
+  return [...out];
+}
+
 async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
   const results = await Promise.allSettled(items.map(fn));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -85,7 +105,8 @@ export async function serviceOp(
   o: ServiceOpOptions,
   reporter: Reporter,
 ): Promise<string[]> {
-  let selected = selectContainers(sup, project, o.services ?? []);
+  const services = action === "restart" && !o.containers?.length ? withRestartDependents(project, o.services ?? []) : (o.services ?? []);
+  let selected = selectContainers(sup, project, services);
   if (o.containers?.length) {
     const missing = o.containers.filter((n) => !selected.some((c) => c.name === n));
     if (missing.length > 0) throw new InvalidInputError(`no such container in project "${sup.project}": ${missing.join(", ")}`);

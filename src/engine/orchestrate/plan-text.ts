@@ -8,6 +8,7 @@ const VERB: Record<Action["kind"], string> = {
   create: "create",
   recreate: "recreate",
   start: "start",
+  restart: "restart",
   keep: "unchanged",
   remove: "remove",
 };
@@ -15,6 +16,7 @@ const VERB: Record<Action["kind"], string> = {
 function detail(a: Action): string {
   switch (a.kind) {
     case "recreate":
+    case "restart":
       return a.reason;
     case "remove":
       return a.reason;

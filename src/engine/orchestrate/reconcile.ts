@@ -7,6 +7,8 @@
  * - a container in another service's network namespace (network_mode service:X) is recreated
  *   when X's first container is created or recreated: the namespace it joined is gone (compose
  *   does the same);
+ * - a running container whose dependency was created, recreated or restarted, with
+ *   `depends_on.<dep>.restart: true`, is restarted after it (compose-spec depends_on.restart);
  * - missing replicas are created, surplus ones removed, highest replica number first;
  * - containers of services no longer in the file are orphans: warned about, or removed with
  *   --remove-orphans (before anything else, like compose);
@@ -24,6 +26,7 @@ export type Action =
   | { kind: "create"; service: string; replica: number; container: string; configHash: string }
   | { kind: "recreate"; service: string; replica: number; container: string; configHash: string; reason: RecreateReason }
   | { kind: "start"; service: string; replica: number; container: string }
+  | { kind: "restart"; service: string; replica: number; container: string; reason: `${string} updated` }
   | { kind: "keep"; service: string; replica: number; container: string }
   | { kind: "remove"; service: string; replica?: number; container: string; reason: "surplus" | "orphan" };
 
@@ -82,6 +85,8 @@ export function planReconcile(input: ReconcileInput, options: ReconcileOptions =
 
   // services whose first container gets a new network namespace in this plan
   const renewed = new Set<string>();
+  // services with a container created, recreated or restarted in this plan
+  const updated = new Set<string>();
   plan.levels.forEach((services, level) => {
     const actions: Action[] = [];
     for (const service of services) {
@@ -90,8 +95,13 @@ export function planReconcile(input: ReconcileInput, options: ReconcileOptions =
       const hash = serviceConfigHash(project.services[service]!, imageIds[service]);
       const joined = project.services[service]!.network_mode?.match(/^service:(.+)$/)?.[1];
       const joinedRenewed = joined !== undefined && renewed.has(joined) ? joined : undefined;
-      const own = serviceActions(service, sp.containers, byService.get(service) ?? [], hash, options, joinedRenewed);
+      let own = serviceActions(service, sp.containers, byService.get(service) ?? [], hash, options, joinedRenewed);
+      const restartFor = Object.entries(sp.depends_on).find(([dep, d]) => d.restart && updated.has(dep))?.[0];
+      if (restartFor) {
+        own = own.map((a) => (a.kind === "keep" ? { kind: "restart", service, replica: a.replica, container: a.container, reason: `${restartFor} updated` } : a));
+      }
       if (own.some((a) => (a.kind === "create" || a.kind === "recreate") && a.replica === 1)) renewed.add(service);
+      if (own.some((a) => a.kind === "create" || a.kind === "recreate" || a.kind === "restart")) updated.add(service);
       actions.push(...own);
     }
     if (actions.length > 0) steps.push({ level, actions });

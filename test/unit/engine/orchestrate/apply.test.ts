@@ -138,6 +138,35 @@ describe("applying a plan", () => {
     expect(w.runtime.spec("demo-api-1")?.env).toEqual({ X: "1" });
   });
 
+  test("a recreated dependency restarts the dependents that ask for it (depends_on.restart), after it, and only those", async () => {
+    const services = (dbEnv: Record<string, string>) => ({
+      db: { image: "db", environment: dbEnv },
+      api: { image: "api", depends_on: { db: { condition: "service_started", restart: true } } },
+      worker: { image: "worker", depends_on: { db: { condition: "service_started" } } },
+      web: { image: "web", depends_on: { api: { condition: "service_started", restart: true } } },
+    });
+    const w = world(services({}), {});
+    await (await w.up()).done;
+    const before = w.runtime.calls.length;
+    const { rplan, done } = await w.up({ next: services({ V: "2" }) });
+    await done;
+    expect(rplan.steps.flatMap((st) => st.actions).filter((a) => a.kind !== "keep")).toEqual([
+      expect.objectContaining({ kind: "recreate", container: "demo-db-1" }),
+      expect.objectContaining({ kind: "restart", container: "demo-api-1", reason: "db updated" }),
+      // restarted api counts as updated for web, which asked to follow api
+      expect.objectContaining({ kind: "restart", container: "demo-web-1", reason: "api updated" }),
+    ]);
+    expect(w.runtime.calls.slice(before)).toEqual([
+      "stop demo-db-1", "remove demo-db-1", "create demo-db-1", "start demo-db-1",
+      "stop demo-api-1", "start demo-api-1",
+      "stop demo-web-1", "start demo-web-1",
+    ]);
+    // nothing changed: nothing restarts
+    const again = await w.up();
+    await again.done;
+    expect(again.rplan.steps.flatMap((st) => st.actions).every((a) => a.kind === "keep")).toBe(true);
+  });
+
   test("scaling down stops and removes the surplus replicas, highest first", async () => {
     const w = world({ api: { image: "api", deploy: { replicas: 3 } } }, {});
     await (await w.up()).done;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { ProjectSchema } from "../../../../src/engine/compose/model.ts";
-import { downProject, serviceOp } from "../../../../src/engine/orchestrate/lifecycle.ts";
+import { downProject, serviceOp, withRestartDependents } from "../../../../src/engine/orchestrate/lifecycle.ts";
 import { parseRestartPolicy } from "../../../../src/engine/supervisor/restart-policy.ts";
 import { harness, run, type Harness } from "../supervisor/harness.ts";
 
@@ -82,6 +82,23 @@ describe("service verbs", () => {
     await serviceOp(h.supervisor, project, "kill", { services: ["web"] }, h.reporter);
     await h.clock.advance(10_000);
     expect(h.store.getContainer("demo-web-1")).toMatchObject({ status: "exited", exitCode: 137 });
+  });
+
+  test("restart of a service also restarts, after it, the services depending on it with restart: true", async () => {
+    const follows = ProjectSchema.parse({
+      name: "demo",
+      services: {
+        db: { image: "db" },
+        api: { image: "api", depends_on: { db: { condition: "service_started", restart: true } } },
+        web: { image: "web", depends_on: { api: { condition: "service_started" } } },
+      },
+    });
+    await stack();
+    const acted = await serviceOp(h.supervisor, follows, "restart", { services: ["db"] }, h.reporter);
+    expect(acted).toEqual(["demo-api-1", "demo-db-1"]);
+    expect(ops(h, "stop")).toEqual(["stop demo-api-1", "stop demo-db-1"]);
+    expect(ops(h, "start").slice(3)).toEqual(["start demo-db-1", "start demo-api-1"]);
+    expect(withRestartDependents(follows, ["api"])).toEqual(["api"]);
   });
 
   test("pause and unpause change the status", async () => {
