@@ -1,4 +1,5 @@
 /** Hidden role: the published-port forwarder, started by src/net/forward/host.ts inside the namespace. */
+import { writeSync } from "node:fs";
 import { defineCommand } from "citty";
 
 export default defineCommand({
@@ -6,8 +7,9 @@ export default defineCommand({
   args: { config: { type: "positional", description: "forwarder config (JSON)", required: true } },
   async run({ args }) {
     const { runForwarder } = await import("../../net/forward/forwarder.ts");
-    process.stdout.write("ready\n");
-    runForwarder(JSON.parse(args.config));
+    // the host side waits for this line: the listeners are set up and about to be served (a
+    // synchronous write: the loop never yields to the event loop that would flush a buffered one)
+    runForwarder(JSON.parse(args.config), () => writeSync(1, "ready\n"));
     return 0;
   },
 });

@@ -66,11 +66,16 @@ type Slot = { kind: "namespace" } | { kind: "listener"; target: ForwardTarget } 
 const READY_IN = POLLIN | POLLERR | POLLHUP;
 const READY_OUT = POLLOUT | POLLERR | POLLHUP;
 
-export function runForwarder(config: ForwarderConfig): void {
+/** Runs until a stop condition; `onReady` once it is set up and about to serve. */
+export function runForwarder(config: ForwarderConfig, onReady: () => void = () => {}): void {
   const c = libc();
   for (const l of config.listeners) c.fcntl(l.fd, F_SETFL, O_NONBLOCK);
   const pidfd = config.watchPid ? c.pidfd_open(config.watchPid, 0) : -1;
   if (config.watchPid && pidfd < 0) return; // the namespace is already gone
+  onReady();
+  // out of descriptors, a pending connection cannot be taken: listeners rest for a moment
+  // instead of waking poll(2) in a loop
+  let acceptAfter = 0;
   const conns = new Set<Connection>();
   // the poll set, rebuilt only when connections come or go: [pidfd], listeners, two per connection
   let slots: Slot[] = [];
@@ -106,8 +111,10 @@ export function runForwarder(config: ForwarderConfig): void {
       slots.forEach((slot, i) => view.setInt32(i * 8, slotFd(slot, pidfd), true));
       dirty = false;
     }
+    const accepting = now >= acceptAfter;
     for (let i = 0; i < slots.length; i++) {
-      view.setInt16(i * 8 + 4, slotEvents(slots[i]!), true);
+      const slot = slots[i]!;
+      view.setInt16(i * 8 + 4, slot.kind === "listener" && !accepting ? 0 : slotEvents(slot), true);
       view.setInt16(i * 8 + 6, 0, true);
     }
     const n = c.poll(ptr(pollBuf), slots.length, CHECK_EVERY_MS);
@@ -122,7 +129,9 @@ export function runForwarder(config: ForwarderConfig): void {
       const slot = slots[i]!;
       if (slot.kind === "namespace") return closeAll(conns); // the namespace ended
       if (slot.kind === "listener") {
-        if (acceptAll(slot.target, conns)) dirty = true;
+        const taken = acceptAll(slot.target, conns);
+        if (taken.any) dirty = true;
+        if (taken.outOfFds) acceptAfter = performance.now() + 100;
         continue;
       }
       const conn = slot.conn;
@@ -190,13 +199,17 @@ function wants(from: Direction, to: Direction): number {
   return (!from.eof && from.buffered < from.capacity ? POLLIN : 0) | (to.buffered > 0 ? POLLOUT : 0);
 }
 
-/** Accepts every pending connection and starts its dial; true when there was one. */
-function acceptAll(target: ForwardTarget, conns: Set<Connection>): boolean {
+/** Accepts every pending connection and starts its dial. */
+function acceptAll(target: ForwardTarget, conns: Set<Connection>): { any: boolean; outOfFds: boolean } {
   const c = libc();
   let any = false;
   for (;;) {
     const client = c.accept4(target.fd, null, null, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (client < 0) return any; // EAGAIN: accepted everything pending (or a transient error)
+    if (client < 0) {
+      // EAGAIN: accepted everything pending; EMFILE/ENFILE: the connection waits in the backlog
+      const code = errno();
+      return { any, outOfFds: code === E.MFILE || code === E.NFILE };
+    }
     any = true;
     const upstream = connectNonBlocking(target.childIp, target.childPort);
     if (upstream < 0) {

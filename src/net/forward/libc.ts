@@ -43,7 +43,7 @@ export function errno(): number {
 
 export { ptr };
 
-export const E = { INTR: 4, AGAIN: 11, ACCES: 13, ADDRINUSE: 98, ADDRNOTAVAIL: 99, INPROGRESS: 115, SRCH: 3 } as const;
+export const E = { INTR: 4, AGAIN: 11, ACCES: 13, NFILE: 23, MFILE: 24, ADDRINUSE: 98, ADDRNOTAVAIL: 99, INPROGRESS: 115 } as const;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -198,6 +198,38 @@ test("ends by itself when the process it watches (the namespace) ends", async ()
   const exited = new Promise((resolve) => fwd.once("exit", resolve));
   sleeper.kill();
   expect(await Promise.race([exited.then(() => "exited"), Bun.sleep(3_000).then(() => "still running")])).toBe("exited");
+});
+
+test("out of descriptors, it does not spin on the connections it cannot take, and takes them once descriptors are free", async () => {
+  const l = listenTcp("127.0.0.1", 0);
+  const [cmd, ...args] = selfCommand();
+  const config = { listeners: [{ fd: 3, childIp: "127.0.0.1", childPort: await backend(echo) }] };
+  const fwd = spawn(cmd!, [...args, "__portfwd", JSON.stringify(config)], { stdio: ["ignore", "pipe", "inherit", l.fd] });
+  libc().close(l.fd);
+  try {
+    await new Promise((resolve) => fwd.stdout!.once("data", resolve));
+    // room for exactly three connections (six descriptors each: two sockets, two pipes), so the
+    // fourth accept(2) fails with EMFILE
+    const inUse = readdirSync(`/proc/${fwd.pid}/fd`).length;
+    expect(Bun.spawnSync(["prlimit", `--pid=${fwd.pid}`, `--nofile=${inUse + 18}:${inUse + 18}`]).exitCode).toBe(0);
+    const held = Array.from({ length: 3 }, () => connect(l.port, "127.0.0.1").on("error", () => {}));
+    await Bun.sleep(300);
+    expect(readdirSync(`/proc/${fwd.pid}/fd`).length).toBe(inUse + 18);
+    const waiting = exchange(l.port, "served later");
+    await Bun.sleep(300);
+    const ticks = () => {
+      const stat = readFileSync(`/proc/${fwd.pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(f[11]) + Number(f[12]);
+    };
+    const before = ticks();
+    await Bun.sleep(1_000);
+    expect(ticks() - before).toBeLessThan(10);
+    held[0]!.destroy();
+    expect((await waiting).toString()).toBe("served later");
+  } finally {
+    fwd.kill();
+  }
 });
 
 test("stopForwarder ends it at once, and never signals a pid whose start time differs", async () => {
