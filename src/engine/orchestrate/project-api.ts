@@ -15,6 +15,7 @@ import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/
 import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
 import { existsSync } from "node:fs";
+import { Wakeup } from "../runtime/wakeup.ts";
 import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
@@ -228,12 +229,23 @@ export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "pa
     last = e.id;
   }
   if (last === 0) last = s.listEvents({ ...q, limit: -1 }).at(-1)?.id ?? 0;
-  while (o.follow && !o.signal?.aborted) {
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 200));
-    for (const e of s.listEvents({ ...q, afterId: last })) {
-      onEvent(e);
-      last = e.id;
+  if (!o.follow) return;
+  // every write to the state db touches its WAL file in the data dir: inotify wakes the follower
+  // at once; the poll interval bounds the delay when a watch event is missed or merged
+  const wakeup = new Wakeup([deps.paths.data]);
+  const stop = () => wakeup.fire();
+  o.signal?.addEventListener("abort", stop);
+  try {
+    while (!o.signal?.aborted) {
+      await wakeup.wait(o.pollMs ?? 200);
+      for (const e of s.listEvents({ ...q, afterId: last })) {
+        onEvent(e);
+        last = e.id;
+      }
     }
+  } finally {
+    o.signal?.removeEventListener("abort", stop);
+    wakeup.close();
   }
 }
 

@@ -7,9 +7,9 @@ import { MemoryReporter } from "../../../../src/core/reporter.ts";
 import { ProjectSchema } from "../../../../src/engine/compose/model.ts";
 import type { ImageResolver } from "../../../../src/engine/image/types.ts";
 import { down, events, listProjects, ps, serviceCommand, up, type ProjectEngineDeps } from "../../../../src/engine/orchestrate/project-api.ts";
-import { closeStateDbs } from "../../../../src/engine/state/db.ts";
+import { closeStateDbs, openStateDb } from "../../../../src/engine/state/db.ts";
 import { runSupervisor } from "../../../../src/engine/supervisor/process.ts";
-import type { ProjectEvent } from "../../../../src/engine/state/project-store.ts";
+import { ProjectStore, type ProjectEvent } from "../../../../src/engine/state/project-store.ts";
 import { FakeClock } from "../supervisor/fake-clock.ts";
 import { FakeRuntime } from "./fake-runtime.ts";
 
@@ -104,5 +104,27 @@ describe("project engine entry points", () => {
     const seen: ProjectEvent[] = [];
     await events({ project: "demo" }, deps, (e) => seen.push(e));
     expect(seen.map((e) => `${e.action} ${e.container}`)).toEqual(["create demo-db-1", "start demo-db-1", "create demo-web-1", "start demo-web-1"]);
+  });
+
+  test("events --follow sees a new event when it is written, not at the next poll", async () => {
+    await up(upOptions, deps);
+    const abort = new AbortController();
+    const seen: ProjectEvent[] = [];
+    let arrived: (() => void) | undefined;
+    const done = events({ project: "demo", follow: true, signal: abort.signal, pollMs: 30_000 }, deps, (e) => {
+      seen.push(e);
+      arrived?.();
+    });
+    await Bun.sleep(100);
+    const t0 = performance.now();
+    const got = new Promise<void>((resolve) => (arrived = resolve));
+    new ProjectStore(openStateDb(deps.paths)).appendEvent({ project: "demo", service: "web", container: "demo-web-1", action: "die", exitCode: 3 });
+    await Promise.race([got, Bun.sleep(5_000)]);
+    expect(seen.at(-1)).toMatchObject({ action: "die", container: "demo-web-1", exitCode: 3 });
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    const t1 = performance.now();
+    abort.abort();
+    await done;
+    expect(performance.now() - t1).toBeLessThan(2_000);
   });
 });
