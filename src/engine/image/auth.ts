@@ -2,8 +2,11 @@
  * Registry credentials: kitten's own file ($config/auth.json, mode 0600, written by `kitten login`)
  * first, then the files users already have — $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json
  * (podman, skopeo) and ~/.docker/config.json (or $DOCKER_CONFIG/config.json). All share docker's
- * `{"auths": {"<host>": {"auth": base64("user:password")}}}` shape. Secrets never leave this module
- * except as an Authorization header value; nothing here logs or prints them.
+ * `{"auths": {"<host>": {"auth": base64("user:password")}}}` shape; a file may also name docker
+ * credential helpers (`credHelpers` per host, `credsStore` for all), asked as docker does:
+ * `docker-credential-<name> get` with the server URL on stdin, JSON {Username, Secret} out.
+ * Secrets never leave this module except as an Authorization header value; nothing here logs or
+ * prints them.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -19,7 +22,11 @@ export interface Credentials {
 }
 
 type Env = Record<string, string | undefined>;
-type AuthFile = { auths?: Record<string, { auth?: string; username?: string; password?: string }> } & Record<string, unknown>;
+type AuthFile = {
+  auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+} & Record<string, unknown>;
 
 export function kittenAuthFile(paths: KittenPaths = kittenPaths()): string {
   return join(paths.config, "auth.json");
@@ -62,14 +69,57 @@ function decode(entry: { auth?: string; username?: string; password?: string }):
 export function findCredentials(host: string, paths: KittenPaths = kittenPaths(), env: Env = process.env): Credentials | undefined {
   const wanted = normalizeAuthKey(host);
   for (const file of authFiles(paths, env)) {
-    const auths = readAuthFile(file)?.auths ?? {};
-    for (const [key, entry] of Object.entries(auths)) {
+    const data = readAuthFile(file);
+    if (!data) continue;
+    // docker's order: a helper for this host, then the file's entry, then the default store
+    const helper = Object.entries(data.credHelpers ?? {}).find(([key]) => normalizeAuthKey(key) === wanted)?.[1];
+    if (helper) {
+      const creds = askHelper(helper, wanted, file, env);
+      if (creds) return creds;
+    }
+    for (const [key, entry] of Object.entries(data.auths ?? {})) {
       if (normalizeAuthKey(key) !== wanted) continue;
       const creds = decode(entry);
       if (creds) return creds;
     }
+    if (data.credsStore) {
+      const creds = askHelper(data.credsStore, wanted, file, env);
+      if (creds) return creds;
+    }
   }
   return undefined;
+}
+
+/**
+ * `docker-credential-<name> get`. An absent helper or "not found" means no credentials here
+ * (an anonymous pull may still work); a helper that fails otherwise is an error naming it.
+ */
+function askHelper(name: string, host: string, file: string, env: Env): Credentials | undefined {
+  const program = `docker-credential-${name}`;
+  // docker stores docker.io under its v1 index URL
+  const serverUrl = host === DEFAULT_REGISTRY ? "https://index.docker.io/v1/" : host;
+  let r: { exitCode: number; stdout?: Buffer; stderr?: Buffer };
+  try {
+    r = Bun.spawnSync([program, "get"], { stdin: new TextEncoder().encode(serverUrl), stdout: "pipe", stderr: "pipe", env: env as Record<string, string> });
+  } catch {
+    return undefined; // not installed
+  }
+  const out = (r.stdout ?? "").toString().trim();
+  if (r.exitCode !== 0) {
+    if (/credentials not found/i.test(out + (r.stderr ?? "").toString())) return undefined;
+    throw new InvalidInputError(`credential helper ${program} (named in ${file}) failed for ${host}`, {
+      code: "credential_helper",
+      hint: `run \`echo ${serverUrl} | ${program} get\` to see why, or remove it from ${file}`,
+    });
+  }
+  try {
+    const reply = JSON.parse(out) as { Username?: string; Secret?: string };
+    if (reply.Username && reply.Secret) return { username: reply.Username, password: reply.Secret };
+  } catch {}
+  throw new InvalidInputError(`credential helper ${program} (named in ${file}) gave no username and secret for ${host}`, {
+    code: "credential_helper",
+    hint: `check its output with \`echo ${serverUrl} | ${program} get\``,
+  });
 }
 
 export function saveCredentials(host: string, creds: Credentials, paths: KittenPaths = kittenPaths()): string {
