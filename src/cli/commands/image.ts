@@ -6,6 +6,7 @@
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { humanSize, pullReporter } from "../render/pull-progress.ts";
+import { rmiArgs } from "./rmi.ts";
 
 function need(value: string | undefined, what: string, usage: string): string {
   if (!value) throw new InvalidInputError(`missing ${what}`, { code: "bad_usage", hint: `usage: ${usage}` });
@@ -51,10 +52,15 @@ const load = defineCommand({
 });
 
 const prune = defineCommand({
-  meta: { name: "kitten image prune", description: "remove dangling images, blobs and layers no image uses, and leftovers of interrupted pulls" },
+  meta: { name: "kitten image prune", description: "remove dangling images no container uses, blobs and layers no image uses, and leftovers of interrupted pulls" },
   async run() {
-    const { pruneImages } = await import("../../engine/image/manage.ts");
-    const r = await pruneImages();
+    const [{ pruneImages }, { containerImageUse }, { kittenPaths }] = await Promise.all([
+      import("../../engine/image/manage.ts"),
+      import("../../engine/runtime/image-use.ts"),
+      import("../../core/paths.ts"),
+    ]);
+    const paths = kittenPaths();
+    const r = await pruneImages(paths, { inUse: containerImageUse(paths).inUse });
     const n = (count: number, what: string) => `${count} ${what}${count === 1 ? "" : "s"}`;
     process.stdout.write(`removed ${n(r.images, "dangling image")}, ${n(r.blobs, "blob")} and ${n(r.layers, "layer")}, reclaimed ${humanSize(r.bytes)}\n`);
   },
@@ -62,7 +68,7 @@ const prune = defineCommand({
 
 const rm = defineCommand({
   meta: { name: "kitten image rm", description: "remove local images (same as kitten rmi)" },
-  args: { image: { type: "positional", description: "image reference or id (several allowed)", required: false } },
+  args: rmiArgs,
   async run(ctx) {
     const rmi = (await import("./rmi.ts")).default;
     return rmi.run!(ctx as never);

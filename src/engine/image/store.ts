@@ -63,6 +63,15 @@ const MIGRATIONS = [
    CREATE INDEX image_names_by_image ON image_names(image_id);`,
 ];
 
+export interface PruneOptions {
+  /** leftovers of interrupted pulls younger than this stay (default 10 minutes: a pull may still be writing them) */
+  tmpOlderThanMs?: number;
+  /** false: keep dangling images (the cleanup after `rmi` frees only what rmi deleted) */
+  dangling?: boolean;
+  /** image ids containers use: never deleted, dangling or not, so their layers and blobs stay */
+  inUse?: ReadonlySet<string>;
+}
+
 export const sha256Pattern = /^sha256:[a-f0-9]{64}$/;
 
 export function hexOf(digest: string): string {
@@ -246,6 +255,18 @@ export class ImageStore {
     }).immediate();
   }
 
+  /**
+   * Removes names and keeps their images, even one left with no name: `rmi -f` of an image a
+   * stopped container still mounts (docker leaves it dangling too; `image prune` skips it while used).
+   */
+  removeNames(names: string[]): void {
+    const db = this.db;
+    db.transaction(() => {
+      const del = db.query("DELETE FROM image_names WHERE name = ?");
+      for (const n of names) del.run(n);
+    }).immediate();
+  }
+
   deleteImage(id: string): string[] {
     const db = this.db;
     return db.transaction(() => {
@@ -256,18 +277,27 @@ export class ImageStore {
   }
 
   /**
-   * Deletes dangling images (no name left: a re-pulled tag moved to a newer image), then the
-   * blobs, layers and leftovers of interrupted pulls that no image references.
+   * Deletes dangling images (no name left: a re-pulled tag moved to a newer image) except those in
+   * `inUse` (ids of images containers were created from: their layers are the containers' overlay
+   * lower dirs), then the blobs, layers and leftovers of interrupted pulls that no image references.
    */
-  async prune(options: { tmpOlderThanMs?: number; dangling?: boolean } = {}): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
+  async prune(options: PruneOptions = {}): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
     return this.locked("exclusive", () => this.collect(options));
   }
 
-  private async collect(options: { tmpOlderThanMs?: number; dangling?: boolean }): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
+  private async collect(options: PruneOptions): Promise<{ images: number; blobs: number; layers: number; bytes: number }> {
     this.ensureDirs();
     let images = 0;
     if (options.dangling !== false) {
-      images = this.db.query("DELETE FROM images WHERE id NOT IN (SELECT image_id FROM image_names)").run().changes;
+      const db = this.db;
+      const inUse = options.inUse ?? new Set<string>();
+      images = db.transaction(() => {
+        const dangling = db.query<{ id: string }, []>("SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM image_names)").all();
+        const del = db.query("DELETE FROM images WHERE id = ?");
+        let n = 0;
+        for (const { id } of dangling) if (!inUse.has(id)) n += del.run(id).changes;
+        return n;
+      }).immediate();
     }
     const keepBlobs = new Set<string>();
     const keepLayers = new Set<string>();

@@ -63,6 +63,17 @@ describe("image store", () => {
     expect(store.untag("r/x:2")).toBeUndefined();
   });
 
+  test("removing names keeps the image, even with none left, until a prune that does not call it in use", async () => {
+    store.saveImage(image("a", ["r/x:1"], ["r/x@sha256:" + hex("9")]));
+    store.removeNames(["r/x:1", `r/x@sha256:${hex("9")}`]);
+    expect(store.find("r/x:1")).toBeUndefined();
+    expect(store.find(`sha256:${hex("a")}`)?.tags).toEqual([]);
+    expect((await store.prune({ inUse: new Set([`sha256:${hex("a")}`]) })).images).toBe(0);
+    expect(store.find(`sha256:${hex("a")}`)).toBeDefined();
+    expect((await store.prune()).images).toBe(1);
+    expect(store.find(`sha256:${hex("a")}`)).toBeUndefined();
+  });
+
   test("prune deletes blobs no image references and keeps the referenced ones", async () => {
     store.saveImage(image("a", ["r/x:1"]));
     store.ensureDirs();
