@@ -6,7 +6,7 @@
  * failures (connection errors, 429, 5xx) and resumed with a Range request when the server allows it.
  * Credentials only ever appear in Authorization headers, never in messages.
  */
-import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, statSync, writeSync } from "node:fs";
 import { InvalidInputError, RuntimeFailure, errorText } from "../../core/errors.ts";
 import type { Credentials } from "./auth.ts";
 import type { Endpoint } from "./registry-config.ts";
@@ -242,14 +242,31 @@ export class RegistryClient {
 
   /**
    * Downloads a blob into `file`, hashing while writing; resumes with Range after a broken
-   * connection when the server answers 206, restarts otherwise. Throws on digest or size mismatch.
+   * connection when the server answers 206, restarts otherwise. Bytes already in `file` (an
+   * earlier pull that was interrupted, even killed) are hashed and kept: the download continues
+   * after them, and a complete one is only verified. Throws on digest or size mismatch.
    */
   async downloadBlob(repository: string, desc: { digest: string; size?: number }, file: string, onProgress?: (received: number) => void): Promise<void> {
-    const fd = openSync(file, "w", 0o644);
+    let kept = existsSync(file) ? statSync(file).size : 0;
+    if (desc.size !== undefined && kept > desc.size) kept = 0;
+    const fd = openSync(file, kept > 0 ? "r+" : "w", 0o644);
     try {
       let hasher = new Bun.CryptoHasher("sha256");
       let received = 0;
-      await this.withRetries(`blob ${desc.digest.slice(7, 19)}`, async () => {
+      if (kept > 0) {
+        for await (const chunk of Bun.file(file).slice(0, kept).stream()) hasher.update(chunk);
+        received = kept;
+        onProgress?.(received);
+      }
+      ftruncateSync(fd, received);
+      const complete = desc.size !== undefined && received === desc.size;
+      if (complete && `sha256:${hasher.copy().digest("hex")}` !== desc.digest) {
+        // all there but wrong: fetch it again
+        ftruncateSync(fd, 0);
+        hasher = new Bun.CryptoHasher("sha256");
+        received = 0;
+      }
+      if (!(complete && received > 0)) await this.withRetries(`blob ${desc.digest.slice(7, 19)}`, async () => {
         const headers: Record<string, string> = {};
         if (received > 0) headers.range = `bytes=${received}-`;
         const res = await this.request(`/v2/${repository}/blobs/${desc.digest}`, `repository:${repository}:pull`, { headers });

@@ -12,7 +12,7 @@
  * transaction. So an interrupted pull leaves at most garbage that `image prune` removes.
  */
 import type { Database } from "bun:sqlite";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { kittenPaths, type KittenPaths } from "../../core/paths.ts";
 import { migrate, openStateDb } from "../state/db.ts";
@@ -21,6 +21,7 @@ import type { Reporter } from "../../core/reporter.ts";
 import type { OciImageConfig } from "./types.ts";
 import { runInNamespace } from "./unpack/host.ts";
 import { withStoreLock, type LockMode } from "./store-lock.ts";
+import { flock, LOCK_EX, LOCK_NB } from "../../core/flock.ts";
 
 export interface LayerRecord {
   /** digest of the blob as stored (compressed) */
@@ -143,15 +144,33 @@ export class ImageStore {
     return dest;
   }
 
-  /** Runs `download` into a fresh temp file, then moves it into blobs/; the temp file never outlives a failure. */
-  async fetchBlob(digest: string, download: (tempFile: string) => Promise<void>): Promise<void> {
-    const tmp = this.tempPath(`blob-${hexOf(digest).slice(0, 12)}`);
+  /**
+   * Runs `download` into tmp/ingest-<hex>, then moves the verified file into blobs/. The ingest
+   * file outlives an interrupted pull — a lost connection, Ctrl-C, even kill -9 — so the next pull
+   * of the blob continues it (downloadBlob resumes after the bytes it finds, as containerd keeps
+   * its ingests); content that failed its digest is dropped. A flock on the ingest file keeps two
+   * pulls of one blob from writing it at once: the second waits, then finds the blob there.
+   */
+  async fetchBlob(digest: string, download: (ingestFile: string) => Promise<void>): Promise<void> {
+    this.ensureDirs();
+    const ingest = join(this.tmpDir, `ingest-${hexOf(digest)}`);
+    const fd = openSync(ingest, "a", 0o644); // created if missing, never truncated
     try {
-      await download(tmp);
-      this.commitBlob(tmp, digest);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
+      while (flock(fd, LOCK_EX | LOCK_NB) !== 0) await Bun.sleep(50);
+      if (this.hasBlob(digest)) {
+        // another pull committed it; a file at the ingest path that is still ours is a stray one
+        if (sameFile(fd, ingest)) rmSync(ingest, { force: true });
+        return;
+      }
+      try {
+        await download(ingest);
+      } catch (err) {
+        if ((err as { code?: string }).code === "digest_mismatch") rmSync(ingest, { force: true });
+        throw err;
+      }
+      this.commitBlob(ingest, digest);
+    } finally {
+      closeSync(fd); // and with it the lock
     }
   }
 
@@ -336,5 +355,16 @@ export class ImageStore {
     }
     await this.removeTrees(trees);
     return { images, blobs, layers, bytes };
+  }
+}
+
+/** Whether the open descriptor and the path are the same file (not renamed away, not replaced). */
+function sameFile(fd: number, path: string): boolean {
+  try {
+    const a = fstatSync(fd);
+    const b = statSync(path);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RegistryClient, parseChallenge } from "../../../../src/engine/image/registry-client.ts";
@@ -68,6 +68,25 @@ describe("registry client downloads", () => {
     expect(seen).toHaveLength(2);
     expect(seen[1]!.range).toMatch(/^bytes=\d+-$/);
     expect(Number(/\d+/.exec(seen[1]!.range!)![0])).toBeGreaterThan(0);
+  });
+
+  test("continues after the bytes an earlier, killed pull left in the file", async () => {
+    const { seen, client, file } = serve(() => "ok");
+    writeFileSync(file, BLOB.slice(0, 100_000));
+    await client.downloadBlob("lib/x", { digest: DIGEST, size: BLOB.length }, file);
+    expect(new Uint8Array(readFileSync(file))).toEqual(BLOB);
+    expect(seen.map((r) => r.range)).toEqual(["bytes=100000-"]);
+  });
+
+  test("only verifies a file that is already complete, and fetches again one whose bytes are wrong", async () => {
+    const { seen, client, file } = serve(() => "ok");
+    writeFileSync(file, BLOB);
+    await client.downloadBlob("lib/x", { digest: DIGEST, size: BLOB.length }, file);
+    expect(seen).toHaveLength(0);
+    writeFileSync(file, new Uint8Array(BLOB.length).fill(7));
+    await client.downloadBlob("lib/x", { digest: DIGEST, size: BLOB.length }, file);
+    expect(new Uint8Array(readFileSync(file))).toEqual(BLOB);
+    expect(seen.map((r) => r.range)).toEqual([null]);
   });
 
   test("restarts from zero when the server ignores the Range request", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ImageStore } from "../../../../src/engine/image/store.ts";
@@ -82,5 +82,64 @@ describe("image store", () => {
     expect(result).toMatchObject({ images: 0, blobs: 1, layers: 0, bytes: 1 });
     expect(existsSync(store.blobPath(`sha256:${hex("f")}`))).toBe(false);
     for (const h of ["1", "3", "a"]) expect(existsSync(store.blobPath(`sha256:${hex(h)}`))).toBe(true);
+  });
+});
+
+describe("blob ingest", () => {
+  const digest = `sha256:${hex("a")}`;
+  const transient = Object.assign(new Error("download interrupted"), { code: "transient" });
+
+  test("keeps what an interrupted download wrote for the next one, which gets the same file", async () => {
+    let first = "";
+    await expect(
+      store.fetchBlob(digest, async (file) => {
+        first = file;
+        writeFileSync(file, "half");
+        throw transient;
+      }),
+    ).rejects.toThrow("download interrupted");
+    expect(readFileSync(first, "utf8")).toBe("half");
+    await store.fetchBlob(digest, async (file) => {
+      expect(file).toBe(first);
+      writeFileSync(file, `${readFileSync(file, "utf8")} and the rest`);
+    });
+    expect(readFileSync(store.blobPath(digest), "utf8")).toBe("half and the rest");
+    expect(existsSync(first)).toBe(false);
+  });
+
+  test("drops content that failed its digest", async () => {
+    let file = "";
+    const bad = Object.assign(new Error("content does not match its digest"), { code: "digest_mismatch" });
+    await expect(
+      store.fetchBlob(digest, async (f) => {
+        file = f;
+        writeFileSync(f, "garbage");
+        throw bad;
+      }),
+    ).rejects.toThrow("does not match");
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test("a second pull of the same blob waits for the first and does not download it again", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const downloads: string[] = [];
+    const one = store.fetchBlob(digest, async (f) => {
+      downloads.push("one");
+      await gate;
+      writeFileSync(f, "blob");
+    });
+    await Bun.sleep(20);
+    const two = store.fetchBlob(digest, async (f) => {
+      downloads.push("two");
+      writeFileSync(f, "again");
+    });
+    await Bun.sleep(120);
+    expect(downloads).toEqual(["one"]);
+    release();
+    await Promise.all([one, two]);
+    expect(downloads).toEqual(["one"]);
+    expect(readFileSync(store.blobPath(digest), "utf8")).toBe("blob");
+    expect(readdirSync(store.tmpDir)).toEqual([]);
   });
 });
