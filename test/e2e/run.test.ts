@@ -288,6 +288,19 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(def.stdout).toBe("CapBnd:\t00000000a80425fb\n");
   });
 
+  test("filters syscalls with seccomp: a new user namespace is refused by default, allowed unconfined or with CAP_SYS_ADMIN", async () => {
+    const filtered = await r.k(["run", "--rm", rootfs, "sh", "-c", "grep Seccomp: /proc/self/status; unshare -U true"]);
+    expect(filtered.stdout).toContain("Seccomp:\t2");
+    expect(filtered.code).toBe(1);
+    expect(filtered.stdout + filtered.stderr).toContain("Operation not permitted");
+    const unconfined = await r.k(["run", "--rm", "--security-opt", "seccomp=unconfined", rootfs, "sh", "-c", "grep Seccomp: /proc/self/status; unshare -U true"]);
+    expect(unconfined).toMatchObject({ code: 0, stdout: "Seccomp:\t0\n" });
+    expect((await r.k(["run", "--rm", "--cap-add", "SYS_ADMIN", rootfs, "unshare", "-U", "true"])).code).toBe(0);
+    const custom = await r.k(["run", "--rm", "--security-opt", "seccomp=profile.json", rootfs, "true"]);
+    expect(custom.code).toBe(2);
+    expect(custom.stderr).toContain('error: --security-opt "seccomp=profile.json": custom seccomp profiles are not supported');
+  });
+
   test("forwards SIGTERM sent to kitten run to the container and returns its exit code", async () => {
     const ids = user ? userIds(user) : undefined;
     const argv = [

@@ -112,6 +112,7 @@ export const ServiceSchema = z.object({
   read_only: z.boolean().optional(),
   tmpfs: z.array(z.string()).optional(),
   cap_add: z.array(z.string()).optional(),
+  security_opt: z.array(z.string()).optional(),
   cap_drop: z.array(z.string()).optional(),
   ulimits: z.record(z.string(), UlimitSchema).optional(),
   profiles: z.array(z.string()).optional(),

@@ -315,6 +315,7 @@ const HANDLERS: Record<string, Handler> = {
   read_only: (r, v, p, d) => (d.read_only = r.bool(v, p)),
   tmpfs: (r, v, p, d) => (d.tmpfs = r.strings(v, p, true)),
   cap_add: (r, v, p, d) => (d.cap_add = r.strings(v, p)),
+  security_opt: (r, v, p, d) => (d.security_opt = r.strings(v, p)),
   cap_drop: (r, v, p, d) => (d.cap_drop = r.strings(v, p)),
   ulimits: (r, v, p, d) => (d.ulimits = ulimits(r, v, p)),
   profiles: (r, v, p, d) => (d.profiles = r.strings(v, p)),

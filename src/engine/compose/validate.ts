@@ -12,6 +12,7 @@ import { replicasOf, type Project } from "./model.ts";
 import { parseCidr } from "./cidr.ts";
 import type { Assembled } from "./project.ts";
 import { serviceError } from "./read.ts";
+import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
 
 type Fail = (service: string, path: (string | number)[], message: string, hint?: string) => never;
 
@@ -34,6 +35,12 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
       if (!Object.hasOwn(project.services, target)) {
         fail(name, ["network_mode"], `service "${name}" uses the network of unknown service "${target}"`, didYouMeanHint(target, names));
       }
+    }
+    try {
+      parseSecurityOpts(s.security_opt ?? [], `service "${name}": security_opt`);
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err;
+      fail(name, ["security_opt"], err.message, err.hint);
     }
     const replicas = replicasOf(s);
     if (s.container_name && replicas > 1) {

@@ -7,6 +7,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import { durationMs } from "../compose/duration.ts";
 import type { Project, Service } from "../compose/model.ts";
 import type { ContainerSpec } from "../runtime/types.ts";
+import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
 
 /** docker's default grace period between the stop signal and SIGKILL */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -57,6 +58,8 @@ export function containerSpec(project: Project, service: string, replica: number
             },
           ]),
         );
+  // checked when the project was loaded (compose/validate.ts): this does not throw
+  const security = parseSecurityOpts(s.security_opt ?? [], `service "${service}": security_opt`);
   const spec: ContainerSpec = {
     name,
     project: project.name,
@@ -84,6 +87,8 @@ export function containerSpec(project: Project, service: string, replica: number
     init: s.init,
     readOnly: s.read_only,
     capAdd: s.cap_add,
+    noNewPrivileges: security.noNewPrivileges || undefined,
+    seccomp: security.seccomp,
     capDrop: s.cap_drop,
     ulimits: s.ulimits,
     tmpfs: s.tmpfs,

@@ -9,6 +9,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import type { Port, VolumeMount } from "../compose/model.ts";
 import { parsePublish } from "../../net/ports.ts";
 import type { ContainerSpec } from "./types.ts";
+import { parseSecurityOpts } from "./spec/security-opts.ts";
 
 export interface RunFlags {
   image: string;
@@ -81,7 +82,7 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     const i = l.indexOf("=");
     labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
   }
-  const noNewPrivileges = (f.securityOpts ?? []).some((o) => /^no-new-privileges(?::true|=true)?$/.test(o));
+  const { noNewPrivileges, seccomp } = parseSecurityOpts(f.securityOpts ?? [], "--security-opt");
   const resources = f.memory || f.cpus || f.pidsLimit ? { memory: f.memory, cpus: f.cpus, pids: f.pidsLimit ? Number(f.pidsLimit) : undefined } : undefined;
   return {
     name: f.name ?? "",
@@ -107,6 +108,7 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     ports: (f.publish ?? []).map(publishToPort),
     labels: Object.keys(labels).length ? labels : undefined,
     noNewPrivileges: noNewPrivileges || undefined,
+    seccomp,
     resources,
     runtime: f.runtime,
   };

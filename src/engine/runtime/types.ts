@@ -43,6 +43,8 @@ export interface ContainerSpec {
   configHash?: string;
   /** security_opt no-new-privileges (docker's default: off) */
   noNewPrivileges?: boolean;
+  /** security_opt seccomp=unconfined: no seccomp filter (default: spec/seccomp.ts) */
+  seccomp?: "default" | "unconfined";
   /** requested limits; rootless on a host without cgroup v2 delegation they are reported, not enforced */
   resources?: { memory?: string; cpus?: string; pids?: number };
   /** OCI runtime to use (runc or crun); default: KITTEN_RUNTIME or the host's smoke-tested choice */

@@ -10,6 +10,7 @@ import type { OciImageConfig } from "../../image/types.ts";
 import { effectiveCaps } from "./capabilities.ts";
 import { mergeEnv, resolveArgs, resolveCwd } from "./process.ts";
 import { buildRlimits } from "./rlimits.ts";
+import { defaultSeccomp, type OciSeccomp } from "./seccomp.ts";
 import { resolveUser } from "./user.ts";
 
 export interface OciMount {
@@ -38,6 +39,7 @@ export interface OciSpec {
     namespaces: Array<{ type: string; path?: string }>;
     maskedPaths: string[];
     readonlyPaths: string[];
+    seccomp?: OciSeccomp;
   };
   annotations?: Record<string, string>;
 }
@@ -56,6 +58,8 @@ export interface SpecInput {
   init?: boolean;
   readOnly?: boolean;
   noNewPrivileges?: boolean;
+  /** "unconfined": no seccomp filter (`--security-opt seccomp=unconfined`) */
+  seccomp?: "default" | "unconfined";
   capAdd?: string[];
   capDrop?: string[];
   ulimits?: Record<string, { soft: number; hard: number }>;
@@ -164,7 +168,12 @@ export function buildOciSpec(image: OciImageConfig, input: SpecInput): OciSpec {
     root: { path: input.rootfs, readonly: input.readOnly ?? false },
     hostname,
     mounts: all,
-    linux: { namespaces, maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS },
+    linux: {
+      namespaces,
+      maskedPaths: MASKED_PATHS,
+      readonlyPaths: READONLY_PATHS,
+      ...(input.seccomp === "unconfined" ? {} : { seccomp: defaultSeccomp(caps) }),
+    },
   };
 }
 

@@ -24,6 +24,7 @@ describe("conflicts found after normalization", () => {
     ["an undefined volume", "services:\n  a: {image: x, volumes: ['data:/d']}\n", 'service "a" uses undefined volume "data"'],
     ["a missing image", "services:\n  a: {command: [x]}\n", 'service "a" has no image'],
     ["an invalid network_mode", "services:\n  a: {image: x, network_mode: bridged}\n", 'invalid network_mode "bridged"'],
+    ["a custom seccomp profile", "services:\n  a: {image: x, security_opt: ['seccomp=p.json']}\n", 'service "a": security_opt "seccomp=p.json": custom seccomp profiles are not supported'],
   ])("refuses %s", (_name, text, message) => {
     const err = loadError(text);
     expect(err.exitCode).toBe(2);

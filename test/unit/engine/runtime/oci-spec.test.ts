@@ -128,6 +128,34 @@ describe("isolation settings", () => {
     expect(buildOciSpec(image, input()).process.noNewPrivileges).toBe(false);
     expect(buildOciSpec(image, input({ noNewPrivileges: true })).process.noNewPrivileges).toBe(true);
   });
+  test("filters syscalls by default: keyrings, modules, mounts and new namespaces are denied, the rest allowed", () => {
+    const seccomp = buildOciSpec(image, input()).linux.seccomp!;
+    expect(seccomp.defaultAction).toBe("SCMP_ACT_ALLOW");
+    expect(seccomp.architectures).toContain("SCMP_ARCH_X86_64");
+    const denied = seccomp.syscalls.filter((r) => !r.args).flatMap((r) => r.names);
+    for (const name of ["keyctl", "add_key", "init_module", "reboot", "mount", "unshare", "setns", "bpf", "settimeofday"]) expect(denied).toContain(name);
+    for (const name of ["ptrace", "read", "clone", "socket"]) expect(denied).not.toContain(name);
+    // clone with any namespace flag, and clone3 (flags out of a filter's reach) as ENOSYS
+    const cloneFlags = seccomp.syscalls.filter((r) => r.names.includes("clone")).map((r) => r.args![0]!.value);
+    expect(cloneFlags).toContain(0x10000000);
+    expect(cloneFlags).toHaveLength(7);
+    expect(seccomp.syscalls.find((r) => r.names.includes("clone3"))).toMatchObject({ action: "SCMP_ACT_ERRNO", errnoRet: 38 });
+  });
+
+  test.each([
+    ["CAP_SYS_ADMIN", ["mount", "unshare", "setns", "clone3"], ["keyctl", "reboot"]],
+    ["CAP_SYS_TIME", ["settimeofday", "clock_settime"], ["mount"]],
+    ["CAP_SYS_MODULE", ["init_module"], ["mount"]],
+  ])("allows what %s grants, as docker does with that capability", (cap, allowed, stillDenied) => {
+    const seccomp = buildOciSpec(image, input({ capAdd: [cap] })).linux.seccomp!;
+    const denied = seccomp.syscalls.flatMap((r) => r.names);
+    for (const name of allowed) expect(denied).not.toContain(name);
+    for (const name of stillDenied) expect(denied).toContain(name);
+  });
+
+  test("leaves the filter out with seccomp=unconfined", () => {
+    expect(buildOciSpec(image, input({ seccomp: "unconfined" })).linux.seccomp).toBeUndefined();
+  });
 });
 
 describe("generated files and tmpfs entries", () => {

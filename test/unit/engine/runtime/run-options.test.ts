@@ -1,5 +1,6 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { parseVolume, specFromRunFlags } from "../../../../src/engine/runtime/run-options.ts";
+import { parseSecurityOpts } from "../../../../src/engine/runtime/spec/security-opts.ts";
 
 const ctx = { cwd: "/work/app", env: { FROM_HOST: "yes" }, readFile: () => "# comment\nA=1\nFROM_HOST\n\nB=two=2\n" };
 
@@ -44,4 +45,24 @@ test.each(volumes)("reads -v %s", (text, expected) => {
 
 test("refuses a relative container path in -v", () => {
   expect(() => parseVolume("data:rel", "/")).toThrow("the container path must be absolute");
+});
+
+describe("security options", () => {
+  test.each([
+    [["no-new-privileges"], { noNewPrivileges: true }],
+    [["no-new-privileges:true"], { noNewPrivileges: true }],
+    [["no-new-privileges=false"], { noNewPrivileges: false }],
+    [["seccomp=unconfined"], { noNewPrivileges: false, seccomp: "unconfined" }],
+    [["seccomp:unconfined", "label=disable", "apparmor=unconfined"], { noNewPrivileges: false, seccomp: "unconfined" }],
+    [[], { noNewPrivileges: false }],
+  ])("reads %p", (opts, want) => {
+    expect(parseSecurityOpts(opts, "--security-opt")).toEqual(want as ReturnType<typeof parseSecurityOpts>);
+  });
+
+  test.each([
+    ["seccomp=/etc/profile.json", '--security-opt "seccomp=/etc/profile.json": custom seccomp profiles are not supported'],
+    ["systempaths=unconfined", '--security-opt "systempaths=unconfined" is not supported'],
+  ])("refuses %s, naming it", (opt, message) => {
+    expect(() => parseSecurityOpts([opt], "--security-opt")).toThrow(message);
+  });
 });
