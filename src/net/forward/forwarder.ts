@@ -151,6 +151,14 @@ export function runForwarder(config: ForwarderConfig, onReady: () => void = () =
     }
     for (const conn of ready) {
       if (conn.connectDeadline !== undefined) {
+        // while dialling only an error or hang-up can wake the client side: it gave up
+        if (conn.clientIn) {
+          closeConnection(conn);
+          conns.delete(conn);
+          dirty = true;
+          continue;
+        }
+        if (!conn.upstreamOut) continue;
         if (!finishConnect(conn)) {
           closeConnection(conn);
           conns.delete(conn);
