@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { readFileSync } from "node:fs";
 import { TEST_USER, processesWith, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
-import { buildRootfs, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
+import { buildRootfs, freePort, removeRootfs, runner, type Runner } from "./run-fixtures.ts";
 
 // bunfig's [test] timeout is not applied by bun 1.4.5: namespaces and CNI need more than 5 s
 setDefaultTimeout(60_000);
@@ -57,9 +57,12 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitte
   });
 
   test("forwards a published port as the user, releases it when the container stops or exits, and takes it again on start", async () => {
-    const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = free.port;
-    free.stop(true);
+    const port = freePort();
+    // kitten's forwarders serving this container (their command line names its dir)
+    const forwarders = () => {
+      const ofContainer = new Set(processesWith(id));
+      return processesWith("__portfwd").filter((pid) => ofContainer.has(pid));
+    };
     const get = () => fetch(`http://127.0.0.1:${port}/`).then((x) => x.text()).catch(() => "");
     const answers = async () => {
       for (let i = 0; i < 50; i++) {
@@ -70,7 +73,7 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitte
     };
     const released = async () => {
       for (let i = 0; i < 60; i++) {
-        if ((await get()) === "" && processesWith(`__portfwd`).every((pid) => !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(id))) return true;
+        if ((await get()) === "" && forwarders().length === 0) return true;
         await Bun.sleep(50);
       }
       return false;
@@ -81,9 +84,9 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("kitte
     const id = run.stdout.trim();
     expect(await answers()).toBe(true);
     // kitten's forwarder serves it, as the user who ran kitten
-    const forwarders = processesWith("__portfwd").filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(id));
-    expect(forwarders.length).toBe(1);
-    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${forwarders[0]}/status`, "utf8"))![1]);
+    const serving = forwarders();
+    expect(serving.length).toBe(1);
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${serving[0]}/status`, "utf8"))![1]);
     expect(uid).toBe(user ? userIds(user).uid : 0);
     expect((await r.k(["stop", "-t", "1", "pcycle"])).code).toBe(0);
     expect(await released()).toBe(true);

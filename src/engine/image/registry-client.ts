@@ -259,14 +259,15 @@ export class RegistryClient {
         onProgress?.(received);
       }
       ftruncateSync(fd, received);
-      const complete = desc.size !== undefined && received === desc.size;
-      if (complete && `sha256:${hasher.copy().digest("hex")}` !== desc.digest) {
+      const whole = () => received > 0 && received === desc.size;
+      if (whole() && `sha256:${hasher.copy().digest("hex")}` !== desc.digest) {
         // all there but wrong: fetch it again
         ftruncateSync(fd, 0);
         hasher = new Bun.CryptoHasher("sha256");
         received = 0;
       }
-      if (!(complete && received > 0)) await this.withRetries(`blob ${desc.digest.slice(7, 19)}`, async () => {
+      // a kept file that is already whole needs no request, only the check below
+      if (!whole()) await this.withRetries(`blob ${desc.digest.slice(7, 19)}`, async () => {
         const headers: Record<string, string> = {};
         if (received > 0) headers.range = `bytes=${received}-`;
         const res = await this.request(`/v2/${repository}/blobs/${desc.digest}`, `repository:${repository}:pull`, { headers });

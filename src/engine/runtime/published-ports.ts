@@ -64,11 +64,15 @@ export async function publishPorts(store: ContainerStore, rec: ContainerRecord, 
       .catch((err: Error) => {
         throw new RuntimeFailure(`container "${rec.name}": cannot publish ${err.message}`, { hint: "choose another host port, or stop what listens on it" });
       });
-    for (const s of forwarded) published.push({ hostIp: s.hostIp, hostPort: s.hostPort, containerPort: s.childPort, protocol: s.protocol, forwarder: ref });
   }
   const driver = specs.some(viaDriver) ? portDriver(ns) : undefined;
   try {
-    for (const spec of specs.filter(viaDriver)) {
+    // in the order they were asked for
+    for (const spec of specs) {
+      if (!viaDriver(spec)) {
+        published.push({ hostIp: spec.hostIp, hostPort: spec.hostPort, containerPort: spec.childPort, protocol: spec.protocol, forwarder: ref });
+        continue;
+      }
       const driverId = await driver!.add(spec).catch((err: Error) => {
         throw new RuntimeFailure(`container "${rec.name}": cannot publish ${spec.hostIp}:${spec.hostPort}->${spec.childPort}/${spec.protocol}: ${err.message}`, {
           hint: "is the port already in use on the host?",
@@ -81,8 +85,7 @@ export async function publishPorts(store: ContainerStore, rec: ContainerRecord, 
     for (const p of published) if (p.driverId !== undefined) await driver!.remove(p.driverId).catch(() => {});
     throw err;
   }
-  // in the order they were asked for
-  rec.ports = specs.map((s) => published.find((p) => p.hostIp === s.hostIp && p.hostPort === s.hostPort && p.protocol === s.protocol)!);
+  rec.ports = published;
   store.update(rec);
 }
 

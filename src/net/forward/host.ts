@@ -7,9 +7,9 @@
  * dies; stopForwarder ends it sooner, by pid and start time so a reused pid is never signalled.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync } from "node:fs";
 import { selfCommand } from "../../core/self.ts";
-import { isAlive, waitUntil } from "../namespace/proc.ts";
+import { isAlive, processStartTime, signalProcess, waitUntil } from "../namespace/proc.ts";
 import { libc } from "./libc.ts";
 import { listenTcp } from "./sockets.ts";
 import type { ForwarderConfig } from "./forwarder.ts";
@@ -87,7 +87,7 @@ export async function startForwarder(o: StartForwarder): Promise<ForwarderRef> {
       if (child.pid) child.kill("SIGKILL");
       throw new Error(`the port forwarder did not start (its log: ${o.logFile})`);
     }
-    return { pid: child.pid, start: startTime(child.pid) ?? 0 };
+    return { pid: child.pid, start: processStartTime(child.pid) ?? 0 };
   } finally {
     // the forwarder holds its own copies now (or failed): ours would keep the ports bound
     for (const fd of fds) libc().close(fd);
@@ -99,19 +99,13 @@ export async function startForwarder(o: StartForwarder): Promise<ForwarderRef> {
  * ports can be bound again at once.
  */
 export async function stopForwarder(ref: ForwarderRef): Promise<void> {
-  if (startTime(ref.pid) !== ref.start) return;
-  const gone = () => (startTime(ref.pid) !== ref.start || released(ref.pid) ? true : undefined);
-  if (isAlive(ref.pid)) signal(ref.pid, "SIGTERM");
+  if (processStartTime(ref.pid) !== ref.start) return;
+  const gone = () => (processStartTime(ref.pid) !== ref.start || released(ref.pid) ? true : undefined);
+  if (isAlive(ref.pid)) signalProcess(ref.pid, "SIGTERM");
   if (await waitUntil(gone, 5_000, 5)) return;
   // it ignored SIGTERM (it should not: nothing handles it)
-  signal(ref.pid, "SIGKILL");
+  signalProcess(ref.pid, "SIGKILL");
   await waitUntil(gone, 5_000, 5);
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {} // it ended in between
 }
 
 /**
@@ -125,14 +119,5 @@ function released(pid: number): boolean {
     return readdirSync(`/proc/${pid}/task`).length <= 1;
   } catch {
     return true;
-  }
-}
-
-function startTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
-  } catch {
-    return undefined;
   }
 }

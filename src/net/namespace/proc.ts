@@ -5,14 +5,25 @@
  */
 import { readFileSync } from "node:fs";
 
-export function processState(pid: number): string | undefined {
+/** The fields of /proc/<pid>/stat from field 3 (state) on, or undefined when there is no such process. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // the command name is in parentheses and may contain spaces: the state follows the last ')'
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
+}
+
+export function processState(pid: number): string | undefined {
+  return statFields(pid)?.[0];
+}
+
+/** The process's start time in clock ticks after boot (field 22): with the pid, it names one process. */
+export function processStartTime(pid: number): number | undefined {
+  const f = statFields(pid);
+  return f ? Number(f[22 - 3]) : undefined;
 }
 
 export function isAlive(pid: number | undefined): boolean {

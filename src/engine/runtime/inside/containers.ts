@@ -11,16 +11,7 @@ import { lastLine, must, run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
 import { fastSyscalls, MNT_DETACH } from "./syscalls.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from "../../../net/namespace/proc.ts";
 
 function readPid(path: string): number | undefined {
   try {
@@ -152,7 +143,7 @@ export class Containers {
         throw new RuntimeFailure(`container "${req.name}": conmon failed (exit status ${conmonStatus})`, { hint: "run conmon by hand with --log-level debug to see why" });
       }
       const cpid = readPid(f.conmonPid);
-      if ((cpid && !alive(cpid)) || existsSync(exitFile(req.containerDir, req.id)) || performance.now() > deadline) {
+      if ((cpid && !isAlive(cpid)) || existsSync(exitFile(req.containerDir, req.id)) || performance.now() > deadline) {
         let why = "";
         try {
           why = lastLine(readFileSync(f.runcLog, "utf8"));
@@ -182,7 +173,7 @@ export class Containers {
     const f = containerFiles(req.containerDir);
     const stateDir = join(rt.root, req.id);
     const initPid = readPid(f.pid);
-    if (existsSync(exitFile(req.containerDir, req.id)) && !(initPid && alive(initPid))) {
+    if (existsSync(exitFile(req.containerDir, req.id)) && !(initPid && isAlive(initPid))) {
       // a stopped runc container without cgroups is just its state dir: what `runc delete` removes
       rmSync(stateDir, { recursive: true, force: true });
     } else if (existsSync(stateDir)) {
@@ -193,7 +184,7 @@ export class Containers {
     // that, not for conmon itself (it outlives the exit file while its --exit-command runs)
     const cpid = readPid(f.conmonPid);
     const until = performance.now() + 5_000;
-    while (cpid && alive(cpid) && !existsSync(exitFile(req.containerDir, req.id)) && performance.now() < until) await Bun.sleep(1);
+    while (cpid && isAlive(cpid) && !existsSync(exitFile(req.containerDir, req.id)) && performance.now() < until) await Bun.sleep(1);
     await unmount(f.merged, `container ${req.id}: unmounting the rootfs`);
     if (req.netnsPath && existsSync(req.netnsPath)) {
       await unmount(req.netnsPath, `container ${req.id}: removing its network namespace`);
@@ -214,13 +205,13 @@ export class Containers {
       }
       const pid = readPid(containerFiles(containerDir).pid);
       const stateDir = join(rt.root, id);
-      if (pid && alive(pid) && existsSync(stateDir)) {
+      if (pid && isAlive(pid) && existsSync(stateDir)) {
         // runc keeps exec.fifo until `start`; crun keeps its own fifo the same way
         const created = readdirSync(stateDir).some((n) => n.includes("fifo"));
         return { id, status: created ? "created" : "running", pid };
       }
       const cpid = readPid(containerFiles(containerDir).conmonPid);
-      if (cpid && alive(cpid)) return { id, status: "running", pid };
+      if (cpid && isAlive(cpid)) return { id, status: "running", pid };
       return { id, status: existsSync(stateDir) ? "exited" : "unknown" };
     });
   }

@@ -16,6 +16,7 @@ import { startForwarder, stopForwarder, type ForwarderRef } from "../../../../sr
 import { listenTcp, sockaddr } from "../../../../src/net/forward/sockets.ts";
 import { libc } from "../../../../src/net/forward/libc.ts";
 import { isAlive, waitUntil } from "../../../../src/net/namespace/proc.ts";
+import { parseStat } from "../../../../src/engine/orchestrate/proc-stats.ts";
 
 let dir: string;
 let servers: Server[];
@@ -55,14 +56,8 @@ function exchange(port: number, data: Buffer | string, host = "127.0.0.1"): Prom
 }
 
 async function forward(ports: Array<{ hostPort?: number; childPort: number; hostIp?: string }>, extra: { exitFile?: string; containerDir?: string } = {}) {
-  const hostPorts = ports.map((p) => p.hostPort ?? 0);
   // startForwarder binds the ports itself: pick free ones first for port 0
-  const chosen = hostPorts.map((p, i) => {
-    if (p) return p;
-    const l = listenTcp(ports[i]!.hostIp ?? "127.0.0.1", 0);
-    libc().close(l.fd);
-    return l.port;
-  });
+  const chosen = ports.map((p) => p.hostPort || freePort(p.hostIp));
   const ref = await startForwarder({
     ports: ports.map((p, i) => ({ hostIp: p.hostIp ?? "127.0.0.1", hostPort: chosen[i]!, childIp: "127.0.0.1", childPort: p.childPort })),
     logFile: join(dir, "portfwd.log"),
@@ -73,6 +68,21 @@ async function forward(ports: Array<{ hostPort?: number; childPort: number; host
 }
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** A port on ip nothing listens on now (bound, then released). */
+function freePort(ip = "127.0.0.1"): number {
+  const l = listenTcp(ip, 0);
+  libc().close(l.fd);
+  return l.port;
+}
+
+/** Binds port on 127.0.0.1 and releases it again; throws when it is still taken. */
+function bindAndRelease(port: number): void {
+  libc().close(listenTcp("127.0.0.1", port).fd);
+}
+
+/** CPU time a process has used, in clock ticks (utime + stime). */
+const cpuTicks = (pid: number) => parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"))!.cpuTicks;
 
 test("carries 8 MiB both ways unchanged and passes the client's half-close to the backend", async () => {
   const { ports } = await forward([{ childPort: await backend(echo) }]);
@@ -107,9 +117,7 @@ test("forwards several host ports to their own container ports", async () => {
 });
 
 test("closes the client's connection when nothing listens on the container port, and keeps serving", async () => {
-  const dead = listenTcp("127.0.0.1", 0);
-  libc().close(dead.fd);
-  const { ports } = await forward([{ childPort: dead.port }, { childPort: await backend(echo) }]);
+  const { ports } = await forward([{ childPort: freePort() }, { childPort: await backend(echo) }]);
   const refused = await exchange(ports[0]!, "anyone?").catch((err: Error) => Buffer.from(`error ${(err as { code?: string }).code}`));
   expect(["", "error ECONNRESET"]).toContain(refused.toString());
   expect((await exchange(ports[1]!, "still here")).toString()).toBe("still here");
@@ -134,15 +142,11 @@ test("uses no CPU while a half-closed connection waits for the backend's answer"
     s.on("end", () => (answer = () => s.end("late answer")));
   });
   const { ref, ports } = await forward([{ childPort: port }]);
-  const cpu = () => {
-    const f = readFileSync(`/proc/${ref.pid}/stat`, "utf8").slice(readFileSync(`/proc/${ref.pid}/stat`, "utf8").lastIndexOf(")") + 2).split(" ");
-    return Number(f[11]) + Number(f[12]); // utime + stime, clock ticks
-  };
   const reply = exchange(ports[0]!, "question");
   await waitUntil(() => answer, 2_000, 10);
-  const before = cpu();
+  const before = cpuTicks(ref.pid);
   await Bun.sleep(1_000);
-  const used = cpu() - before;
+  const used = cpuTicks(ref.pid) - before;
   answer!();
   expect((await reply).toString()).toBe("late answer");
   // a spinning poll loop would burn ~100 ticks in that second
@@ -156,14 +160,12 @@ test("forwards from an IPv6 host address", async () => {
 
 test("names a host port that is already taken, and leaves no forwarder behind", async () => {
   const taken = await backend(echo);
-  const free = listenTcp("127.0.0.1", 0);
-  libc().close(free.fd);
-  const err = await forward([{ hostPort: free.port, childPort: 1 }, { hostPort: taken, childPort: 1 }]).catch((e: Error) => e);
+  const free = freePort();
+  const err = await forward([{ hostPort: free, childPort: 1 }, { hostPort: taken, childPort: 1 }]).catch((e: Error) => e);
   expect(err).toBeInstanceOf(Error);
   expect((err as Error).message).toBe(`127.0.0.1:${taken}/tcp is already in use on the host`);
   // the first port was bound before the second failed: it is released again
-  const again = listenTcp("127.0.0.1", free.port);
-  libc().close(again.fd);
+  bindAndRelease(free);
 });
 
 test("ends by itself when the container's exit file appears, freeing its ports", async () => {
@@ -175,8 +177,7 @@ test("ends by itself when the container's exit file appears, freeing its ports",
   expect(await waitUntil(() => (isAlive(ref.pid) ? undefined : true), 3_000, 20)).toBe(true);
   // as the runtime does before publishing again: waits until all its threads are gone
   await stopForwarder(ref);
-  const rebound = listenTcp("127.0.0.1", ports[0]!);
-  libc().close(rebound.fd);
+  bindAndRelease(ports[0]!);
 });
 
 test("ends by itself when the container's dir is removed", async () => {
@@ -217,14 +218,9 @@ test("out of descriptors, it does not spin on the connections it cannot take, an
     expect(readdirSync(`/proc/${fwd.pid}/fd`).length).toBe(inUse + 18);
     const waiting = exchange(l.port, "served later");
     await Bun.sleep(300);
-    const ticks = () => {
-      const stat = readFileSync(`/proc/${fwd.pid}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return Number(f[11]) + Number(f[12]);
-    };
-    const before = ticks();
+    const before = cpuTicks(fwd.pid!);
     await Bun.sleep(1_000);
-    expect(ticks() - before).toBeLessThan(10);
+    expect(cpuTicks(fwd.pid!) - before).toBeLessThan(10);
     held[0]!.destroy();
     expect((await waiting).toString()).toBe("served later");
   } finally {
@@ -240,8 +236,7 @@ test("stopForwarder ends it at once, and never signals a pid whose start time di
   sleeper.kill();
   await stopForwarder(ref);
   expect(isAlive(ref.pid)).toBe(false);
-  const rebound = listenTcp("127.0.0.1", ports[0]!);
-  libc().close(rebound.fd);
+  bindAndRelease(ports[0]!);
 });
 
 test.each([
