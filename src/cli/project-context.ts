@@ -4,6 +4,7 @@
  * launcher, the image store, namespace teardown). Heavy modules (the compose loader, the image
  * store, the namespace code) load only when used, so `ps -p` and `ls` stay quick.
  */
+import { checkProjectName } from "../core/names.ts";
 import { kittenPaths } from "../core/paths.ts";
 import type { Reporter } from "../core/reporter.ts";
 import type { ImageResolver } from "../engine/image/types.ts";
@@ -41,7 +42,7 @@ export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps 
 
 /** `-p NAME`, or the name of the project the compose files in reach describe. */
 export async function projectName(rawArgs: string[], args: { "project-name"?: string; "project-directory"?: string }, reporter: Reporter): Promise<string> {
-  if (args["project-name"]) return args["project-name"];
+  if (args["project-name"]) return checkProjectName(args["project-name"], "-p");
   const { loadProject } = await import("../engine/compose/index.ts");
   const { project } = await loadProject({ ...projectOptions(rawArgs, args), reporter });
   return project.name;

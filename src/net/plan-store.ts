@@ -11,9 +11,10 @@ import { writeFileAtomic } from "../core/atomic-file.ts";
 import { ensureDir } from "../core/paths.ts";
 import { planProjectNetworks, type PlanProject } from "./plan.ts";
 import type { NetworkPlan } from "./subnets.ts";
+import { checkProjectName } from "../core/names.ts";
 
 const dir = (dataDir: string) => join(dataDir, "networks");
-const file = (dataDir: string, project: string) => join(dir(dataDir), `${project}.json`);
+const file = (dataDir: string, project: string) => join(dir(dataDir), `${checkProjectName(project)}.json`);
 
 export function loadNetworkPlan(dataDir: string, project: string): NetworkPlan[] | undefined {
   try {

@@ -1,4 +1,5 @@
 /** `kitten ask "<request>"`: draft a project from plain English, review it, save or deploy it. */
+import { checkProjectName } from "../../core/names.ts";
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -30,6 +31,7 @@ export default defineCommand({
     const request = [args.request, ...args._.slice(1)].join(" ");
     const format = parseFormat(args.format, ["yaml", "json"]);
     const stderr = cliReporter();
+    if (args["project-name"]) checkProjectName(args["project-name"], "-p");
     const loaded = args.file ? await loadExisting(args.file, args["project-name"], stderr) : undefined;
     const existing = loaded?.project;
     const projectName = args["project-name"] ?? existing?.name ?? projectNameFor(process.cwd());

@@ -1,4 +1,5 @@
 /** `kitten diagnose [service...]`: why containers failed — cause, evidence, fix — optionally explained by a model. */
+import { checkProjectName } from "../../core/names.ts";
 import { defineCommand } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { diagnose, explainMessages, gatherAndAnalyze, type DiagnosisReport } from "../../ai/diagnose/index.ts";
@@ -25,6 +26,7 @@ export default defineCommand({
     const explainWith = args.explain ? llmSettingsFromEnv(process.env, args.model) : undefined;
     if (args.explain && !explainWith) throw new InvalidInputError("--explain needs a language model", { hint: "set OPENAI_API_KEY (and OPENAI_BASE_URL for a local server), or leave --explain out" });
     const reporter = cliReporter();
+    if (args["project-name"]) checkProjectName(args["project-name"], "-p");
     // the project: -f/-p, else the compose file here; with -p alone, the state knows its config
     const loaded = await loadProject({ ...projectOptions(rawArgs, args), reporter }).catch((err) => {
       if (args["project-name"]) return undefined;

@@ -10,6 +10,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
+import { checkProjectName } from "../../core/names.ts";
 import type { Reporter } from "../../core/reporter.ts";
 
 const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
@@ -52,8 +53,6 @@ export function normalizeProjectName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9_-]/g, "").replace(/^[^a-z0-9]+/, "");
 }
 
-const VALID_NAME = /^[a-z0-9][a-z0-9_-]*$/;
-
 export function projectName(candidates: { flag?: string; file?: string; env?: string; directory: string }): string {
   const explicit: [string | undefined, string][] = [
     [candidates.flag, "-p"],
@@ -62,13 +61,7 @@ export function projectName(candidates: { flag?: string; file?: string; env?: st
   ];
   for (const [value, source] of explicit) {
     if (value === undefined || value === "") continue;
-    if (!VALID_NAME.test(value)) {
-      throw new InvalidInputError(`invalid project name ${JSON.stringify(value)} (from ${source})`, {
-        code: "bad_project_name",
-        hint: "use lower-case letters, digits, dashes and underscores, starting with a letter or digit",
-      });
-    }
-    return value;
+    return checkProjectName(value, source);
   }
   const name = normalizeProjectName(basename(candidates.directory));
   if (name === "") {

@@ -5,6 +5,7 @@
  * compose), anything else a named volume; a lone target is an anonymous volume.
  */
 import { isAbsolute, posix, resolve } from "node:path";
+import { isLocalPath } from "../../core/safe-path.ts";
 import type { VolumeMount } from "./model.ts";
 import { VOLUME_MOUNT_SPEC_KEYS, VOLUME_MOUNT_SUPPORTED } from "./spec-keys.ts";
 import type { FileReader } from "./read.ts";
@@ -107,7 +108,13 @@ function longVolume(r: FileReader, m: Record<string, unknown>, path: KeyPath, ho
     r.checkKeys(v, [...path, "volume"], new Set(["nocopy", "subpath"]));
     mount.volume = {};
     if (v.nocopy !== undefined) mount.volume.nocopy = r.bool(v.nocopy, [...path, "volume", "nocopy"]);
-    if (v.subpath !== undefined) mount.volume.subpath = r.str(v.subpath, [...path, "volume", "subpath"]);
+    if (v.subpath !== undefined) {
+      const subpath = r.str(v.subpath, [...path, "volume", "subpath"]);
+      // docker refuses a subpath that is absolute or climbs out of the volume; so do we, here
+      // and again where it is mounted (symlinks resolved inside the volume)
+      if (!isLocalPath(subpath)) r.fail([...path, "volume", "subpath"], `invalid subpath ${JSON.stringify(subpath)}: it must be a relative path inside the volume, without ".."`);
+      mount.volume.subpath = subpath;
+    }
   } else if (m.volume !== undefined) {
     r.fail([...path, "volume"], `"volume" options only apply to type volume`);
   }

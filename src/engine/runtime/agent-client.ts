@@ -1,5 +1,5 @@
 /** Host side of the agent protocol: one typed call per operation over the agent's unix socket. */
-import { RuntimeFailure, errorText } from "../../core/errors.ts";
+import { InvalidInputError, RuntimeFailure, errorText } from "../../core/errors.ts";
 // types only: the agent validates every request with the protocol's zod schemas; the host
 // trusts its own agent's answers and keeps zod's import cost out of `kitten run`
 import type { AgentOp, AgentRequest, AgentResponse } from "./agent-protocol.ts";
@@ -27,8 +27,11 @@ export function agentClient(socket: string, project: string): AgentClient {
       }
       const body: unknown = await res.json().catch(() => ({ error: `bad response (http ${res.status})` }));
       if (!res.ok) {
-        const error = (body as { error?: unknown }).error;
-        throw new RuntimeFailure(typeof error === "string" ? error : `agent ${op} failed (http ${res.status})`);
+        const { error, hint } = body as { error?: unknown; hint?: unknown };
+        const message = typeof error === "string" ? error : `agent ${op} failed (http ${res.status})`;
+        const options = typeof hint === "string" ? { hint } : {};
+        // 400: the agent refused the request's input (a bad subpath), not a runtime failure
+        throw res.status === 400 ? new InvalidInputError(message, options) : new RuntimeFailure(message, options);
       }
       if (typeof body !== "object" || body === null) throw new RuntimeFailure(`agent ${op}: bad response`);
       return body as AgentResponse<typeof op>;

@@ -22,8 +22,9 @@ export const CreateRequestSchema = z.object({
   lowerDirs: z.array(z.string()).min(1),
   /** create a network namespace file at this path (unshare --net=FILE) and bring lo up */
   netnsPath: z.string().optional(),
-  /** directories to create first (named volumes' _data); copy image content from the rootfs when new */
-  volumes: z.array(z.object({ path: z.string(), copyFrom: z.string().optional() })).default([]),
+  /** directories to create first (named volumes' _data); copy image content from the rootfs when new;
+   * `subpath` is the bind source below `path` that must resolve inside it (symlinks included) */
+  volumes: z.array(z.object({ path: z.string(), copyFrom: z.string().optional(), subpath: z.string().optional() })).default([]),
   name: z.string(),
   terminal: z.boolean().default(false),
   /** false: prepare rootfs and netns only; the host runs `runc run` in the foreground (-it) */

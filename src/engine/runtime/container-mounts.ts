@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join, posix } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
+import { joinLocal } from "../../core/safe-path.ts";
 import type { VolumeMount } from "../compose/model.ts";
 import type { ContainerSpec } from "./types.ts";
 
@@ -33,7 +34,7 @@ export function resolveMounts(spec: ContainerSpec, paths: KittenPaths, imageVolu
   const anonymous: string[] = [];
   const binds: Array<{ source: string; target: string; readOnly?: boolean }> = [];
   const tmpfs: string[] = [];
-  const volumes: Array<{ path: string; copyFrom?: string }> = [];
+  const volumes: Array<{ path: string; copyFrom?: string; subpath?: string }> = [];
   for (const m of mounts) {
     if (m.type === "tmpfs") {
       const opts = [m.tmpfs?.size !== undefined && `size=${m.tmpfs.size}`, m.tmpfs?.mode !== undefined && `mode=${m.tmpfs.mode.toString(8)}`].filter(Boolean);
@@ -51,8 +52,11 @@ export function resolveMounts(spec: ContainerSpec, paths: KittenPaths, imageVolu
       if (!m.source) anonymous.push(join(paths.data, "volumes", name));
       if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid volume name "${name}"`);
       const data = join(paths.data, "volumes", name, "_data");
-      volumes.push({ path: data, copyFrom: m.volume?.nocopy ? undefined : m.target });
-      binds.push({ source: m.volume?.subpath ? join(data, m.volume.subpath) : data, target: m.target, readOnly: m.read_only });
+      const subpath = m.volume?.subpath;
+      const source = subpath === undefined ? data : joinLocal(data, subpath);
+      if (source === undefined) throw new InvalidInputError(`mount "${name}:${m.target}": invalid subpath ${JSON.stringify(subpath)}: it must be a relative path inside the volume`, { code: "bad_subpath" });
+      volumes.push({ path: data, copyFrom: m.volume?.nocopy ? undefined : m.target, ...(subpath === undefined ? {} : { subpath: source }) });
+      binds.push({ source, target: m.target, readOnly: m.read_only });
     }
   }
   return { binds, tmpfs, volumes, anonymous };

@@ -11,6 +11,7 @@ import { RuntimeFailure } from "../../core/errors.ts";
 import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from "../../core/flock.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { systemClock, type Clock } from "../supervisor/clock.ts";
+import { checkProjectName } from "../../core/names.ts";
 
 export interface Lock {
   readonly path: string;
@@ -19,7 +20,7 @@ export interface Lock {
 }
 
 export function projectLockPath(paths: KittenPaths, project: string): string {
-  return join(ensureDir(join(paths.runtime, "locks")), `${project}.lock`);
+  return join(ensureDir(join(paths.runtime, "locks")), `${checkProjectName(project)}.lock`);
 }
 
 /** Takes the lock without waiting; undefined when another process (or open file) holds it. */

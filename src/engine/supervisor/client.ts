@@ -7,10 +7,11 @@ import { KittenError, RuntimeFailure, type ExitCode } from "../../core/errors.ts
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent } from "../../core/reporter.ts";
 import { LineSplitter, ResponseSchema, type Request } from "./protocol.ts";
+import { checkProjectName } from "../../core/names.ts";
 
 export function supervisorSocketPath(paths: KittenPaths, project: string): string {
   // short: a unix socket path must fit in 108 bytes
-  return join(ensureDir(join(paths.runtime, "sup")), `${project}.sock`);
+  return join(ensureDir(join(paths.runtime, "sup")), `${checkProjectName(project)}.sock`);
 }
 
 export class SupervisorUnavailable extends RuntimeFailure {

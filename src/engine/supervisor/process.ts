@@ -16,13 +16,14 @@ import { tryLock } from "../state/lock.ts";
 import { ProjectStore } from "../state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "./client.ts";
 import { SupervisorServer } from "./server.ts";
+import { checkProjectName } from "../../core/names.ts";
 
 export function supervisorLockPath(paths: KittenPaths, project: string): string {
-  return join(ensureDir(join(paths.runtime, "sup")), `${project}.lock`);
+  return join(ensureDir(join(paths.runtime, "sup")), `${checkProjectName(project)}.lock`);
 }
 
 export function supervisorLogPath(paths: KittenPaths, project: string): string {
-  return join(ensureDir(join(paths.runtime, "sup")), `${project}.log`);
+  return join(ensureDir(join(paths.runtime, "sup")), `${checkProjectName(project)}.log`);
 }
 
 /** Runs a supervisor until it is told to stop; resolves with the process exit code. */

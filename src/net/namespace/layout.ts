@@ -8,6 +8,7 @@
  *                                   root, netns files; wiped whenever the namespace is recreated
  */
 import { join } from "node:path";
+import { checkProjectName } from "../../core/names.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 
 export interface NamespaceLayout {
@@ -20,6 +21,7 @@ export interface NamespaceLayout {
 }
 
 export function namespaceLayout(paths: KittenPaths, project: string): NamespaceLayout {
+  checkProjectName(project);
   const runtimeDir = join(paths.runtime, "projects", project);
   return {
     record: join(paths.runtime, "ns", `${project}.json`),

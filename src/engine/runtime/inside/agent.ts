@@ -66,7 +66,8 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       } catch (err) {
         const message = isKittenError(err) ? err.message : errorText(err);
         log(`${op}: ${message}`);
-        return Response.json({ error: message }, { status: isKittenError(err) && err.exitCode === 2 ? 400 : 500 });
+        const hint = isKittenError(err) ? err.hint : undefined;
+        return Response.json({ error: message, ...(hint ? { hint } : {}) }, { status: isKittenError(err) && err.exitCode === 2 ? 400 : 500 });
       }
     },
   });

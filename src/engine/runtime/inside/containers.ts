@@ -5,13 +5,25 @@
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RuntimeFailure } from "../../../core/errors.ts";
+import { InvalidInputError, RuntimeFailure } from "../../../core/errors.ts";
+import { resolvesInside } from "../../../core/safe-path.ts";
 import type { CommandResult, CreateRequest, DeleteRequest, ExecRequest, InsideState, OciRuntimeName } from "../agent-protocol.ts";
 import { lastLine, must, run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
 import { fastSyscalls, MNT_DETACH } from "./syscalls.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
 import { isAlive } from "../../../net/namespace/proc.ts";
+
+/**
+ * A volume's subpath is mounted only when it exists and, with every symlink resolved, stays in
+ * the volume: a symlink a container left in the volume must not lead the next mount to a host
+ * directory (docker refuses a missing subpath too).
+ */
+function checkSubpath(name: string, volume: string, source: string): void {
+  const hint = "the subpath must name an existing directory or file inside the volume; symlinks that leave it are refused";
+  if (!existsSync(source)) throw new InvalidInputError(`container "${name}": volume subpath ${source.slice(volume.length + 1)} does not exist in the volume`, { code: "bad_subpath", hint });
+  if (!resolvesInside(volume, source)) throw new InvalidInputError(`container "${name}": volume subpath ${source.slice(volume.length + 1)} resolves outside the volume`, { code: "bad_subpath", hint });
+}
 
 function readPid(path: string): number | undefined {
   try {
@@ -74,7 +86,7 @@ export class Containers {
    * with removeDir false and no netnsPath): the upper layer, volumes and netns are kept, and
    * conmon appends to the existing log (k8s-file: O_APPEND, never truncated at open).
    */
-  async create(req: CreateRequest & { volumes: Array<{ path: string; copyFrom?: string }>; terminal: boolean; monitor: boolean }): Promise<{ pid: number; netnsCreated: boolean }> {
+  async create(req: CreateRequest & { volumes: Array<{ path: string; copyFrom?: string; subpath?: string }>; terminal: boolean; monitor: boolean }): Promise<{ pid: number; netnsCreated: boolean }> {
     const f = containerFiles(req.containerDir);
     for (const d of [f.upper, f.work, f.merged, f.exitDir]) mkdirSync(d, { recursive: true });
     if (!isMounted(f.merged)) {
@@ -92,6 +104,7 @@ export class Containers {
       if (fresh && v.copyFrom && existsSync(join(f.merged, v.copyFrom))) {
         await run(["cp", "-a", `${join(f.merged, v.copyFrom)}/.`, v.path]);
       }
+      if (v.subpath !== undefined) checkSubpath(req.name, v.path, v.subpath);
     }
     let netnsCreated = false;
     if (req.netnsPath && !(existsSync(req.netnsPath) && isMounted(req.netnsPath))) {
