@@ -209,25 +209,31 @@ describe("push as docker does it", () => {
     expect(tags.sort()).toEqual(["a", "b"]);
   }, 60_000);
 
-  test("a registry that wants a login refuses the push with exit 2 until `kitten login`", async () => {
-    const password = `pw-${crypto.randomUUID()}`;
-    const guarded = await startRegistry({ auth: { type: "htpasswd", user: "alice", password } });
-    try {
-      const r = newRoot();
-      const ref = `${guarded.host}/team/app:1`;
-      ok(await k(r, ["image", "import", small, ref]));
-      const refused = await k(r, ["push", ref]);
-      expect(refused.code).toBe(2);
-      expect(refused.stderr).toContain(`error: registry ${guarded.host}: authentication required`);
-      expect(refused.stderr).toContain(`hint: run \`kitten login ${guarded.host}\``);
-      ok(await k(r, ["login", "-u", "alice", "--password-stdin", guarded.host], { stdin: password }));
-      const pushed = await k(r, ["push", ref]);
-      pushedDigest(pushed);
-      expect(pushed.stdout + pushed.stderr).not.toContain(password);
-    } finally {
-      await guarded.stop();
-    }
-  }, 60_000);
+  for (const kind of ["htpasswd", "token"] as const) {
+    test(`a ${kind} registry refuses the push with exit 2 until \`kitten login\`; then blobs go up and mount across repositories`, async () => {
+      const password = `pw-${crypto.randomUUID()}`;
+      const guarded = await startRegistry({ auth: { type: kind, user: "alice", password } });
+      try {
+        const r = newRoot();
+        const ref = `${guarded.host}/team/app:1`;
+        ok(await k(r, ["image", "import", small, ref]));
+        const refused = await k(r, ["push", ref]);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain(`error: registry ${guarded.host}: authentication required`);
+        expect(refused.stderr).toContain(`hint: run \`kitten login ${guarded.host}\``);
+        ok(await k(r, ["login", "-u", "alice", "--password-stdin", guarded.host], { stdin: password }));
+        const pushed = await k(r, ["push", ref]);
+        const digest = pushedDigest(pushed);
+        ok(await k(r, ["tag", ref, `${guarded.host}/team/copy:1`]));
+        const mounted = await k(r, ["push", `${guarded.host}/team/copy:1`]);
+        expect(pushedDigest(mounted)).toBe(digest);
+        expect(mounted.stderr.match(/mounted from team\/app/g)?.length).toBe(2);
+        for (const out of [refused, pushed, mounted]) expect(out.stdout + out.stderr).not.toContain(password);
+      } finally {
+        await guarded.stop();
+      }
+    }, 60_000);
+  }
 });
 
 describe("save", () => {
