@@ -166,6 +166,8 @@ export function parseRequest(request: string): ParsedRequest {
   const lbPorts: PortRequest[] = [];
   /** after "behind a load balancer", ports are the balancer's until the next service */
   let lbPortMode = false;
+  /** "an nginx load balancer in front of 3 httpd": the next service is behind it */
+  let nextBehindLb = false;
   let restart: string | undefined;
   let pendingCount: number | undefined;
   let expecting: { t: "cred"; field: "user" | "password" | "database" } | { t: "port" } | { t: "name" } | undefined;
@@ -195,6 +197,8 @@ export function parseRequest(request: string): ParsedRequest {
   };
   const mention = (entry: CatalogEntry, pos: number, extra: Partial<Mention> = {}): Mention => {
     const m: Mention = { entry, count: pendingCount ?? 1, ports: [], env: {}, creds: {}, pos, ...extra };
+    if (nextBehindLb) m.behindLb = true;
+    nextBehindLb = false;
     pendingCount = undefined;
     portTarget = undefined;
     lbPortMode = false;
@@ -310,9 +314,16 @@ export function parseRequest(request: string): ParsedRequest {
         switch (m.t) {
           case "filler":
             break;
-          case "image":
+          case "image": {
+            // "python flask api", "node express server": two names of one image are one service
+            const prev = last();
+            if (prev && prev.entry.key === m.key && !prev.image && lexemes.slice(prev.pos + 1, i).every(isFiller) && prev.pos >= i - 2) {
+              prev.pos = i;
+              break;
+            }
             mention(catalogEntry(m.key), i);
             break;
+          }
           case "role": {
             // "traefik with its dashboard on 8080": a part of the service before, not another one
             if (lexemes[i - 1]?.raw.toLowerCase() === "its" && last()) break;
@@ -361,12 +372,13 @@ export function parseRequest(request: string): ParsedRequest {
           case "lb": {
             loadBalancer = true;
             const prev = last();
-            const justBefore = prev && lexemes.slice(prev.pos + 1, i).every(isFiller);
-            // "behind an nginx load balancer": that nginx is the balancer, and what came before it is behind it
-            if (prev && justBefore && ["web", "proxy"].includes(prev.entry.kind) && lexemes.slice(0, prev.pos).some((o) => o.raw.toLowerCase() === "behind")) {
+            // "behind an nginx load balancer", "an nginx load balancer in front of X": that nginx is
+            // the balancer; what came before "behind", or comes after "in front of", is behind it
+            if (prev && prev.pos === i - 1 && ["web", "proxy"].includes(prev.entry.kind) && !/^behind\b/i.test(l.raw)) {
               prev.isLb = true;
-              const behind = mentions[mentions.length - 2];
+              const behind = lexemes.slice(0, prev.pos).some((o) => o.raw.toLowerCase() === "behind") ? mentions[mentions.length - 2] : undefined;
               if (behind) behind.behindLb = true;
+              else nextBehindLb = true;
             } else {
               if (prev) prev.behindLb = true;
               lbPortMode = true;
