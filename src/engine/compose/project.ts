@@ -16,6 +16,7 @@ import { mergeService, deepMerge } from "./merge.ts";
 import { DotenvError, parseDotenv, parseRawEnv } from "./dotenv.ts";
 import type { Lookup } from "./interpolate.ts";
 import { oneLine, serviceError, type ServiceReaders } from "./read.ts";
+import { checkRuntimeKeys, finishSecrets } from "./runtime-keys-check.ts";
 
 export interface AssembleOptions {
   name: string;
@@ -43,6 +44,10 @@ export function mergeFiles(models: FileModel[]): FileModel {
     }
     for (const [name, n] of Object.entries(m.networks)) out.networks[name] = deepMerge(out.networks[name] ?? {}, n);
     for (const [name, v] of Object.entries(m.volumes)) out.volumes[name] = deepMerge(out.volumes[name] ?? {}, v);
+    // a later file's definition replaces the source (one source per secret), the name merges
+    for (const kind of ["secrets", "configs"] as const) {
+      for (const [name, d] of Object.entries(m[kind] ?? {})) out[kind] = { ...out[kind], [name]: { ...(d.name === undefined && out[kind]?.[name]?.name !== undefined ? { name: out[kind]![name]!.name } : {}), ...d } };
+    }
   }
   return out;
 }
@@ -184,8 +189,10 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
     });
   }
   for (const key of Object.keys(merged.volumes).sort()) volumes[key] = finishVolume(opts.name, key, merged.volumes[key]!);
+  const files = finishSecrets(merged, services, opts.name);
+  checkRuntimeKeys(services, readers);
 
-  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes });
+  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes, ...files });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(`${issue.path.join(".")}: ${issue.message}`);

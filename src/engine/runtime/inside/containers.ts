@@ -98,9 +98,10 @@ export class Containers {
       }
     }
     for (const v of req.volumes) {
-      const fresh = !existsSync(v.path);
+      // docker copies the image's content at the mount point into an empty volume (moby's
+      // copyExistingContents checks emptiness, so `volume create` then first use is filled too)
+      const fresh = !existsSync(v.path) || readdirSync(v.path).length === 0;
       mkdirSync(v.path, { recursive: true });
-      // docker copies the image's content at the mount point into a new, empty named volume
       if (fresh && v.copyFrom && existsSync(join(f.merged, v.copyFrom))) {
         await run(["cp", "-a", `${join(f.merged, v.copyFrom)}/.`, v.path]);
       }
