@@ -7,6 +7,7 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import { formatPath, type KeyPath, type ParsedFile } from "./parse.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
+import { nameHint, nameProblem, quoteName, type NameKind } from "../../core/names.ts";
 
 export type Dict = Record<string, unknown>;
 
@@ -54,6 +55,18 @@ export class FileReader {
       });
     }
     return ignored;
+  }
+
+  /**
+   * A name that becomes a path, an interface or a DNS name (core/names.ts): `key` true when the
+   * name is the last key of `path` (`services.<name>`), so the error points at the key itself.
+   */
+  name(kind: NameKind, name: string, path: KeyPath, key = false): string {
+    const problem = nameProblem(kind, name);
+    if (problem === undefined) return name;
+    const shown = this.displayPath(path);
+    const message = oneLine(`${formatPath(shown)}: invalid ${kind} name ${quoteName(name)}: ${problem}`);
+    throw new InvalidInputError(message, { code: `bad_${kind}_name`, location: key ? this.parsed.locateKey(shown) : this.parsed.locate(shown), hint: nameHint(kind) });
   }
 
   map(v: unknown, path: KeyPath): Dict {
