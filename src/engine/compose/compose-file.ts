@@ -46,6 +46,9 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   }
   const model: FileModel = { services: {}, networks: {}, volumes: {}, readers: {} };
   if (doc.name !== undefined) model.name = r.str(doc.name, ["name"]);
+  if (Array.isArray(doc.services)) {
+    r.fail(["services"], "expected a mapping of service names, got a list", 'write each service under its name: "services:" then "  web:" then "    image: nginx"');
+  }
   const raw = doc.services === undefined ? {} : r.optMap(doc.services, ["services"]);
   const resolver = new ExtendsResolver(ctx);
   resolver.add(parsed.file, r, raw);
