@@ -4,7 +4,7 @@
  * the implicit `default` network added for services with neither networks nor network_mode,
  * and network/volume names prefixed with the project name unless set explicitly or external.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
@@ -14,6 +14,7 @@ import type { NetworkDraft, VolumeDraft } from "./networks.ts";
 import type { ServiceDraft } from "./service.ts";
 import { mergeService, deepMerge } from "./merge.ts";
 import { DotenvError, parseDotenv, parseRawEnv } from "./dotenv.ts";
+import { ENV_FILE_HINT, readEnvFileText } from "./env-file.ts";
 import type { Lookup } from "./interpolate.ts";
 import { oneLine, serviceError, type ServiceReaders } from "./read.ts";
 import { checkRuntimeKeys, finishSecrets } from "./runtime-keys-check.ts";
@@ -89,11 +90,11 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
       if (!ref.required) continue;
       fail(readers, name, ["env_file"], `env file ${ref.path} not found`, "create it, or mark it optional with {path: ..., required: false}");
     }
+    const text = readEnvFileText(ref.path, (message, hint) => fail(readers, name, ["env_file"], message, hint));
     try {
-      const text = readFileSync(ref.path, "utf8");
       Object.assign(env, ref.raw ? parseRawEnv(text) : parseDotenv(text, envFileLookup));
     } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { location: { file: ref.path, line: err.line } });
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { code: "invalid_env_file", location: { file: ref.path, line: err.line }, hint: ENV_FILE_HINT });
       throw err;
     }
   }
