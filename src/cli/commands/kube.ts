@@ -8,6 +8,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 
 const SUBCOMMANDS = {
   export: { description: "write a project as Kubernetes YAML (one object per document)", load: () => import("./kube-export.ts") },
+  play: { description: "run Kubernetes YAML locally as a kitten project", load: () => import("./kube-play.ts") },
 } as const;
 type SubName = keyof typeof SUBCOMMANDS;
 
