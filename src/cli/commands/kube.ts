@@ -8,6 +8,8 @@ import { InvalidInputError } from "../../core/errors.ts";
 
 const SUBCOMMANDS = {
   export: { description: "write a project as Kubernetes YAML (one object per document)", load: () => import("./kube-export.ts") },
+  apply: { description: "server-side apply a project to the cluster of a kubeconfig", load: () => import("./kube-apply.ts") },
+  delete: { description: "delete what kube apply created (the project's ApplySet)", load: () => import("./kube-delete.ts") },
   play: { description: "run Kubernetes YAML locally as a kitten project", load: () => import("./kube-play.ts") },
 } as const;
 type SubName = keyof typeof SUBCOMMANDS;
