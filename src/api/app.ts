@@ -28,9 +28,8 @@ export function createApp(ctx: ApiContext): { app: Hono<AppEnv>; routes: Routes 
   app.onError((err, c) => {
     const { status, body } = errorBody(err);
     if (status === 401) c.header("WWW-Authenticate", 'Bearer realm="kitten"');
-    const res = c.json(body, status as 400);
     securityHeaders(c);
-    return res;
+    return c.json(body, status as 400);
   });
   app.notFound((c) => {
     throw new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`, "GET /openapi.json lists the routes");

@@ -75,7 +75,7 @@ export function guards(ctx: ApiContext): MiddlewareHandler<AppEnv> {
     if (MUTATING.has(c.req.method)) {
       const type = mediaType(c);
       const length = c.req.header("content-length");
-      const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+      const hasBody = length === undefined ? c.req.header("transfer-encoding") !== undefined || c.req.raw.body !== null : length !== "0";
       if (type ? !JSON_TYPES.includes(type) && !YAML_TYPES.includes(type) : hasBody) {
         refuse(415, "unsupported_media_type", `a ${c.req.method} body must be JSON or YAML, not ${JSON.stringify(type || "untyped")}`, "send Content-Type: application/json (or application/yaml for compose files)");
       }
