@@ -65,6 +65,10 @@ export const COMMANDS: CommandEntry[] = [
   { name: "__supervise", group: "internal", description: "a project's supervisor", load: () => import("./commands/__supervise.ts") },
   { name: "__portfwd", group: "internal", description: "forward published TCP ports", load: () => import("./commands/__portfwd.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
+  { name: "volume", group: "containers", description: "manage volumes: create, ls, inspect, rm, prune", ownArgs: true, load: () => import("./commands/volume.ts") },
+  { name: "volumes", group: "project", description: "list the volumes of a project", ownArgs: true, load: () => import("./commands/volumes.ts") },
+  { name: "kube", group: "project", description: "Kubernetes: export a project, apply it to a cluster, play Kubernetes YAML", ownArgs: true, load: () => import("./commands/kube.ts") },
+  { name: "serve", group: "system", description: "serve the Kitten API, the REST API and the web UI (unix socket; --listen adds TCP)", load: () => import("./commands/serve.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 

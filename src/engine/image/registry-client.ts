@@ -161,7 +161,7 @@ export class RegistryClient {
       if (auth) headers.authorization = auth;
       let res: Response;
       try {
-        res = await fetch(`${this.base}${path}`, this.fetchInit({ method: init.method ?? "GET", headers, body: init.body?.(), redirect: "manual" }));
+        res = await fetch(`${this.base}${path}`, this.fetchInit({ method: init.method ?? "GET", headers, body: init.body?.() as BodyInit | undefined, redirect: "manual" }));
       } catch (err) {
         throw new TransientError(errorText(err));
       }
