@@ -129,9 +129,9 @@ describe("parsing a Dockerfile", () => {
   test("HEALTHCHECK: exec and shell forms, NONE, options", () => {
     const d = df('FROM scratch\nHEALTHCHECK --interval=5s --retries=2 CMD ["true"]\nHEALTHCHECK CMD curl -f x\nHEALTHCHECK NONE\n');
     const [a, b, c] = d.stages[0]!.instructions;
-    expect(a!.kind === "healthcheck" && [a.test, a.interval, a.retries]).toEqual([["CMD", "true"], "5s", "2"]);
-    expect(b!.kind === "healthcheck" && b.test).toEqual(["CMD-SHELL", "curl -f x"]);
-    expect(c!.kind === "healthcheck" && c.test).toEqual(["NONE"]);
+    expect(a!.kind === "healthcheck" && [a!.test, a!.interval, a!.retries]).toEqual([["CMD", "true"], "5s", "2"]);
+    expect(b!.kind === "healthcheck" && b!.test).toEqual(["CMD-SHELL", "curl -f x"]);
+    expect(c!.kind === "healthcheck" && c!.test).toEqual(["NONE"]);
   });
 });
 
