@@ -62,6 +62,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "__supervise", group: "internal", description: "a project's supervisor", load: () => import("./commands/__supervise.ts") },
   { name: "__portfwd", group: "internal", description: "forward published TCP ports", load: () => import("./commands/__portfwd.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
+  { name: "build", group: "images", description: "build an image from a Dockerfile, or a project's services", load: () => import("./commands/build.ts") },
+  { name: "__build-worker", group: "internal", description: "run build steps inside the rootless namespace", load: () => import("./commands/__build-worker.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 

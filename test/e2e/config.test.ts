@@ -194,7 +194,7 @@ describe("kitten config with files it is given", () => {
     expect(r.code).toBe(0);
     expect(r.stderr.split("\n").filter(Boolean)).toEqual([
       'warning: the "TAG" variable is not set, defaulting to a blank string',
-      "warning: ignoring: service web: [build, secrets]",
+      "warning: ignoring: service web: [secrets]",
     ]);
     const web = JSON.parse(r.stdout).services.web;
     expect(web.image).toBe("nginx:");
@@ -243,7 +243,7 @@ describe("kitten config on valid files with keys it does not model", () => {
   test.each([
     [
       "unsupported-service-keys.yaml",
-      ["warning: ignoring: top-level: [secrets]", "warning: ignoring: service db: [secrets]", "warning: ignoring: service web: [build, devices, dns, logging, sysctls]"],
+      ["warning: ignoring: service db: [secrets]", "warning: ignoring: service web: [build.cache_from, devices, dns, logging, sysctls]"],
     ],
     [
       "unsupported-nested-keys.yaml",

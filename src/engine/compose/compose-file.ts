@@ -15,12 +15,16 @@ import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
 import { TOP_LEVEL_IGNORED, TOP_LEVEL_KEYS } from "./spec-keys.ts";
 import { readIncludes } from "./include.ts";
 import { mergeFiles } from "./project.ts";
+import { readTopLevelSecret } from "./build.ts";
+import type { TopLevelSecret } from "./model.ts";
 
 export interface FileModel {
   name?: string;
   services: Record<string, ServiceDraft>;
   networks: Record<string, NetworkDraft>;
   volumes: Record<string, VolumeDraft>;
+  /** top-level secrets (build secrets come from them) */
+  secrets?: Record<string, TopLevelSecret>;
   /** the reader of the file that defined each service, to locate later errors */
   readers: ServiceReaders;
 }
@@ -61,6 +65,10 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   }
   for (const [name, value] of Object.entries(doc.volumes === undefined ? {} : r.optMap(doc.volumes, ["volumes"]))) {
     model.volumes[name] = readVolume(r, value, ["volumes", name]);
+  }
+  if (doc.secrets !== undefined && doc.secrets !== null) {
+    model.secrets = {};
+    for (const [name, value] of Object.entries(r.optMap(doc.secrets, ["secrets"]))) model.secrets[name] = readTopLevelSecret(r, value, ["secrets", name]);
   }
   if (doc.include !== undefined && doc.include !== null) {
     // what this file defines itself is merged over what it includes

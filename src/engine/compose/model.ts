@@ -84,6 +84,29 @@ export const RestartSchema = z.string().regex(/^(no|always|unless-stopped|on-fai
   message: "restart must be no, always, on-failure[:N] or unless-stopped",
 });
 
+/** `build:` (compose-spec build.md), canonical: context absolute; see compose/build.ts */
+export const BuildSecretSchema = z.object({ source: z.string(), target: z.string().optional(), uid: z.string().optional(), gid: z.string().optional(), mode: z.number().int().optional() });
+export type BuildSecret = z.infer<typeof BuildSecretSchema>;
+export const BuildSchema = z.object({
+  context: z.string(),
+  dockerfile: z.string().optional(),
+  dockerfile_inline: z.string().optional(),
+  args: z.record(z.string(), z.string().nullable()).optional(),
+  target: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  secrets: z.array(BuildSecretSchema).optional(),
+  network: z.string().optional(),
+  extra_hosts: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
+  additional_contexts: z.record(z.string(), z.string()).optional(),
+  pull: z.boolean().optional(),
+  no_cache: z.boolean().optional(),
+});
+export type Build = z.infer<typeof BuildSchema>;
+/** top-level `secrets:` entries build secrets come from */
+export const TopLevelSecretSchema = z.union([z.object({ file: z.string() }), z.object({ environment: z.string() })]);
+export type TopLevelSecret = z.infer<typeof TopLevelSecretSchema>;
+
 export const ServiceSchema = z.object({
   /** an image reference, or an absolute path to a rootfs directory (Kitten's "image": "./rootfs") */
   image: z.string().optional(),
@@ -118,6 +141,9 @@ export const ServiceSchema = z.object({
   profiles: z.array(z.string()).optional(),
   tty: z.boolean().optional(),
   stdin_open: z.boolean().optional(),
+  build: BuildSchema.optional(),
+  /** always | never | missing | build | daily | weekly | every_<duration> */
+  pull_policy: z.string().optional(),
 });
 export type Service = z.infer<typeof ServiceSchema>;
 
@@ -153,6 +179,7 @@ export const ProjectSchema = z.object({
   services: z.record(z.string(), ServiceSchema),
   networks: z.record(z.string(), NetworkSchema).default({}),
   volumes: z.record(z.string(), VolumeSchema).default({}),
+  secrets: z.record(z.string(), TopLevelSecretSchema).optional(),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 

@@ -43,6 +43,7 @@ export function mergeFiles(models: FileModel[]): FileModel {
     }
     for (const [name, n] of Object.entries(m.networks)) out.networks[name] = deepMerge(out.networks[name] ?? {}, n);
     for (const [name, v] of Object.entries(m.volumes)) out.volumes[name] = deepMerge(out.volumes[name] ?? {}, v);
+    if (m.secrets) out.secrets = { ...out.secrets, ...m.secrets };
   }
   return out;
 }
@@ -185,7 +186,13 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
   }
   for (const key of Object.keys(merged.volumes).sort()) volumes[key] = finishVolume(opts.name, key, merged.volumes[key]!);
 
-  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes });
+  for (const [name, s] of Object.entries(services)) {
+    (s.build?.secrets ?? []).forEach((secret, i) => {
+      if (merged.secrets?.[secret.source]) return;
+      fail(readers, name, ["build", "secrets", i], `service "${name}" uses undefined secret "${secret.source}"`, didYouMeanHint(secret.source, Object.keys(merged.secrets ?? {})) ?? "declare it under the top-level secrets: key");
+    });
+  }
+  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes, ...(merged.secrets ? { secrets: merged.secrets } : {}) });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(`${issue.path.join(".")}: ${issue.message}`);

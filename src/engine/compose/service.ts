@@ -19,6 +19,7 @@ import { expandHome, readVolumes } from "./volumes.ts";
 import { shellSplit, ShellWordsError } from "./shell-words.ts";
 import { normalizeDuration } from "./duration.ts";
 import { parseBytes } from "./units.ts";
+import { readBuild } from "./build.ts";
 
 export interface EnvFileRef {
   path: string;
@@ -273,6 +274,16 @@ function envFiles(r: FileReader, v: unknown, path: KeyPath, home: string | undef
 
 const HANDLERS: Record<string, Handler> = {
   image: (r, v, p, d) => (d.image = r.str(v, p)),
+  build: (r, v, p, d) => {
+    const ignored: string[] = [];
+    d.build = readBuild(r, v, p, ignored);
+    if (ignored.length > 0) d.ignored = [...(d.ignored ?? []), ...ignored];
+  },
+  pull_policy: (r, v, p, d) => {
+    const policy = r.str(v, p);
+    if (!/^(always|never|missing|if_not_present|build|daily|weekly|every_\w+)$/.test(policy)) r.fail(p, `invalid pull_policy "${policy}"`, "use always, never, missing, build, daily, weekly or every_<duration>");
+    d.pull_policy = policy === "if_not_present" ? "missing" : policy;
+  },
   command: (r, v, p, d) => (d.command = command(r, v, p)),
   entrypoint: (r, v, p, d) => (d.entrypoint = command(r, v, p)),
   environment: (r, v, p, d) => (d.environment = readEnvironment(r, v, p)),

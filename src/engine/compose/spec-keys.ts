@@ -5,13 +5,14 @@
  */
 
 export const TOP_LEVEL_KEYS = ["version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs"];
-export const TOP_LEVEL_IGNORED = new Set(["models", "secrets", "configs"]);
+export const TOP_LEVEL_IGNORED = new Set(["models", "configs"]);
 
 export const SERVICE_SUPPORTED = new Set([
   "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "networks", "network_mode",
   "depends_on", "restart", "healthcheck", "deploy", "scale", "volumes", "working_dir", "user", "hostname",
   "container_name", "labels", "extra_hosts", "stop_signal", "stop_grace_period", "init", "read_only", "tmpfs",
   "cap_add", "cap_drop", "ulimits", "profiles", "tty", "stdin_open", "extends", "links", "security_opt",
+  "build", "pull_policy",
 ]);
 
 export const SERVICE_SPEC_KEYS = new Set([
