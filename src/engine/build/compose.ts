@@ -50,7 +50,8 @@ export function serviceBuildOptions(project: Project, name: string, s: Service &
   for (const sec of b.secrets ?? []) {
     const top = project.secrets?.[sec.source];
     if (!top) continue; // refused when the project was loaded
-    secrets[sec.target ?? sec.source] = "file" in top ? { file: top.file } : { env: top.environment };
+    if (top.file !== undefined) secrets[sec.target ?? sec.source] = { file: top.file };
+    else if (top.environment !== undefined) secrets[sec.target ?? sec.source] = { env: top.environment };
   }
   let network: BuildOptions["network"] = "default";
   if (b.network === "none" || b.network === "host") network = b.network;

@@ -382,7 +382,7 @@ export class Executor {
     this.steps++;
     let key: string;
     let send: () => Promise<{ diffId: string; size: number } | undefined>;
-    const base = { layers: this.layerPaths(layers), layersDir: this.store.layersDir };
+    const base = { layers: this.layerPaths(layers), layersDir: this.store.layersDir, blobsDir: this.store.blobsDir, tmpDir: this.store.tmpDir };
     const cleanup: string[] = [];
     if (step.kind === "run") {
       const r = await this.runDefinition(step);
@@ -433,7 +433,7 @@ export class Executor {
     this.deps.reporter.emit({ type: "build-step", id, name, status: "running" });
     try {
       let entry = this.input.noCache ? undefined : this.cache.get(key);
-      if (entry?.diffId && !this.store.hasLayer(entry.diffId)) entry = undefined;
+      if (entry?.diffId && !(this.store.hasLayer(entry.diffId) && this.store.hasBlob(entry.diffId))) entry = undefined;
       if (entry) {
         this.cache.touch(key);
         this.cached++;

@@ -6,11 +6,12 @@
  * accepts with a warning by name: cache_from/cache_to (kitten's cache is local and shared by
  * every build already), shm_size, ulimits, isolation, provenance, sbom, ssh, entitlements; what
  * it refuses by name: a git or URL context, `privileged: true`, platforms other than this host's.
+ * Build secrets name top-level `secrets:` (read by secrets.ts), checked when the project is assembled.
  */
 import { resolve } from "node:path";
 import type { FileReader } from "./read.ts";
 import type { KeyPath } from "./parse.ts";
-import type { Build, BuildSecret, TopLevelSecret } from "./model.ts";
+import type { Build, BuildSecret } from "./model.ts";
 import { readEnvironment } from "./service.ts";
 
 const SUPPORTED = new Set(["context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "secrets", "network", "extra_hosts", "tags", "additional_contexts", "pull", "no_cache", "platforms", "privileged"]);
@@ -85,15 +86,6 @@ export function readBuild(r: FileReader, v: unknown, path: KeyPath, ignored: str
     if (other.length > 0) r.fail([...path, "platforms"], `build.platforms ${other.join(", ")}: kitten builds only for this host's platform (${host})`, `remove build.platforms, or list only ${host}`);
   }
   return b;
-}
-
-/** Top-level `secrets:`: `file:` (made absolute) or `environment:`; others (external, content) refused by name. */
-export function readTopLevelSecret(r: FileReader, v: unknown, path: KeyPath): TopLevelSecret {
-  const m = r.map(v, path);
-  r.checkKeys(m, path, new Set(["file", "environment"]), new Set(["file", "environment", "external", "name", "content", "labels", "driver", "driver_opts", "template_driver"]));
-  if (m.file !== undefined) return { file: resolve(r.baseDir, r.str(m.file, [...path, "file"])) };
-  if (m.environment !== undefined) return { environment: r.str(m.environment, [...path, "environment"]) };
-  return r.fail(path, "a secret needs file: or environment:", "kitten reads secrets from a file or an environment variable");
 }
 
 /** The image a service runs: its `image:`, else `<project>-<service>` for a service that builds (compose's default name). */

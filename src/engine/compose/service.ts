@@ -20,6 +20,7 @@ import { shellSplit, ShellWordsError } from "./shell-words.ts";
 import { normalizeDuration } from "./duration.ts";
 import { parseBytes } from "./units.ts";
 import { readBuild } from "./build.ts";
+import { RUNTIME_KEY_HANDLERS } from "./runtime-keys.ts";
 
 export interface EnvFileRef {
   path: string;
@@ -279,11 +280,6 @@ const HANDLERS: Record<string, Handler> = {
     d.build = readBuild(r, v, p, ignored);
     if (ignored.length > 0) d.ignored = [...(d.ignored ?? []), ...ignored];
   },
-  pull_policy: (r, v, p, d) => {
-    const policy = r.str(v, p);
-    if (!/^(always|never|missing|if_not_present|build|daily|weekly|every_\w+)$/.test(policy)) r.fail(p, `invalid pull_policy "${policy}"`, "use always, never, missing, build, daily, weekly or every_<duration>");
-    d.pull_policy = policy === "if_not_present" ? "missing" : policy;
-  },
   command: (r, v, p, d) => (d.command = command(r, v, p)),
   entrypoint: (r, v, p, d) => (d.entrypoint = command(r, v, p)),
   environment: (r, v, p, d) => (d.environment = readEnvironment(r, v, p)),
@@ -314,11 +310,10 @@ const HANDLERS: Record<string, Handler> = {
   user: (r, v, p, d) => (d.user = r.text(v, p)),
   hostname: (r, v, p, d) => (d.hostname = r.str(v, p)),
   container_name: (r, v, p, d) => {
-    const name = r.str(v, p);
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) r.fail(p, `invalid container name "${name}"`, "use letters, digits, '_', '.' and '-'");
-    d.container_name = name;
+    d.container_name = r.name("container", r.str(v, p), p);
   },
-  labels: (r, v, p, d) => (d.labels = labels(r, v, p)),
+  // merged over what label_file brought (runtime-keys.ts), whichever key comes first
+  labels: (r, v, p, d) => (d.labels = { ...d.labels, ...labels(r, v, p) }),
   extra_hosts: (r, v, p, d) => (d.extra_hosts = extraHosts(r, v, p)),
   stop_signal: (r, v, p, d) => (d.stop_signal = r.str(v, p)),
   stop_grace_period: (r, v, p, d) => (d.stop_grace_period = duration(r, v, p)),
@@ -344,6 +339,7 @@ const HANDLERS: Record<string, Handler> = {
     d.extends = { service: r.str(m.service, [...p, "service"]) };
     if (m.file !== undefined) d.extends.file = resolve(r.baseDir, r.str(m.file, [...p, "file"]));
   },
+  ...RUNTIME_KEY_HANDLERS,
 };
 
 /** Reads `services.<name>` of a file into its canonical draft, honouring `!reset` / `!override`. */

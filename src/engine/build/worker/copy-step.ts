@@ -273,7 +273,7 @@ export async function copyStep(req: CopyRequest, warn: (message: string) => void
     for (const d of dirMeta.sort((a, b) => b.path.length - a.path.length)) meta(d.path, d.owner, d.mode, d.st);
     for (const m of mounted.reverse()) await unmount(m);
     mounted.length = 0;
-    return await commitLayer(fs.upper, req.layersDir);
+    return await commitLayer(fs.upper, req);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EINVAL" && /chown/.test(String((err as Error).message))) {
       throw new InvalidInputError(`COPY: a source file's owner is outside the id range this user's namespace maps (0-${mappedCount("uid") - 1})`, { code: "build_chown_range", hint: "allocate more subordinate ids (/etc/subuid, /etc/subgid), or use --chown" });
@@ -298,6 +298,6 @@ export async function mkdirStep(req: MkdirRequest): Promise<{ diffId: string; si
   } finally {
     await unmount(fs.merged);
   }
-  return commitLayer(fs.upper, req.layersDir);
+  return commitLayer(fs.upper, req);
 }
 

@@ -25,6 +25,9 @@ interface StepBase {
   workDir: string;
   /** the image store's layers/ dir: a non-empty result is renamed to layers/<diff id hex> */
   layersDir: string;
+  /** the image store's blobs/sha256 and tmp/ dirs: the layer's uncompressed tar is stored as its blob (push and save send it) */
+  blobsDir: string;
+  tmpDir: string;
 }
 
 export interface RunRequest extends StepBase {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { RuntimeFailure } from "../../../core/errors.ts";
 import { fastSyscalls, MNT_DETACH } from "../../runtime/inside/syscalls.ts";
 import { must } from "../../runtime/inside/exec.ts";
-import { layerDigest } from "../../image/layer-tar.ts";
+import { layerTar } from "../../image/layer-tar.ts";
 import { lgetxattr } from "../../image/unpack/libc.ts";
 import { resolveInRoot } from "../context/scoped-path.ts";
 
@@ -116,10 +116,35 @@ export function cleanStubs(upper: string, stubs: StubRecord[]): void {
   }
 }
 
-/** Turns an upper dir into a stored layer; undefined when the step changed nothing. */
-export async function commitLayer(upper: string, layersDir: string): Promise<{ diffId: string; size: number } | undefined> {
+/**
+ * Turns an upper dir into a stored layer; undefined when the step changed nothing. The layer's
+ * tar stream is written as its uncompressed blob while it is hashed (one read of the files):
+ * push and save send that blob (image/layer-export.ts).
+ */
+export async function commitLayer(upper: string, store: { layersDir: string; blobsDir: string; tmpDir: string }): Promise<{ diffId: string; size: number } | undefined> {
   if (readdirSync(upper).length === 0) return undefined;
-  const { diffId, size } = await layerDigest(upper);
+  mkdirSync(store.tmpDir, { recursive: true, mode: 0o755 });
+  const tmp = join(store.tmpDir, `layer-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  const hash = new Bun.CryptoHasher("sha256");
+  let size = 0;
+  const out = Bun.file(tmp).writer();
+  try {
+    for await (const chunk of layerTar(upper)) {
+      hash.update(chunk);
+      out.write(chunk);
+      size += chunk.length;
+    }
+    await out.end();
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  const diffId = `sha256:${hash.digest("hex")}`;
+  mkdirSync(store.blobsDir, { recursive: true, mode: 0o755 });
+  const blob = join(store.blobsDir, diffId.slice(7));
+  if (existsSync(blob)) rmSync(tmp, { force: true });
+  else renameSync(tmp, blob);
+  const layersDir = store.layersDir;
   const dest = join(layersDir, diffId.slice(7));
   if (existsSync(dest)) {
     // the same layer again (another build or project made it first): keep the stored one

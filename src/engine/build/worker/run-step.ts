@@ -154,7 +154,7 @@ export async function runStep(req: RunRequest, output: (stream: "stdout" | "stde
     for (const m of mounted.reverse()) await unmount(m);
     mounted.length = 0;
     cleanStubs(fs.upper, stubs);
-    return await commitLayer(fs.upper, req.layersDir);
+    return await commitLayer(fs.upper, req);
   } finally {
     for (const fd of locks) closeSync(fd);
     for (const m of mounted.reverse()) await unmount(m);
