@@ -365,8 +365,9 @@ export class StageDispatcher {
         for (const d of instr.heredocs) full += `\n${d.content}${d.name}`;
         argv = this.shellArgs({ shell: true, text: full });
       }
-      display = `RUN ${instr.command.text}`;
     } else argv = this.shellArgs(instr.command);
+    // progress shows the instruction as written, flags included (BuildKit's vertex names)
+    display = instr.original.replace(/^\s*run/i, "RUN");
     const { env, keyEnv, argsText } = this.runEnv();
     const history = this.entry(`RUN ${argsText}${argv.join(" ")} # buildkit`, true);
     return {
@@ -458,7 +459,7 @@ export class StageDispatcher {
       ...(instr.unpack !== undefined ? { unpack: instr.unpack } : {}),
       line,
       history,
-      display: `${instr.kind.toUpperCase()} ${[...flags, ...instr.sources, instr.dest].join(" ")}`,
+      display: instr.original.replace(/^\s*(copy|add)/i, instr.kind.toUpperCase()),
     };
   }
 }
