@@ -27,6 +27,8 @@ export interface UpArgs {
   "abort-on-container-exit"?: boolean;
   "exit-code-from"?: string;
   pull?: string;
+  build?: boolean;
+  "no-build"?: boolean;
   timeout?: string;
   "no-color"?: boolean;
   _: unknown[];
@@ -40,6 +42,9 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
   if (pull !== "always" && pull !== "missing" && pull !== "never") {
     throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`, { code: "bad_flag" });
   }
+  // citty reads `--no-build` as the negation of `build`
+  const noBuild = args["no-build"] || (args as { build?: boolean }).build === false;
+  if (args.build && noBuild) throw new InvalidInputError("--build and --no-build cannot be used together", { code: "bad_flag" });
   const detach = Boolean(args.detach || args.wait);
   if (detach && (args["abort-on-container-exit"] || args["exit-code-from"])) {
     throw new InvalidInputError("--abort-on-container-exit and --exit-code-from need an attached up (without -d or --wait)", { code: "bad_flag" });
@@ -63,6 +68,7 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
       scale,
       wait: args.wait,
       pull,
+      build: args.build ? "always" : noBuild ? "never" : "missing",
       ...(waitSeconds === undefined ? {} : { waitTimeoutMs: waitSeconds * 1000 }),
       ...(timeoutMs(args.timeout) === undefined ? {} : { timeoutMs: timeoutMs(args.timeout) }),
     },

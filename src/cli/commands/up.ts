@@ -28,6 +28,8 @@ export default defineCommand({
     "exit-code-from": { type: "string", description: "exit with the exit code of this service's container" },
     scale: { type: "string", description: "run N replicas of a service: --scale svc=N (repeatable)" },
     pull: { type: "string", description: "pull images: always, missing (default) or never" },
+    build: { type: "boolean", description: "build images of services with build: before starting" },
+    "no-build": { type: "boolean", description: "do not build images, even when missing" },
     timeout: { type: "string", alias: "t", description: "seconds to wait for containers to stop (recreate, Ctrl-C)" },
     "no-color": { type: "boolean", description: "no colours in log prefixes" },
     services: { type: "positional", required: false, description: "services to start (default: all)" },

@@ -8,6 +8,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
 import type { Project } from "../compose/model.ts";
+import { serviceImage } from "../compose/build.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
@@ -57,6 +58,8 @@ export interface UpOptions {
   waitTimeoutMs?: number;
   timeoutMs?: number;
   pull?: "always" | "missing" | "never";
+  /** services with build: — "missing" (default) builds absent images, "always" is --build, "never" --no-build */
+  build?: "always" | "missing" | "never";
   /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
   renewAnonVolumes?: boolean;
 }
@@ -75,11 +78,21 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
       const imageIds: Record<string, string> = {};
       const imageConfigs: Record<string, OciImageConfig> = {};
       if (deps.images) {
+        const builds = Object.values(o.project.services).some((s) => s.build);
+        if (builds) {
+          const { buildServices } = await import("../build/compose.ts");
+          await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
+        }
         const refs = new Map<string, string[]>();
-        for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
+        for (const [svc, s] of Object.entries(o.project.services)) {
+          const image = serviceImage(name, svc, s);
+          if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
+        }
         await Promise.all(
           [...refs].map(async ([ref, services]) => {
-            const img = await deps.images!.resolve(ref, { pull: o.pull ?? "missing" });
+            // a built image is local: never pulled (its name is not a registry's)
+            const built = services.some((svc) => o.project.services[svc]!.build);
+            const img = await deps.images!.resolve(ref, { pull: built ? "never" : (o.pull ?? "missing") });
             for (const s of services) {
               imageIds[s] = img.id;
               imageConfigs[s] = img.config;
