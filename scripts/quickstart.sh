@@ -27,11 +27,8 @@ fi
 # 1. the base image the Dockerfiles start FROM
 bash scripts/debian-base.sh
 
-# 2. the webstack's images, built from compose-examples/webstack/*/Dockerfile when missing
-# TODO(#11): `kitten up` builds them itself once kitten's builder lands; until then buildah does
-bash scripts/webstack-images.sh
-
-# 3. the main job: the webstack example, detached, once every service is healthy
+# 2. the main job: the webstack example — its images built from their Dockerfiles when missing
+# (kitten's builder; cached steps afterwards), then started, detached, once every service is healthy
 echo
 echo "\$ dist/kitten up -d --wait -f $FILE"
 WEB_PORT="127.0.0.1:$PORT" dist/kitten up -d --wait -f "$FILE"

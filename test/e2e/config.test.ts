@@ -97,7 +97,7 @@ describe("kitten config on the webstack compose project", () => {
         },
         expose: ["8000"],
         healthcheck: healthcheck(["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8000/healthz', timeout=3)"], "10s", 5, "5s", "30s"),
-        image: "webstack-api",
+        build: { context: join(WEBSTACK, "api") },
         networks: { back: null, front: null },
         ports: [],
         restart: "unless-stopped",
@@ -105,7 +105,7 @@ describe("kitten config on the webstack compose project", () => {
       cache: {
         environment: {},
         healthcheck: healthcheck(["CMD", "redis-cli", "ping"], "5s", 5, "3s", "10s"),
-        image: "webstack-cache",
+        build: { context: join(WEBSTACK, "cache") },
         networks: { back: null },
         ports: [],
         restart: "unless-stopped",
@@ -114,7 +114,7 @@ describe("kitten config on the webstack compose project", () => {
       db: {
         environment: { POSTGRES_DB: "app", POSTGRES_PASSWORD: "change-me", POSTGRES_USER: "app" },
         healthcheck: healthcheck(["CMD-SHELL", "pg_isready -h 127.0.0.1 -U ${POSTGRES_USER} -d ${POSTGRES_DB}"], "5s", 10, "3s", "30s"),
-        image: "webstack-db",
+        build: { context: join(WEBSTACK, "db") },
         networks: { back: { aliases: ["postgres"] } },
         ports: [],
         restart: "unless-stopped",
@@ -124,7 +124,7 @@ describe("kitten config on the webstack compose project", () => {
         depends_on: { api: { condition: "service_healthy", required: true } },
         environment: {},
         healthcheck: healthcheck(["CMD", "curl", "-fsS", "-o", "/dev/null", "http://localhost/healthz"], "10s", 3, "3s"),
-        image: "webstack-web",
+        build: { context: join(WEBSTACK, "web") },
         networks: { front: null },
         ports: [port("8080", 80)],
         restart: "unless-stopped",
@@ -133,12 +133,10 @@ describe("kitten config on the webstack compose project", () => {
     networks: { back: { internal: true, name: "webstack_back" }, front: { name: "webstack_front" } },
     volumes: { cachedata: { name: "webstack_cachedata" }, dbdata: { name: "webstack_dbdata" } },
   };
-  // TODO(#11): no warnings (and a build section per service) once kitten's builder lands
-  const buildWarnings = ["api", "cache", "db", "web"].map((s) => `warning: ignoring: service ${s}: [build]\n`).join("");
 
   test("finds compose.yaml and .env in the working directory and prints the canonical form", async () => {
     const { project, stderr } = await configJson([], { cwd: WEBSTACK });
-    expect(stderr).toBe(buildWarnings);
+    expect(stderr).toBe("");
     expect(project).toEqual(expected);
   });
 
@@ -157,9 +155,9 @@ describe("kitten config on the webstack compose project", () => {
 
   test("lists the services with --services and prints nothing with --quiet", async () => {
     const services = await kitten(["config", "--services"], { cwd: WEBSTACK });
-    expect(services).toEqual({ code: 0, stdout: "api\ncache\ndb\nweb\n", stderr: buildWarnings });
+    expect(services).toEqual({ code: 0, stdout: "api\ncache\ndb\nweb\n", stderr: "" });
     const quiet = await kitten(["config", "--quiet"], { cwd: WEBSTACK });
-    expect(quiet).toEqual({ code: 0, stdout: "", stderr: buildWarnings });
+    expect(quiet).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
   test("finds the project from a subdirectory, like docker compose", async () => {

@@ -85,11 +85,12 @@ function withFreePorts(example: string): { file: string; ports: Record<string, n
   return { file, ports };
 }
 
-async function up(project: string, file: string, env?: Record<string, string>): Promise<void> {
+async function up(project: string, file: string, env?: Record<string, string>, timeoutMs = TIMEOUT): Promise<RunResult> {
   running = { project, file, env };
-  const res = await k(["up", "-d", "--wait", "-p", project, "-f", file], env, TIMEOUT);
+  const res = await k(["up", "-d", "--wait", "-p", project, "-f", file], env, timeoutMs);
   expect(res.stderr).not.toContain("error:");
   expect(res.code).toBe(0);
+  return res;
 }
 
 interface PsRow {
@@ -189,16 +190,16 @@ describe("the webstack and the Kitten README examples run from compose-examples"
   }, TIMEOUT);
 
   test("webstack: built from its Dockerfiles, healthy level by level; nginx → api → postgres and redis answer for real; data survives down and up", async () => {
-    // the base image, then the four images (TODO(#11): `up` builds them once kitten's builder lands)
-    for (const script of ["scripts/debian-base.sh", "scripts/webstack-images.sh"]) {
-      const proc = Bun.spawn(["bash", script], { cwd: REPO, env: { ...process.env, KITTEN_ROOT: root }, stdout: "pipe", stderr: "pipe" });
-      const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-      if (code !== 0) throw new Error(`${script} failed (${code}): ${out}${err}`);
-    }
+    // the base image the Dockerfiles start FROM; `up` builds the four images from them
+    const base = Bun.spawn(["bash", "scripts/debian-base.sh"], { cwd: REPO, env: { ...process.env, KITTEN_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(base.stdout).text(), new Response(base.stderr).text(), base.exited]);
+    if (code !== 0) throw new Error(`scripts/debian-base.sh failed (${code}): ${out}${err}`);
     const port = freePort();
     const file = join(EXAMPLES, "webstack/compose.yaml");
     const env = { WEB_PORT: `127.0.0.1:${port}` };
-    await up("webstack", file, env);
+    // built from their Dockerfiles on the first up (kitten's builder: apt-get from Debian's mirror)
+    const built = await up("webstack", file, env, 540_000);
+    for (const service of ["web", "api", "db", "cache"]) expect(built.stderr + built.stdout).toContain(`building service ${service} (webstack-${service})`);
     const rows = await ps("webstack");
     expect(rows.map((r) => [r.service, r.status, r.health])).toEqual([
       ["api", "running", "healthy"],
@@ -231,9 +232,10 @@ describe("the webstack and the Kitten README examples run from compose-examples"
     // missing there would go out to slirp's DNS)
     expect(await inside("webstack-web-1", "cat /etc/hosts")).not.toMatch(/\s(db|postgres|cache)(\s|$)/m);
 
-    // the named volumes keep the row and the counter across down and up
+    // the named volumes keep the row and the counter across down and up; the images are not built again
     expect((await k(["down", "-p", "webstack", "-f", file, "-t", "5"], env)).code).toBe(0);
-    await up("webstack", file, env);
+    const again = await up("webstack", file, env);
+    expect(again.stderr + again.stdout).not.toContain("building service");
     expect(await (await api(`/notes/${note.id}`)).json()).toEqual(note);
     expect(await hits()).toBe(first + 2);
     await downLeavesNothing(["-v"]);
