@@ -28,7 +28,8 @@ beforeAll(async () => {
   registry = await startRegistry();
   await registry.pushBusyboxImage("busybox");
   dir = mkdtempSync(join(tmpdir(), "kitten-push-"));
-  chmodSync(dir, 0o755);
+  // kittest writes saved archives here
+  chmodSync(dir, 0o777);
   small = join(dir, "small");
   mkdirSync(join(small, "bin"), { recursive: true });
   mkdirSync(join(small, "etc"));
@@ -119,6 +120,32 @@ for (const user of [undefined, "kittest"] as const) {
       expect(pushedDigest(repush)).toBe(digest);
       expect(repush.stderr).not.toContain("pushed");
     }, 60_000);
+
+    test("an image kitten build made, pushed and pulled back into another store, has the same id, layers and digest; so does its saved archive", async () => {
+      const root = newRoot(user);
+      const context = join(dir, `context-${who}`);
+      mkdirSync(context);
+      writeFileSync(join(context, "Dockerfile"), "FROM busybox\nRUN mkdir -p /srv && echo built > /srv/built && chown 1234:1234 /srv/built\nCOPY message /srv/message\nUSER 1234\nCMD [\"cat\", \"/srv/message\"]\n");
+      writeFileSync(join(context, "message"), "hello from a built image\n");
+      chmodSync(context, 0o755);
+      const ref = `${registry.host}/${who}/built:1`;
+      const id = ok(await k(root, ["build", "-q", "-t", ref, context], { user, env: registry.mirrorEnv })).stdout.trim();
+      const layers = (await inspect(root, ref, user)).RootFS.Layers;
+      expect(layers.length).toBe(3);
+      const digest = pushedDigest(await k(root, ["push", ref], { user }));
+      const again = newRoot(user);
+      const pull = JSON.parse(ok(await k(again, ["pull", "--format", "json", ref], { user })).stdout)[0];
+      expect([pull.id, pull.digest]).toEqual([id, digest]);
+      expect((await inspect(again, ref, user)).RootFS.Layers).toEqual(layers);
+      // the pulled copy runs: the built file tree came back whole (owner included)
+      const run = ok(await k(again, ["run", "--rm", ref, "sh", "-c", "cat /srv/message /srv/built; stat -c %u /srv/built; id -u"], { user }));
+      expect(run.stdout).toBe("hello from a built image\nbuilt\n1234\n1234\n");
+      const out = join(dir, `built-${who}.tar`);
+      ok(await k(root, ["image", "save", "-o", out, ref], { user }));
+      const loaded = newRoot(user);
+      ok(await k(loaded, ["image", "load", "-i", out], { user }));
+      expect((await inspect(loaded, ref, user)).Id).toBe(id);
+    }, 120_000);
 
     test("kitten save, then load into a fresh store, round-trips docker-archive and oci archives", async () => {
       const root = newRoot(user);
