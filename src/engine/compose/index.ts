@@ -45,6 +45,8 @@ export interface LoadedProject {
   /** absolute paths of the files loaded, in merge order ("-" for stdin) */
   files: string[];
   format: ConfigFormat;
+  /** the project environment: the shell's variables over .env (or --env-file), as interpolation saw them */
+  environment: Record<string, string | undefined>;
 }
 
 export interface ParseTextOptions {
@@ -95,7 +97,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
     profiles: options.profiles,
     reporter,
   });
-  return { project, workingDir, files: paths, format };
+  return { project, workingDir, files: paths, format, environment: merged };
 }
 
 /** Loads one in-memory source (compose or Kitten format) with the same rules as files on disk. */

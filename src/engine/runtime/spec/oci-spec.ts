@@ -40,6 +40,7 @@ export interface OciSpec {
     maskedPaths: string[];
     readonlyPaths: string[];
     seccomp?: OciSeccomp;
+    sysctl?: Record<string, string>;
   };
   annotations?: Record<string, string>;
 }
