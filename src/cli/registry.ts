@@ -44,10 +44,13 @@ export const COMMANDS: CommandEntry[] = [
   { name: "diagnose", group: "ai", description: "explain why containers failed or keep restarting: cause, evidence, fix", load: () => import("./commands/diagnose.ts") },
   { name: "pull", group: "images", description: "pull images from a registry", load: () => import("./commands/pull.ts") },
   { name: "images", group: "images", description: "list local images", load: () => import("./commands/images.ts") },
-  { name: "image", group: "images", description: "manage images: inspect, import, load, prune, rm", ownArgs: true, load: () => import("./commands/image.ts") },
+  { name: "image", group: "images", description: "manage images: inspect, import, load, prune, push, rm, save, tag", ownArgs: true, load: () => import("./commands/image.ts") },
   { name: "rmi", group: "images", description: "remove local images", load: () => import("./commands/rmi.ts") },
   { name: "login", group: "images", description: "store credentials for a registry", load: () => import("./commands/login.ts") },
   { name: "logout", group: "images", description: "remove stored credentials for a registry", load: () => import("./commands/logout.ts") },
+  { name: "push", group: "images", description: "push an image to a registry", load: () => import("./commands/push.ts") },
+  { name: "tag", group: "images", description: "give a local image another name", load: () => import("./commands/tag.ts") },
+  { name: "save", group: "images", description: "save images to a tar archive (docker-archive or oci)", load: () => import("./commands/save.ts") },
   { name: "__unpack", group: "internal", description: "unpack image layers inside the user namespace", load: () => import("./commands/__unpack.ts") },
   { name: "run", group: "containers", description: "run a container (docker run flags)", ownArgs: true, load: () => import("./commands/run.ts") },
   { name: "exec", group: "containers", description: "run a command in a running container", ownArgs: true, load: () => import("./commands/exec.ts") },
@@ -64,6 +67,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
   { name: "volume", group: "containers", description: "manage volumes: create, ls, inspect, rm, prune", ownArgs: true, load: () => import("./commands/volume.ts") },
   { name: "volumes", group: "project", description: "list the volumes of a project", ownArgs: true, load: () => import("./commands/volumes.ts") },
+  { name: "kube", group: "project", description: "Kubernetes: export a project, apply it to a cluster, play Kubernetes YAML", ownArgs: true, load: () => import("./commands/kube.ts") },
+  { name: "serve", group: "system", description: "serve the Kitten API, the REST API and the web UI (unix socket; --listen adds TCP)", load: () => import("./commands/serve.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
 ];
 

@@ -61,9 +61,13 @@ export function parseText(text: string, file: string): ParsedFile {
   try {
     value = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
-    throw new InvalidInputError(`invalid YAML: ${err instanceof Error ? err.message.toLowerCase() : String(err)}`, {
+    const text = err instanceof Error ? err.message : String(err);
+    // yaml's guard against "billion laughs": aliases that expand without bound
+    const bomb = /alias count/i.test(text);
+    throw new InvalidInputError(bomb ? "invalid YAML: its aliases expand to too many values (more than 1000 alias uses)" : `invalid YAML: ${oneLineLower(text)}`, {
       code: "invalid_yaml",
       location: { file },
+      hint: bomb ? "a compose file with nested aliases that multiply (a YAML bomb) is refused: write the values out" : "check the anchors (&name) and aliases (*name) in the file",
     });
   }
   const positions = new Map<string, number>();
@@ -92,11 +96,14 @@ export function parseText(text: string, file: string): ParsedFile {
   };
 }
 
-function yamlHint(code: string, message: string): string | undefined {
+function yamlHint(code: string, message: string): string {
   if (code === "TAB_AS_INDENT") return "indent YAML with spaces, not tabs";
+  if (code === "DUPLICATE_KEY") return "a key may appear once per mapping: remove or merge the repeated one";
+  if (code === "MULTIPLE_DOCS") return "split the documents into files and pass each with -f";
   if (message.includes("compact mappings")) return 'quote a value that contains ": ", e.g. command: "echo a: b"';
   if (message.includes("reserved character")) return "quote a value that starts with @ or `";
-  return undefined;
+  if (code === "BAD_ALIAS" || message.includes("alias")) return "define an anchor (&name) before its alias (*name)";
+  return "check the YAML syntax at that line (indentation, quotes, a missing ':')";
 }
 
 function yamlMessage(code: string, message: string): string {
@@ -104,6 +111,11 @@ function yamlMessage(code: string, message: string): string {
   if (code === "DUPLICATE_KEY") return "invalid YAML: duplicate key (map keys must be unique)";
   if (code === "MULTIPLE_DOCS") return "invalid YAML: a second document (---) in one file; use one document, or one file per -f";
   return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
+
+function oneLineLower(text: string): string {
+  const first = text.split("\n")[0] ?? text;
+  return `${first.charAt(0).toLowerCase()}${first.slice(1)}`;
 }
 
 /** Records the start offset of every value under `node`, by key path. */

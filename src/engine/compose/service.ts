@@ -304,9 +304,7 @@ const HANDLERS: Record<string, Handler> = {
   user: (r, v, p, d) => (d.user = r.text(v, p)),
   hostname: (r, v, p, d) => (d.hostname = r.str(v, p)),
   container_name: (r, v, p, d) => {
-    const name = r.str(v, p);
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) r.fail(p, `invalid container name "${name}"`, "use letters, digits, '_', '.' and '-'");
-    d.container_name = name;
+    d.container_name = r.name("container", r.str(v, p), p);
   },
   // merged over what label_file brought (runtime-keys.ts), whichever key comes first
   labels: (r, v, p, d) => (d.labels = { ...d.labels, ...labels(r, v, p) }),

@@ -15,6 +15,7 @@ import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/
 import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { Wakeup } from "../runtime/wakeup.ts";
 import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
@@ -230,6 +231,8 @@ export async function waitServices(o: { project: string; services?: string[] }, 
 
 export interface EventsOptions {
   project?: string;
+  /** only events after this id (an SSE stream's Last-Event-ID) */
+  afterId?: number;
   since?: string;
   until?: string;
   follow?: boolean;
@@ -240,9 +243,9 @@ export interface EventsOptions {
 /** `kitten events`: history from the event log, then (follow) new events as they are appended. */
 export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "paths">, onEvent: (e: ProjectEvent) => void): Promise<void> {
   const s = new ProjectStore(openStateDb(deps.paths));
-  let last = 0;
   const q = { ...(o.project ? { project: o.project } : {}), ...(o.until ? { until: o.until } : {}) };
-  for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}) })) {
+  let last = o.afterId ?? 0;
+  for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}), ...(o.afterId === undefined ? {} : { afterId: o.afterId }) })) {
     onEvent(e);
     last = e.id;
   }
@@ -272,19 +275,35 @@ export interface LogsOptions extends Omit<ProjectLogsOptions, "sleep"> {
   services?: string[];
 }
 
-/** `kitten logs` of a project's services: works without a supervisor (the files and records are on disk). */
+/**
+ * `kitten logs` of a project's services: works without a supervisor (the files and records are on
+ * disk). Following wakes on inotify: the containers' directories (their monitors append to the log
+ * files there) and the data dir (the state db's WAL changes when containers come and go); pollMs
+ * only bounds the wait should a watch event be missed.
+ */
 export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths">, onLine: (l: LogLine) => void): Promise<void> {
   const s = new ProjectStore(openStateDb(deps.paths));
   requireKnown(deps, o.project);
+  const wakeup = o.follow ? new Wakeup([deps.paths.data]) : undefined;
   const files: LogFiles = {
     containers: () =>
       s
         .listContainers(o.project)
         .filter((c) => !o.services?.length || o.services.includes(c.service))
-        .map((c) => ({ name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) })),
-    open: (path) => new K8sFileReader(path),
+        .map((c) => {
+          if (c.logPath) wakeup?.add(dirname(c.logPath));
+          return { name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) };
+        }),
+    open: (path, from) => new K8sFileReader(path, from),
   };
-  await projectLogs(files, o, onLine);
+  const stop = () => wakeup?.fire();
+  o.signal?.addEventListener("abort", stop);
+  try {
+    await projectLogs(files, { ...o, ...(wakeup ? { sleep: (ms: number) => wakeup.wait(ms), pollMs: o.pollMs ?? 1000 } : {}) }, onLine);
+  } finally {
+    o.signal?.removeEventListener("abort", stop);
+    wakeup?.close();
+  }
 }
 
 function runningRecords(deps: Pick<ProjectEngineDeps, "paths">, project: string, services: string[] | undefined): ContainerRecord[] {
