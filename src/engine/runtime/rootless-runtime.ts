@@ -163,7 +163,7 @@ export class RootlessRuntime implements ContainerRuntime {
       group: readImageFile(image, "etc/group"),
       hostHardLimits: hostHardLimits(),
     });
-    applyExtras(oci, { name: spec.name, group: readImageFile(image, "etc/group"), ...host.extras });
+    applyExtras(oci, { name: spec.name, group: readImageFile(image, "etc/group"), domainnameBinary: Bun.which("domainname") ?? undefined, ...host.extras });
     oci.annotations = { ...spec.annotations, "io.kitten.name": spec.name, "io.kitten.project": spec.project };
     // only now that the spec is valid: nothing is left behind by a refused container
     const madeVolumes = registerVolumes(volumeStore, spec, uses);

@@ -1,8 +1,10 @@
 /**
  * The parts of a container's OCI config that come from the compose keys of issue #12, applied
  * to what buildOciSpec made (pure: every host fact arrives resolved in `ExtrasInput`):
- * - sysctls (linux.sysctl; `domainname` is kernel.domainname of the container's UTS namespace,
- *   which runc 1.1 sets where it ignores the newer `domainname` field);
+ * - sysctls (linux.sysctl);
+ * - the domain name, set by a createContainer hook running `domainname` (setdomainname(2)) in the
+ *   container's UTS namespace: runc 1.1 ignores the newer `domainname` field, and writing
+ *   /proc/sys/kernel/domainname is refused to a user namespace whose root is not the host's;
  * - /dev/shm: its size (shm_size), none (ipc: none), or a directory others can join
  *   (ipc: shareable, and the container that joins it);
  * - pid and ipc namespaces joined by path (pid/ipc: container:x) or shared with the project
@@ -28,6 +30,8 @@ export interface ExtrasInput {
   name: string;
   sysctls?: Record<string, string>;
   domainname?: string;
+  /** host path of the `domainname` program (hostname package) */
+  domainnameBinary?: string;
   shmSize?: number;
   /** a directory mounted as the container's /dev/shm (shareable, or the one a joined container has) */
   shmDir?: string;
@@ -65,9 +69,12 @@ export function groupIds(name: string, groups: string[], groupText = ""): number
 }
 
 export function applyExtras(oci: OciSpec, x: ExtrasInput): OciSpec {
-  const sysctl: Record<string, string> = { ...x.sysctls };
-  if (x.domainname) sysctl["kernel.domainname"] = x.domainname;
-  if (Object.keys(sysctl).length > 0) oci.linux.sysctl = sysctl;
+  if (x.sysctls && Object.keys(x.sysctls).length > 0) oci.linux.sysctl = { ...x.sysctls };
+  if (x.domainname) {
+    if (!x.domainnameBinary) throw new InvalidInputError(`container "${x.name}": domainname needs the domainname program on the host`, { hint: "apt-get install hostname" });
+    // createContainer hooks run in the container's namespaces, before its process starts
+    oci.hooks = { ...oci.hooks, createContainer: [...(oci.hooks?.createContainer ?? []), { path: x.domainnameBinary, args: ["domainname", x.domainname] }] };
+  }
 
   // namespaces: join another container's by path, or (host) stay in the project namespace's
   const ns = oci.linux.namespaces.filter((n) => !(n.type === "pid" && x.pidMode) && !(n.type === "ipc" && (x.ipcMode === "host" || x.ipcPath)));

@@ -43,6 +43,7 @@ export interface OciSpec {
     sysctl?: Record<string, string>;
   };
   annotations?: Record<string, string>;
+  hooks?: Partial<Record<"createContainer" | "startContainer" | "poststart" | "poststop", Array<{ path: string; args?: string[]; env?: string[]; timeout?: number }>>>;
 }
 
 /** What the builder needs besides the image config: everything already resolved to paths. */

@@ -19,10 +19,12 @@ const base = () =>
   buildOciSpec({ Cmd: ["sh"] }, { name: "c", rootfs: "/r", etcFiles: { hosts: "/h", hostname: "/hn", resolvConf: "/rc" }, passwd: "root:x:0:0::/root:/bin/sh\n", group: "root:x:0:\naudio:x:29:\n" });
 
 describe("applyExtras", () => {
-  test("sysctls and the domain name go to linux.sysctl", () => {
-    const oci = applyExtras(base(), { name: "c", sysctls: { "net.core.somaxconn": "1024" }, domainname: "example.org" });
-    expect(oci.linux.sysctl).toEqual({ "net.core.somaxconn": "1024", "kernel.domainname": "example.org" });
+  test("sysctls go to linux.sysctl; the domain name is set by a hook in the container's namespaces", () => {
+    const oci = applyExtras(base(), { name: "c", sysctls: { "net.core.somaxconn": "1024" }, domainname: "example.org", domainnameBinary: "/usr/bin/domainname" });
+    expect(oci.linux.sysctl).toEqual({ "net.core.somaxconn": "1024" });
+    expect(oci.hooks).toEqual({ createContainer: [{ path: "/usr/bin/domainname", args: ["domainname", "example.org"] }] });
     expect(applyExtras(base(), { name: "c" }).linux.sysctl).toBeUndefined();
+    expect(() => applyExtras(base(), { name: "c", domainname: "x" })).toThrow("domainname needs the domainname program");
   });
 
   test("/dev/shm: sized, removed for ipc none, a shared directory for shareable and for the container joining it", () => {
