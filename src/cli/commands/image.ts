@@ -1,9 +1,9 @@
 /**
- * `kitten image inspect|import|load|prune|rm`: image management subcommands. Dispatched here
- * rather than by citty, so a missing or unknown subcommand is an exit-2 usage error and
- * `kitten image load --help` shows the subcommand's own usage (the registry entry has ownArgs).
+ * `kitten image inspect|import|load|ls|prune|rm`: image management subcommands, as citty
+ * subCommands the composition root follows (a missing or unknown one is an exit-2 usage error;
+ * `kitten image load --help` shows the subcommand's own usage).
  */
-import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { defineCommand } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { humanSize, pullReporter } from "../render/pull-progress.ts";
 import { rmiArgs } from "./rmi.ts";
@@ -75,8 +75,22 @@ const rm = defineCommand({
   },
 });
 
-const subCommands = { inspect, import: importCmd, load, prune, rm };
-type SubName = keyof typeof subCommands;
+const ls = defineCommand({
+  meta: { name: "kitten image ls", description: "list local images (what kitten images lists outside a project)" },
+  args: {
+    format: { type: "string", description: "output format: table (text) or json", default: "table" },
+    quiet: { type: "boolean", alias: "q", description: "only print the image ids" },
+  },
+  async run({ args }) {
+    const [{ listImages }, { imageTable }] = await Promise.all([import("../../engine/image/manage.ts"), import("../render/images.ts")]);
+    const format = (await import("../render/format.ts")).parseFormat(args.format === "table" ? "text" : args.format, ["text", "json"]);
+    const rows = listImages();
+    if (args.quiet) process.stdout.write([...new Set(rows.map((r) => r.id.slice(7, 19)))].map((id) => `${id}\n`).join(""));
+    else process.stdout.write(format === "json" ? `${JSON.stringify(rows, null, 2)}\n` : imageTable(rows));
+  },
+});
+
+const subCommands = { inspect, import: importCmd, load, ls, prune, rm };
 
 export const usage = [
   "kitten image <command> [options]",
@@ -89,22 +103,8 @@ export const usage = [
 ].join("\n");
 
 export default defineCommand({
-  meta: { name: "image", description: "manage images: inspect, import, load, prune, rm" },
-  async run({ rawArgs }) {
-    const [name, ...rest] = rawArgs;
-    if (!name || !(name in subCommands)) {
-      throw new InvalidInputError(name ? `unknown image command "${name}"` : "missing image command", {
-        code: "bad_usage",
-        hint: `use one of: kitten image ${Object.keys(subCommands).join("|")}`,
-      });
-    }
-    const sub = subCommands[name as SubName];
-    if (rest.includes("--help") || rest.includes("-h")) {
-      const text = `${await renderUsage(sub as CommandDef)}\n`;
-      process.stdout.write(process.stdout.isTTY && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""));
-      return 0;
-    }
-    const { result } = await runCommand(sub as CommandDef, { rawArgs: rest });
-    return typeof result === "number" ? result : 0;
-  },
+  meta: { name: "image", description: "manage images: inspect, import, load, ls, prune, rm" },
+  // the composition root (main.ts) follows subCommands: a missing or unknown one is an exit-2
+  // usage error, and each has its own --help and flag check
+  subCommands,
 });

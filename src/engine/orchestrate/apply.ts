@@ -27,6 +27,8 @@ export interface ApplyContext {
   signal?: AbortSignal;
   /** stop timeout override (-t) */
   timeoutMs?: number;
+  /** create (or recreate) containers without starting them (up --no-start, create) */
+  noStart?: boolean;
   specFor?: (project: Project, action: Extract<Action, { configHash: string }>) => ContainerSpec;
 }
 
@@ -52,7 +54,7 @@ export async function applyPlan(rplan: ReconcilePlan, ctx: ApplyContext): Promis
 
 async function applyService(service: string, actions: Action[], orphan: boolean, ctx: ApplyContext): Promise<void> {
   const starts = actions.some((a) => a.kind !== "keep" && a.kind !== "remove");
-  if (!orphan && starts) {
+  if (!orphan && starts && !ctx.noStart) {
     const dependsOn = ctx.plan.services[service]?.depends_on ?? {};
     if (Object.keys(dependsOn).length > 0) {
       const warnings = await waitForDependencies({
@@ -88,7 +90,7 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
       return;
     }
     case "start":
-      await sup.start(a.container);
+      if (!ctx.noStart) await sup.start(a.container);
       return;
     case "restart":
       await sup.stop(a.container, grace);
@@ -96,13 +98,13 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
       return;
     case "create":
       await sup.create(spec(ctx.project, a));
-      await sup.start(a.container);
+      if (!ctx.noStart) await sup.start(a.container);
       return;
     case "recreate":
       await sup.stop(a.container, grace);
       await sup.remove(a.container);
       await sup.create(spec(ctx.project, a));
-      await sup.start(a.container);
+      if (!ctx.noStart) await sup.start(a.container);
       return;
     case "remove":
       await sup.stop(a.container, grace);

@@ -116,7 +116,10 @@ export class SupervisorServer {
     this.imageConfigs = req.imageConfigs as Record<string, OciImageConfig>;
     const plan = planProject(this.project, { services: req.services, noDeps: req.noDeps, scale: req.scale });
     const observed = await this.o.runtime.list({ project: this.o.project });
-    const rplan = planReconcile({ project: this.project, plan, imageIds: req.imageIds, observed }, req);
+    // --force-recreate of named services recreates only them; --always-recreate-deps their dependencies too
+    const named = req.services.length > 0 ? req.services : Object.keys(plan.services);
+    const forceRecreate = [...(req.forceRecreate ? named : []), ...(req.recreateDeps ? Object.keys(plan.services).filter((s) => !named.includes(s)) : [])];
+    const rplan = planReconcile({ project: this.project, plan, imageIds: req.imageIds, observed }, { forceRecreate, noRecreate: req.noRecreate, removeOrphans: req.removeOrphans });
     const ctx: ApplyContext = {
       project: this.project,
       plan,
@@ -125,6 +128,7 @@ export class SupervisorServer {
       reporter: this.broadcast,
       ...(req.waitTimeoutMs === undefined ? {} : { deadline: this.clock.now() + req.waitTimeoutMs }),
       ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+      noStart: req.noStart,
     };
     await applyPlan(rplan, ctx);
     if (req.wait) await waitReady(ctx, (s) => servicePolicy(this.project!, s, this.imageConfigs[s])?.health !== undefined);
