@@ -54,3 +54,8 @@ export function projectOptions(rawArgs: string[] = [], args: { "project-name"?: 
     profiles: [...g.profiles, ...repeated(rawArgs, ["--profile"]).flatMap((p) => p.split(",")).filter(Boolean)],
   };
 }
+
+/** A `--no-<name>` flag: citty reads it as `<name>: false`, not as `no-<name>: true`. */
+export function negated(args: Record<string, unknown>, name: string): boolean {
+  return args[`no-${name}`] === true || args[name] === false;
+}

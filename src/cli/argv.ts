@@ -73,7 +73,7 @@ export const GLOBAL_FLAGS: Record<string, GlobalDef & { description: string }> =
   "env-file": { value: true, afterVerb: true, description: "environment file (repeatable; replaces the project directory's .env)", apply: (g, v) => void g.envFiles.push(v) },
   "dry-run": { value: false, description: "up: print the plan and change nothing", apply: (g) => void (g.dryRun = true) },
   ansi: { value: true, description: "colours: never, always or auto", apply: (g, v) => void (g.ansi = oneOf("ansi", v, ["never", "always", "auto"] as const)) },
-  progress: { value: true, description: "progress output: auto, tty, plain, json or quiet", apply: (g, v) => void (g.progress = oneOf("progress", v === "none" ? "quiet" : v, ["auto", "tty", "plain", "json", "quiet"] as const)) },
+  progress: { value: true, description: "progress on stderr: auto, tty and plain (lines), json (JSON lines) or quiet (warnings only)", apply: (g, v) => void (g.progress = oneOf("progress", v === "none" ? "quiet" : v, ["auto", "tty", "plain", "json", "quiet"] as const)) },
   parallel: {
     value: true,
     description: "accepted for compatibility; kitten starts each dependency level in parallel",

@@ -31,7 +31,7 @@ function globalHelp(): string[] {
 function mainHelp(compose: boolean): string {
   const usage = compose ? "Usage: kitten compose [global options] <command> [options]" : "Usage: kitten [global options] <command> [options]";
   const lines = [`kitten ${VERSION} — daemonless, rootless container orchestrator`, "", usage, ""];
-  if (!compose) lines.push("`kitten compose <command>` runs the same commands with docker compose's semantics (see docs/compose-users.md).", "");
+  if (!compose) lines.push("In a project (a compose file here or above, or -p), names are services; elsewhere, containers.", "`kitten compose <command>` runs the same commands with docker compose's strict semantics (docs/compose-users.md).", "");
   const visible = COMMANDS.filter((c) => c.group !== "internal" && (!compose || c.compose));
   const width = Math.max(...visible.map((c) => c.name.length)) + 2;
   for (const group of Object.keys(GROUP_TITLES) as Exclude<CommandGroup, "internal">[]) {
@@ -98,6 +98,8 @@ export async function main(argv: string[]): Promise<number> {
         hint: didYouMeanHint(verb, names) ?? `run \`kitten ${compose ? "compose " : ""}--help\` to list the commands`,
       });
     }
+    // compose's --dry-run shows what a verb would do; kitten's plan exists for up only: say so rather than run for real
+    if (prefix.global.dryRun && entry.name !== "up") throw new InvalidInputError(`--dry-run is not supported by ${verb}`, { code: "bad_flag", hint: "kitten up --dry-run prints the plan; other commands run for real" });
     const mod = (await (compose && entry.composeLoad ? entry.composeLoad() : entry.load())) as CommandModule;
     const leaf = await leafCommand(mod, verb, prefix.rest);
     const where = `kitten ${compose ? "compose " : ""}${leaf.path}`;
@@ -105,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     const split = splitVerbArgs(leaf.rest, spec, prefix.global, where);
     setInvocation({ global: prefix.global, compose, verb });
     if (split.help || prefix.help) {
-      writeHelp(leaf.usage ?? `${await renderUsage(leaf.cmd)}\nRun \`kitten --help\` for the global options (-f, -p, --project-directory, --profile, --env-file).\n`);
+      writeHelp(leaf.usage ?? `${await renderUsage(leaf.cmd)}\nRun \`kitten --help\` for the global options.\n`);
       return 0;
     }
     const result = await runCommand(leaf.cmd, { rawArgs: split.args });

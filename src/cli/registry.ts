@@ -25,7 +25,7 @@ export interface CommandEntry {
 }
 
 export const GROUP_TITLES: Record<Exclude<CommandGroup, "internal">, string> = {
-  project: "Project commands (docker compose's verbs; services in a project, containers otherwise)",
+  project: "Project commands",
   containers: "Container commands",
   images: "Image commands",
   ai: "Plain English",
@@ -50,7 +50,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: "attach", group: "project", compose: true, description: "attach to a service's running container output", load: () => import("./commands/attach.ts") },
   { name: "cp", group: "project", compose: true, description: "copy files between a service's container and the host", load: () => import("./commands/cp.ts") },
   { name: "watch", group: "project", compose: true, description: "sync, restart or rebuild services as their files change (develop.watch)", load: () => import("./commands/watch.ts") },
-  { name: "version", group: "system", compose: true, description: "print kitten's version", load: () => import("./commands/version.ts") },
   { name: "ask", group: "ai", description: "draft a project from plain English, review it, then save or deploy it", load: () => import("./commands/ask.ts") },
   { name: "diagnose", group: "ai", description: "explain why containers failed or keep restarting: cause, evidence, fix", load: () => import("./commands/diagnose.ts") },
   { name: "pull", group: "images", compose: true, description: "pull images: a project's services', or references", load: () => import("./commands/pull.ts") },
@@ -75,6 +74,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "__cp", group: "internal", description: "copy files in or out of a container, inside its namespace", load: () => import("./commands/__cp.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
+  { name: "version", group: "system", compose: true, description: "print kitten's version", load: () => import("./commands/version.ts") },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

@@ -16,6 +16,7 @@ import { colorWanted, logPrinter } from "../render/log-lines.ts";
 import { cliReporter } from "../render/reporter.ts";
 import { cliTarget, requireProject } from "../target.ts";
 import { parseIndex } from "./exec.ts";
+import { negated } from "../args.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 
 export default defineCommand({
@@ -34,7 +35,7 @@ export default defineCommand({
     const project = requireProject(target, "attach");
     const paths = kittenPaths();
     const container = pickContainer(project, service, { index: parseIndex(args.index), running: true }, { paths }).name;
-    if (!args["no-stdin"] && process.stdin.isTTY) reporter.emit({ type: "warning", message: "stdin is not attached: kitten's containers have no attachable stdin (use kitten exec for a shell)" });
+    if (!negated(args, "stdin") && process.stdin.isTTY) reporter.emit({ type: "warning", message: "stdin is not attached: kitten's containers have no attachable stdin (use kitten exec for a shell)" });
     const abort = new AbortController();
     const store = new ProjectStore(openStateDb(paths));
     const watch = setInterval(() => {

@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { kittenPaths } from "../../core/paths.ts";
-import { pickContainer } from "../../engine/orchestrate/target.ts";
+import { pickRunning } from "../../engine/orchestrate/target.ts";
 import { copyFromContainer, copyToContainer } from "../../engine/runtime/copy.ts";
 import { containerRuntime } from "../container-runtime.ts";
 import { cliTarget } from "../target.ts";
@@ -34,10 +34,11 @@ export default defineCommand({
     if ((out && into) || (!out && !into)) throw new InvalidInputError("cp copies between a container and the host: name the container on exactly one side", { code: "bad_usage", hint: "kitten cp web:/etc/hosts ./hosts" });
     const [name, path] = (out ?? into)!;
     const target = await cliTarget("name", { names: [name], fallback: "container" });
-    const container = target.project && target.services.length > 0 ? pickContainer(target.project, name, { index: parseIndex(args.index), running: true }, { paths: kittenPaths() }).name : target.containers[0]!;
+    const rt = containerRuntime();
+    const container = target.project && target.services.length > 0 ? await pickRunning(target.project, name, parseIndex(args.index), { paths: kittenPaths(), inspect: (n) => rt.inspect(n) }) : target.containers[0]!;
     const o = { followLink: args["follow-link"], archive: args.archive };
-    if (out) await copyFromContainer(containerRuntime(), container, path, to, o);
-    else await copyToContainer(containerRuntime(), container, from, path, o);
+    if (out) await copyFromContainer(rt, container, path, to, o);
+    else await copyToContainer(rt, container, from, path, o);
     return 0;
   },
 });

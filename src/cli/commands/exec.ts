@@ -8,7 +8,7 @@ import { defineCommand } from "citty";
 import { isatty } from "node:tty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { kittenPaths } from "../../core/paths.ts";
-import { pickContainer } from "../../engine/orchestrate/target.ts";
+import { pickRunning } from "../../engine/orchestrate/target.ts";
 import { execInContainer } from "../../engine/runtime/exec.ts";
 import { containerRuntime } from "../container-runtime.ts";
 import { bool, flagHelp, list, parseDockerArgs, str, type FlagTable } from "../docker-args.ts";
@@ -54,9 +54,10 @@ export default defineCommand({
     if (!name || command.length === 0) throw new InvalidInputError("exec needs a service (or container) and a command", { code: "bad_usage", hint: "kitten exec [options] <service> <command…>" });
     if (bool(f.tty) && bool(f["no-tty"])) throw new InvalidInputError("--tty and --no-tty can't be used together", { code: "bad_flag" });
     const target = await cliTarget("name", { names: [name], fallback: "container" });
-    const container = target.project && target.services.length > 0 ? pickContainer(target.project, name, { index: parseIndex(str(f.index)), running: true }, { paths: kittenPaths() }).name : target.containers[0]!;
+    const rt = containerRuntime();
+    const container = target.project && target.services.length > 0 ? await pickRunning(target.project, name, parseIndex(str(f.index)), { paths: kittenPaths(), inspect: (n) => rt.inspect(n) }) : target.containers[0]!;
     const tty = bool(f.tty) || (!bool(f["no-tty"]) && f.tty === undefined && !bool(f.detach) && isatty(0) && isatty(1));
-    return execInContainer(containerRuntime(), container, command, {
+    return execInContainer(rt, container, command, {
       env: envFlags(list(f.env)),
       workingDir: str(f.workdir),
       user: str(f.user),

@@ -13,6 +13,7 @@ import { followLogs } from "../../engine/runtime/logs-follow.ts";
 import { colorWanted, logPrinter } from "../render/log-lines.ts";
 import { cliReporter } from "../render/reporter.ts";
 import { cliTarget } from "../target.ts";
+import { negated } from "../args.ts";
 
 export default defineCommand({
   meta: { name: "logs", description: "print services' output (all by default), or a container's" },
@@ -45,7 +46,7 @@ export default defineCommand({
       await logs(
         { project: target.project, services: target.services, ...(only ? { containers: only } : {}), follow: args.follow, ...(tail === undefined ? {} : { tail }), ...(since ? { since } : {}), ...(until ? { until } : {}), signal: abort.signal },
         { paths },
-        logPrinter({ color: colorWanted(args["no-color"]), timestamps: args.timestamps, prefix: !args["no-log-prefix"], project: target.project }),
+        logPrinter({ color: colorWanted(negated(args, "color")), timestamps: args.timestamps, prefix: !negated(args, "log-prefix"), project: target.project }),
       );
       return 0;
     }

@@ -7,7 +7,7 @@ import { defineCommand } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { ps, type PsRow } from "../../engine/orchestrate/project-api.ts";
 import type { ContainerRow } from "../../engine/runtime/listing.ts";
-import { repeated } from "../args.ts";
+import { negated, repeated } from "../args.ts";
 import { engineDeps } from "../project-context.ts";
 import { parseFormat } from "../render/format.ts";
 import { commandCell, renderPs } from "../render/project.ts";
@@ -41,13 +41,13 @@ export default defineCommand({
     for (const s of status) if (!STATUSES.includes(s)) throw new InvalidInputError(`invalid --status "${s}"`, { code: "bad_flag", hint: `use one of: ${STATUSES.join(", ")}` });
     const reporter = cliReporter();
     const target = await cliTarget("optional", { names: args._.map(String), reporter });
-    if (!target.project) return containerPs(args, format);
+    if (!target.project) return containerPs({ ...args, "no-trunc": negated(args, "trunc") }, format);
     const { containerRuntime } = await import("../container-runtime.ts");
     let rows: PsRow[] = await ps({ project: target.project, all: args.all, services: target.services, status }, { ...engineDeps(reporter), runtime: containerRuntime() });
     if (args.orphans === false && target.loaded) rows = rows.filter((r) => r.oneOff || target.loaded!.project.services[r.service]);
     if (args.quiet) process.stdout.write(rows.map((r) => `${r.id ?? r.name}\n`).join(""));
     else if (args.services) process.stdout.write([...new Set(rows.map((r) => r.service))].map((s) => `${s}\n`).join(""));
-    else process.stdout.write(format === "json" ? `${JSON.stringify(rows, null, 2)}\n` : renderPs(rows, Date.now(), { noTrunc: args["no-trunc"] }));
+    else process.stdout.write(format === "json" ? `${JSON.stringify(rows, null, 2)}\n` : renderPs(rows, Date.now(), { noTrunc: negated(args, "trunc") }));
     return 0;
   },
 });

@@ -2,6 +2,7 @@
 import { defineCommand } from "citty";
 import { timeoutMs } from "../project-context.ts";
 import { runServiceVerb } from "../service-verb.ts";
+import { negated } from "../args.ts";
 
 export default defineCommand({
   meta: { name: "restart", description: "restart services (all by default), or containers by name" },
@@ -11,5 +12,5 @@ export default defineCommand({
     services: { type: "positional", required: false, description: "SERVICE… (or CONTAINER…)" },
   },
   // citty reads --no-deps as deps=false
-  run: ({ args }) => runServiceVerb("restart", args._.map(String), { timeoutMs: timeoutMs(args.timeout, "--timeout"), noDeps: args["no-deps"] || (args as { deps?: boolean }).deps === false }),
+  run: ({ args }) => runServiceVerb("restart", args._.map(String), { timeoutMs: timeoutMs(args.timeout, "--timeout"), noDeps: negated(args, "deps") }),
 });

@@ -1,5 +1,6 @@
 /** `kitten scale SERVICE=N… [--no-deps]`: docker compose scale — N replicas of services, adding or removing (highest first) as needed. */
 import { defineCommand } from "citty";
+import { negated } from "../args.ts";
 import { engineDeps } from "../project-context.ts";
 import { cliReporter } from "../render/reporter.ts";
 import { cliTarget } from "../target.ts";
@@ -19,7 +20,7 @@ export default defineCommand({
     const reporter = cliReporter();
     const target = await cliTarget("file", { names: Object.keys(scale), reporter });
     const loaded = target.loaded!;
-    const noDeps = args["no-deps"] || (args as { deps?: boolean }).deps === false;
+    const noDeps = negated(args, "deps");
     await up({ project: loaded.project, workingDir: loaded.workingDir, configFiles: loaded.files, services: Object.keys(scale), noDeps, scale }, engineDeps(reporter, loaded.workingDir));
   },
 });

@@ -3,6 +3,7 @@
  * /proc (rootless containers have no cgroup of their own on hosts without delegation).
  */
 import { defineCommand } from "citty";
+import { negated } from "../args.ts";
 import { parseFormat } from "../render/format.ts";
 import { renderStats } from "../render/usage.ts";
 import { cliTarget, containersByProject } from "../target.ts";
@@ -24,8 +25,7 @@ export default defineCommand({
     const target = await cliTarget("name", { names: args._.map(String), fallback: "container" });
     if (!target.project && target.containers.length === 0) throw noProject("stats");
     const paths = kittenPaths();
-    // citty reads --no-stream as stream=false
-    const once = args["no-stream"] || (args as { stream?: boolean }).stream === false || format === "json";
+    const once = negated(args, "stream") || format === "json";
     let stop = false;
     process.once("SIGINT", () => (stop = true));
     do {

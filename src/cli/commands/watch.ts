@@ -12,6 +12,7 @@ import { copyToContainer, removeInContainer } from "../../engine/runtime/copy.ts
 import { openStateDb } from "../../engine/state/db.ts";
 import { ProjectStore } from "../../engine/state/project-store.ts";
 import { containerRuntime } from "../container-runtime.ts";
+import { negated } from "../args.ts";
 import { engineDeps } from "../project-context.ts";
 import { cliReporter } from "../render/reporter.ts";
 import { cliTarget } from "../target.ts";
@@ -31,8 +32,7 @@ export default defineCommand({
     const project = loaded.project;
     const services = watchedServices(project, target.services);
     const deps = engineDeps(reporter, loaded.workingDir);
-    // citty reads --no-up as up=false
-    if (!(args["no-up"] || (args as { up?: boolean }).up === false)) await up({ project, workingDir: loaded.workingDir, configFiles: loaded.files, services }, deps);
+    if (!negated(args, "up")) await up({ project, workingDir: loaded.workingDir, configFiles: loaded.files, services }, deps);
     const rt = containerRuntime();
     const store = new ProjectStore(openStateDb(kittenPaths()));
     const running = (service: string) => store.listContainers(project.name).filter((c) => c.service === service && c.status === "running").map((c) => c.name);

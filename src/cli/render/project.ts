@@ -27,7 +27,7 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
       return `Up ${ago(c.startedAt, now)} (paused)`;
     case "exited":
     case "dead":
-      return `Exited (${c.exitCode ?? "?"}) ${ago(c.finishedAt, now)} ago`;
+      return c.finishedAt ? `Exited (${c.exitCode ?? "?"}) ${ago(c.finishedAt, now)} ago` : `Exited (${c.exitCode ?? "?"})`;
     default:
       return "Created";
   }

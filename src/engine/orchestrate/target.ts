@@ -35,6 +35,7 @@ import { loadForServices } from "../plan/index.ts";
 import { ContainerStore } from "../runtime/store.ts";
 import { openStateDb } from "../state/db.ts";
 import { ProjectStore, type ContainerRecord } from "../state/project-store.ts";
+import { oneOffRecords, oneOffService } from "./one-off.ts";
 
 export type ProjectNeed = "file" | "name" | "optional";
 
@@ -191,6 +192,28 @@ export interface PickOptions {
   index?: number;
   /** only running (or paused) containers, as compose's exec/port/attach */
   running?: boolean;
+}
+
+/**
+ * The running container of a service that `exec` and `cp` mean (compose getSpecifiedContainer
+ * with one-offs included): replica N, or the lowest-numbered one, or — when the service has none
+ * running — its one-off `run` container, oldest first.
+ */
+export async function pickRunning(
+  project: string,
+  service: string,
+  index: number | undefined,
+  deps: { paths: KittenPaths; inspect: (name: string) => Promise<{ status: string } | undefined> },
+): Promise<string> {
+  try {
+    return pickContainer(project, service, { index, running: true }, deps).name;
+  } catch (err) {
+    if (index !== undefined) throw err;
+    for (const r of oneOffRecords(project, deps).filter((r) => oneOffService(r) === service)) {
+      if ((await deps.inspect(r.name))?.status === "running") return r.name;
+    }
+    throw err;
+  }
 }
 
 /**

@@ -74,7 +74,16 @@ export async function copyFromContainer(rt: RootlessRuntime, name: string, src: 
   try {
     const untar = spawn("tar", ["-x", ...(o.archive ? ["--same-owner", "--numeric-owner"] : ["--no-same-owner"]), "-C", tmp ?? target], { stdio: ["pipe", "ignore", "pipe"] });
     child.stdout!.pipe(untar.stdin!);
-    await Promise.all([finished(child, "cp"), finished(untar, "tar")]);
+    const untarred = finished(untar, "tar");
+    // the container side's error (no such file…) is the one to report, not tar's empty archive
+    try {
+      await finished(child, "cp");
+    } catch (err) {
+      untar.kill();
+      await untarred.catch(() => {});
+      throw err;
+    }
+    await untarred;
     if (tmp) renameSync(join(tmp, basename(src.replace(/\/+$/, "")) || "root"), target);
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });

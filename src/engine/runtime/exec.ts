@@ -24,13 +24,15 @@ export interface ExecCliOptions {
 }
 
 /** What a runtime says when the process could not be started, and the exit code docker gives it. */
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+
 export function startFailure(line: string): { code: 126 | 127; message: string } | undefined {
   // runc logs through logrus: time="…" level=error msg="exec failed: unable to start container process: exec: \"nope\": executable file not found in $PATH"
   const logged = /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line);
   const text = logged ? logged[1]!.replace(/\\(.)/g, "$1") : line;
   // crun: `crun: executable file `nope` not found in $PATH: No such file or directory`
-  if (!/^(runc exec failed|exec failed|crun: )/.test(text) && !/unable to start container process/.test(text)) return undefined;
-  const what = /exec: ("[^"]*": .*)$/.exec(text)?.[1] ?? text.replace(/^(runc exec failed: |exec failed: |crun: )/, "");
+  if (!/^(runc (exec|run) failed|exec failed|crun: )/.test(text) && !/unable to start container process/.test(text)) return undefined;
+  const what = /exec: ("[^"]*": .*)$/.exec(text)?.[1] ?? text.replace(/^(runc (exec|run) failed: |exec failed: |crun: )/, "");
   const notFound = /not found|no such file or directory/i.test(what);
   const notExecutable = /permission denied|is a directory|exec format error/i.test(what);
   if (!notFound && !notExecutable) return undefined;
@@ -56,6 +58,15 @@ export async function execInContainer(rt: RootlessRuntime, name: string, command
     ...command,
   ];
   const stdin = options.interactive === false || options.detach ? "ignore" : "inherit";
+  return runWithStartCheck(argv, stdin, "exec");
+}
+
+/**
+ * Runs the OCI runtime in the foreground (exec, or run of an interactive container) with the
+ * caller's stdio, holding back only a first stderr line that is the runtime's own failure to
+ * start the process: that becomes `error: <verb> <what>` and exit 127 or 126, as docker gives.
+ */
+export async function runWithStartCheck(argv: string[], stdin: "inherit" | "ignore", verb: string): Promise<number> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, "inherit", "pipe"], cwd: "/" });
   // the runtime's own failure comes first, before the process could write anything: hold the
   // first line back until it is known not to be one
@@ -72,12 +83,12 @@ export async function execInContainer(rt: RootlessRuntime, name: string, command
     head = undefined;
   });
   const ignore = () => {};
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-  // runc forwards the signals it receives to the exec'd process; kitten just must not die first
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as const;
+  // the runtime forwards the signals it receives to the process; kitten just must not die first
   for (const s of signals) process.on(s, ignore);
   try {
     const code = await new Promise<number>((resolve) => {
-      child.on("close", (c, signal) => resolve(c ?? (signal === "SIGKILL" ? 137 : 128 + 15)));
+      child.on("close", (c, signal) => resolve(c ?? 128 + (SIGNALS[signal ?? ""] ?? 1)));
       child.on("error", () => resolve(126));
     });
     if (head) {
@@ -85,7 +96,7 @@ export async function execInContainer(rt: RootlessRuntime, name: string, command
       if (!failure) process.stderr.write(head);
     }
     if (failure && (code === 255 || code === 1 || code === failure.code)) {
-      process.stderr.write(`error: exec ${failure.message}\n`);
+      process.stderr.write(`error: ${verb} ${failure.message}\n`);
       return failure.code;
     }
     return code;

@@ -508,7 +508,8 @@ export class RootlessRuntime implements ContainerRuntime {
   nsenterArgv(rec: ContainerRecord): string[] {
     const ns = this.liveNamespace(rec);
     if (!ns) throw new RuntimeFailure(`container "${rec.name}": its namespace is gone`);
-    return ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "--"];
+    // the pid namespace too: its /proc is the one mounted there, and Bun needs /proc/self
+    return ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "-p", "--"];
   }
 
   /** argv that joins the project namespace (for foreground runs with the caller's terminal). */
