@@ -101,6 +101,16 @@ export async function main(argv: string[]): Promise<number> {
     // compose's --dry-run shows what a verb would do; kitten's plan exists for up only: say so rather than run for real
     if (prefix.global.dryRun && entry.name !== "up") throw new InvalidInputError(`--dry-run is not supported by ${verb}`, { code: "bad_flag", hint: "kitten up --dry-run prints the plan; other commands run for real" });
     const mod = (await (compose && entry.composeLoad ? entry.composeLoad() : entry.load())) as CommandModule;
+    if (entry.ownArgs && !mod.flags) {
+      // it parses (and checks) its own argv: only a leading --help is help, the rest is its own
+      setInvocation({ global: prefix.global, compose, verb });
+      if (prefix.help || prefix.rest[0] === "--help" || prefix.rest[0] === "-h") {
+        writeHelp(mod.usage ?? `${await renderUsage(mod.default)}\n`);
+        return 0;
+      }
+      const result = await runCommand(mod.default, { rawArgs: prefix.rest });
+      return typeof result.result === "number" ? result.result : 0;
+    }
     const leaf = await leafCommand(mod, verb, prefix.rest);
     const where = `kitten ${compose ? "compose " : ""}${leaf.path}`;
     const spec = mod.flags && leaf.cmd === mod.default ? specFromTable(mod.flags) : specFromArgs(((typeof leaf.cmd.args === "function" ? await leaf.cmd.args() : await leaf.cmd.args) ?? {}) as ArgsDef);

@@ -16,6 +16,13 @@ export interface CommandEntry {
   /** a docker compose verb: listed by `kitten compose --help` */
   compose?: boolean;
   /**
+   * the command parses its own argv (and refuses unknown flags itself): the composition root
+   * passes it what follows the verb untouched, and only a leading --help means help. A module
+   * that exports `flags` (run, exec) has its flags checked, and the globals after the verb taken,
+   * by the root instead.
+   */
+  ownArgs?: boolean;
+  /**
    * the module's default export is a citty command; a docker-style one (run, exec) also exports
    * `flags` (its FlagTable: flags end at the first positional) and `usage`
    */
@@ -58,6 +65,9 @@ export const COMMANDS: CommandEntry[] = [
   { name: "rmi", group: "images", description: "remove local images", load: () => import("./commands/rmi.ts") },
   { name: "login", group: "images", description: "store credentials for a registry", load: () => import("./commands/login.ts") },
   { name: "logout", group: "images", description: "remove stored credentials for a registry", load: () => import("./commands/logout.ts") },
+  { name: "push", group: "images", compose: true, description: "push an image to a registry", load: () => import("./commands/push.ts") },
+  { name: "tag", group: "images", description: "give a local image another name", load: () => import("./commands/tag.ts") },
+  { name: "save", group: "images", description: "save images to a tar archive (docker-archive or oci)", load: () => import("./commands/save.ts") },
   { name: "__unpack", group: "internal", description: "unpack image layers inside the user namespace", load: () => import("./commands/__unpack.ts") },
   { name: "run", group: "containers", compose: true, description: "run a container (docker run); `kitten compose run SERVICE` runs a one-off of a service", load: () => import("./commands/run.ts"), composeLoad: () => import("./commands/compose-run.ts") },
   { name: "exec", group: "containers", compose: true, description: "run a command in a service's (or a named) running container", load: () => import("./commands/exec.ts") },
@@ -73,6 +83,10 @@ export const COMMANDS: CommandEntry[] = [
   { name: "__portfwd", group: "internal", description: "forward published TCP ports", load: () => import("./commands/__portfwd.ts") },
   { name: "__cp", group: "internal", description: "copy files in or out of a container, inside its namespace", load: () => import("./commands/__cp.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
+  { name: "volume", group: "containers", description: "manage volumes: create, ls, inspect, rm, prune", ownArgs: true, load: () => import("./commands/volume.ts") },
+  { name: "volumes", group: "project", compose: true, description: "list the volumes of a project", load: () => import("./commands/volumes.ts") },
+  { name: "kube", group: "project", description: "Kubernetes: export a project, apply it to a cluster, play Kubernetes YAML", ownArgs: true, load: () => import("./commands/kube.ts") },
+  { name: "serve", group: "system", description: "serve the Kitten API, the REST API and the web UI (unix socket; --listen adds TCP)", load: () => import("./commands/serve.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
   { name: "version", group: "system", compose: true, description: "print kitten's version", load: () => import("./commands/version.ts") },
 ];

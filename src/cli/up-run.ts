@@ -31,6 +31,7 @@ export interface UpFlags {
   noRecreate: boolean;
   noStart: boolean;
   noDeps: boolean;
+  renewAnonVolumes: boolean;
   abortOnExit: boolean;
   abortOnFailure: boolean;
   exitCodeFrom?: string;
@@ -87,6 +88,7 @@ export function upFlags(args: UpArgs, rawArgs: string[]): UpFlags {
     noRecreate: no("recreate"),
     noStart: no("start"),
     noDeps: no("deps"),
+    renewAnonVolumes: b("renew-anon-volumes"),
     abortOnExit,
     abortOnFailure: b("abort-on-container-failure"),
     ...(exitCodeFrom ? { exitCodeFrom } : {}),
@@ -135,6 +137,7 @@ export async function runUp(f: UpFlags, format: EventFormat): Promise<number> {
         alwaysRecreateDeps: f.alwaysRecreateDeps,
         noRecreate: f.noRecreate,
         noStart: f.noStart,
+        renewAnonVolumes: f.renewAnonVolumes,
         removeOrphans: f.removeOrphans,
         scale: f.scale,
         wait: f.wait,

@@ -1,12 +1,15 @@
 /**
- * `kitten image inspect|import|load|ls|prune|rm`: image management subcommands, as citty
- * subCommands the composition root follows (a missing or unknown one is an exit-2 usage error;
- * `kitten image load --help` shows the subcommand's own usage).
+ * `kitten image inspect|import|load|ls|prune|push|rm|save|tag`: image management subcommands,
+ * as citty subCommands the composition root follows (a missing or unknown one is an exit-2 usage
+ * error; `kitten image load --help` shows the subcommand's own usage and flags are checked).
  */
-import { defineCommand } from "citty";
+import { defineCommand, type CommandDef } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { humanSize, pullReporter } from "../render/pull-progress.ts";
 import { rmiArgs } from "./rmi.ts";
+import { pushArgs } from "./push.ts";
+import { saveArgs } from "./save.ts";
+import { tagArgs } from "./tag.ts";
 
 function need(value: string | undefined, what: string, usage: string): string {
   if (!value) throw new InvalidInputError(`missing ${what}`, { code: "bad_usage", hint: `usage: ${usage}` });
@@ -90,7 +93,22 @@ const ls = defineCommand({
   },
 });
 
-const subCommands = { inspect, import: importCmd, load, ls, prune, rm };
+/** `image push|save|tag` are the top-level commands under docker's `image` names */
+function alias(name: string, description: string, args: CommandDef["args"], load: () => Promise<{ default: CommandDef<any> }>): CommandDef {
+  return defineCommand({
+    meta: { name: `kitten image ${name}`, description },
+    args,
+    async run(ctx) {
+      const cmd = (await load()).default;
+      return cmd.run!(ctx as never);
+    },
+  });
+}
+const push = alias("push", "push an image to a registry", pushArgs, () => import("./push.ts"));
+const save = alias("save", "save images to a tar archive (docker-archive or oci)", saveArgs, () => import("./save.ts"));
+const tag = alias("tag", "give a local image another name", tagArgs, () => import("./tag.ts"));
+
+const subCommands = { inspect, import: importCmd, load, ls, prune, push, rm, save, tag };
 
 export const usage = [
   "kitten image <command> [options]",
@@ -103,7 +121,7 @@ export const usage = [
 ].join("\n");
 
 export default defineCommand({
-  meta: { name: "image", description: "manage images: inspect, import, load, ls, prune, rm" },
+  meta: { name: "image", description: "manage images: inspect, import, load, ls, prune, push, rm, save, tag" },
   // the composition root (main.ts) follows subCommands: a missing or unknown one is an exit-2
   // usage error, and each has its own --help and flag check
   subCommands,

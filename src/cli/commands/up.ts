@@ -27,7 +27,7 @@ export default defineCommand({
     "no-recreate": { type: "boolean", description: "keep existing containers even when their configuration changed" },
     "no-start": { type: "boolean", description: "create the containers, don't start them" },
     "no-deps": { type: "boolean", description: "don't start the named services' dependencies" },
-    "renew-anon-volumes": { type: "boolean", alias: "V", description: "give recreated containers new anonymous volumes" },
+    "renew-anon-volumes": { type: "boolean", alias: "V", description: "recreated containers get new anonymous volumes instead of the previous containers' data" },
     "abort-on-container-exit": { type: "boolean", description: "stop everything when any container exits" },
     "abort-on-container-failure": { type: "boolean", description: "stop everything when any container exits with a non-zero code" },
     "exit-code-from": { type: "string", description: "exit with this service's exit code (implies --abort-on-container-exit)" },

@@ -15,7 +15,7 @@ import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/
 import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PROJECT_NAME_RE } from "../../core/names.ts";
 import { findNamespace } from "../../net/namespace/index.ts";
 import type { ContainerStatus } from "../runtime/types.ts";
@@ -27,6 +27,7 @@ import type { ContainerRuntime } from "../runtime/types.ts";
 import { oneOffRecords, oneOffService } from "./one-off.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
+import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
 
 export interface ProjectEngineDeps {
   paths: KittenPaths;
@@ -69,6 +70,8 @@ export interface UpOptions {
   waitTimeoutMs?: number;
   timeoutMs?: number;
   pull?: "always" | "missing" | "never";
+  /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
+  renewAnonVolumes?: boolean;
 }
 
 export interface UpResult {
@@ -98,6 +101,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
         );
       }
       await deps.prepare?.(o.project);
+      ensureProjectVolumes(deps.paths, o.project, deps.reporter);
       store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
       const result = (await ask(deps, name, {
         op: "up",
@@ -115,6 +119,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
         wait: o.wait ?? false,
         ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
         ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+        renewAnonVolumes: o.renewAnonVolumes ?? false,
       })) as UpResult;
       return result;
     },
@@ -135,7 +140,8 @@ export interface DownOptions {
   volumes?: boolean;
 }
 
-export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ removed: string[] }> {
+/** Stops and removes the project's containers, its networks and namespace; with `volumes`, the volumes it made. */
+export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ removed: string[]; volumes: string[] }> {
   return withProjectLock(deps.paths, o.project, async () => {
     const s = store(deps);
     let removed: string[] = [];
@@ -148,8 +154,10 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
       await supervisorGone(deps.paths, o.project);
     }
     await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
+    // compose down -v: named and anonymous volumes the project made, never external ones
+    const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
     s.removeProject(o.project);
-    return { removed };
+    return { removed, volumes };
   }, { removeAfter: true });
 }
 
@@ -223,10 +231,10 @@ export interface PsOptions {
 export interface PsRow extends ContainerRecord {
   /** the runtime's container id */
   id?: string;
-  command: string;
+  command?: string;
   createdAt?: string;
   /** a `kitten compose run` container */
-  oneOff: boolean;
+  oneOff?: boolean;
 }
 
 /**
@@ -312,6 +320,8 @@ export interface EventsOptions {
   services?: string[];
   /** print the log from the start (or since) before following; default: only when since/until is given or not following */
   history?: boolean;
+  /** only events after this id (an SSE stream's Last-Event-ID) */
+  afterId?: number;
   since?: string;
   until?: string;
   follow?: boolean;
@@ -322,15 +332,17 @@ export interface EventsOptions {
 /** `kitten events`: history from the event log, then (follow) new events as they are appended. */
 export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "paths">, onEvent: (e: ProjectEvent) => void): Promise<void> {
   const s = new ProjectStore(openStateDb(deps.paths));
-  let last = 0;
   const q = { ...(o.project ? { project: o.project } : {}), ...(o.until ? { until: o.until } : {}) };
+  let last = o.afterId ?? 0;
   const wanted = (e: ProjectEvent) => !o.services?.length || (e.service !== undefined && o.services.includes(e.service));
   const emit = (e: ProjectEvent) => {
     if (wanted(e)) onEvent(e);
     last = e.id;
   };
-  // docker compose events streams what happens from now; --since (or a bounded --until) replays the log first
-  if (o.history ?? (!o.follow || o.since !== undefined || o.until !== undefined)) for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}) })) emit(e);
+  // docker compose events streams what happens from now; --since (or a bounded --until) replays
+  // the log first, and a stream resumed after an id (Last-Event-ID) gets what came after it
+  const history = o.afterId !== undefined || (o.history ?? (!o.follow || o.since !== undefined || o.until !== undefined));
+  if (history) for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}), ...(o.afterId === undefined ? {} : { afterId: o.afterId }) })) emit(e);
   if (last === 0) last = s.listEvents({ ...(o.project ? { project: o.project } : {}), limit: -1 }).at(-1)?.id ?? 0;
   if (!o.follow) return;
   // every write to the state db touches its WAL file in the data dir: inotify wakes the follower
@@ -358,20 +370,36 @@ export interface LogsOptions extends Omit<ProjectLogsOptions, "sleep"> {
   containers?: string[];
 }
 
-/** `kitten logs` of a project's services: works without a supervisor (the files and records are on disk). */
+/**
+ * `kitten logs` of a project's services: works without a supervisor (the files and records are on
+ * disk). Following wakes on inotify: the containers' directories (their monitors append to the log
+ * files there) and the data dir (the state db's WAL changes when containers come and go); pollMs
+ * only bounds the wait should a watch event be missed.
+ */
 export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths">, onLine: (l: LogLine) => void): Promise<void> {
   const s = new ProjectStore(openStateDb(deps.paths));
   // a project kitten never ran has no output yet (compose prints nothing either)
   if (!isKnown(deps, o.project)) return;
+  const wakeup = o.follow ? new Wakeup([deps.paths.data]) : undefined;
   const files: LogFiles = {
     containers: () =>
       s
         .listContainers(o.project)
         .filter((c) => (!o.services?.length || o.services.includes(c.service)) && (!o.containers?.length || o.containers.includes(c.name)))
-        .map((c) => ({ name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) })),
-    open: (path) => new K8sFileReader(path),
+        .map((c) => {
+          if (c.logPath) wakeup?.add(dirname(c.logPath));
+          return { name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) };
+        }),
+    open: (path, from) => new K8sFileReader(path, from),
   };
-  await projectLogs(files, o, onLine);
+  const stop = () => wakeup?.fire();
+  o.signal?.addEventListener("abort", stop);
+  try {
+    await projectLogs(files, { ...o, ...(wakeup ? { sleep: (ms: number) => wakeup.wait(ms), pollMs: o.pollMs ?? 1000 } : {}) }, onLine);
+  } finally {
+    o.signal?.removeEventListener("abort", stop);
+    wakeup?.close();
+  }
 }
 
 function runningRecords(deps: Pick<ProjectEngineDeps, "paths">, project: string, services: string[] | undefined, containers?: string[]): ContainerRecord[] {
