@@ -4,7 +4,7 @@
  * the implicit `default` network added for services with neither networks nor network_mode,
  * and network/volume names prefixed with the project name unless set explicitly or external.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
@@ -14,8 +14,10 @@ import type { NetworkDraft, VolumeDraft } from "./networks.ts";
 import type { ServiceDraft } from "./service.ts";
 import { mergeService, deepMerge } from "./merge.ts";
 import { DotenvError, parseDotenv, parseRawEnv } from "./dotenv.ts";
+import { ENV_FILE_HINT, readEnvFileText } from "./env-file.ts";
 import type { Lookup } from "./interpolate.ts";
 import { oneLine, serviceError, type ServiceReaders } from "./read.ts";
+import { checkRuntimeKeys, finishSecrets } from "./runtime-keys-check.ts";
 
 export interface AssembleOptions {
   name: string;
@@ -47,6 +49,10 @@ export function mergeFiles(models: FileModel[]): FileModel {
     }
     for (const [name, n] of Object.entries(m.networks)) out.networks[name] = deepMerge(out.networks[name] ?? {}, n);
     for (const [name, v] of Object.entries(m.volumes)) out.volumes[name] = deepMerge(out.volumes[name] ?? {}, v);
+    // a later file's definition replaces the source (one source per secret), the name merges
+    for (const kind of ["secrets", "configs"] as const) {
+      for (const [name, d] of Object.entries(m[kind] ?? {})) out[kind] = { ...out[kind], [name]: { ...(d.name === undefined && out[kind]?.[name]?.name !== undefined ? { name: out[kind]![name]!.name } : {}), ...d } };
+    }
   }
   return out;
 }
@@ -88,13 +94,13 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
       if (!ref.required) continue;
       fail(readers, name, ["env_file"], `env file ${ref.path} not found`, "create it, or mark it optional with {path: ..., required: false}");
     }
+    const text = readEnvFileText(ref.path, (message, hint) => fail(readers, name, ["env_file"], message, hint));
     try {
-      const text = readFileSync(ref.path, "utf8");
       const values = ref.raw ? parseRawEnv(text) : parseDotenv(text, envFileLookup);
       files.push({ path: ref.path, keys: Object.keys(values) });
       Object.assign(env, values);
     } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { location: { file: ref.path, line: err.line } });
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { code: "invalid_env_file", location: { file: ref.path, line: err.line }, hint: ENV_FILE_HINT });
       throw err;
     }
   }
@@ -193,8 +199,10 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
     });
   }
   for (const key of Object.keys(merged.volumes).sort()) volumes[key] = finishVolume(opts.name, key, merged.volumes[key]!);
+  const files = finishSecrets(merged, services, opts.name);
+  checkRuntimeKeys(services, readers);
 
-  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes });
+  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes, ...files });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(`${issue.path.join(".")}: ${issue.message}`);
