@@ -14,6 +14,7 @@ import { containerEnv } from "./env.ts";
 import { containerPorts, type ContainerPortSpec } from "./ports.ts";
 import { imageHealthcheck, probes } from "./probes.ts";
 import { securityContext } from "./security.ts";
+import { pullPolicy } from "./runtime-keys.ts";
 import { podStorage, type PodStorage } from "./storage.ts";
 import type { ExportInputs, ExportOptions } from "./types.ts";
 
@@ -79,7 +80,7 @@ export function buildContainer(
     image: clusterImage(project, name, s, o, findings),
     // compose pulls a missing image and keeps a present one (pull_policy: missing); Kubernetes
     // would pull `:latest` every time (Always) unless told
-    imagePullPolicy: "IfNotPresent",
+    imagePullPolicy: pullPolicy(name, s, findings),
   };
   if (s.entrypoint) c.command = s.entrypoint;
   if (s.command) c.args = s.command;
