@@ -208,3 +208,25 @@ describe("kube apply --kubectl, with the real kubectl client", () => {
     expect(server.objects.get("/api/v1/namespaces/default/secrets/kitten-applyset-webstack").metadata.labels["applyset.kubernetes.io/id"]).toBe(id);
   }, 60_000);
 });
+
+describe('kitten ask "run this on my cluster"', () => {
+  test("shows the manifests and the apply command as a draft and changes nothing without --yes; --yes applies them", async () => {
+    start("cert", "shop");
+    server.objects.set("/api/v1/namespaces/shop", { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
+    const draft = await k(["ask", "run this on my cluster", "-f", WEBSTACK]);
+    expect(draft.code).toBe(0);
+    expect(draft.stdout).toContain("kind: Deployment");
+    expect(draft.stdout).toContain("namespace: shop");
+    expect(draft.stdout).toMatch(/# 14 objects for cluster https:\/\/127\.0\.0\.1:\d+ \(context fake, namespace shop\)/);
+    expect(draft.stdout).toContain(`# applied with: kitten kube apply -f ${WEBSTACK} --namespace shop --wait`);
+    expect(draft.stderr).toContain("kitten would export the project to Kubernetes and server-side apply it");
+    expect(draft.stderr).toContain("hint: run again with --yes to do it");
+    expect(patches()).toEqual([]);
+    const applied = await k(["ask", "run this on my cluster", "-f", WEBSTACK, "--yes"]);
+    expect(applied.stderr).not.toContain("error:");
+    expect(applied.code).toBe(0);
+    expect(patches().length).toBe(15);
+    expect(applied.stderr).toContain('deployment "web" successfully rolled out');
+    expect(server.objects.has("/apis/apps/v1/namespaces/shop/deployments/web")).toBe(true);
+  }, 60_000);
+});
