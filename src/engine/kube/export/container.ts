@@ -28,7 +28,7 @@ export interface BuiltContainer {
 export function clusterImage(project: Project, name: string, s: Service, o: ExportOptions, findings: Findings): string {
   const built = `${o.registry ? `${o.registry.replace(/\/+$/, "")}/` : ""}${project.name}-${name}:latest`;
   if (s.image === undefined) {
-    findings.approximated(`service ${name}`, "build", `the cluster cannot build: image ${built} must be pushed first (kitten push${o.registry ? "" : "; --registry names where"})`);
+    findings.approximated(`service ${name}`, "build", `the cluster cannot build and kitten push pushes only named images: add image: ${built} and run kitten push${o.registry ? "" : " (--registry names the registry)"}`);
     return built;
   }
   if (isRootfsPath(s.image)) {

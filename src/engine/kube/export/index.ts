@@ -39,7 +39,7 @@ export const EXPORTED_SERVICE_KEYS = new Set([
   "image", "command", "entrypoint", "environment", "ports", "expose", "networks", "network_mode", "depends_on", "restart",
   "healthcheck", "deploy", "volumes", "working_dir", "user", "hostname", "container_name", "labels", "extra_hosts",
   "stop_signal", "stop_grace_period", "init", "read_only", "tmpfs", "cap_add", "cap_drop", "security_opt", "ulimits",
-  "profiles", "tty", "stdin_open", ...RUNTIME_KEYS,
+  "profiles", "tty", "stdin_open", "build", ...RUNTIME_KEYS,
 ]);
 
 interface Ctx {
@@ -253,6 +253,8 @@ function serviceFindings(ctx: Ctx, n: string, kind: string): void {
   for (const key of Object.keys(s)) {
     if (!EXPORTED_SERVICE_KEYS.has(key) && (s as Record<string, unknown>)[key] !== undefined) findings.dropped(subject, key, "kitten kube export does not translate this key yet");
   }
+  // `kitten push` pushes a built service's image under its `image:` (compose push's rule): the cluster pulls that
+  if ((s as Record<string, unknown>).build !== undefined && s.image) findings.approximated(subject, "build", `not built in the cluster: push ${s.image} first (kitten push)`);
   if (s.container_name) findings.approximated(subject, "container_name", `pods are named after the ${kind} (${dnsLabel(podRoot(project, n))}-...)`);
   if (s.stop_signal) findings.dropped(subject, "stop_signal", "lifecycle.stopSignal is alpha (KEP-4960); Kubernetes sends SIGTERM");
   if (s.init) findings.dropped(subject, "init", "no init process in the container: the app is pid 1");
