@@ -50,4 +50,7 @@ add_subids() { # user start
 add_subids root 100000
 id kittest >/dev/null 2>&1 || useradd --create-home --shell /bin/bash kittest
 add_subids kittest 300000
+# kube tests drive the real kubectl (>= 1.27 for ApplySets); these machines come with 1.32 from the
+# Google Cloud CLI package. Debian 12's kubernetes-client is 1.20, too old, so it is not a fallback.
+command -v kubectl >/dev/null || echo "setup: warning: kubectl is missing: test/e2e/kube-apply.test.ts's kubectl case will fail (install kubectl >= 1.27)" >&2
 echo "setup: host ready"

@@ -49,7 +49,7 @@ export interface LoadedProject {
   environment: Record<string, string | undefined>;
   /** per service, the env files read and their keys (kube export) */
   envFiles?: Record<string, Array<{ path: string; keys: string[] }>>;
-  /** per service, compose keys kitten ignored with a warning (kube export's table) */
+  /** by "service NAME" / "network KEY" / "volume KEY": compose keys kitten ignored with a warning (kube export's table) */
   ignoredKeys?: Record<string, string[]>;
 }
 
