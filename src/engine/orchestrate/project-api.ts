@@ -8,6 +8,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
 import { ProjectSchema, type Project } from "../compose/model.ts";
+import { serviceImage } from "../compose/build.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
@@ -72,6 +73,8 @@ export interface UpOptions {
   waitTimeoutMs?: number;
   timeoutMs?: number;
   pull?: "always" | "missing" | "never";
+  /** services with build: — "missing" (default) builds absent images, "always" is --build, "never" --no-build */
+  build?: "always" | "missing" | "never";
   /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
   renewAnonVolumes?: boolean;
   /** the project environment (shell over .env): where secrets and configs with environment: read */
@@ -94,11 +97,21 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
       checkPlatforms(o.project);
       for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
       if (deps.images) {
+        const builds = Object.values(o.project.services).some((s) => s.build);
+        if (builds) {
+          const { buildServices } = await import("../build/compose.ts");
+          await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
+        }
         const refs = new Map<string, string[]>();
-        for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
+        for (const [svc, s] of Object.entries(o.project.services)) {
+          const image = serviceImage(name, svc, s);
+          if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
+        }
         await Promise.all(
           [...refs].map(async ([ref, services]) => {
-            const mode = strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
+            // a built image is local: never pulled (its name is not a registry's)
+            const built = services.some((svc) => o.project.services[svc]!.build);
+            const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
             let img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
             if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
             for (const s of services) {
