@@ -34,6 +34,8 @@ export function engineDeps(reporter: Reporter, cwd?: string, paths: KittenPaths 
       const { removeNetworkPlan } = await import("../../net/plan-store.ts");
       await stopNamespace(paths, project);
       removeNetworkPlan(paths.data, project);
+      // the files `kube play` wrote for the project's ConfigMaps and Secrets
+      (await import("../kube/play/index.ts")).removePlayFiles(paths, project);
     },
   };
 }

@@ -21,6 +21,7 @@ import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
+import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
 
 export interface ProjectEngineDeps {
   paths: KittenPaths;
@@ -56,6 +57,8 @@ export interface UpOptions {
   waitTimeoutMs?: number;
   timeoutMs?: number;
   pull?: "always" | "missing" | "never";
+  /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
+  renewAnonVolumes?: boolean;
 }
 
 export interface UpResult {
@@ -85,6 +88,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
         );
       }
       await deps.prepare?.(o.project);
+      ensureProjectVolumes(deps.paths, o.project, deps.reporter);
       store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
       const result = (await ask(deps, name, {
         op: "up",
@@ -99,6 +103,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
         wait: o.wait ?? false,
         ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
         ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+        renewAnonVolumes: o.renewAnonVolumes ?? false,
       })) as UpResult;
       return result;
     },
@@ -113,7 +118,8 @@ export interface DownOptions {
   volumes?: boolean;
 }
 
-export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ removed: string[] }> {
+/** Stops and removes the project's containers, its networks and namespace; with `volumes`, the volumes it made. */
+export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ removed: string[]; volumes: string[] }> {
   return withProjectLock(deps.paths, o.project, async () => {
     const s = store(deps);
     let removed: string[] = [];
@@ -126,8 +132,10 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
       await supervisorGone(deps.paths, o.project);
     }
     await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
+    // compose down -v: named and anonymous volumes the project made, never external ones
+    const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
     s.removeProject(o.project);
-    return { removed };
+    return { removed, volumes };
   }, { removeAfter: true });
 }
 

@@ -75,7 +75,7 @@ export function harness(o: { bodyLimit?: number; pingMs?: number; allowHosts?: s
       calls.push({ op: "down", args: d });
       const removed = store().listContainers(d.project).map((c) => c.name);
       store().removeProject(d.project);
-      return { removed };
+      return { removed, volumes: [] };
     },
     async serviceCommand(action, s) {
       calls.push({ op: action, args: s });
