@@ -141,6 +141,7 @@ describe("the web UI", () => {
     expect((await served.api("/v1/projects").then((r) => r.json())) as unknown[]).toHaveLength(1);
     // the review names the project; edit it, as a person would, before deploying
     await page.fill("#draft-yaml", yaml.replace(/^name: .*$/m, "name: ask-stack"));
+    await page.$eval("#draft-yaml", (el) => (el.scrollTop = 0));
     await shot("ask");
     await page.click("#ask-deploy");
     await page.waitForSelector("dialog#confirm[open]");
