@@ -62,7 +62,9 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
       removeOrphans: args["remove-orphans"],
       scale,
       wait: args.wait,
-      pull,
+      // without --pull each service's pull_policy decides
+      ...(args.pull === undefined ? {} : { pull }),
+      environment: loaded.environment,
       ...(waitSeconds === undefined ? {} : { waitTimeoutMs: waitSeconds * 1000 }),
       ...(timeoutMs(args.timeout) === undefined ? {} : { timeoutMs: timeoutMs(args.timeout) }),
     },

@@ -22,6 +22,8 @@ import type { ServiceAction } from "./lifecycle.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
 import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
+import { materializeSecrets, removeSecrets } from "../runtime/secret-files.ts";
+import { checkPlatforms, hostWarnings, pullMode, staleImage, strongest } from "./up-checks.ts";
 
 export interface ProjectEngineDeps {
   paths: KittenPaths;
@@ -59,6 +61,8 @@ export interface UpOptions {
   pull?: "always" | "missing" | "never";
   /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
   renewAnonVolumes?: boolean;
+  /** the project environment (shell over .env): where secrets and configs with environment: read */
+  environment?: Record<string, string | undefined>;
 }
 
 export interface UpResult {
@@ -74,12 +78,16 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
     async () => {
       const imageIds: Record<string, string> = {};
       const imageConfigs: Record<string, OciImageConfig> = {};
+      checkPlatforms(o.project);
+      for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
       if (deps.images) {
         const refs = new Map<string, string[]>();
         for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
         await Promise.all(
           [...refs].map(async ([ref, services]) => {
-            const img = await deps.images!.resolve(ref, { pull: o.pull ?? "missing" });
+            const mode = strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
+            let img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
+            if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
             for (const s of services) {
               imageIds[s] = img.id;
               imageConfigs[s] = img.config;
@@ -89,6 +97,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
       }
       await deps.prepare?.(o.project);
       ensureProjectVolumes(deps.paths, o.project, deps.reporter);
+      materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
       store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
       const result = (await ask(deps, name, {
         op: "up",
@@ -134,6 +143,7 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
     await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
     // compose down -v: named and anonymous volumes the project made, never external ones
     const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
+    removeSecrets(deps.paths, o.project);
     s.removeProject(o.project);
     return { removed, volumes };
   }, { removeAfter: true });
