@@ -111,7 +111,7 @@ export async function startUnshare(s: DriverStart): Promise<Started> {
       hint: "run `kitten doctor`: the uidmap package and /etc/subuid, /etc/subgid ranges are needed",
     });
   }
-  const slirpSocket = join(s.layout.runtimeDir, "slirp.sock");
+  const slirpSocket = s.layout.slirpSocket;
   const slirp = spawnDetached(
     [
       "slirp4netns",
