@@ -58,8 +58,8 @@ function newRoot(user?: string): string {
   return root;
 }
 
-function k(root: string, args: string[], options: { user?: string; env?: Record<string, string>; stdin?: string } = {}): Promise<RunResult> {
-  return kitten(args, { user: options.user, stdin: options.stdin, env: { KITTEN_ROOT: root, ...options.env }, timeoutMs: 120_000 });
+function k(root: string, args: string[], options: { user?: string; env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<RunResult> {
+  return kitten(args, { user: options.user, stdin: options.stdin, cwd: options.cwd, env: { KITTEN_ROOT: root, ...options.env }, timeoutMs: 120_000 });
 }
 
 function ok(r: RunResult): RunResult {
@@ -261,6 +261,29 @@ describe("push as docker does it", () => {
       }
     }, 60_000);
   }
+});
+
+describe("compose push", () => {
+  test("pushes the services that are built and named for a registry, under image: and build.tags; skips the rest", async () => {
+    const r = newRoot();
+    const project = join(dir, "project");
+    mkdirSync(join(project, "app"), { recursive: true });
+    writeFileSync(join(project, "app/Dockerfile"), "FROM busybox\nRUN echo app > /app\n");
+    const image = `${registry.host}/team/composed`;
+    writeFileSync(
+      join(project, "compose.yaml"),
+      `services:\n  app:\n    image: ${image}:1\n    build:\n      context: ./app\n      tags: ["${image}:latest"]\n  db:\n    image: busybox\n  worker:\n    build: ./app\n`,
+    );
+    const file = join(project, "compose.yaml");
+    // built from the project's directory: `kitten compose -f FILE build` does not pass -f to the builder yet
+    ok(await k(r, ["compose", "build"], { env: registry.mirrorEnv, cwd: project }));
+    const push = await k(r, ["compose", "-f", file, "push"], { env: registry.mirrorEnv });
+    expect(ok(push).stdout.split("\n").filter(Boolean).map((l) => l.split(": digest:")[0]).sort()).toEqual([`${image}:1`, `${image}:latest`]);
+    expect(push.stderr).toContain("db: skipped (not built by the project)");
+    expect(push.stderr).toContain("worker: skipped (no image: to push to)");
+    const tags = JSON.parse(await run(["skopeo", "list-tags", "--tls-verify=false", `docker://${image}`])).Tags;
+    expect(tags.sort()).toEqual(["1", "latest"]);
+  }, 120_000);
 });
 
 describe("save", () => {
