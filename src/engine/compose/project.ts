@@ -208,6 +208,12 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
   const files = finishSecrets(merged, services, opts.name);
   checkRuntimeKeys(services, readers);
 
+  for (const [name, s] of Object.entries(services)) {
+    (s.build?.secrets ?? []).forEach((secret, i) => {
+      if (merged.secrets?.[secret.source]) return;
+      fail(readers, name, ["build", "secrets", i], `service "${name}" refers to undefined secret ${secret.source}`, didYouMeanHint(secret.source, Object.keys(merged.secrets ?? {})) ?? "declare it under the top-level secrets: key");
+    });
+  }
   const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes, ...files });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
