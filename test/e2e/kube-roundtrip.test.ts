@@ -167,7 +167,8 @@ describe("a Job and a StatefulSet come back as compose semantics", () => {
       expect(ps.find((r) => r.service === "migrate")?.status).toBe("exited");
       expect((await k(w, ["logs", "rtjobs-migrate-1"])).stdout).toContain("migrated");
       // the order compose gives: the job's container died (exit 0) before web's was created
-      const events = (await k(w, ["events", "-p", "rtjobs"])).stdout;
+      // --until now: print the log and exit (without it, events follows like compose)
+      const events = (await k(w, ["events", "-p", "rtjobs", "--until", new Date().toISOString()])).stdout;
       const died = events.indexOf("container die rtjobs-migrate-1 (service=migrate, exitCode=0)");
       expect(died).toBeGreaterThan(-1);
       expect(died).toBeLessThan(events.indexOf("container create rtjobs-web-1"));
