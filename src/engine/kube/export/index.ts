@@ -247,7 +247,7 @@ function hostAliases(root: string, entries: string[], findings: Findings): NonNu
 
 /** The keys of one service that have no (exact) Kubernetes form. */
 function serviceFindings(ctx: Ctx, n: string, kind: string): void {
-  const { project, findings, o } = ctx;
+  const { project, findings } = ctx;
   const s = project.services[n]!;
   const subject = `service ${n}`;
   for (const key of Object.keys(s)) {
@@ -271,7 +271,6 @@ function serviceFindings(ctx: Ctx, n: string, kind: string): void {
   if (s.deploy?.resources?.limits?.memory === undefined && s.deploy?.resources?.reservations?.memory !== undefined) {
     findings.approximated(subject, "deploy.resources.reservations", "a request without a limit");
   }
-  void o;
 }
 
 function projectFindings(ctx: Ctx, roots: string[]): void {
