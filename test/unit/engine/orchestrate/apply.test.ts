@@ -6,6 +6,7 @@ import { MemoryReporter } from "../../../../src/core/reporter.ts";
 import { ProjectSchema, type Project } from "../../../../src/engine/compose/model.ts";
 import { applyPlan, waitReady, type ApplyContext } from "../../../../src/engine/orchestrate/apply.ts";
 import { planReconcile } from "../../../../src/engine/orchestrate/reconcile.ts";
+import { serviceOp } from "../../../../src/engine/orchestrate/lifecycle.ts";
 import { planProject, type PlanOptions } from "../../../../src/engine/plan/plan.ts";
 import { closeStateDbs, openStateDb } from "../../../../src/engine/state/db.ts";
 import { ProjectStore } from "../../../../src/engine/state/project-store.ts";
@@ -154,6 +155,15 @@ describe("applying a plan", () => {
     expect((await w.runtime.inspect("demo-db-1"))!.anonymousVolumes).toEqual({ "/data": "anon-2" });
     expect(w.runtime.removals.at(-1)).toEqual({ name: "demo-db-1", volumes: true });
     expect([...w.runtime.anonymousVolumes]).toEqual(["anon-2"]);
+  });
+
+  test("rm keeps a container's anonymous volumes, rm -v removes them (compose rm -v)", async () => {
+    const w = world({ a: { image: "a", volumes: [{ type: "volume", target: "/d" }] }, b: { image: "b", volumes: [{ type: "volume", target: "/d" }] } }, {});
+    await (await w.up()).done;
+    await serviceOp(w.supervisor, w.project, "rm", { services: ["a"], stop: true }, w.reporter);
+    await serviceOp(w.supervisor, w.project, "rm", { services: ["b"], stop: true, volumes: true }, w.reporter);
+    expect(w.runtime.removals).toEqual([{ name: "demo-a-1", volumes: false }, { name: "demo-b-1", volumes: true }]);
+    expect([...w.runtime.anonymousVolumes]).toEqual(["anon-1"]);
   });
 
   test("post_start runs after each start, pre_stop before each stop (a failing one is a warning), never before a kill", async () => {
