@@ -14,6 +14,8 @@ fi
 PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins catatonit iproute2 nftables conmon
   fuse-overlayfs busybox-static skopeo umoci docker-registry apache2-utils iperf3 hyperfine ca-certificates curl
   openssl tar podman
+  # issue #15: the browser tests' chromium, and wrk for bench/api
+  chromium wrk
   # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives
   buildah xz-utils bzip2)
 missing=()
