@@ -150,3 +150,17 @@ describe("kube play of every golden export", () => {
     });
   }
 });
+
+describe("kube play of bare Pods and Jobs", () => {
+  test("a Pod's restartPolicy and a Job's backoffLimit become compose restart policies", () => {
+    const r = playObjects(
+      parseYamlDocuments(
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: once}\nspec: {restartPolicy: OnFailure, containers: [{name: c, image: busybox}]}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: batch}\nspec: {backoffLimit: 4, template: {spec: {restartPolicy: OnFailure, containers: [{name: c, image: busybox}]}}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: never}\nspec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}\n`,
+        "pods.yaml",
+      ),
+      { defaultName: "pods", filesDir: () => "/tmp/x" },
+    );
+    expect(r.project.name).toBe("pods");
+    expect([r.project.services.once!.restart, r.project.services.batch!.restart, r.project.services.never!.restart]).toEqual(["on-failure", "on-failure:4", "no"]);
+  });
+});
