@@ -134,7 +134,8 @@ export async function* layerTar(dir: string, options: LayerTarOptions = {}): Asy
 
   function* entries(rel: string): Generator<{ rel: string; path: string; st: Stats }> {
     const base = rel === "" ? dir : `${dir}/${rel}`;
-    const names = readdirSync(base).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    // code unit order: the same everywhere this stream is produced (commit, push, save)
+    const names = readdirSync(base).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const childRel = rel === "" ? name : `${rel}/${name}`;
       const path = `${base}/${name}`;
