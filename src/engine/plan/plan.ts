@@ -5,7 +5,7 @@
  */
 import { serviceImage } from "../compose/build.ts";
 import { InvalidInputError } from "../../core/errors.ts";
-import { didYouMeanHint } from "../../core/suggest.ts";
+import { noSuchService } from "../../core/suggest.ts";
 import { replicasOf, type DependsOn, type Project, type Service } from "../compose/model.ts";
 import { dependencyLevels } from "./graph.ts";
 
@@ -92,9 +92,5 @@ function selectServices(project: Project, options: PlanOptions): Set<string> {
 
 function requireService(project: Project, name: string, what: string): string {
   if (Object.hasOwn(project.services, name)) return name;
-  const names = Object.keys(project.services);
-  throw new InvalidInputError(`no such service: "${name}"`, {
-    code: "no_such_service",
-    hint: didYouMeanHint(name, names) ?? (what === "--scale" ? "--scale takes <service>=<replicas>" : "run `kitten config --services` to list the services"),
-  });
+  throw noSuchService(name, Object.keys(project.services), what === "--scale" ? "--scale takes <service>=<replicas>" : "run `kitten config --services` to list the services");
 }
