@@ -14,7 +14,8 @@ import { startRegistry } from "../../test/fixtures/registry.ts";
 
 const N = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const MEMORY = process.argv.includes("--memory");
-const KITTEN = resolve(import.meta.dir, "../../dist/kitten");
+// KITTEN_BIN: a copy of the binary, so rebuilding dist/kitten meanwhile cannot disturb a run
+const KITTEN = process.env.KITTEN_BIN ?? resolve(import.meta.dir, "../../dist/kitten");
 const USER = "kittest";
 const id = (flag: string) => Number(Bun.spawnSync(["id", flag, USER]).stdout.toString().trim());
 const UID = id("-u");
