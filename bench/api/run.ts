@@ -151,6 +151,8 @@ try {
   let buf = "";
   // a record without a newline (conmon's P) is the start of a line the next record continues
   let partial = "";
+  let genFirst = "";
+  let genLast = "";
   while (nums.length < LINES && performance.now() - t < 60_000) {
     const r = await reader.read();
     if (r.done) break;
@@ -158,7 +160,10 @@ try {
     const end = buf.lastIndexOf("\n");
     for (const line of buf.slice(0, end).split("\n")) {
       if (!line.startsWith("data: ")) continue;
-      const text = partial + (JSON.parse(line.slice(6)) as { text: string }).text;
+      const rec = JSON.parse(line.slice(6)) as { text: string; time: string };
+      genFirst ||= rec.time;
+      genLast = rec.time;
+      const text = partial + rec.text;
       if (!text.endsWith("\n")) {
         partial = text;
         continue;
@@ -174,12 +179,13 @@ try {
     buf = buf.slice(end + 1);
   }
   await reader.cancel();
-  out.logsKitten = { ...checkSequence(nums), seconds: (last - first) / 1000, linesPerSecond: Math.round(nums.length / ((last - first) / 1000)) };
+  const genSeconds = (Date.parse(genLast) - Date.parse(genFirst)) / 1000;
+  out.logsKitten = { ...checkSequence(nums), seconds: (last - first) / 1000, linesPerSecond: Math.round(nums.length / ((last - first) / 1000)), generatorSeconds: genSeconds, generatorLinesPerSecond: Math.round(LINES / genSeconds) };
   console.log("kitten logs", out.logsKitten);
 
   // podman: the same generator, its API's logs follow (8-byte frame headers, stdout frames)
-  // (create + start trips crun's setrlimit here; run -d does not) — following from the start reads it all
-  run(["podman", ...podmanFlags, "run", "-d", "--name", "flood", "--network", "none", image, ...FLOOD]);
+  // (crun's setrlimit of NOFILE was refused here without an explicit --ulimit) — following from the start reads it all
+  run(["podman", ...podmanFlags, "run", "-d", "--name", "flood", "--network", "none", "--ulimit", "nofile=1024:1024", image, ...FLOOD]);
   const pres = fetch(`http://127.0.0.1:${pport}/v1.41/containers/flood/logs?follow=true&stdout=true&stderr=true`);
   const pr = (await pres).body!.getReader();
   const pnums: number[] = [];
