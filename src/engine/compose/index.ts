@@ -49,7 +49,7 @@ export interface LoadedProject {
   environment: Record<string, string | undefined>;
   /** per service, the env files read and their keys (kube export) */
   envFiles?: Record<string, Array<{ path: string; keys: string[] }>>;
-  /** per service, compose keys kitten ignored with a warning (kube export's table) */
+  /** by "service NAME" / "network KEY" / "volume KEY": compose keys kitten ignored with a warning (kube export's table) */
   ignoredKeys?: Record<string, string[]>;
 }
 
@@ -77,7 +77,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
   const reporter = options.reporter ?? silentReporter;
   let files = options.files ?? [];
   if (files.length === 0 && shell.COMPOSE_FILE) files = shell.COMPOSE_FILE.split(shell.COMPOSE_PATH_SEPARATOR ?? ":").filter(Boolean);
-  const paths = files.length > 0 ? files.map((f) => (f === "-" ? "-" : resolve(cwd, f))) : discoverFiles(cwd, reporter);
+  // compose-go looks for the default files from --project-directory when it is given (GetWorkingDir)
+  const paths = files.length > 0 ? files.map((f) => (f === "-" ? "-" : resolve(cwd, f))) : discoverFiles(options.projectDirectory ? resolve(cwd, options.projectDirectory) : cwd, reporter);
   const firstFile = paths.find((p) => p !== "-");
   const workingDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : paths[0] === "-" || !firstFile ? cwd : dirname(firstFile);
 

@@ -6,6 +6,7 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import { durationMs } from "../compose/duration.ts";
 import type { Project, Service } from "../compose/model.ts";
+import { serviceImage } from "../compose/build.ts";
 import type { ContainerSpec } from "../runtime/types.ts";
 import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
 import { runtimeKeysSpec } from "./runtime-keys-spec.ts";
@@ -40,7 +41,8 @@ function networkMode(project: Project, mode: string | undefined): ContainerSpec[
 export function containerSpec(project: Project, service: string, replica: number, name: string, configHash: string): ContainerSpec {
   const s = project.services[service];
   if (!s) throw new InvalidInputError(`no such service: "${service}"`);
-  if (!s.image) throw new InvalidInputError(`service "${service}" has no image`, { hint: "set image: (building images is not supported)" });
+  const image = serviceImage(project.name, service, s);
+  if (!image) throw new InvalidInputError(`service "${service}" has no image`, { hint: "set image:, or build: to build one" });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.environment)) if (v !== null) env[k] = v;
   // the Kitten format's `driver: host|none` networks are modes, not bridges (src/net/modes.ts)
@@ -71,7 +73,7 @@ export function containerSpec(project: Project, service: string, replica: number
     project: project.name,
     service,
     replica,
-    image: s.image,
+    image,
     env,
     labels: {
       ...s.labels,

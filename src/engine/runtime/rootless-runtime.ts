@@ -99,6 +99,21 @@ export class RootlessRuntime implements ContainerRuntime {
     return { ns, agent: agentClient(ns.agentSocket, project) };
   }
 
+  /**
+   * Stops a project's namespace when no container in it still runs (or is being created): what
+   * `kitten run` calls once its container is gone, so a namespace is not left running for nothing.
+   * Returns whether it stopped one.
+   */
+  async releaseIfIdle(project: string): Promise<boolean> {
+    const ns = this.ns.find(this.deps.paths, project);
+    if (!ns) return false;
+    const inUse = this.store
+      .list({ project })
+      .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
+    if (inUse) return false;
+    return this.ns.stop(this.deps.paths, project);
+  }
+
   /** The running namespace the container was created in, if it still is. */
   private liveNamespace(rec: ContainerRecord): NamespaceRecord | undefined {
     const ns = this.ns.find(this.deps.paths, rec.project);
@@ -214,7 +229,8 @@ export class RootlessRuntime implements ContainerRuntime {
         ...(host.shm ? { shm: host.shm } : {}),
       });
       if (netnsPath && attacher) {
-        record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
+        // the container's own hostname (docker: its short id when none is set) resolves in its /etc/hosts
+        record.ips = await attacher.attach({ project: spec.project, containerId: id, spec: { ...spec, hostname }, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
         // kitten0 has no name service: give the container its own address line. An injected
         // attacher (CNI networks) owns the file and writes service names itself. In place: the
         // file is bind-mounted by inode.
@@ -323,7 +339,8 @@ export class RootlessRuntime implements ContainerRuntime {
     });
     const attacher = this.attacherFor(rec.spec);
     if (res.netnsCreated && rec.netnsPath && attacher) {
-      const ctx = { project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
+      const spec = { ...rec.spec, hostname: readFileSync(files.hostname, "utf8").trim() };
+      const ctx = { project: rec.project, containerId: rec.id, spec, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
       // its old addresses are leased to a netns that no longer exists: give them back first
       if (Object.keys(rec.ips).length) await attacher.detach(ctx).catch(() => {});
       rec.ips = await attacher.attach(ctx);
@@ -521,6 +538,14 @@ export class RootlessRuntime implements ContainerRuntime {
     const image = { ref: rec.image, id: rec.imageId, layers, config: {} };
     const u = resolveUser(user, readImageFile(image, "etc/passwd"), readImageFile(image, "etc/group"));
     return { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
+  }
+
+  /** argv that enters the namespace's user and mount namespaces, for a host program (cp's `__cp`). */
+  nsenterArgv(rec: ContainerRecord): string[] {
+    const ns = this.liveNamespace(rec);
+    if (!ns) throw new RuntimeFailure(`container "${rec.name}": its namespace is gone`);
+    // the pid namespace too: its /proc is the one mounted there, and Bun needs /proc/self
+    return ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "-p", "--"];
   }
 
   /** argv that joins the project namespace (for foreground runs with the caller's terminal). */
