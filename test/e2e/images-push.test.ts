@@ -45,6 +45,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
   for (const { root, user } of roots) {
+    // builds and `kitten run` leave their namespace (a project's, or "default") up for the next one: take them down
+    const ls = await k(root, ["ls", "-a", "--format", "json"], { user });
+    for (const { name } of (ls.code === 0 ? JSON.parse(ls.stdout) : []) as { name: string }[]) await k(root, ["down", "-p", name, "-t", "1"], { user });
     Bun.spawnSync([...userNamespace(user), "rm", "-rf", join(root, "data")]);
     removeRoot(root);
   }
