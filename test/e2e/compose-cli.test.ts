@@ -40,6 +40,18 @@ function composeFile(rootfs: string, name: string) {
       },
       worker: { image: rootfs, command: ["sleep", "1000"], deploy: { replicas: 2 }, stop_grace_period: "1s" },
       flaky: { image: rootfs, command: ["sh", "-c", "exit 1"], restart: "always", profiles: ["flaky"] },
+      syncer: {
+        image: rootfs,
+        command: ["sleep", "1000"],
+        stop_grace_period: "1s",
+        profiles: ["dev"],
+        develop: {
+          watch: [
+            { path: "./src", action: "sync", target: "/app", ignore: ["*.tmp"] },
+            { path: "./conf", action: "sync+restart", target: "/etc/app" },
+          ],
+        },
+      },
     },
   };
 }
@@ -66,11 +78,13 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     project = `conform${user ? "u" : "r"}`;
     dir = join(base, project);
     mkdirSync(join(dir, "sub", "deeper"), { recursive: true });
+    mkdirSync(join(dir, "src"));
+    mkdirSync(join(dir, "conf"));
     writeFileSync(join(dir, "compose.yaml"), JSON.stringify(composeFile(rootfs, project), null, 2));
     writeFileSync(join(dir, ".env"), "GREETING=from-dotenv\nQUOTED='lit$eral${X}'\n");
     writeFileSync(join(dir, "other.env"), "GREETING=from-other\n");
     writeFileSync(join(dir, "hello.txt"), "hello from the host\n");
-    for (const p of [base, dir, join(dir, "sub"), join(dir, "sub", "deeper"), join(dir, "compose.yaml"), join(dir, ".env"), join(dir, "other.env"), join(dir, "hello.txt")]) own(p);
+    for (const p of [base, dir, join(dir, "src"), join(dir, "conf"), join(dir, "sub"), join(dir, "sub", "deeper"), join(dir, "compose.yaml"), join(dir, ".env"), join(dir, "other.env"), join(dir, "hello.txt")]) own(p);
   });
 
   afterAll(async () => {
@@ -242,7 +256,7 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
 
   test("config prints --services, --volumes, --images, --profiles and --hash, and -q only validates", async () => {
     expect((await k(["compose", "config", "--services"])).stdout.split("\n").filter(Boolean).sort()).toEqual(["db", "web", "worker"]);
-    expect((await k(["compose", "config", "--profiles"])).stdout).toBe("flaky\n");
+    expect((await k(["compose", "config", "--profiles"])).stdout).toBe("dev\nflaky\n");
     expect((await k(["compose", "config", "--images"])).stdout).toBe(`${rootfs}\n${rootfs}\n${rootfs}\n`);
     expect((await k(["compose", "config", "--volumes"])).stdout).toBe("");
     expect((await k(["compose", "config", "--hash", "db"])).stdout).toMatch(/^db [0-9a-f]{64}\n$/);
@@ -305,6 +319,50 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
       const r = await k(["compose", ...args]);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: 'error: no such service: wbe\nhint: did you mean "web"?\n' });
     }
+  });
+
+  test("watch syncs changed files into the container, deletes removed ones, skips ignored ones, restarts on sync+restart", async () => {
+    const argv = [...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--init-groups"] : []), KITTEN, "compose", "watch", "syncer"];
+    const proc = Bun.spawn(argv, { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1", KITTEN_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    let err = "";
+    void (async () => {
+      for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
+    })();
+    const until = async (check: () => Promise<boolean> | boolean, ms = 20_000) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        if (await check()) return true;
+        await Bun.sleep(200);
+      }
+      return false;
+    };
+    const inContainer = async (path: string) => (await k(["compose", "exec", "syncer", "cat", path])).stdout;
+    try {
+      expect(await until(() => err.includes("Watch enabled for syncer"))).toBe(true);
+      const write = (path: string, text: string) => {
+        writeFileSync(join(dir, path), text);
+        own(join(dir, path));
+      };
+      write("src/a.txt", "synced\n");
+      write("src/skip.tmp", "ignored\n");
+      expect(await until(async () => (await inContainer("/app/a.txt")) === "synced\n")).toBe(true);
+      expect(await inContainer("/app/skip.tmp")).toBe("");
+      rmSync(join(dir, "src", "a.txt"));
+      expect(await until(async () => (await k(["compose", "exec", "syncer", "test", "-e", "/app/a.txt"])).code === 1)).toBe(true);
+      const before = (await psJson()).find((c) => c.service === "syncer")?.startedAt;
+      write("conf/app.conf", "restarted\n");
+      expect(await until(async () => (await psJson()).find((c) => c.service === "syncer")?.startedAt !== before)).toBe(true);
+      expect(await until(async () => (await inContainer("/etc/app/app.conf")) === "restarted\n")).toBe(true);
+    } finally {
+      proc.kill("SIGINT");
+      await proc.exited;
+    }
+    writeFileSync(join(dir, "rebuild.yaml"), JSON.stringify({ services: { r: { image: rootfs, develop: { watch: [{ path: ".", action: "rebuild" }] } } } }));
+    own(join(dir, "rebuild.yaml"));
+    const rebuild = await k(["compose", "-f", "rebuild.yaml", "watch"]);
+    expect(rebuild.code).toBe(2);
+    expect(rebuild.stderr).toStartWith('error: service "r": watch action rebuild needs the image builder, which kitten does not have yet');
+    ok(await k(["compose", "rm", "-s", "-f", "syncer"]));
   });
 
   test("down from a subdirectory removes the containers, one-offs included, and the project is gone", async () => {

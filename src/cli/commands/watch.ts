@@ -47,7 +47,7 @@ export default defineCommand({
       effects: {
         async sync(service, host, path) {
           const dir = statSync(host).isDirectory();
-          for (const c of running(service)) await copyToContainer(rt, c, dir ? `${host}/.` : host, path);
+          for (const c of running(service)) await copyToContainer(rt, c, dir ? `${host}/.` : host, path, { parents: true });
         },
         async remove(service, path) {
           for (const c of running(service)) await removeInContainer(rt, c, path);

@@ -13,26 +13,15 @@ import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join, relative } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import type { Project } from "../compose/model.ts";
+import type { z } from "zod";
+import type { Project, WatchRuleSchema } from "../compose/model.ts";
 
-export type WatchAction = "sync" | "rebuild" | "restart" | "sync+restart" | "sync+exec";
+export type WatchRule = z.infer<typeof WatchRuleSchema>;
+export type WatchAction = WatchRule["action"];
 
-export interface WatchRule {
-  /** absolute host path (the loader resolves it against the project directory) */
-  path: string;
-  action: WatchAction;
-  /** absolute path in the container (sync actions) */
-  target?: string;
-  ignore?: string[];
-  include?: string[];
-  initial_sync?: boolean;
-  exec?: { command: string[]; user?: string; working_dir?: string; environment?: Record<string, string | null> };
-}
-
-/** A service's watch rules (develop.watch, modelled by the compose loader). */
+/** A service's watch rules (develop.watch; the loader made each path absolute). */
 export function watchRules(project: Project, service: string): WatchRule[] {
-  const s = project.services[service] as { develop?: { watch?: WatchRule[] } } | undefined;
-  return s?.develop?.watch ?? [];
+  return project.services[service]?.develop?.watch ?? [];
 }
 
 /** The services to watch, checked as compose checks them (pkg/compose/watch.go). */

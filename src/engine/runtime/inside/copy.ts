@@ -28,6 +28,8 @@ export const CopyRequestSchema = z.object({
   archive: z.boolean().default(false),
   /** in: the name of the copied entry inside the archive */
   entry: z.string().optional(),
+  /** in: make missing parent directories (watch's sync; cp wants them to exist, as docker cp) */
+  parents: z.boolean().default(false),
 });
 export type CopyRequest = z.infer<typeof CopyRequestSchema>;
 
@@ -111,6 +113,7 @@ export async function runCopy(req: CopyRequest): Promise<void> {
     return;
   }
   // DEST does not exist: the entry becomes DEST (docker cp), its parent must exist
+  if (req.parents) mkdirSync(dirname(real), { recursive: true });
   try {
     if (!statSync(dirname(real)).isDirectory()) throw new Error();
   } catch {
