@@ -39,7 +39,7 @@ export class CopyError extends Error {}
 export function resolveInContainer(req: Pick<CopyRequest, "root" | "mounts" | "unreachable">, path: string, followLast: boolean, lstat = lstatSync, readlink = readlinkSync): { container: string; real: string } {
   const mounts = [...req.mounts].sort((a, b) => b.destination.length - a.destination.length);
   const where = (p: string): string => {
-    for (const u of req.unreachable) if (p === u || p.startsWith(`${u}/`)) throw new CopyError(`${p} is on a ${u === "/proc" || u === "/sys" || u === "/dev" ? "kernel" : "tmpfs"} mount kitten cannot copy from or to`);
+    for (const u of req.unreachable) if (p === u || p.startsWith(`${u}/`)) throw new CopyError(`${path} is on a ${u === "/proc" || u === "/sys" || u === "/dev" ? "kernel" : "tmpfs"} mount kitten cannot copy from or to`);
     const m = mounts.find((m) => p === m.destination || p.startsWith(`${m.destination}/`));
     return m ? join(m.source, p.slice(m.destination.length)) : join(req.root, p);
   };
