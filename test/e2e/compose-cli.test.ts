@@ -226,6 +226,9 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     expect(ps.stdout.split("\n").filter(Boolean).sort()).toEqual(["db", "web", "worker"]);
     expect((await k(["compose", "-p", project, "logs", "--no-log-prefix", "-n", "1", "db"], { cwd: elsewhere })).stdout).toBe("db ready\n");
     expect((await k(["compose", "-p", project, "exec", "db", "cat", "/tmp/hello.txt"], { cwd: elsewhere })).stdout).toBe("hello from the host\n");
+    ok(await k(["compose", "-p", project, "cp", "db:/tmp/hello.txt", "copied.txt"], { cwd: elsewhere }));
+    expect(readFileSync(join(elsewhere, "copied.txt"), "utf8")).toBe("hello from the host\n");
+    expect((await k(["compose", "-f", join(dir, "compose.yaml"), "run", "--rm", "--no-deps", "worker", "echo", "from elsewhere"], { cwd: elsewhere })).stdout).toBe("from elsewhere\n");
     expect((await k(["-f", join(dir, "compose.yaml"), "ps", "-q"], { cwd: elsewhere })).stdout.trim().split("\n")).toHaveLength(4);
     expect((await k(["--project-directory", dir, "compose", "port", "web", "80"], { cwd: elsewhere })).stdout).toMatch(/^127\.0\.0\.1:\d+\n$/);
     // long global flags after the verb too (compose takes them only before it)
