@@ -87,6 +87,10 @@ export const COMMANDS: CommandEntry[] = [
   { name: "volumes", group: "project", compose: true, description: "list the volumes of a project", load: () => import("./commands/volumes.ts") },
   { name: "kube", group: "project", description: "Kubernetes: export a project, apply it to a cluster, play Kubernetes YAML", ownArgs: true, load: () => import("./commands/kube.ts") },
   { name: "serve", group: "system", description: "serve the Kitten API, the REST API and the web UI (unix socket; --listen adds TCP)", load: () => import("./commands/serve.ts") },
+  { name: "build", group: "images", compose: true, description: "build an image from a Dockerfile, or a project's services", ownArgs: true, load: () => import("./commands/build.ts") },
+  { name: "builder", group: "images", description: "manage the build cache: prune", ownArgs: true, load: () => import("./commands/builder.ts") },
+  { name: "system", group: "system", description: "system information: df (disk usage by images, containers, volumes, build cache)", ownArgs: true, load: () => import("./commands/system.ts") },
+  { name: "__build-worker", group: "internal", description: "run build steps inside the rootless namespace", load: () => import("./commands/__build-worker.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
   { name: "version", group: "system", compose: true, description: "print kitten's version", load: () => import("./commands/version.ts") },
 ];

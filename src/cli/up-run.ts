@@ -39,7 +39,10 @@ export interface UpFlags {
   noAttach: string[];
   attachDependencies: boolean;
   scale: Record<string, number>;
-  pull: "always" | "missing" | "never";
+  /** undefined: each service's pull_policy decides */
+  pull?: "always" | "missing" | "never";
+  /** services with build:: "always" is --build, "never" --no-build, "missing" builds absent images */
+  build: "always" | "missing" | "never";
   quietPull: boolean;
   timeoutMs?: number;
   timestamps: boolean;
@@ -61,11 +64,9 @@ export function upFlags(args: UpArgs, rawArgs: string[]): UpFlags {
   const abortOnExit = b("abort-on-container-exit") || exitCodeFrom !== undefined;
   const wait = b("wait");
   const detach = b("detach") || wait;
-  const pullValue = typeof args.pull === "string" ? args.pull : "missing";
-  if (pullValue === "build") throw fail('--pull build needs a builder, which kitten does not have yet');
-  if (!["always", "missing", "never", "if_not_present"].includes(pullValue)) throw fail(`invalid --pull option "${pullValue}"`);
+  const pullValue = typeof args.pull === "string" ? args.pull : undefined;
+  if (pullValue !== undefined && !["always", "missing", "never", "if_not_present", "build"].includes(pullValue)) throw fail(`invalid --pull option "${pullValue}"`);
   if (b("build") && no("build")) throw fail("--build and --no-build are incompatible");
-  if (b("build")) throw new InvalidInputError("--build: kitten cannot build images yet", { code: "no_builder", hint: "build the image elsewhere and name it with image:, or leave --build out" });
   if (b("abort-on-container-failure") && b("abort-on-container-exit")) throw fail("--abort-on-container-failure cannot be combined with --abort-on-container-exit");
   if (wait && (abortOnExit || attach.length > 0 || b("attach-dependencies"))) throw fail("--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies");
   if (b("detach") && (abortOnExit || b("abort-on-container-failure") || attach.length > 0 || b("attach-dependencies"))) {
@@ -96,7 +97,9 @@ export function upFlags(args: UpArgs, rawArgs: string[]): UpFlags {
     noAttach: repeated(rawArgs, ["--no-attach"]),
     attachDependencies: b("attach-dependencies"),
     scale: parseScale(repeated(rawArgs, ["--scale"])),
-    pull: pullValue === "if_not_present" ? "missing" : (pullValue as UpFlags["pull"]),
+    // --pull build (compose): build what has build:, pull the rest when missing
+    ...(pullValue === undefined ? {} : { pull: pullValue === "if_not_present" || pullValue === "build" ? "missing" : (pullValue as NonNullable<UpFlags["pull"]>) }),
+    build: b("build") || pullValue === "build" ? "always" : no("build") ? "never" : "missing",
     quietPull: b("quiet-pull"),
     ...(t === undefined ? {} : { timeoutMs: t }),
     timestamps: b("timestamps"),
@@ -141,7 +144,10 @@ export async function runUp(f: UpFlags, format: EventFormat): Promise<number> {
         removeOrphans: f.removeOrphans,
         scale: f.scale,
         wait: f.wait,
-        pull: f.pull,
+        // without --pull each service's pull_policy decides
+        ...(f.pull === undefined ? {} : { pull: f.pull }),
+        build: f.build,
+        environment: loaded.environment,
         ...(f.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: f.waitTimeoutMs }),
         ...(f.timeoutMs === undefined ? {} : { timeoutMs: f.timeoutMs }),
       },

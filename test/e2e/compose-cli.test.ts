@@ -364,8 +364,42 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     own(join(dir, "rebuild.yaml"));
     const rebuild = await k(["compose", "-f", "rebuild.yaml", "watch"]);
     expect(rebuild.code).toBe(2);
-    expect(rebuild.stderr).toStartWith('error: service "r": watch action rebuild needs the image builder, which kitten does not have yet');
+    expect(rebuild.stderr).toStartWith('error: can\'t watch service "r" with action rebuild without a build context');
     ok(await k(["compose", "rm", "-s", "-f", "syncer"]));
+  });
+
+  test("watch rebuild builds the image again and recreates the service; --prune drops the image it replaced", async () => {
+    const pdir = join(base, "rebuilt");
+    const ctx = join(pdir, "ctx");
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, "busybox"), readFileSync("/usr/bin/busybox"), { mode: 0o755 });
+    writeFileSync(join(ctx, "version.txt"), "v1\n");
+    writeFileSync(join(ctx, "Dockerfile"), 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY version.txt /version.txt\nCMD ["/bin/busybox", "sleep", "1000"]\n');
+    writeFileSync(join(pdir, "compose.yaml"), JSON.stringify({ services: { app: { build: "./ctx", stop_grace_period: "1s", develop: { watch: [{ path: "./ctx/version.txt", action: "rebuild" }] } } } }));
+    for (const p of [pdir, ctx, join(ctx, "busybox"), join(ctx, "version.txt"), join(ctx, "Dockerfile"), join(pdir, "compose.yaml")]) own(p);
+    const argv = [...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--init-groups"] : []), KITTEN, "compose", "watch"];
+    const proc = Bun.spawn(argv, { cwd: pdir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1", KITTEN_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    let err = "";
+    void (async () => {
+      for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
+    })();
+    const version = async () => (await k(["compose", "exec", "app", "/bin/busybox", "cat", "/version.txt"], { cwd: pdir })).stdout;
+    const until = async (check: () => Promise<boolean> | boolean) => {
+      for (const end = Date.now() + 40_000; Date.now() < end; await Bun.sleep(300)) if (await check()) return true;
+      return false;
+    };
+    try {
+      expect(await until(() => err.includes("Watch enabled for app"))).toBe(true);
+      expect(await version()).toBe("v1\n");
+      writeFileSync(join(ctx, "version.txt"), "v2\n");
+      expect(await until(async () => (await version()) === "v2\n")).toBe(true);
+    } finally {
+      proc.kill("SIGINT");
+      await proc.exited;
+    }
+    const images = JSON.parse((await k(["image", "ls", "--format", "json"], { cwd: pdir })).stdout) as Array<{ repository: string; tag: string }>;
+    expect(images.filter((i) => i.repository.endsWith("rebuilt-app") || i.tag === "<none>").map((i) => i.tag)).toEqual(["latest"]);
+    ok(await k(["compose", "down", "-t", "1"], { cwd: pdir }));
   });
 
   test("down from a subdirectory removes the containers, one-offs included, and the project is gone", async () => {

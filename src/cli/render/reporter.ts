@@ -44,5 +44,9 @@ export function textLine(event: KittenEvent, color = false): string {
       const detail = event.detail ? `: ${event.detail}` : "";
       return `container ${event.container} ${event.action}${exit}${detail}`;
     }
+    case "build-step":
+      return `#${event.id} ${event.name}${event.status === "running" ? "" : ` ${event.status.toUpperCase()}`}`;
+    case "build-log":
+      return `#${event.id} ${event.text.replace(/\n$/, "")}`;
   }
 }

@@ -8,6 +8,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
 import { ProjectSchema, type Project } from "../compose/model.ts";
+import { serviceImage } from "../compose/build.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
@@ -28,6 +29,8 @@ import { oneOffRecords, oneOffService } from "./one-off.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
 import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
+import { materializeSecrets, removeSecrets } from "../runtime/secret-files.ts";
+import { checkPlatforms, hostWarnings, pullMode, staleImage, strongest } from "./up-checks.ts";
 
 export interface ProjectEngineDeps {
   paths: KittenPaths;
@@ -70,8 +73,12 @@ export interface UpOptions {
   waitTimeoutMs?: number;
   timeoutMs?: number;
   pull?: "always" | "missing" | "never";
+  /** services with build: — "missing" (default) builds absent images, "always" is --build, "never" --no-build */
+  build?: "always" | "missing" | "never";
   /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
   renewAnonVolumes?: boolean;
+  /** the project environment (shell over .env): where secrets and configs with environment: read */
+  environment?: Record<string, string | undefined>;
 }
 
 export interface UpResult {
@@ -87,12 +94,26 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
     async () => {
       const imageIds: Record<string, string> = {};
       const imageConfigs: Record<string, OciImageConfig> = {};
+      checkPlatforms(o.project);
+      for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
       if (deps.images) {
+        const builds = Object.values(o.project.services).some((s) => s.build);
+        if (builds) {
+          const { buildServices } = await import("../build/compose.ts");
+          await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
+        }
         const refs = new Map<string, string[]>();
-        for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
+        for (const [svc, s] of Object.entries(o.project.services)) {
+          const image = serviceImage(name, svc, s);
+          if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
+        }
         await Promise.all(
           [...refs].map(async ([ref, services]) => {
-            const img = await deps.images!.resolve(ref, { pull: o.pull ?? "missing" });
+            // a built image is local: never pulled (its name is not a registry's)
+            const built = services.some((svc) => o.project.services[svc]!.build);
+            const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
+            let img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
+            if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
             for (const s of services) {
               imageIds[s] = img.id;
               imageConfigs[s] = img.config;
@@ -102,6 +123,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
       }
       await deps.prepare?.(o.project);
       ensureProjectVolumes(deps.paths, o.project, deps.reporter);
+      materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
       store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
       const result = (await ask(deps, name, {
         op: "up",
@@ -165,6 +187,7 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
     await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
     // compose down -v: named and anonymous volumes the project made, never external ones
     const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
+    removeSecrets(deps.paths, o.project);
     s.removeProject(o.project);
     return { removed, volumes };
   }, { removeAfter: true });

@@ -3,6 +3,7 @@
  * levels, with how many replicas and which container names. Pure, no I/O — the orchestration
  * compares it with observed state; `up --dry-run` prints it as it is.
  */
+import { serviceImage } from "../compose/build.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 import { noSuchService } from "../../core/suggest.ts";
 import { replicasOf, type DependsOn, type Project, type Service } from "../compose/model.ts";
@@ -50,7 +51,7 @@ export function planProject(project: Project, options: PlanOptions = {}): Plan {
     services[name] = {
       containers: containerNames(project.name, name, service, replicas),
       replicas,
-      ...(service.image === undefined ? {} : { image: service.image }),
+      ...(serviceImage(project.name, name, service) === undefined ? {} : { image: serviceImage(project.name, name, service) }),
       depends_on: Object.fromEntries(dependsOn),
     };
   }

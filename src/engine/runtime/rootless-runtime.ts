@@ -22,6 +22,8 @@ import { builtinBridge } from "./bridge-attacher.ts";
 import { chooseOciRuntime } from "./oci-choice.ts";
 import { Wakeup } from "./wakeup.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
+import { applyExtras, resolvConf } from "./spec/extras.ts";
+import { resolveHostExtras } from "./extras-host.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
@@ -151,6 +153,15 @@ export class RootlessRuntime implements ContainerRuntime {
     const volumeStore = new VolumeStore(this.deps.paths);
     const { binds, tmpfs, volumes, anonymous, uses } = resolveMounts(spec, this.deps.paths, Object.keys(image.config.Volumes ?? {}), (n) => volumeStore.exists(n));
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
+    const host = await resolveHostExtras(spec, {
+      paths: this.deps.paths,
+      dir,
+      find: (n) => this.store.find(n),
+      runningPid: async (r) => {
+        const st = await this.insideState(r);
+        return st.status === "running" ? st.pid : undefined;
+      },
+    });
     const oci = buildOciSpec(image.config, {
       ...spec,
       tmpfs: [...(spec.tmpfs ?? []), ...tmpfs],
@@ -167,13 +178,14 @@ export class RootlessRuntime implements ContainerRuntime {
       group: readImageFile(image, "etc/group"),
       hostHardLimits: hostHardLimits(),
     });
-    oci.annotations = { "io.kitten.name": spec.name, "io.kitten.project": spec.project };
+    applyExtras(oci, { name: spec.name, group: readImageFile(image, "etc/group"), domainnameBinary: Bun.which("domainname") ?? undefined, ...host.extras });
+    oci.annotations = { ...spec.annotations, "io.kitten.name": spec.name, "io.kitten.project": spec.project };
     // only now that the spec is valid: nothing is left behind by a refused container
     const madeVolumes = registerVolumes(volumeStore, spec, uses);
     mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
     writeFileSync(files.hostname, `${hostname}\n`);
     writeFileSync(files.hosts, hostsFile(hostname, undefined, spec.extraHosts));
-    writeFileSync(files.resolvConf, spec.networkMode === "none" ? "" : `nameserver ${SLIRP.dns}\n`);
+    writeFileSync(files.resolvConf, resolvConf(spec.networkMode === "none" ? undefined : SLIRP.dns, spec.dns, spec.dnsSearch, spec.dnsOptions));
     writeFileSync(files.config, JSON.stringify(oci));
     const record: ContainerRecord = {
       id,
@@ -186,7 +198,9 @@ export class RootlessRuntime implements ContainerRuntime {
       lowerDirs: [...image.layers].reverse(),
       anonymousVolumes: anonymous,
       anonymousMounts: Object.fromEntries(uses.filter((u) => u.anonymous).map((u) => [u.target, u.name])),
-      volumes: [...new Set(uses.map((u) => u.name))],
+      volumes: [...new Set([...uses.map((u) => u.name), ...host.volumes])],
+      mountBinds: [...binds, ...(host.extras.inheritedBinds ?? [])],
+      ...(host.shm ? { shm: host.shm } : {}),
       runtime,
       dir,
       netnsPath,
@@ -211,6 +225,8 @@ export class RootlessRuntime implements ContainerRuntime {
         terminal: oci.process.terminal,
         monitor: record.monitored,
         exitCommand: record.autoRemove ? [...selfCommand(), "__cleanup", id] : undefined,
+        files: host.files,
+        ...(host.shm ? { shm: host.shm } : {}),
       });
       if (netnsPath && attacher) {
         // the container's own hostname (docker: its short id when none is set) resolves in its /etc/hosts
@@ -319,6 +335,7 @@ export class RootlessRuntime implements ContainerRuntime {
       terminal: oci.process?.terminal ?? false,
       monitor: true,
       exitCommand: rec.autoRemove ? [...selfCommand(), "__cleanup", rec.id] : undefined,
+      ...(rec.shm ? { shm: rec.shm } : {}),
     });
     const attacher = this.attacherFor(rec.spec);
     if (res.netnsCreated && rec.netnsPath && attacher) {
@@ -511,6 +528,7 @@ export class RootlessRuntime implements ContainerRuntime {
       cwd: options.workingDir,
       user,
       timeoutMs: options.timeoutMs,
+      ...(options.privileged ? { privileged: true } : {}),
     });
     return res;
   }

@@ -29,9 +29,9 @@ describe("watch rules", () => {
     expect(plans).toEqual([{ service: "app", rule: p.services.app!.develop!.watch![0]!, sync: [["/src/a.py", "/app/a.py"]], remove: ["/app/gone.py"] }]);
   });
 
-  test("refuses what compose refuses, and rebuild by name until kitten has a builder", () => {
+  test("refuses what compose refuses: nothing to watch, rebuild without a build context", () => {
     expect(() => watchedServices(project([]), [])).toThrow("none of the selected services is configured for watch, consider setting a 'develop' section");
-    expect(() => watchedServices(project([{ path: "/src", action: "rebuild" }]), [])).toThrow('service "app": watch action rebuild needs the image builder');
+    expect(() => watchedServices(project([{ path: "/src", action: "rebuild" }]), [])).toThrow(`can't watch service "app" with action rebuild without a build context`);
     expect(watchedServices(project([{ path: "/src", action: "restart" }]), [])).toEqual(["app"]);
   });
 });
