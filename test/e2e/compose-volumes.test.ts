@@ -140,7 +140,7 @@ for (const who of USERS) {
       expect((await r.k(["volume", "rm", "-f", "tv1"])).code).toBe(0);
       const bad = await r.k(["volume", "ls", "--bogus"]);
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toContain("error: unknown flag --bogus");
+      expect(bad.stderr).toContain("error: unknown flag: --bogus");
       // vanon's anonymous volume dangles once its container is gone; prune -f removes it, not named ones
       const anon = await volumeNames("label=io.kitten.project=vanon");
       await r.k(["down", "-p", "vanon", "-t", "1"]);
