@@ -426,6 +426,17 @@ describe("the command line itself", () => {
       ["stop", "--signal", "KILL"],
       ["doctor", "--bogus"],
       ["ask", "--bogus", "x"],
+      // commands other work added: every one refuses too
+      ["build", "--bogus", "."],
+      ["builder", "prune", "--bogus"],
+      ["system", "df", "--bogus"],
+      ["push", "--bogus", "x"],
+      ["tag", "--bogus", "a", "b"],
+      ["image", "save", "--bogus", "x"],
+      ["volume", "ls", "--bogus"],
+      ["volumes", "--bogus"],
+      ["kube", "export", "--bogus"],
+      ["serve", "--bogus"],
     ];
     for (const args of cases) {
       const r = await kitten(args, { env: { KITTEN_ROOT: "/nonexistent-kitten-root" } });
