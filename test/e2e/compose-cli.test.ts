@@ -518,8 +518,12 @@ describe("kitten run's namespace", () => {
       expect(existsSync(join(root, "run", "ns", "default.json"))).toBe(false);
       const d = await kitten(["run", "-d", "--name", "lingers", rootfs, "sleep", "1000"], { env: { KITTEN_ROOT: root } });
       expect(d.code).toBe(0);
-      // a detached container keeps it: ls shows it, down -p default stops it
+      // a detached container keeps it: ls shows it; removing the container stops it
       expect((await kitten(["ls"], { env: { KITTEN_ROOT: root } })).stdout).toMatch(/^default +running\(1\)/m);
+      expect((await kitten(["rm", "-f", "lingers"], { env: { KITTEN_ROOT: root } })).code).toBe(0);
+      expect(existsSync(join(root, "run", "ns", "default.json"))).toBe(false);
+      // and down -p default stops it with what runs in it
+      expect((await kitten(["run", "-d", "--name", "lingers", rootfs, "sleep", "1000"], { env: { KITTEN_ROOT: root } })).code).toBe(0);
       expect((await kitten(["down", "-p", "default"], { env: { KITTEN_ROOT: root } })).code).toBe(0);
       expect(existsSync(join(root, "run", "ns", "default.json"))).toBe(false);
     } finally {
