@@ -316,6 +316,24 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     expect(wait.stdout).toMatch(new RegExp(`^${project}-worker-1 \\d+\\n${project}-worker-2 \\d+\\n$`));
   });
 
+  test("rm asks on a terminal before removing stopped containers (n keeps them, y removes them); -f does not ask", async () => {
+    // `script` gives kitten a terminal; the answer is typed into it
+    const onTerminal = async (answer: string) => {
+      const argv = [...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--init-groups"] : []), "script", "-q", "-c", `${KITTEN} compose rm worker`, "/dev/null"];
+      const proc = Bun.spawn(argv, { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1", TERM: "dumb", KITTEN_ROOT: root }, stdin: new Blob([answer]), stdout: "pipe", stderr: "pipe" });
+      const out = await new Response(proc.stdout).text();
+      await proc.exited;
+      return out;
+    };
+    const workers = async () => (await psJson()).filter((c) => c.service === "worker").length;
+    expect(await workers()).toBe(2);
+    expect(await onTerminal("n")).toContain(`Going to remove ${project}-worker-1, ${project}-worker-2`);
+    expect(await workers()).toBe(2);
+    await onTerminal("y");
+    expect(await workers()).toBe(0);
+    expect((await k(["compose", "rm", "-f", "worker"])).stderr).toBe("No stopped containers\n");
+  });
+
   test("regression: an unknown service is `no such service` with a did-you-mean, exit 2, for every verb", async () => {
     for (const verb of [["logs"], ["exec"], ["stop"], ["start"], ["restart"], ["kill"], ["rm", "-f"], ["ps"], ["port"], ["top"], ["up", "-d"], ["run", "--rm"], ["pause"], ["events"], ["images"], ["create"], ["pull"], ["config"]]) {
       const args = [...verb, "wbe", ...(verb[0] === "exec" || verb[0] === "run" ? ["true"] : verb[0] === "port" ? ["80"] : [])];
