@@ -60,7 +60,8 @@ async function pushServices(
   if (!project) throw new InvalidInputError(`no such project: "${target.project}"`, { hint: "pass its compose file with -f" });
   let services = target.services.length > 0 ? target.services : Object.keys(project.services);
   if (args["include-deps"]) services = [...new Set(services.flatMap((s) => [s, ...Object.keys(project.services[s]?.depends_on ?? {})]))];
-  const refs = [...new Set(services.flatMap((s) => (project.services[s]?.image && !project.services[s]!.image!.startsWith("/") ? [project.services[s]!.image!] : [])))];
+  // docker compose pushes what it builds: services with build: and an image: name (pkg/compose/push.go)
+  const refs = [...new Set(services.flatMap((s) => (project.services[s]?.build && project.services[s]?.image && !project.services[s]!.image!.startsWith("/") ? [project.services[s]!.image!] : [])))];
   const reporter = pullReporter(pullDisplay({ format, quiet: Boolean(args.quiet) }));
   const results = [];
   try {

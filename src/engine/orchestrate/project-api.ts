@@ -207,6 +207,8 @@ export interface ServiceCommandOptions {
   timeoutMs?: number;
   signal?: string;
   stop?: boolean;
+  /** rm -v: their anonymous volumes too */
+  volumes?: boolean;
   /** restart: not the dependents that restart with the named services */
   noDeps?: boolean;
   /** a project kitten never ran has nothing to act on: [] instead of "no such project" (a compose file was found) */
@@ -224,6 +226,7 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
       services: o.services ?? [],
       containers: o.containers ?? [],
       stop: o.stop ?? false,
+      volumes: o.volumes ?? false,
       noDeps: o.noDeps ?? false,
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
