@@ -155,6 +155,15 @@ export function projectConfig(project: string, deps: Pick<ProjectEngineDeps, "pa
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * Records a project as kitten knows it (what `up` records) without starting anything: `compose
+ * run --no-deps` of a project never up, so `-p NAME` and `down` know it afterwards.
+ */
+export function recordProject(p: { project: Project; workingDir: string; configFiles: string[] }, deps: Pick<ProjectEngineDeps, "paths">): void {
+  const s = store(deps);
+  if (!s.getProject(p.project.name)) s.saveProject({ name: p.project.name, workingDir: p.workingDir, configFiles: p.configFiles, config: p.project });
+}
+
 export interface DownOptions {
   project: string;
   timeoutMs?: number;
