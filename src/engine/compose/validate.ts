@@ -13,10 +13,19 @@ import { parseCidr } from "./cidr.ts";
 import type { Assembled } from "./project.ts";
 import { serviceError } from "./read.ts";
 import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
+import { checkRuntimeLimits, type HostIds } from "./runtime-checks.ts";
+import { mappedIdLimits } from "../../core/subid.ts";
+
+let cachedIds: HostIds | undefined;
+/** the namespace's id range, read once per process */
+function hostIds(): HostIds {
+  cachedIds ??= mappedIdLimits();
+  return cachedIds;
+}
 
 type Fail = (service: string, path: (string | number)[], message: string, hint?: string) => never;
 
-export function validateProject({ project, explicitNetworks, readers }: Assembled): void {
+export function validateProject({ project, explicitNetworks, readers }: Assembled, ids: HostIds = hostIds()): void {
   const fail: Fail = (service, path, message, hint) => {
     throw serviceError(readers, service, path, message, hint);
   };
@@ -48,6 +57,7 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
     }
   }
   checkContainerNames(project, fail);
+  checkRuntimeLimits(project, fail, ids);
   checkAddresses(project, fail);
   checkPorts(project, fail);
   try {

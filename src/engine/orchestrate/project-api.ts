@@ -7,7 +7,9 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
-import type { Project } from "../compose/model.ts";
+import { replicasOf, type Project } from "../compose/model.ts";
+import { containerNames } from "../plan/plan.ts";
+import { ContainerStore } from "../runtime/store.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
@@ -68,41 +70,87 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
     deps.paths,
     name,
     async () => {
-      const imageIds: Record<string, string> = {};
-      const imageConfigs: Record<string, OciImageConfig> = {};
-      if (deps.images) {
-        const refs = new Map<string, string[]>();
-        for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
-        await Promise.all(
-          [...refs].map(async ([ref, services]) => {
-            const img = await deps.images!.resolve(ref, { pull: o.pull ?? "missing" });
-            for (const s of services) {
-              imageIds[s] = img.id;
-              imageConfigs[s] = img.config;
-            }
-          }),
-        );
+      const s = store(deps);
+      // a project that did not exist before this up, and ends it without a container, is removed
+      // again: a refused container must not leave a namespace, a supervisor or a network plan (#14)
+      const fresh = !s.getProject(name) && s.listContainers(name).length === 0;
+      try {
+        return await upLocked(o, deps);
+      } catch (err) {
+        if (fresh && s.listContainers(name).length === 0) await abandon(deps, name);
+        throw err;
       }
-      await deps.prepare?.(o.project);
-      store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
-      const result = (await ask(deps, name, {
-        op: "up",
-        project: o.project,
-        imageIds,
-        imageConfigs,
-        services: o.services ?? [],
-        noDeps: o.noDeps ?? false,
-        forceRecreate: o.forceRecreate ?? false,
-        removeOrphans: o.removeOrphans ?? false,
-        scale: o.scale ?? {},
-        wait: o.wait ?? false,
-        ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
-        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-      })) as UpResult;
-      return result;
     },
     { onWait: (pid) => deps.reporter.emit({ type: "info", message: `waiting for another kitten command on project "${name}" (pid ${pid})` }) },
   );
+}
+
+/** Removes what a failed first `up` made; its own failures are not the user's error to see. */
+async function abandon(deps: ProjectEngineDeps, project: string): Promise<void> {
+  const socket = supervisorSocketPath(deps.paths, project);
+  if (existsSync(socket)) {
+    await requestSupervisor(socket, project, { op: "shutdown" }).catch(() => {});
+    await supervisorGone(deps.paths, project);
+  }
+  await deps.teardown?.(project, { volumes: false }).catch(() => {});
+  store(deps).removeProject(project);
+}
+
+/**
+ * Container names another project already uses, refused before anything is made: the runtime
+ * would refuse the create after the namespace and the networks exist.
+ */
+function checkNameCollisions(project: Project, paths: KittenPaths): void {
+  const runtimeStore = new ContainerStore(openStateDb(paths));
+  for (const [service, s] of Object.entries(project.services)) {
+    const names = containerNames(project.name, service, s, replicasOf(s));
+    for (const n of names) {
+      const other = runtimeStore.find(n);
+      if (other && other.name === n && other.project !== project.name) {
+        throw new InvalidInputError(`service "${service}": container name "${n}" is already used by ${other.project === "default" ? "a container of `kitten run`" : `project "${other.project}"`}`, {
+          code: "name_in_use",
+          hint: other.project === "default" ? `remove it (kitten rm -f ${n}) or change container_name` : `change container_name, or bring project "${other.project}" down first`,
+        });
+      }
+    }
+  }
+}
+
+async function upLocked(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResult> {
+  const name = o.project.name;
+  checkNameCollisions(o.project, deps.paths);
+  const imageIds: Record<string, string> = {};
+  const imageConfigs: Record<string, OciImageConfig> = {};
+  if (deps.images) {
+    const refs = new Map<string, string[]>();
+    for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
+    await Promise.all(
+      [...refs].map(async ([ref, services]) => {
+        const img = await deps.images!.resolve(ref, { pull: o.pull ?? "missing" });
+        for (const s of services) {
+          imageIds[s] = img.id;
+          imageConfigs[s] = img.config;
+        }
+      }),
+    );
+  }
+  await deps.prepare?.(o.project);
+  store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
+  const result = (await ask(deps, name, {
+    op: "up",
+    project: o.project,
+    imageIds,
+    imageConfigs,
+    services: o.services ?? [],
+    noDeps: o.noDeps ?? false,
+    forceRecreate: o.forceRecreate ?? false,
+    removeOrphans: o.removeOrphans ?? false,
+    scale: o.scale ?? {},
+    wait: o.wait ?? false,
+    ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+  })) as UpResult;
+  return result;
 }
 
 export interface DownOptions {
