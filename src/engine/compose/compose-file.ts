@@ -14,6 +14,7 @@ import { mergeService } from "./merge.ts";
 import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
 import { TOP_LEVEL_IGNORED, TOP_LEVEL_KEYS } from "./spec-keys.ts";
 import { readIncludes } from "./include.ts";
+import { readSecretDef, type SecretDraft } from "./secrets.ts";
 import { mergeFiles } from "./project.ts";
 
 export interface FileModel {
@@ -21,6 +22,9 @@ export interface FileModel {
   services: Record<string, ServiceDraft>;
   networks: Record<string, NetworkDraft>;
   volumes: Record<string, VolumeDraft>;
+  /** top-level secrets and configs (secrets.ts) */
+  secrets?: Record<string, SecretDraft>;
+  configs?: Record<string, SecretDraft>;
   /** the reader of the file that defined each service, to locate later errors */
   readers: ServiceReaders;
 }
@@ -65,6 +69,14 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   for (const [name, value] of Object.entries(doc.volumes === undefined ? {} : r.optMap(doc.volumes, ["volumes"]))) {
     r.name("volume", name, ["volumes", name], true);
     model.volumes[name] = readVolume(r, value, ["volumes", name]);
+  }
+  for (const kind of ["secret", "config"] as const) {
+    const key = `${kind}s` as const;
+    if (doc[key] === undefined) continue;
+    for (const [name, value] of Object.entries(r.optMap(doc[key], [key]))) {
+      r.name(kind, name, [key, name], true);
+      model[key] = { ...model[key], [name]: readSecretDef(r, kind, value, [key, name], ctx.home) };
+    }
   }
   if (doc.include !== undefined && doc.include !== null) {
     // what this file defines itself is merged over what it includes

@@ -20,6 +20,11 @@ export interface ParsedFile {
   has(path: KeyPath): boolean;
   /** values tagged `!reset` or `!override` (compose-spec merge control), by key path */
   tags: { path: (string | number)[]; tag: "!reset" | "!override" }[];
+  /**
+   * whether the value at `path` is an integer written with a leading 0 (`mode: 0440`), which
+   * compose-go's YAML reader takes as octal where YAML 1.2 reads decimal 440
+   */
+  octal?(path: KeyPath): boolean;
 }
 
 export function pathKey(path: KeyPath): string {
@@ -67,11 +72,13 @@ export function parseText(text: string, file: string): ParsedFile {
   }
   const positions = new Map<string, number>();
   const tags: ParsedFile["tags"] = [];
-  if (doc.contents) record(doc, doc.contents as Node, [], { positions, tags }, 0);
+  const octal = new Set<string>();
+  if (doc.contents) record(doc, doc.contents as Node, [], { positions, tags, octal }, 0);
   return {
     file,
     value,
     tags,
+    octal: (path) => octal.has(pathKey(path)),
     locate(path) {
       for (let n = path.length; n >= 0; n--) {
         const offset = positions.get(pathKey(path.slice(0, n)));
@@ -115,6 +122,7 @@ function oneLineLower(text: string): string {
 interface Recorded {
   positions: Map<string, number>;
   tags: ParsedFile["tags"];
+  octal?: Set<string>;
 }
 
 function record(doc: Document, node: Node, path: (string | number)[], rec: Recorded, depth: number): void {
@@ -128,6 +136,7 @@ function record(doc: Document, node: Node, path: (string | number)[], rec: Recor
     if (!target) return;
   } else if (node.range) {
     out.set(pathKey(path), node.range[0]);
+    if (isScalar(node) && typeof node.value === "number" && /^0[0-7]+$/.test(node.source ?? "")) rec.octal?.add(pathKey(path));
   }
   if (isMap(target)) {
     for (const pair of target.items) {

@@ -23,6 +23,8 @@ export const UpRequestSchema = z.object({
   /** deadline for dependency waits and --wait, ms */
   waitTimeoutMs: z.number().int().positive().optional(),
   timeoutMs: z.number().int().min(0).optional(),
+  /** up -V: recreated containers get new anonymous volumes */
+  renewAnonVolumes: z.boolean().default(false),
 });
 
 export const ServiceActionSchema = z.enum(["stop", "start", "restart", "kill", "pause", "unpause", "rm"]);

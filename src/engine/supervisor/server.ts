@@ -128,6 +128,7 @@ export class SupervisorServer {
       reporter: this.broadcast,
       ...(req.waitTimeoutMs === undefined ? {} : { deadline: this.clock.now() + req.waitTimeoutMs }),
       ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+      renewAnonVolumes: req.renewAnonVolumes,
     };
     await applyPlan(rplan, ctx);
     if (req.wait) await waitReady(ctx, (s) => servicePolicy(this.project!, s, this.imageConfigs[s])?.health !== undefined);

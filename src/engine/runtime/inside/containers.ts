@@ -98,10 +98,11 @@ export class Containers {
       }
     }
     for (const v of req.volumes) {
-      const fresh = !existsSync(v.path);
+      // docker copies the image's content at the mount point into an empty volume (moby's
+      // copyExistingContents checks emptiness, so `volume create` then first use is filled too)
+      const fresh = !existsSync(v.path) || readdirSync(v.path).length === 0;
       mkdirSync(v.path, { recursive: true });
-      // docker copies the image's content at the mount point into a new, empty named volume; the
-      // mount point is resolved inside the rootfs: an image's symlink (`/data -> /etc`) or a
+      // the mount point is resolved inside the rootfs: an image's symlink (`/data -> /etc`) or a
       // VOLUME with `..` must not make the agent copy a host directory into the volume (#14)
       const from = fresh && v.copyFrom ? resolveInRoot(f.merged, v.copyFrom) : undefined;
       if (from && existsSync(from) && statSync(from).isDirectory()) {
