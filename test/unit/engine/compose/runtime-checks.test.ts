@@ -87,3 +87,18 @@ describe("the checks themselves", () => {
     expect(ulimitProblem("nofile", -1, 10)).toContain("above the hard limit");
   });
 });
+
+describe("secret and config names and targets", () => {
+  test.each([
+    ["a secret target climbing out of /run/secrets", "secrets: [{source: s, target: ../../etc/passwd}]", "secrets:\n  s: {environment: HOME}", 'invalid secret target "../../etc/passwd": it must not contain ".."'],
+    ["a config target with ..", "configs: [{source: c, target: /etc/../../x}]", "configs:\n  c: {content: x}", 'invalid config target "/etc/../../x"'],
+    ["a secret named ..", "labels: {a: b}", 'secrets:\n  "..": {environment: HOME}', 'invalid secret name ".."'],
+    ["a config whose name is a path", "configs: [c]", "configs:\n  c: {content: x, name: ../../x}", 'invalid config name "../../x"'],
+  ])("refuses %s", (_label, use, top, message) => {
+    const err = loadError(`services:\n  web:\n    image: x\n    ${use}\n${top}\n`);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain(message);
+    expect(err.location?.line).toBeDefined();
+    expect(err.hint).toBeDefined();
+  });
+});
