@@ -38,7 +38,7 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
   const services = args._.map(String);
   const pull = args.pull ?? "missing";
   if (pull !== "always" && pull !== "missing" && pull !== "never") {
-    throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`, { code: "bad_flag" });
+    throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`, { code: "bad_flag", hint: "e.g. --pull always" });
   }
   const detach = Boolean(args.detach || args.wait);
   if (detach && (args["abort-on-container-exit"] || args["exit-code-from"])) {

@@ -53,7 +53,7 @@ function splitPathTag(spec: string, cwd?: string): { path: string; tag?: string 
   if (existsSync(absolute(spec, cwd))) return { path: absolute(spec, cwd) };
   const colon = spec.lastIndexOf(":");
   if (colon > 0 && existsSync(absolute(spec.slice(0, colon), cwd))) return { path: absolute(spec.slice(0, colon), cwd), tag: spec.slice(colon + 1) };
-  throw new InvalidInputError(`${spec}: no such file or directory`, { code: "image_missing" });
+  throw new InvalidInputError(`${spec}: no such file or directory`, { code: "image_missing", hint: "check the path" });
 }
 
 /** Stages every regular file of a (possibly compressed) tar archive; returns them by normalized name. */
@@ -318,7 +318,7 @@ async function importTree(source: string, name: string, options: LoadOptions): P
   const { store } = options;
   const tag = formatReference(parseReference(name));
   const path = absolute(source, options.cwd);
-  if (!existsSync(path)) throw new InvalidInputError(`${source}: no such file or directory`, { code: "image_missing" });
+  if (!existsSync(path)) throw new InvalidInputError(`${source}: no such file or directory`, { code: "image_missing", hint: "give a root filesystem tar (or directory) that exists" });
   store.ensureDirs();
   const tmp = store.tempPath("import");
   try {

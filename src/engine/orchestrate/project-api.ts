@@ -5,6 +5,7 @@
  * its control socket. They report through the Reporter and never print.
  */
 import { InvalidInputError } from "../../core/errors.ts";
+import { didYouMeanHint } from "../../core/suggest.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
 import { replicasOf, type Project } from "../compose/model.ts";
@@ -122,6 +123,10 @@ function checkNameCollisions(project: Project, paths: KittenPaths): void {
 
 async function upLocked(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResult> {
   const name = o.project.name;
+  // compose: `up --scale x=2` for a service the project does not have is an error, not ignored
+  for (const svc of Object.keys(o.scale ?? {})) {
+    if (!Object.hasOwn(o.project.services, svc)) throw new InvalidInputError(`no such service: ${svc}`, { code: "no_such_service", hint: didYouMeanHint(svc, Object.keys(o.project.services)) ?? "--scale takes SERVICE=N for a service of the project" });
+  }
   checkNameCollisions(o.project, deps.paths);
   const imageIds: Record<string, string> = {};
   const imageConfigs: Record<string, OciImageConfig> = {};

@@ -77,7 +77,7 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
   const ulimits: Record<string, { soft: number; hard: number }> = {};
   for (const u of f.ulimits ?? []) {
     const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
-    if (!m) throw new InvalidInputError(`ulimit "${u}": expected name=soft[:hard]`);
+    if (!m) throw new InvalidInputError(`ulimit "${u}": expected name=soft[:hard]`, { code: "bad_flag", hint: "e.g. --ulimit nofile=1024:4096" });
     ulimits[m[1]!] = { soft: Number(m[2]), hard: Number(m[3] ?? m[2]) };
   }
   const labels: Record<string, string> = {};
@@ -86,6 +86,9 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
   }
   const { noNewPrivileges, seccomp } = parseSecurityOpts(f.securityOpts ?? [], "--security-opt");
+  if (f.pidsLimit !== undefined && !/^-?\d+$/.test(f.pidsLimit)) {
+    throw new InvalidInputError(`--pids-limit: "${f.pidsLimit}" is not an integer`, { code: "bad_flag", hint: "e.g. --pids-limit 100, or -1 for unlimited" });
+  }
   const resources = f.memory || f.cpus || f.pidsLimit ? { memory: f.memory, cpus: f.cpus, pids: f.pidsLimit ? Number(f.pidsLimit) : undefined } : undefined;
   const spec: ContainerSpec = {
     name: f.name ?? "",
