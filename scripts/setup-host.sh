@@ -13,7 +13,7 @@ fi
 
 PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins catatonit iproute2 nftables conmon
   fuse-overlayfs busybox-static skopeo umoci docker-registry apache2-utils iperf3 hyperfine ca-certificates curl
-  openssl tar podman)
+  openssl tar podman nodejs)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

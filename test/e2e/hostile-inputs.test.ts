@@ -98,6 +98,7 @@ const FLAG_SETS: Array<[string[], string]> = [
   [["config", "-f", "/etc"], "not a file: /etc"],
   [["config", "-f", "/nonexistent/compose.yaml"], "file not found"],
   [["config", "-f", "/bin/true"], "not a text file"],
+  [["config", "-f", "/dev/zero"], "/dev/zero is larger than 64 MB"],
   [["config", "-f", "ok.yaml", "--env-file", "/etc"], "is a directory"],
   [["config", "-f", "ok.yaml", "--env-file", "/etc/hostname-does-not-exist"], "file not found"],
   [["config", "-f", "ok.yaml", "--format", "xml"], 'unknown format "xml"'],

@@ -5,7 +5,6 @@
  * → parse with positions → interpolate → read each file (compose or Kitten format, extends) →
  * merge files → profiles, defaults, names → validate (conflicts, dependency graph).
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { silentReporter, type Reporter } from "../../core/reporter.ts";
@@ -65,7 +64,8 @@ const STDIN_NAME = "<stdin>";
 let stdinText: string | undefined;
 /** The process's stdin, read once: a command may load the project more than once. */
 function processStdin(): string {
-  stdinText ??= readFileSync(0, "utf8");
+  // bounded like any compose file: `-f - < /dev/zero` must not read forever (#14)
+  stdinText ??= readSourceFile("/dev/stdin");
   return stdinText;
 }
 
