@@ -105,7 +105,7 @@ const FLAG_SETS: Array<[string[], string]> = [
   [["up", "-d", "-f", "ok.yaml", "--scale", "web=-1"], "web=-1"],
   [["up", "-d", "-f", "ok.yaml", "--scale", "web=abc"], "web=abc"],
   [["up", "-d", "-f", "ok.yaml", "--scale", "nosuch=2"], "no such service: nosuch"],
-  [["up", "-d", "-f", "ok.yaml", "--pull", "sometimes"], '--pull must be always, missing or never, not "sometimes"'],
+  [["up", "-d", "-f", "ok.yaml", "--pull", "sometimes"], 'invalid --pull option "sometimes"'],
   [["run", "--user", "99999999999", "./no-such-rootfs"], "is not mapped in the container's user namespace"],
   [["run", "--hostname", "h".repeat(300), "./no-such-rootfs"], "hostname is 300 bytes"],
   [["run", "--tmpfs", "/x:size=abc", "./no-such-rootfs"], 'size "abc" is not a size'],

@@ -36,10 +36,10 @@ export function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function resourceWarning(spec: ContainerSpec): string | undefined {
+export function resourceWarning(spec: Pick<ContainerSpec, "name" | "resources">): string | undefined {
   const r = spec.resources;
   if (!r) return undefined;
-  const asked = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids !== undefined && `pids=${r.pids}`].filter(Boolean);
+  const asked = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids !== undefined && `pids=${r.pids}`, r.memoryReservation && `memory reservation=${r.memoryReservation}`].filter(Boolean);
   if (asked.length === 0) return undefined;
   return `container "${spec.name}": cannot enforce ${asked.join(", ")}: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored`;
 }
