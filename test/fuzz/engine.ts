@@ -25,7 +25,14 @@ export class Finding extends Error {
     message: string,
   ) {
     super(message);
+    this.name = "Finding";
   }
+}
+
+/** the target runs from its own bundle, with its own copy of Finding: recognised by name */
+function findingKind(err: unknown): "crash" | "invariant" | "slow" {
+  if (err instanceof Error && err.name === "Finding" && "kind" in err) return (err as Finding).kind;
+  return "crash";
 }
 
 export interface FuzzOptions {
@@ -110,7 +117,7 @@ export async function fuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzRepo
     try {
       target.run(data);
     } catch (err) {
-      const kind = err instanceof Finding ? err.kind : "crash";
+      const kind = findingKind(err);
       const message = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : String(err).slice(0, 300);
       const key = `${kind}:${message.replace(/\d+/g, "N")}`;
       if (!foundMessages.has(key)) {

@@ -143,7 +143,12 @@ function structural(input: string, rng: Rng): string | undefined {
   }
 }
 
-const TOKENS = ["\n", ": ", "- ", "{", "}", "[", "]", "'", '"', "#", "&a ", "*a", "<<: *a\n", "!reset ", "!override ", "!!binary ", "!evil ", "---\n", "${", "$$", "\0", "\t", "  ", "\r\n", "\ufeff", "..", "../", "%YAML 1.1\n", "? ", "|\n", ">\n", "\\", "\u0085"];
+const TOKENS = [
+  // Dockerfile
+  "\nRUN ", "\nFROM ", "FROM scratch AS x\n", "<<EOF\n", "\nEOF\n", "\\\n", "`\n", "# escape=`\n", "# syntax=x\n", "--mount=type=", "--from=", "--chown=",
+  "\nARG ", "\nENV ", "\nONBUILD ", "HEALTHCHECK --interval=", '["', '", "', "\nCOPY ", "${X:-", "$X", "\nSHELL [", "\nEXPOSE ",
+  // YAML and compose
+  "\n", ": ", "- ", "{", "}", "[", "]", "'", '"', "#", "&a ", "*a", "<<: *a\n", "!reset ", "!override ", "!!binary ", "!evil ", "---\n", "${", "$$", "\0", "\t", "  ", "\r\n", "\ufeff", "..", "../", "%YAML 1.1\n", "? ", "|\n", ">\n", "\\", "\u0085"];
 
 function bytewise(input: Uint8Array, rng: Rng, other: Uint8Array): Uint8Array {
   let b = input;

@@ -18,6 +18,7 @@ const REPO = resolve(HERE, "../..");
 /** the seed corpus of each target: files in these directories, recursively */
 export const SEEDS: Record<string, string[]> = {
   compose: ["test/fuzz/corpus/compose", "test/fixtures/bad", "test/fixtures/warn", "compose-examples"],
+  dockerfile: ["test/fuzz/corpus/dockerfile", "test/fixtures/folders"],
 };
 
 function files(dir: string): string[] {
@@ -25,7 +26,7 @@ function files(dir: string): string[] {
   if (!existsSync(abs)) return [];
   return readdirSync(abs, { recursive: true })
     .map((f) => join(abs, String(f)))
-    .filter((f) => statSync(f).isFile() && statSync(f).size < 256 * 1024 && /\.(ya?ml|json|env)$|^[^.]+$/.test(f.split("/").at(-1)!));
+    .filter((f) => statSync(f).isFile() && statSync(f).size < 256 * 1024 && /\.(ya?ml|json|env)$|Dockerfile|^[^.]+$/.test(f.split("/").at(-1)!));
 }
 
 export async function runFuzz(target: string, seconds: number, seed: number): Promise<FuzzReport> {
