@@ -19,6 +19,10 @@ import { discoverFiles, exists, projectName } from "./discover.ts";
 import type { Dict } from "./read.ts";
 
 export { toCanonical, toCanonicalJson, toComposeYaml } from "./render.ts";
+// the validators every front end uses for names and values it takes directly (an API route's
+// path parameter, a flag): the same rules the loader applies, with the same messages (#14)
+export { checkName, checkProjectName, nameProblem, nameHint, type NameKind } from "../../core/names.ts";
+export { extraHostProblem, hostnameProblem, mountTargetProblem, signalProblem, tmpfsProblem, ulimitProblem, userProblem } from "./runtime-checks.ts";
 
 export type ConfigFormat = "compose" | "kitten";
 

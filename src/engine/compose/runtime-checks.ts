@@ -197,11 +197,13 @@ export function checkRuntimeLimits(project: Project, fail: Fail, ids: HostIds): 
       const p = signalProblem(s.stop_signal);
       if (p) fail(name, ["stop_signal"], `${where}: stop_signal ${p}`, "use a signal name like SIGTERM, SIGINT, SIGQUIT or a number from 1 to 64");
     }
-    for (const kind of ["limits", "reservations"] as const) {
-      const mem = s.deploy?.resources?.[kind]?.memory;
-      // docker refuses a memory limit below 6 MiB ("Minimum memory limit allowed is 6MB")
-      if (kind === "limits" && mem !== undefined && Number(mem) > 0 && Number(mem) < 6 * 1024 * 1024) {
-        fail(name, ["deploy", "resources", kind, "memory"], `${where}: memory limit ${mem} bytes is below the 6 MiB a container needs`, 'use at least "6m"');
+    // docker refuses a memory limit below 6 MiB ("Minimum memory limit allowed is 6MB")
+    for (const [mem, path] of [
+      [s.deploy?.resources?.limits?.memory, ["deploy", "resources", "limits", "memory"]],
+      [s.mem_limit, ["mem_limit"]],
+    ] as const) {
+      if (mem !== undefined && Number(mem) > 0 && Number(mem) < 6 * 1024 * 1024) {
+        fail(name, [...path], `${where}: memory limit ${mem} bytes is below the 6 MiB a container needs`, 'use at least "6m"');
       }
     }
     for (const p of execProblems(s)) fail(name, p.path, `${where}: ${p.message}`, "pass large data in a file (a volume, a config) instead of the environment or the command line");
