@@ -31,6 +31,8 @@ beforeAll(() => {
   root = tempRoot();
   scratch = mkdtempSync(join(tmpdir(), "kitten-hostile-flags-"));
   writeFileSync(join(scratch, "ok.yaml"), "name: okproj\nservices:\n  web:\n    image: ./no-such-rootfs\n");
+  // an environment value execve would refuse (it cannot even be passed on kitten's own command line)
+  writeFileSync(join(scratch, "big.env"), `BIG=${"x".repeat(200_000)}\n`);
 });
 afterAll(() => {
   removeRoot(root);
@@ -126,6 +128,7 @@ const FLAG_SETS: Array<[string[], string]> = [
   [["image", "import", "/nonexistent.tar", "x:y"], "no such file or directory"],
   [["image", "import", "/etc/hostname", "../../x"], "../../x"],
   [["run", "--pids-limit", "lots", "./no-such-rootfs"], '"lots" is not an integer'],
+  [["run", "--env-file", "big.env", "./no-such-rootfs"], "more than the kernel's 131072 for one variable"],
 ];
 
 describe("hostile flags", () => {

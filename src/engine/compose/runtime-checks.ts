@@ -136,7 +136,7 @@ export function signalProblem(signal: string): string | undefined {
 }
 
 /** Strings execve(2) would refuse: one above MAX_ARG_STRLEN, or all of them above ARG_MAX. */
-function execProblems(service: Service): Array<{ path: (string | number)[]; message: string }> {
+export function execProblems(service: Pick<Service, "environment" | "command" | "entrypoint">): Array<{ path: (string | number)[]; message: string }> {
   const out: Array<{ path: (string | number)[]; message: string }> = [];
   let total = 0;
   for (const [k, v] of Object.entries(service.environment)) {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { mappedIdLimits } from "../../core/subid.ts";
-import { extraHostProblem, hostnameProblem, mountTargetProblem, signalProblem, tmpfsProblem, ulimitProblem, userProblem, type HostIds } from "../compose/runtime-checks.ts";
+import { execProblems, extraHostProblem, hostnameProblem, mountTargetProblem, signalProblem, tmpfsProblem, ulimitProblem, userProblem, type HostIds } from "../compose/runtime-checks.ts";
 import { parseBytes } from "../compose/units.ts";
 import type { Port, VolumeMount } from "../compose/model.ts";
 import { parsePublish } from "../../net/ports.ts";
@@ -159,6 +159,8 @@ export function checkRunSpec(spec: ContainerSpec, ids: HostIds = mappedIdLimits(
     const p = signalProblem(spec.stopSignal);
     if (p) refuse("--stop-signal", p, "use a signal name like SIGTERM or a number from 1 to 64");
   }
+  const exec = execProblems({ environment: spec.env, command: spec.command ?? undefined, entrypoint: spec.entrypoint ?? undefined })[0];
+  if (exec) refuse(exec.path[0] === "environment" ? "--env" : "the command", exec.message, "pass large data in a file (a volume) instead of the environment or the command line");
   const r = spec.resources;
   if (r?.memory !== undefined && parseBytes(r.memory) === undefined) refuse("--memory", `"${r.memory}" is not a size`, 'use bytes or a size like "512m" or "1g"');
   if (r?.cpus !== undefined && !(/^\d+(\.\d+)?$/.test(r.cpus) && Number(r.cpus) > 0)) refuse("--cpus", `"${r.cpus}" is not a positive number`, "e.g. --cpus 0.5");
