@@ -60,7 +60,7 @@ export default defineCommand({
     );
     const pull = str(f.pull);
     if (pull !== undefined && pull !== "always" && pull !== "missing" && pull !== "never") {
-      throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`);
+      throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`, { code: "bad_flag", hint: "e.g. --pull always" });
     }
     const rt = containerRuntime();
     const result = await runContainer(rt, spec, {
