@@ -229,6 +229,9 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   });
 
   test("rm leaves no mount, netns, process or runtime state behind", async () => {
+    // rm of the last container stops the idle default namespace, and everything with it: a second
+    // container keeps it running, so what is checked is what rm itself cleans up
+    expect((await r.k(["run", "-d", "--name", "keeper", "--network", "none", rootfs, "sleep", "600"])).code).toBe(0);
     const marker = `${600 + Math.floor(Math.random() * 1000)}.5`;
     const d = await r.k(["run", "-d", "--name", "tidy", "--network", "none", "-v", "tidyvol:/data", rootfs, "sleep", marker]);
     expect(d.code).toBe(0);
@@ -247,6 +250,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(await until(() => processesWith(`sleep ${marker}`).length === 0)).toBe(true);
     expect(existsSync(join(r.root, "data/volumes/tidyvol/_data"))).toBe(true);
     expect((await r.k(["ps", "-a"])).stdout).not.toContain("tidy");
+    expect((await r.k(["rm", "-f", "keeper"])).code).toBe(0);
   });
 
   test("gives -it a working interactive shell on a terminal", async () => {
