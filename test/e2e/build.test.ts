@@ -198,6 +198,37 @@ describe("build inputs, outputs and errors", () => {
     expect(inspect.Config.Labels).toEqual({ team: "core" });
   }, 120_000);
 
+  test("ONBUILD triggers run in the build FROM the image, and are not passed on", async () => {
+    const parent = ctx({ Dockerfile: "FROM busybox\nONBUILD RUN echo triggered > /from-trigger\n" });
+    expect((await r.k(["build", "-q", "-t", "with-trigger", parent], registry.mirrorEnv, 120_000)).code).toBe(0);
+    const child = ctx({ Dockerfile: "FROM with-trigger\nRUN cat /from-trigger\n" });
+    const built = await r.k(["build", "--progress", "plain", "-t", "child", child], registry.mirrorEnv, 120_000);
+    expect(built.code).toBe(0);
+    expect(built.stderr).toContain("RUN echo triggered > /from-trigger");
+    const inspect = JSON.parse((await r.k(["image", "inspect", "child"])).stdout)[0];
+    expect(inspect.Config.OnBuild ?? null).toBeNull();
+  }, 120_000);
+
+  test("a build killed in the middle of a RUN leaves no cache entry: the next build runs the step", async () => {
+    const d = ctx({ Dockerfile: "FROM busybox\nRUN sleep 3 && echo done > /slow\n" });
+    const env = { PATH: process.env.PATH!, HOME: "/root", NO_COLOR: "1", KITTEN_ROOT: root, ...registry.mirrorEnv };
+    // the base first, so the kill lands in the RUN
+    expect((await r.k(["pull", "busybox"], registry.mirrorEnv)).code).toBe(0);
+    const proc = Bun.spawn([KITTEN, "build", "--progress", "plain", "-t", "killed", d], { env, stdout: "ignore", stderr: "pipe" });
+    let seen = "";
+    for await (const chunk of proc.stderr) {
+      seen += new TextDecoder().decode(chunk);
+      if (seen.includes("RUN sleep")) break;
+    }
+    await Bun.sleep(500);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const again = await r.k(["build", "--progress", "plain", "-t", "killed", d], registry.mirrorEnv, 120_000);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain("CACHED");
+    expect((await r.k(["run", "--rm", "killed", "cat", "/slow"], registry.mirrorEnv)).stdout).toBe("done\n");
+  }, 120_000);
+
   test("a failing RUN names the step, the command and its exit code and shows its last lines (exit 1)", async () => {
     const d = ctx({ Dockerfile: "FROM busybox\nRUN echo first line; echo last words >&2; exit 3\n" });
     const res = await r.k(["build", "--progress", "tty", d], registry.mirrorEnv, 120_000);
