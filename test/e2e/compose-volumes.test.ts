@@ -93,7 +93,8 @@ for (const who of USERS) {
       await up(file);
       expect(await exec("ve-db-1", "cat", "/data/owner")).toBe("ve\n");
       // compose volumes: what the project made (its named and its anonymous volume), not the external one
-      const listed = JSON.parse((await r.k(["volumes", "-p", "ve", "--format", "json"])).stdout) as Array<{ name: string; anonymous: boolean }>;
+      // typed as a compose user would: docker compose -p ve volumes --format json
+      const listed = JSON.parse((await r.k(["compose", "-p", "ve", "volumes", "--format", "json"])).stdout) as Array<{ name: string; anonymous: boolean }>;
       expect(listed.map((v) => v.anonymous).sort()).toEqual([false, true]);
       expect(listed.find((v) => !v.anonymous)?.name).toBe("ve_own");
       const anon = listed.find((v) => v.anonymous)!.name;
@@ -140,7 +141,7 @@ for (const who of USERS) {
       expect((await r.k(["volume", "rm", "-f", "tv1"])).code).toBe(0);
       const bad = await r.k(["volume", "ls", "--bogus"]);
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toContain("error: unknown flag --bogus");
+      expect(bad.stderr).toContain("error: unknown flag: --bogus");
       // vanon's anonymous volume dangles once its container is gone; prune -f removes it, not named ones
       const anon = await volumeNames("label=io.kitten.project=vanon");
       await r.k(["down", "-p", "vanon", "-t", "1"]);

@@ -42,7 +42,7 @@ export default defineCommand({
       if (p.isCancel(ok)) throw new CancelledError();
       if (!ok) return 0;
     }
-    const acted = await serviceCommand("rm", { project: target.project, containers: doomed, stop: args.stop === true }, deps);
+    const acted = await serviceCommand("rm", { project: target.project, containers: doomed, stop: args.stop === true, volumes: args.volumes === true }, deps);
     process.stdout.write(acted.map((n) => `${n}\n`).join(""));
     return 0;
   },

@@ -96,6 +96,8 @@ export interface ServiceOpOptions {
   signal?: string;
   /** rm: stop running containers first */
   stop?: boolean;
+  /** rm: remove their anonymous volumes too (compose rm -v) */
+  volumes?: boolean;
   /** restart: only the named services, not their depends_on.restart dependents */
   noDeps?: boolean;
 }
@@ -158,7 +160,7 @@ export async function serviceOp(
           if (!o.stop) return false;
           await sup.stop(c.name, grace(project, c, o.timeoutMs));
         }
-        await sup.remove(c.name);
+        await sup.remove(c.name, { volumes: o.volumes === true });
         return true;
       });
       break;

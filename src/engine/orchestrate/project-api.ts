@@ -198,6 +198,8 @@ export interface ServiceCommandOptions {
   timeoutMs?: number;
   signal?: string;
   stop?: boolean;
+  /** rm -v: their anonymous volumes too */
+  volumes?: boolean;
   /** restart: not the dependents that restart with the named services */
   noDeps?: boolean;
   /** a project kitten never ran has nothing to act on: [] instead of "no such project" (a compose file was found) */
@@ -215,6 +217,7 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
       services: o.services ?? [],
       containers: o.containers ?? [],
       stop: o.stop ?? false,
+      volumes: o.volumes ?? false,
       noDeps: o.noDeps ?? false,
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
@@ -413,7 +416,7 @@ export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths"
           if (c.logPath) wakeup?.add(dirname(c.logPath));
           return { name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) };
         }),
-    open: (path, from) => new K8sFileReader(path, from),
+    open: (path, from, limit) => new K8sFileReader(path, from, limit),
   };
   const stop = () => wakeup?.fire();
   o.signal?.addEventListener("abort", stop);

@@ -43,7 +43,6 @@ export function hostWarnings(project: Project): string[] {
     if (s.mac_address && (s.network_mode !== undefined && s.network_mode !== "bridge")) {
       out.push(`service ${name}: mac_address is ignored: with network_mode ${s.network_mode} the container has no network interface of its own`);
     }
-    if (s.pull_policy === "build") out.push(`service ${name}: pull_policy build: images are not built by this kitten; the image is pulled when missing`);
     // the runtime says the same per container, but into the supervisor's log: `up` says it once per service
     const limits = resourceWarning({ name: firstContainer(project, name), resources: resources(s) });
     if (limits) out.push(limits);

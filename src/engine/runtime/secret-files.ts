@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
-import { checkProjectName } from "../../core/names.ts";
+import { checkProjectName, nameHint, nameProblem } from "../../core/names.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import { joinLocal } from "../../core/safe-path.ts";
 import type { Project } from "../compose/model.ts";
@@ -21,7 +21,7 @@ export function secretsDir(paths: KittenPaths, project: string): string {
 
 export function secretFilePath(paths: KittenPaths, project: string, kind: FileKind, key: string): string {
   const path = joinLocal(join(secretsDir(paths, project), `${kind}s`), key);
-  if (path === undefined || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(key)) throw new InvalidInputError(`invalid ${kind} name "${key}"`);
+  if (path === undefined || nameProblem(kind, key) !== undefined) throw new InvalidInputError(`invalid ${kind} name "${key}"`, { hint: nameHint(kind) });
   return path;
 }
 

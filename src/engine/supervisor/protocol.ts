@@ -46,6 +46,8 @@ export const ServiceOpRequestSchema = z.object({
   signal: z.string().optional(),
   /** rm: stop running containers first (rm --stop) */
   stop: z.boolean().default(false),
+  /** rm -v: their anonymous volumes go with them */
+  volumes: z.boolean().default(false),
   /** restart --no-deps: not the dependents with depends_on.restart: true */
   noDeps: z.boolean().default(false),
 });

@@ -171,6 +171,7 @@ describe("checks across the project", () => {
     ["ipc: host\nsysctls: {kernel.shmmax: 1}", 'sysctl "kernel.shmmax" cannot be set with ipc "host"'],
     ["pid: service:db", 'service "web" refers to undefined service "db" in pid'],
     ["volumes_from: [web]", 'service "web" cannot refer to itself in volumes_from'],
+    ["pull_policy: build", 'service "web": pull_policy "build" requires a build: section'],
   ])("refuses %p", (lines, message) => {
     const err = serviceError(lines);
     expect(err.message).toContain(message);

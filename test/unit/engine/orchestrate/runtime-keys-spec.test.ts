@@ -66,6 +66,13 @@ describe("ContainerSpec of the new keys", () => {
     expect(serviceConfigHash(a.services.other!, "i", a)).toBe(serviceConfigHash(b.services.other!, "i", b));
     expect(serviceConfigHash(a.services.other!, "i", a)).toBe(serviceConfigHash(a.services.other!, "i"));
   });
+
+  test("so is the source of a secret or config it uses", () => {
+    const p = (content: string) => load(`services:\n  web:\n    image: nginx\n    configs: [c]\n  other:\n    image: nginx\nconfigs:\n  c: {content: '${content}'}\n`);
+    const [a, b] = [p("x = 1"), p("x = 2")];
+    expect(serviceConfigHash(a.services.web!, "i", a)).not.toBe(serviceConfigHash(b.services.web!, "i", b));
+    expect(serviceConfigHash(a.services.other!, "i", a)).toBe(serviceConfigHash(b.services.other!, "i", b));
+  });
 });
 
 describe("what up checks first", () => {
