@@ -217,7 +217,6 @@ export class Executor {
       }
       if (result.layer) layers = [...layers, result.layer];
     }
-    void total;
     return {
       layers,
       config: disp.config,
