@@ -20,6 +20,7 @@ import { IgnoreMatcher } from "../context/ignore.ts";
 import { mknod, S_IFCHR } from "../../image/unpack/libc.ts";
 import type { RunRequest, WorkerMount } from "./protocol.ts";
 import { cleanStubs, commitLayer, emptyLower, mountLayersReadOnly, mountOverlay, mountRootfs, recordStub, unmount } from "./rootfs.ts";
+import { must } from "../../runtime/inside/exec.ts";
 
 export const SANDBOX_HOSTNAME = "buildkitsandbox";
 
@@ -126,6 +127,15 @@ export async function runStep(req: RunRequest, output: (stream: "stdout" | "stde
           mkdirSync(m.dir, { recursive: true });
           chownSync(m.dir, m.uid, m.gid);
           chmodSync(m.dir, m.mode);
+          // `from=`: a new cache starts with that stage's (or image's) files at `source`
+          if (m.seed) {
+            const src = await sourcePath({ type: "bind", target: m.target, from: m.seed.from, source: m.seed.source, readonly: true }, req.workDir, i);
+            try {
+              await must(["cp", "-a", `${src.path}/.`, m.dir], "seeding a cache mount");
+            } finally {
+              for (const p of src.mounted.reverse()) await unmount(p);
+            }
+          }
         }
         if (m.locked) {
           const fd = openSync(`${m.dir}.lock`, "a");
