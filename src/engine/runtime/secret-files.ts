@@ -5,13 +5,14 @@
  * content — before any container is made; the runtime copies each into the container that uses
  * it with the uid, gid and mode asked (so they apply to every source, file included).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { checkProjectName, nameHint, nameProblem } from "../../core/names.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import { joinLocal } from "../../core/safe-path.ts";
 import type { Project } from "../compose/model.ts";
+import { FileTooLarge, readCapped } from "../../core/read-capped.ts";
 
 export type FileKind = "secret" | "config";
 
@@ -26,6 +27,9 @@ export function secretFilePath(paths: KittenPaths, project: string, kind: FileKi
 }
 
 /** Writes every secret and config the project's services use; an unset variable or missing file fails first, naming it. */
+/** a secret or config is a password, a key, a config file: far below this */
+const MAX_SECRET_BYTES = 16 * 1024 * 1024;
+
 export function materializeSecrets(paths: KittenPaths, project: Project, environment: Record<string, string | undefined>): void {
   const contents: Array<{ path: string; data: string | Uint8Array }> = [];
   for (const kind of ["secret", "config"] as const) {
@@ -39,7 +43,13 @@ export function materializeSecrets(paths: KittenPaths, project: Project, environ
         if (!existsSync(def.file)) {
           throw new InvalidInputError(`${kind} "${key}": file ${def.file} not found`, { code: "secret_missing", hint: `create it, or point ${kind}s.${key}.file at the right path` });
         }
-        data = readFileSync(def.file);
+        // bounded, and the user's mistake when it is a directory or unreadable (#14: /dev/zero as a secret read forever)
+        try {
+          data = readCapped(def.file, MAX_SECRET_BYTES);
+        } catch (err) {
+          const why = err instanceof FileTooLarge ? `is larger than ${MAX_SECRET_BYTES / 1024 / 1024} MB` : `cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`;
+          throw new InvalidInputError(`${kind} "${key}": file ${def.file} ${why}`, { code: "secret_unreadable", hint: `point ${kind}s.${key}.file at a readable file` });
+        }
       } else if (def.environment !== undefined) {
         const value = environment[def.environment];
         // docker compose: "environment variable %q required by secret %q is not set"
