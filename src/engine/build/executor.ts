@@ -217,7 +217,6 @@ export class Executor {
       }
       if (result.layer) layers = [...layers, result.layer];
     }
-    void total;
     return {
       layers,
       config: disp.config,
@@ -325,7 +324,8 @@ export class Executor {
     for (const m of step.mounts) {
       if (m.type === "cache") {
         const dir = join(this.deps.paths.data, "build", "cache-mounts", new Bun.CryptoHasher("sha256").update(m.id).digest("hex").slice(0, 32));
-        mounts.push({ type: "cache", target: m.target, dir, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode, locked: m.sharing === "locked" });
+        const seed = m.fromRef ? { from: (await this.source(m.fromRef, step.line)).root, source: m.source } : undefined;
+        mounts.push({ type: "cache", target: m.target, dir, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode, locked: m.sharing === "locked", ...(seed ? { seed } : {}) });
         // the cache's content is not part of the key (BuildKit: cache mounts are not inputs)
         defMounts.push({ type: "cache", target: m.target, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode });
       } else if (m.type === "bind") {
