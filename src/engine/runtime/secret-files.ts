@@ -7,13 +7,26 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidInputError } from "../../core/errors.ts";
+import { InvalidInputError, errorText } from "../../core/errors.ts";
+import { currentUser } from "../../core/user.ts";
 import { checkProjectName, nameHint, nameProblem } from "../../core/names.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import { joinLocal } from "../../core/safe-path.ts";
 import type { Project } from "../compose/model.ts";
 
 export type FileKind = "secret" | "config";
+
+/** A secret or config whose source cannot be read: names which, so `up` can say which services it stopped. */
+export class SecretSourceError extends InvalidInputError {
+  constructor(
+    message: string,
+    readonly kind: FileKind,
+    readonly key: string,
+    options: { code: string; hint: string },
+  ) {
+    super(message, options);
+  }
+}
 
 export function secretsDir(paths: KittenPaths, project: string): string {
   return join(paths.data, "secrets", checkProjectName(project));
@@ -37,14 +50,24 @@ export function materializeSecrets(paths: KittenPaths, project: Project, environ
       let data: string | Uint8Array;
       if (def.file !== undefined) {
         if (!existsSync(def.file)) {
-          throw new InvalidInputError(`${kind} "${key}": file ${def.file} not found`, { code: "secret_missing", hint: `create it, or point ${kind}s.${key}.file at the right path` });
+          throw new SecretSourceError(`${kind} "${key}": file ${def.file} not found`, kind, key, { code: "secret_missing", hint: `create it, or point ${kind}s.${key}.file at the right path` });
         }
-        data = readFileSync(def.file);
+        try {
+          data = readFileSync(def.file);
+        } catch (err) {
+          // EACCES for a file only another user may read, EISDIR for a directory: named, not a stack trace
+          const errno = (err as NodeJS.ErrnoException).code;
+          const why = errno === "EACCES" ? `permission denied for user ${currentUser().name}` : errno === "EISDIR" ? "it is a directory" : errorText(err);
+          throw new SecretSourceError(`${kind} "${key}": file ${def.file} cannot be read: ${why}`, kind, key, {
+            code: "secret_unreadable",
+            hint: `kitten reads it as ${currentUser().name}: make it readable by that user, or point ${kind}s.${key}.file at a readable file`,
+          });
+        }
       } else if (def.environment !== undefined) {
         const value = environment[def.environment];
         // docker compose: "environment variable %q required by secret %q is not set"
         if (value === undefined) {
-          throw new InvalidInputError(`environment variable "${def.environment}" required by ${kind} "${key}" is not set`, { code: "secret_missing", hint: `set ${def.environment} in the environment or in the project's .env file` });
+          throw new SecretSourceError(`environment variable "${def.environment}" required by ${kind} "${key}" is not set`, kind, key, { code: "secret_missing", hint: `set ${def.environment} in the environment or in the project's .env file` });
         }
         data = value;
       } else {

@@ -54,7 +54,7 @@ describe("evidence from the orchestration state", () => {
     expect(api.restartTimes).toEqual([Date.parse("2026-11-23T20:00:00Z"), Date.parse("2026-11-23T20:00:05Z")]);
     expect(api.config.environment.DB_PASSWORD).toBe("pw");
     expect(api.dependencies.find((d) => d.service === "db")).toEqual({ service: "db", image: "postgres:16", state: "exited", exitCode: 1, condition: "service_started" });
-    expect(evidence[2]!.health).toEqual({ status: "unhealthy", lastOutput: "wget: can't connect" });
+    expect(evidence[2]!.health).toEqual({ status: "unhealthy", lastOutput: "wget: can't connect", lastExitCode: 1 });
   });
 
   test("feeds the analyzers: OOM for api, the missing password for db", () => {
