@@ -16,8 +16,9 @@ PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins c
   openssl tar podman
   # issue #15: the browser tests' chromium, and wrk for bench/api
   chromium wrk
-  # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives
-  buildah xz-utils bzip2)
+  # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives;
+  # debootstrap makes the webstack's debian:bookworm-slim (scripts/debian-base.sh)
+  buildah xz-utils bzip2 debootstrap)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -44,6 +44,7 @@ const dockerfile = (url: string) => `# syntax=docker/dockerfile:1.7
 FROM busybox AS base
 RUN --mount=type=cache,target=/cache,id=runs echo run >> /cache/runs && wc -l < /cache/runs > /runs-seen
 RUN --mount=type=bind,source=bindme.txt,target=/mnt/b cat /mnt/b > /bound.txt
+RUN --mount=type=bind,target=/ctx test -e /ctx/bindme.txt && test ! -e /ctx/secret.txt && echo hidden > /ignored-check
 RUN --mount=type=secret,id=tok --mount=type=secret,id=tok,env=TOKEN sh -c 'test "$(cat /run/secrets/tok)" = "$TOKEN" && echo secret-ok > /secret-check'
 RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch > /tmpfs-seen
 RUN --network=none cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' > /netdevs
@@ -66,7 +67,7 @@ echo "script $0" > /docs/script
 EOF
 
 FROM busybox
-COPY --from=base /runs-seen /bound.txt /secret-check /tmpfs-seen /netdevs /out/
+COPY --from=base /runs-seen /bound.txt /ignored-check /secret-check /tmpfs-seen /netdevs /out/
 COPY --from=docs /docs /docs
 COPY --link src/a /linked/
 COPY --parents src/./a/b/two.txt /parents/
@@ -91,6 +92,8 @@ function context(user: string | undefined, url: string): string {
   symlinkSync("one.txt", join(dir, "src/a/link"));
   w("bindme.txt", "bind data\n");
   w("secret.txt", SECRET);
+  // what .dockerignore excludes is not in a bind mount of the context either
+  w(".dockerignore", "secret.txt\n");
   writeFileSync(join(dir, "payload.tgz"), Bun.gzipSync(buildTar([{ path: "top", type: "dir" }, { path: "top/file", type: "file", content: "inside\n" }])));
   // hostile inputs for the escape tests
   symlinkSync("/etc/passwd", join(dir, "outside-link"));
@@ -159,6 +162,7 @@ for (const user of [undefined, "kittest"] as const) {
       expect(run.stdout).toBe(
         [
           "out/bound.txt: bind data",
+          "out/ignored-check: hidden",
           "out/netdevs: lo",
           "out/runs-seen: 1",
           "out/secret-check: secret-ok",
@@ -195,7 +199,7 @@ for (const user of [undefined, "kittest"] as const) {
       writeFileSync(join(ctx, "secret.txt"), "another-value");
       const again = await r.k(["build", "--progress", "plain", ...secret, "-t", "feat", ctx], env, 120_000);
       expect(again.code).toBe(0);
-      expect(again.stderr.match(/CACHED/g)?.length).toBe(16);
+      expect(again.stderr.match(/CACHED/g)?.length).toBe(17);
       const history = (await r.k(["image", "inspect", "feat"])).stdout;
       expect(history).not.toContain(SECRET);
       expect(filesContaining(join(root, "data"), SECRET)).toEqual([]);

@@ -6,10 +6,10 @@
  * content. Errors (issue #11 §8) each with their message and exit code.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { removeRoot, tempRoot, userIds } from "./helpers.ts";
+import { KITTEN, kitten, removeRoot, tempRoot, userIds } from "./helpers.ts";
 import { freePort, runner, type Runner } from "./run-fixtures.ts";
 import { startRegistry, type Registry } from "../fixtures/registry.ts";
 import { userNamespace } from "../fixtures/tree.ts";
@@ -125,7 +125,7 @@ for (const user of [undefined, "kittest"] as const) {
   });
 }
 
-describe("build errors", () => {
+describe("build inputs, outputs and errors", () => {
   let root: string;
   let r: Runner;
   const dirs: string[] = [];
@@ -143,6 +143,28 @@ describe("build errors", () => {
     dirs.push(d);
     return d;
   };
+
+  test("a Dockerfile on stdin (-f -), a tar context on stdin (-), --progress json, --iidfile, --label", async () => {
+    const d = ctx({ "hello.txt": "from the tar\n" });
+    const df = "FROM busybox\nCOPY hello.txt /\nCMD [\"cat\", \"/hello.txt\"]\n";
+    const fromStdin = await kitten(["build", "-q", "-f", "-", "-t", "stdin-df", d], { env: { ...registry.mirrorEnv, KITTEN_ROOT: root }, stdin: df, timeoutMs: 120_000 });
+    expect(fromStdin.stderr).toBe("");
+    expect(fromStdin.stdout).toMatch(/^sha256:[a-f0-9]{64}\n$/);
+    writeFileSync(join(d, "Dockerfile"), df);
+    const tar = Bun.spawn(["sh", "-c", `tar -C ${d} -c . | ${KITTEN} build --progress json --iidfile ${join(d, "iid")} --label team=core -t from-tar -`], {
+      env: { PATH: process.env.PATH!, HOME: "/root", NO_COLOR: "1", KITTEN_ROOT: root, ...registry.mirrorEnv },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [, err, code] = await Promise.all([new Response(tar.stdout).text(), new Response(tar.stderr).text(), tar.exited]);
+    expect(code).toBe(0);
+    const events = err.trim().split("\n").map((l) => JSON.parse(l) as { type: string; status?: string; name?: string });
+    expect(events.filter((e) => e.type === "build-step" && e.status !== "running").map((e) => `${e.name} ${e.status}`)).toEqual(["[1/3] FROM busybox done", "[2/3] COPY hello.txt / cached"]);
+    const iid = readFileSync(join(d, "iid"), "utf8");
+    expect((await r.k(["run", "--rm", iid], registry.mirrorEnv)).stdout).toBe("from the tar\n");
+    const inspect = JSON.parse((await r.k(["image", "inspect", "from-tar"])).stdout)[0];
+    expect(inspect.Config.Labels).toEqual({ team: "core" });
+  }, 120_000);
 
   test("a failing RUN names the step, the command and its exit code and shows its last lines (exit 1)", async () => {
     const d = ctx({ Dockerfile: "FROM busybox\nRUN echo first line; echo last words >&2; exit 3\n" });

@@ -22,7 +22,7 @@ export function parseProgress(value: string | undefined, quiet: boolean, isTty =
   if (quiet) return "quiet";
   const v = value ?? "auto";
   if (v === "auto") return isTty && !process.env.NO_COLOR ? "tty" : "plain";
-  if (v === "tty" || v === "plain" || v === "json") return v;
+  if (v === "tty" || v === "plain" || v === "json" || v === "quiet") return v;
   if (v === "rawjson") return "json";
   throw new Error(`unknown progress mode "${v}"`);
 }

@@ -57,7 +57,8 @@ export interface ExecutorDeps {
 }
 
 export interface StageResult {
-  layers: { diffId: string; size: number }[];
+  /** a base image's layers keep their stored blob (digest, media type); built ones are uncompressed tars (digest = diff id) */
+  layers: { diffId: string; size: number; digest?: string; mediaType?: string }[];
   config: BuildConfig;
   history: HistoryEntry[];
   env: Map<string, string>;
@@ -196,7 +197,7 @@ export class Executor {
         throw err;
       }
       this.deps.reporter.emit({ type: "build-step", id: fromId, name: fromName.replace(stage.from.image, p.base.ref), status: "done", durationMs: performance.now() - t0 });
-      layers = record.layers.map((l) => ({ diffId: l.diffId, size: l.size }));
+      layers = record.layers.map((l) => ({ diffId: l.diffId, size: l.size, digest: l.digest, mediaType: l.mediaType }));
       const doc = record.config as { config?: BuildConfig; history?: HistoryEntry[]; author?: string; created?: string };
       start = { config: stageBaseConfig(doc.config ?? {}) };
       history = [...(doc.history ?? [])];

@@ -217,7 +217,7 @@ async function runBuild(options: BuildOptions, deps: BuildDeps, context: string,
       id,
       config: doc as unknown as Parameters<typeof store.saveImage>[0]["config"],
       // uncompressed: the blob is the layer's tar, produced from the layer dir on push or save
-      layers: result.layers.map((l) => ({ digest: l.diffId, diffId: l.diffId, size: l.size, mediaType: "application/vnd.oci.image.layer.v1.tar" })),
+      layers: result.layers.map((l) => ({ digest: l.digest ?? l.diffId, diffId: l.diffId, size: l.size, mediaType: l.mediaType ?? "application/vnd.oci.image.layer.v1.tar" })),
       manifests: [],
       tags,
       digests: [],

@@ -45,17 +45,27 @@ export interface LayerFile {
   release(): void;
 }
 
-/** The image's layer blobs; an image whose blob is gone (never true for kitten's own store) cannot leave it. */
+/**
+ * The image's layer blobs. A layer is its diffID: when the record's own blob is not there, another
+ * image's blob of the same layer serves (a built image shares its base image's layers, stored as
+ * the base pulled them). An image none of whose records has a blob of a layer cannot leave the store.
+ */
 export function storedLayers(store: ImageStore, image: ImageRecord, what: string): StoredLayer[] {
+  let others: ImageRecord[] | undefined;
   return image.layers.map((l) => {
-    if (!store.hasBlob(l.digest)) {
+    let digest = l.digest;
+    if (!store.hasBlob(digest)) {
+      others ??= store.list();
+      digest = others.flatMap((img) => img.layers).find((o) => o.diffId === l.diffId && store.hasBlob(o.digest))?.digest ?? digest;
+    }
+    if (!store.hasBlob(digest)) {
       throw new RuntimeFailure(`${what}: the blob of layer ${shortId(l.diffId)} is not in the store`, {
         code: "layer_blob_missing",
         hint: "pull, load or build the image again",
       });
     }
-    const path = store.blobPath(l.digest);
-    return { diffId: l.diffId, path, digest: l.digest, size: statSync(path).size, compression: fileCompression(path) };
+    const path = store.blobPath(digest);
+    return { diffId: l.diffId, path, digest, size: statSync(path).size, compression: fileCompression(path) };
   });
 }
 

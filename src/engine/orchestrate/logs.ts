@@ -41,12 +41,14 @@ export interface LogReader {
   read(): LogRecord[];
   /** the position after the last complete record returned */
   position?(): LogPosition;
+  /** the last read stopped at its byte limit: more is there to read now */
+  more?(): boolean;
 }
 
 export interface LogFiles {
   /** the project's containers now (selected services only) */
   containers(): LogContainer[];
-  open(path: string, from?: LogPosition): LogReader;
+  open(path: string, from?: LogPosition, limit?: number): LogReader;
 }
 
 export interface ProjectLogsOptions {
@@ -63,6 +65,8 @@ export interface ProjectLogsOptions {
   from?: LogCursor;
   /** after each read's lines were delivered: the position every container's log was read to */
   onTick?: (cursor: LogCursor) => void;
+  /** bytes one read takes from a file at most (a stream that starts far behind goes in steps, not one huge batch) */
+  readLimit?: number;
 }
 
 /** One k8s-file record: `<time> <stdout|stderr> <F|P> <text>`. */
@@ -84,11 +88,13 @@ export class K8sFileReader implements LogReader {
   /** the bytes of an incomplete last line, kept as bytes so a character split by a read stays whole */
   private rest: Buffer = Buffer.alloc(0);
   private ino = -1;
+  private truncated = false;
 
-  /** `from`: continue where an earlier reader stopped (ignored when the file was replaced since) */
+  /** `from`: continue where an earlier reader stopped (ignored when the file was replaced since); `limit`: bytes per read */
   constructor(
     private readonly path: string,
     from?: LogPosition,
+    private readonly limit = Infinity,
   ) {
     if (from) {
       this.ino = from.ino;
@@ -98,6 +104,10 @@ export class K8sFileReader implements LogReader {
 
   position(): LogPosition {
     return { ino: this.ino, offset: this.offset - this.rest.length };
+  }
+
+  more(): boolean {
+    return this.truncated;
   }
 
   read(): LogRecord[] {
@@ -112,10 +122,13 @@ export class K8sFileReader implements LogReader {
       this.offset = 0;
       this.rest = Buffer.alloc(0);
     }
+    this.truncated = false;
     if (st.size === this.offset) return [];
     const fd = openSync(this.path, "r");
     try {
-      const buf = Buffer.alloc(st.size - this.offset);
+      const want = st.size - this.offset;
+      this.truncated = want > this.limit;
+      const buf = Buffer.alloc(Math.min(want, this.limit));
       const n = readSync(fd, buf, 0, buf.length, this.offset);
       this.offset += n;
       const chunk = this.rest.length ? Buffer.concat([this.rest, buf.subarray(0, n)]) : buf.subarray(0, n);
@@ -208,7 +221,9 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
       const resumed = first ? o.from?.[c.name] : undefined;
       if (!entry || entry.path !== c.logPath) {
         // a new replica, or a recreated container with a new file: read it from the start
-        entry = { reader: files.open(c.logPath, resumed), path: c.logPath };
+        // --tail needs the whole file at once; otherwise a read takes at most readLimit bytes
+        const limit = first && !resumed && o.tail !== undefined ? undefined : o.readLimit;
+        entry = { reader: files.open(c.logPath, resumed, limit), path: c.logPath };
         readers.set(c.name, entry);
       }
       let records = entry.reader.read().filter((r) => inWindow(r, o.since, o.until));
@@ -231,9 +246,12 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
       o.onTick(cursor);
     }
   };
+  const behind = () => [...readers.values()].some((e) => e.reader.more?.());
   deliver(collect(true));
-  while (o.follow && !o.signal?.aborted) {
-    await sleep(o.pollMs ?? 100);
+  while (!o.signal?.aborted && (o.follow || behind())) {
+    // still behind: read on at once (yielding to the loop); caught up: wait for the next write
+    if (behind()) await new Promise<void>((r) => setImmediate(r));
+    else await sleep(o.pollMs ?? 100);
     if (o.signal?.aborted) break;
     deliver(collect(false));
   }

@@ -445,7 +445,7 @@ export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths"
           if (c.logPath) wakeup?.add(dirname(c.logPath));
           return { name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) };
         }),
-    open: (path, from) => new K8sFileReader(path, from),
+    open: (path, from, limit) => new K8sFileReader(path, from, limit),
   };
   const stop = () => wakeup?.fire();
   o.signal?.addEventListener("abort", stop);
