@@ -71,7 +71,8 @@ export const commandNotFound: Analyzer = (e) => {
 export const notExecutable: Analyzer = (e) => {
   if (hookFailure(e)) return undefined;
   const hits = lines(e, /permission denied|not executable|exec format error/i);
-  if (e.exitCode !== 126 && !(e.startError && /permission denied|exec format error/i.test(e.startError))) return undefined;
+  // only the runtime's exec of the command itself: a sysctl or device refused says "permission denied" too
+  if (e.exitCode !== 126 && !(e.startError && /exec[^\n]*(?:permission denied|exec format error)/i.test(e.startError))) return undefined;
   const format = hits.some((l) => /exec format error/i.test(l));
   return {
     rule: "exit-126",
@@ -166,7 +167,8 @@ const ENV_IN_LOG = [
 export const missingEnv: Analyzer = (e) => {
   const env = e.config.environment;
   const missing = (entryForImage(e.config.image)?.requiredEnv ?? []).filter((v) => !env[v] && !(ALTERNATIVES[v] ?? []).some((a) => env[a]));
-  const hits = lines(e, /not set|not specified|must be set|is required|is missing|need to specify|superuser password|environment variable/i);
+  // a variable a secret or config is read from is not the container's environment (compose-key-analyzers.ts)
+  const hits = lines(e, /not set|not specified|must be set|is required|is missing|need to specify|superuser password|environment variable/i).filter((l) => !/required by (?:secret|config) "/.test(l));
   let name: string | undefined;
   for (const l of hits) {
     for (const re of ENV_IN_LOG) {

@@ -49,7 +49,7 @@ export const baseImageMissing: BuildAnalyzer = (b) => {
     cause: unreachable ? `the base image "${image}" cannot be pulled: its registry is not reachable` : denied ? `the base image "${image}" cannot be pulled: access denied` : `the base image "${image}" does not exist (or not with that tag)`,
     evidence: [stepLine(b), b.error],
     fix: unreachable
-      ? `check the network and the registry's name; without a network, load the image first (kitten load -i image.tar, or kitten pull through a mirror in config.yaml)`
+      ? `check the network and the registry's name; without one, load the image first (kitten image load -i image.tar) or set a mirror in config.yaml`
       : denied
         ? `log in to the registry (kitten login <registry>) or use a public image`
         : `check the name and tag of "${image}" (a typo, a tag that was never published); if it is meant to be an earlier stage, the stage's AS name must match`,
@@ -104,9 +104,9 @@ function managerCommand(p: MissingPackage): string {
 function searchHint(p: MissingPackage): string {
   switch (p.manager) {
     case "apt":
-      return `apt-cache search ${p.name} (or packages.debian.org / packages.ubuntu.com for the base image's release)`;
+      return `apt-cache search ${p.name}, or packages.debian.org / packages.ubuntu.com for the base image's release`;
     case "apk":
-      return `apk search ${p.name} (or pkgs.alpinelinux.org for the base image's branch)`;
+      return `apk search ${p.name}, or pkgs.alpinelinux.org for the base image's branch`;
     case "dnf":
       return `dnf search ${p.name}`;
     case "pip":
@@ -114,7 +114,7 @@ function searchHint(p: MissingPackage): string {
     case "npm":
     case "yarn":
     case "pnpm":
-      return `npm view ${p.name} versions`;
+      return `npm view ${p.name.replace(/(.)@.*$/, "$1")} versions`;
     case "go":
       return `pkg.go.dev/${p.name}`;
   }
@@ -127,13 +127,33 @@ export const noNetwork: BuildAnalyzer = (b) => {
   if (hits.length === 0) return undefined;
   const pkgs = missingPackages(output(b));
   const what = pkgs.length ? ` (so ${managerCommand(pkgs[0]!)} could not fetch "${pkgs[0]!.name}")` : "";
+  const evidence = [stepLine(b), ...exitLine(b), ...hits.slice(-4), ...(none ? ["network: none"] : [])];
+  if (none) {
+    return {
+      rule: "build-network",
+      cause: `the RUN step has no network: it runs with --network=none${what}`,
+      evidence,
+      fix: "drop --network=none from the RUN (or the build's network: none) for steps that download, or download before and COPY the files in",
+      confidence: "high",
+    };
+  }
+  // 127.0.0.1 inside a RUN step is the step's own container: nothing of the host listens there
+  const loopback = hits.some((l) => /\b(?:127\.0\.0\.1|localhost|::1)\b/.test(l) && /refused/i.test(l));
+  if (loopback) {
+    return {
+      rule: "build-network",
+      cause: "the RUN step connects to localhost, which is the build step's own container: nothing listens there",
+      evidence,
+      fix: "a server on the host is not localhost inside a build: fetch what the step needs before the build and COPY it in, or serve it on an address the namespace reaches",
+      confidence: "high",
+    };
+  }
+  const dns = hits.some((l) => /resol|EAI_AGAIN|ENOTFOUND|bad address|no such host|Name or service not known|DNS/i.test(l));
   return {
     rule: "build-network",
-    cause: none ? `the RUN step has no network: it runs with --network=none${what}` : `the RUN step could not reach the network${what}`,
-    evidence: [stepLine(b), ...exitLine(b), ...hits.slice(-4), ...(none ? ["network: none"] : [])],
-    fix: none
-      ? "drop --network=none from the RUN (or the build's network: none) for steps that download, or download before and COPY the files in"
-      : "RUN steps use the project namespace's network (slirp4netns, DNS 10.0.2.3): check the host's network and DNS, and a proxy (build args HTTP_PROXY/HTTPS_PROXY) if one is needed to get out",
+    cause: `the RUN step could not ${dns ? "resolve the host names it downloads from" : "reach the network"}${what}`,
+    evidence,
+    fix: "RUN steps use the project namespace's network (slirp4netns, DNS at 10.0.2.3): check that the host itself reaches the server (DNS, firewall), and set the proxy build args (HTTP_PROXY, HTTPS_PROXY) if the host needs one to get out",
     confidence: "high",
   };
 };
@@ -155,7 +175,7 @@ export const missingPackage: BuildAnalyzer = (b) => {
   }
   const cause =
     p.kind === "version"
-      ? `${managerCommand(p)} found "${p.name}" but not the version asked for`
+      ? `${managerCommand(p)} has "${p.name}" but not the version asked for${p.requested ? ` (${p.requested})` : ""}`
       : p.kind === "candidate"
         ? `the package "${p.name}" exists in apt's lists but has no installation candidate (obsolete, or only available from another source)`
         : p.manager === "go"

@@ -115,12 +115,20 @@ export const deviceRefused: Analyzer = (e) => {
   return undefined;
 };
 
+/** An argument as a POSIX shell reads it back. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
 export const postStartFailed: Analyzer = (e) => {
   const err = e.startError ?? "";
   const m = /post_start hook `(.+)` exited with status (-?\d+)(?::\s*(.*))?$/s.exec(err);
   if (!m && e.startPhase !== "post_start") return undefined;
   const command = m?.[1];
   const status = m ? Number(m[2]) : undefined;
+  // the hook as configured, quoted for a shell (the error joins its argv with spaces)
+  const hook = (e.config.post_start ?? []).find((h) => h.command.join(" ") === command);
+  const typed = hook ? hook.command.map(shellQuote).join(" ") : command;
   const notFound = status === 127 || /not found|no such file/i.test(m?.[3] ?? "");
   return {
     rule: "post-start-hook",
@@ -128,7 +136,7 @@ export const postStartFailed: Analyzer = (e) => {
     evidence: [err, `state: ${e.state}`],
     fix: notFound
       ? `the hook's program is not in the image: use one the image has (hooks run inside the container, like kitten exec)`
-      : `run it by hand to see why: kitten exec ${e.container} ${command ?? "<hook command>"}; hooks run with their own user and working_dir, not the service's`,
+      : `run it by hand to see why: kitten exec ${hook?.user ? `-u ${shellQuote(hook.user)} ` : ""}${e.container || "<container>"} ${typed ?? "<hook command>"}; a hook runs with its own user, working_dir and environment, not the service's`,
     confidence: "high",
   };
 };

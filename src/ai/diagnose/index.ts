@@ -80,7 +80,8 @@ export async function gatherAndAnalyze(options: DiagnoseOptions): Promise<{ evid
     service: e.service,
     container: e.container,
     state: e.state,
-    ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
+    // a running container's last exit code is no news (a post_start hook failing leaves it running)
+    ...(e.exitCode !== undefined && e.state !== "running" ? { exitCode: e.exitCode } : {}),
     restartCount: e.restartCount,
     findings: analyze(e),
   }));

@@ -9,8 +9,10 @@ export type Manager = "apt" | "apk" | "dnf" | "pip" | "npm" | "yarn" | "pnpm" | 
 
 export interface MissingPackage {
   manager: Manager;
-  /** the package (or module) as the tool named it */
+  /** the package (or module), without a version */
   name: string;
+  /** what was asked for when it names a version: "flask==99.0", "express@99.0.0" */
+  requested?: string;
   /** "package": no such package; "version": the package exists but not that version; "candidate": known but not installable */
   kind: "package" | "version" | "candidate";
   /** the lines that say so */
@@ -43,7 +45,7 @@ const RULES: Rule[] = [
   // npm (npm ERR! before v10, npm error since)
   { manager: "npm", kind: "package", re: /^npm (?:ERR!|error) 404 +'(.+?)@[^@']*' is not in (?:this|the npm) registry/ },
   { manager: "npm", kind: "package", re: /^npm (?:ERR!|error) 404 Not Found - GET https?:\/\/\S+?\/((?:@[^/%\s]+(?:%2[fF]|\/))?[^/\s]+?) - Not found/ },
-  { manager: "npm", kind: "version", re: /^npm (?:ERR!|error) notarget No matching version found for (.+?)@/ },
+  { manager: "npm", kind: "version", re: /^npm (?:ERR!|error) notarget No matching version found for ((?:@[^/\s]+\/)?[^@\s]+@\S+?)\.?$/ },
   { manager: "yarn", kind: "package", re: /^error An unexpected error occurred: "https?:\/\/[^"]+?\/((?:@[^/%"]+(?:%2[fF]|\/))?[^/"]+): Not found"/ },
   { manager: "pnpm", kind: "package", re: /ERR_PNPM_FETCH_404\s+GET https?:\/\/\S+?\/((?:@[^/%\s]+(?:%2[fF]|\/))?[^/\s:]+): Not Found/ },
   // go: "no required module provides package X", "cannot find module providing package X",
@@ -61,9 +63,11 @@ export function missingPackages(output: string[]): MissingPackage[] {
     for (const rule of RULES) {
       const m = rule.re.exec(line);
       if (!m) continue;
-      const name = decodeURIComponent(m[1]!).replace(/^['"]|['",.]$/g, "");
+      const spec = decodeURIComponent(m[1]!).replace(/^['"]|['",]$/g, "");
+      // "flask==99.0" → flask; "express@99.0.0", "@acme/ui@2" → express, @acme/ui
+      const name = rule.manager === "pip" ? spec.split(/[<>=!~;[\s]/)[0]! : rule.kind === "version" && rule.manager === "npm" ? spec.replace(/(.)@[^@]*$/, "$1") : spec;
       const key = `${rule.manager}:${name}`;
-      const entry = found.get(key) ?? { manager: rule.manager, name, kind: rule.kind, lines: [] };
+      const entry: MissingPackage = found.get(key) ?? { manager: rule.manager, name, kind: rule.kind, lines: [], ...(spec !== name ? { requested: spec } : {}) };
       if (!entry.lines.includes(line)) entry.lines.push(line);
       // pip's first line names the version asked and the ones that exist
       if (rule.manager === "pip") {
@@ -110,7 +114,7 @@ export function networkLines(output: string[]): string[] {
 const MISSING_FILE: RegExp[] = [
   /Could not open requirements file: \[Errno 2\] No such file or directory: '([^']+)'/,
   /can't open file '([^']+)': \[Errno 2\] No such file or directory/,
-  /npm (?:ERR!|error) (?:enoent )?ENOENT: no such file or directory, open '([^']+)'/,
+  /npm (?:ERR!|error) .*ENOENT: no such file or directory, open '([^']+)'/,
   /^go: (go\.mod) file not found/,
   /^(?:\S+: )?can't (?:open|stat) '([^']+)': No such file or directory/,
   /^(?:cat|cp|mv|chmod|ls|stat|source|\.): (?:cannot (?:open|stat|access) )?'?([^':\s]+)'?: No such file or directory/,
