@@ -156,8 +156,12 @@ export function stateEvidenceSource(deps: ProjectEngineDeps, projectName: string
       return evidenceFromState({ project, containers, events, logTail: (c) => readLogTail(c), starts, limitsWarning: limitsWarning(project) }, services);
     },
     async builds(services) {
-      const { builds } = new FailureStore(openStateDb(deps.paths)).forProject(projectName);
-      return builds.filter((b) => services.length === 0 || services.includes(b.service ?? "")).map(buildEvidence);
+      const store = new ProjectStore(openStateDb(deps.paths));
+      const project = loaded ?? (store.getProject(projectName)?.config as Project | undefined);
+      const { builds } = new FailureStore(store.db).forProject(projectName);
+      // a service since removed from the file is no news
+      const known = (b: { service?: string }) => !project || (b.service !== undefined && project.services[b.service] !== undefined);
+      return builds.filter((b) => known(b) && (services.length === 0 || services.includes(b.service ?? ""))).map(buildEvidence);
     },
   };
 }

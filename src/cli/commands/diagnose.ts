@@ -16,7 +16,7 @@ import { parseFormat } from "../render/format.ts";
 import { cliReporter } from "../render/reporter.ts";
 
 export default defineCommand({
-  meta: { name: "diagnose", description: "explain why containers failed or keep restarting: cause, evidence, fix" },
+  meta: { name: "diagnose", description: "explain why containers failed or keep restarting, or a build failed: cause, evidence, fix" },
   args: {
     ...projectArgs,
     format: { type: "string", description: "output format: text or json", default: "text" },
