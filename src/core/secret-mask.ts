@@ -13,6 +13,15 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
+/**
+ * A value that looks like a credential whatever its variable is called (ghp_…, sk-…, a 40-hex
+ * token): long, one word, letters and digits mixed; not a path, URL or version number.
+ */
+export function looksLikeToken(value: string): boolean {
+  const v = value.trim();
+  return /^[A-Za-z0-9_\-+/=.]{20,}$/.test(v) && /[A-Za-z]/.test(v) && /\d/.test(v) && !v.startsWith("/") && !/^v?\d+(\.\d+)*$/.test(v);
+}
+
 /** Shortest value worth masking: masking "a" everywhere helps no one. */
 const MIN_SECRET = 3;
 

@@ -5,7 +5,7 @@
  * Passwords inside URLs (scheme://user:password@host) are masked whatever their variable.
  */
 import type { Service } from "../../engine/compose/model.ts";
-import { MASK, isSecretName, maskSecrets, secretForms } from "../../core/secret-mask.ts";
+import { MASK, isSecretName, looksLikeToken, maskSecrets, secretForms } from "../../core/secret-mask.ts";
 import type { BuildEvidence, ContainerEvidence } from "./evidence.ts";
 
 export { MASK, isSecretName } from "../../core/secret-mask.ts";
@@ -15,7 +15,7 @@ export function secretValues(services: Service[]): string[] {
   const values: string[] = [];
   for (const svc of services) {
     for (const [name, value] of Object.entries(svc.environment)) if (value && isSecretName(name)) values.push(value);
-    for (const [name, value] of Object.entries(svc.build?.args ?? {})) if (value && isSecretName(name)) values.push(value);
+    for (const [name, value] of Object.entries(svc.build?.args ?? {})) if (value && (isSecretName(name) || looksLikeToken(value))) values.push(value);
   }
   return secretForms(values);
 }

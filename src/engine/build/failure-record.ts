@@ -7,7 +7,7 @@
  * here, before the record reaches the disk. Pure.
  */
 import { errorText, isKittenError } from "../../core/errors.ts";
-import { isSecretName, maskSecrets, secretForms } from "../../core/secret-mask.ts";
+import { isSecretName, looksLikeToken, maskSecrets, secretForms } from "../../core/secret-mask.ts";
 import type { BuildFailure, FailedStep } from "../state/failure-store.ts";
 import type { Dockerfile, Stage } from "./dockerfile/instructions.ts";
 import { IgnoreMatcher, readIgnoreFile } from "./context/ignore.ts";
@@ -68,7 +68,9 @@ export function ignoringLine(ignore: { file: string; text: string }, source: str
 
 export function buildFailureRecord(input: FailureInput): BuildFailure {
   const { err } = input;
-  const secrets = secretForms([...input.secrets, ...Object.entries(input.buildArgs).filter(([k]) => isSecretName(k)).map(([, v]) => v)]);
+  // build args are not secrets by design (they are in the image's history), but one named like a
+  // secret or holding what looks like a token is treated as one
+  const secrets = secretForms([...input.secrets, ...Object.entries(input.buildArgs).filter(([k, v]) => isSecretName(k) || looksLikeToken(v)).map(([, v]) => v)]);
   const mask = (t: string) => maskSecrets(t, secrets);
   const kitten = isKittenError(err) ? err : undefined;
   const line = input.step?.line ?? kitten?.location?.line;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { RuntimeFailure } from "../../../../src/core/errors.ts";
-import { maskSecrets, secretForms } from "../../../../src/core/secret-mask.ts";
+import { looksLikeToken, maskSecrets, secretForms } from "../../../../src/core/secret-mask.ts";
 import { parseDockerfile } from "../../../../src/engine/build/dockerfile/parser.ts";
 import { toDockerfile } from "../../../../src/engine/build/dockerfile/instructions.ts";
 import { buildFailureRecord, ignoringLine } from "../../../../src/engine/build/failure-record.ts";
@@ -43,6 +43,8 @@ describe("the record a failed build leaves", () => {
     expect(r.code).toBe("build_step_failed");
     const again = buildFailureRecord({ ...common, err: new RuntimeFailure("x"), step: { name: "s", instruction: "RUN", output: ["pw-from-arg and 3.12"] }, buildArgs: { PIP_INDEX_PASSWORD: "pw-from-arg", PYTHON_VERSION: "3.12" } });
     expect(again.step!.output).toEqual(["**** and 3.12"]);
+    const token = buildFailureRecord({ ...common, err: new RuntimeFailure("x"), step: { name: "s", instruction: "RUN", output: ["cloning with ghp_16C7e42F292c6912E7710c838347Ae178B4a for 4.2.1"] }, buildArgs: { GH: "ghp_16C7e42F292c6912E7710c838347Ae178B4a", VERSION: "4.2.1" } });
+    expect(token.step!.output).toEqual(["cloning with **** for 4.2.1"]);
   });
 
   test("an error placed in the Dockerfile but in no step gets its line's instruction", () => {
@@ -84,6 +86,11 @@ describe("a step's output tail", () => {
 });
 
 describe("secret masking", () => {
+  test("takes tokens for secrets whatever their name, never versions, paths or words", () => {
+    expect(["ghp_16C7e42F292c6912E7710c838347Ae178B4a", "sk-proj-4f8a9b2c1d3e5f607182a3b4c5d6e7f8", "0123456789abcdef0123456789abcdef01234567"].map(looksLikeToken)).toEqual([true, true, true]);
+    expect(["3.12.1", "v20.11.0", "/usr/local/lib/python3.12", "bookworm-slim", "https://example.com/a1b2c3d4e5f6g7h8i9", "production"].map(looksLikeToken)).toEqual([false, false, false, false, false, false]);
+  });
+
   test("masks a secret as given, trimmed and line by line, longest first", () => {
     const forms = secretForms(["-----BEGIN KEY-----\nabcdef123456\n-----END KEY-----\n", "ab"]);
     expect(forms).not.toContain("ab");
