@@ -250,7 +250,7 @@ export const missingImageOrEntrypoint: Analyzer = (e) => {
       rule: "image-missing",
       cause: `the image "${e.config.image}" cannot be pulled${/not reachable|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|timed out/i.test(err) ? ": its registry is not reachable" : ""}`,
       evidence: [err],
-      fix: "check the image name and the network; without a network, load the image first (kitten load -i image.tar) or set a mirror in config.yaml",
+      fix: "check the image name and the network; without one, load the image first (kitten image load -i image.tar) or set a mirror in config.yaml",
       confidence: "high",
     };
   }

@@ -16,7 +16,7 @@ function exitLine(e: ContainerEvidence): string {
 
 export const secretUnavailable: Analyzer = (e) => {
   const err = e.startError ?? "";
-  const file = /(secret|config) "([^"]+)": file (\S+) (not found|cannot be read: (.+))$/.exec(err);
+  const file = /(secret|config) "([^"]+)": file (.+?) (not found|cannot be read: (.+))$/.exec(err);
   const variable = /environment variable "([^"]+)" required by (secret|config) "([^"]+)" is not set/.exec(err);
   const unprepared = /(secret|config) "([^"]+)" has not been prepared/.exec(err);
   if (file) {

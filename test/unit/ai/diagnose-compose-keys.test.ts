@@ -43,6 +43,19 @@ const CASES: Case[] = [
     fixIncludes: "create /srv/shop/db_password.txt",
   },
   {
+    name: "a secret file under a path with spaces",
+    evidence: evidence({ container: "", startPhase: "secrets", startError: 'secret "pw": file /srv/my shop/pw.txt not found' }),
+    rule: "secret-unavailable",
+    cause: 'the secret "pw" has no file: /srv/my shop/pw.txt does not exist',
+  },
+  {
+    name: "an image that cannot be pulled at up",
+    evidence: evidence({ container: "", startPhase: "pull", startError: "docker.io/library/nginx:1.99: no mirror had the image and registry docker.io is not reachable (https://registry-1.docker.io: getaddrinfo ENOTFOUND registry-1.docker.io)", config: { image: "nginx:1.99" } }),
+    rule: "image-missing",
+    cause: 'the image "nginx:1.99" cannot be pulled: its registry is not reachable',
+    fixIncludes: "kitten image load",
+  },
+  {
     name: "a secret file the user may not read",
     evidence: evidence({ container: "", startPhase: "secrets", startError: 'secret "tls_key": file /etc/ssl/private/shop.key cannot be read: permission denied for user kittest' }),
     rule: "secret-unavailable",
