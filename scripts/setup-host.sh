@@ -18,7 +18,9 @@ PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins c
   chromium wrk
   # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives;
   # debootstrap makes the webstack's debian:bookworm-slim (scripts/debian-base.sh)
-  buildah xz-utils bzip2 debootstrap)
+  buildah xz-utils bzip2 debootstrap
+  # issue #14: node runs the fuzzer (V8 block coverage guides it; bun has no such API)
+  nodejs)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -52,7 +52,7 @@ export interface UpFlags {
 
 type UpArgs = Record<string, unknown> & { _: unknown[] };
 
-const fail = (message: string) => new InvalidInputError(message, { code: "bad_flag" });
+const fail = (message: string) => new InvalidInputError(message, { code: "bad_flag", hint: "`kitten up --help` lists up's flags and their values" });
 
 /** The flags of up (and create), checked with docker compose's messages (cmd/compose/up.go validateFlags, create.go). */
 export function upFlags(args: UpArgs, rawArgs: string[]): UpFlags {

@@ -45,6 +45,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
   for (const { root, user } of roots) {
+    // builds and `kitten run` leave their namespace (a project's, or "default") up for the next one: take them down
+    const ls = await k(root, ["ls", "-a", "--format", "json"], { user });
+    for (const { name } of (ls.code === 0 ? JSON.parse(ls.stdout) : []) as { name: string }[]) await k(root, ["down", "-p", name, "-t", "1"], { user });
     Bun.spawnSync([...userNamespace(user), "rm", "-rf", join(root, "data")]);
     removeRoot(root);
   }
@@ -275,8 +278,7 @@ describe("compose push", () => {
       `services:\n  app:\n    image: ${image}:1\n    build:\n      context: ./app\n      tags: ["${image}:latest"]\n  db:\n    image: busybox\n  worker:\n    build: ./app\n`,
     );
     const file = join(project, "compose.yaml");
-    // built from the project's directory: `kitten compose -f FILE build` does not pass -f to the builder yet
-    ok(await k(r, ["compose", "build"], { env: registry.mirrorEnv, cwd: project }));
+    ok(await k(r, ["compose", "-f", file, "build"], { env: registry.mirrorEnv }));
     const push = await k(r, ["compose", "-f", file, "push"], { env: registry.mirrorEnv });
     expect(ok(push).stdout.split("\n").filter(Boolean).map((l) => l.split(": digest:")[0]).sort()).toEqual([`${image}:1`, `${image}:latest`]);
     expect(push.stderr).toContain("db: skipped (not built by the project)");

@@ -16,11 +16,12 @@ function exitLine(e: ContainerEvidence): string {
 
 export const secretUnavailable: Analyzer = (e) => {
   const err = e.startError ?? "";
-  const file = /(secret|config) "([^"]+)": file (.+?) (not found|cannot be read: (.+))$/.exec(err);
+  const file = /(secret|config) "([^"]+)": file (.+?) (not found|cannot be read: (.+)|cannot be read \((.+)\)|is larger than (.+))$/.exec(err);
   const variable = /environment variable "([^"]+)" required by (secret|config) "([^"]+)" is not set/.exec(err);
   const unprepared = /(secret|config) "([^"]+)" has not been prepared/.exec(err);
   if (file) {
-    const [, kind, key, path, , why] = file;
+    const [, kind, key, path, , reason, errno, size] = file;
+    const why = reason ?? errno ?? (size ? `it is larger than ${size}` : undefined);
     return {
       rule: "secret-unavailable",
       cause: why ? `the ${kind} "${key}" cannot be read: ${why}` : `the ${kind} "${key}" has no file: ${path} does not exist`,
@@ -28,7 +29,11 @@ export const secretUnavailable: Analyzer = (e) => {
       fix: why
         ? /permission denied/.test(why)
           ? `kitten reads ${path} as the user running it: make it readable by that user (chmod/chown, or a copy the user owns)`
-          : `point ${kind}s.${key}.file at a regular file`
+          : size
+            ? `a ${kind} is read whole into each container: point ${kind}s.${key}.file at the file itself (not a device or an archive), or mount large files with volumes:`
+            : /EISDIR/.test(why)
+              ? `${path} is a directory: point ${kind}s.${key}.file at a file in it, or mount the directory with volumes:`
+              : `point ${kind}s.${key}.file at a regular file`
         : `create ${path}, or point ${kind}s.${key}.file at the right path (relative paths are from the project directory)`,
       confidence: "high",
     };

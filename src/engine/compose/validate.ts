@@ -7,16 +7,26 @@
  */
 import { InvalidInputError } from "../../core/errors.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
+import { MAX_NAME_BYTES, quoteName } from "../../core/names.ts";
 import { dependencyLevels } from "../plan/graph.ts";
 import { replicasOf, type Project } from "./model.ts";
 import { parseCidr } from "./cidr.ts";
 import type { Assembled } from "./project.ts";
 import { serviceError } from "./read.ts";
 import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
+import { checkRuntimeLimits, type HostIds } from "./runtime-checks.ts";
+import { mappedIdLimits } from "../../core/subid.ts";
+
+let cachedIds: HostIds | undefined;
+/** the namespace's id range, read once per process */
+function hostIds(): HostIds {
+  cachedIds ??= mappedIdLimits();
+  return cachedIds;
+}
 
 type Fail = (service: string, path: (string | number)[], message: string, hint?: string) => never;
 
-export function validateProject({ project, explicitNetworks, readers }: Assembled): void {
+export function validateProject({ project, explicitNetworks, readers }: Assembled, ids: HostIds = hostIds()): void {
   const fail: Fail = (service, path, message, hint) => {
     throw serviceError(readers, service, path, message, hint);
   };
@@ -48,6 +58,7 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
     }
   }
   checkContainerNames(project, fail);
+  checkRuntimeLimits(project, fail, ids);
   checkAddresses(project, fail);
   checkPorts(project, fail);
   try {
@@ -69,6 +80,20 @@ function locateDependencyError(err: unknown, readers: Assembled["readers"]): unk
 
 function checkContainerNames(project: Project, fail: Fail): void {
   const seen = new Map<string, string>();
+  // the names made from the project's name must fit a directory entry too (core/names.ts)
+  for (const [name, s] of Object.entries(project.services)) {
+    const longest = s.container_name ?? `${project.name}-${name}-${replicasOf(s)}`;
+    if (Buffer.byteLength(longest) > MAX_NAME_BYTES) {
+      fail(name, s.container_name ? ["container_name"] : [], `service "${name}": its container name ${quoteName(longest)} is longer than ${MAX_NAME_BYTES} bytes`, "use a shorter service or project name");
+    }
+  }
+  for (const [kind, defs] of [["network", project.networks], ["volume", project.volumes]] as const) {
+    for (const [key, d] of Object.entries(defs)) {
+      if (Buffer.byteLength(d.name) > MAX_NAME_BYTES) {
+        throw new InvalidInputError(`${kind} "${key}": its name ${quoteName(d.name)} is longer than ${MAX_NAME_BYTES} bytes`, { code: `bad_${kind}_name`, hint: `use a shorter ${kind} key, a shorter project name, or name: to set it` });
+      }
+    }
+  }
   for (const [name, s] of Object.entries(project.services)) {
     if (!s.container_name) continue;
     const other = seen.get(s.container_name);

@@ -5,10 +5,12 @@
  * its control socket. They report through the Reporter and never print.
  */
 import { InvalidInputError, errorText, isKittenError } from "../../core/errors.ts";
+import { didYouMeanHint } from "../../core/suggest.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
-import { ProjectSchema, type Project } from "../compose/model.ts";
+import { ProjectSchema, replicasOf, type Project } from "../compose/model.ts";
 import { serviceImage } from "../compose/build.ts";
+import { containerNames } from "../plan/plan.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
@@ -106,81 +108,140 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
     deps.paths,
     name,
     async () => {
-      const imageIds: Record<string, string> = {};
-      const imageConfigs: Record<string, OciImageConfig> = {};
-      checkPlatforms(o.project);
-      for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
-      if (deps.images) {
-        const builds = Object.values(o.project.services).some((s) => s.build);
-        if (builds) {
-          const { buildServices } = await import("../build/compose.ts");
-          await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
-        }
-        const refs = new Map<string, string[]>();
-        for (const [svc, s] of Object.entries(o.project.services)) {
-          const image = serviceImage(name, svc, s);
-          if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
-        }
-        await Promise.all(
-          [...refs].map(async ([ref, services]) => {
-            // a built image is local: never pulled (its name is not a registry's)
-            const built = services.some((svc) => o.project.services[svc]!.build);
-            const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
-            let img;
-            try {
-              img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
-              if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
-            } catch (err) {
-              recordStartFailure(deps, name, services, "pull", err, { image: ref });
-              throw err;
-            }
-            for (const s of services) {
-              imageIds[s] = img.id;
-              imageConfigs[s] = img.config;
-            }
-          }),
-        );
-      }
-      await deps.prepare?.(o.project);
-      ensureProjectVolumes(deps.paths, o.project, deps.reporter);
+      const s = store(deps);
+      // a project that did not exist before this up, and ends it without a container, is removed
+      // again: a refused container must not leave a namespace, a supervisor or a network plan (#14)
+      const fresh = !s.getProject(name) && s.listContainers(name).length === 0;
       try {
-        materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
+        return await upLocked(o, deps);
       } catch (err) {
-        if (err instanceof SecretSourceError) {
-          const users = Object.entries(o.project.services).filter(([, s]) => (s[`${err.kind}s`] ?? []).some((r) => r.source === err.key));
-          recordStartFailure(deps, name, users.map(([svc]) => svc), "secrets", err);
-        }
+        if (fresh && s.listContainers(name).length === 0) await abandon(deps, name);
         throw err;
       }
-      store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
-      const result = (await ask(deps, name, {
-        op: "up",
-        project: o.project,
-        imageIds,
-        imageConfigs,
-        services: o.services ?? [],
-        noDeps: o.noDeps ?? false,
-        forceRecreate: o.forceRecreate ?? false,
-        recreateDeps: o.alwaysRecreateDeps ?? false,
-        noRecreate: o.noRecreate ?? false,
-        noStart: o.noStart ?? false,
-        removeOrphans: o.removeOrphans ?? false,
-        scale: o.scale ?? {},
-        wait: o.wait ?? false,
-        ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
-        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-        renewAnonVolumes: o.renewAnonVolumes ?? false,
-      })) as UpResult;
-      return result;
     },
     { onWait: (pid) => deps.reporter.emit({ type: "info", message: `waiting for another kitten command on project "${name}" (pid ${pid})` }) },
   );
+}
+
+/** Removes what a failed first `up` made; its own failures are not the user's error to see. */
+async function abandon(deps: ProjectEngineDeps, project: string): Promise<void> {
+  const socket = supervisorSocketPath(deps.paths, project);
+  if (existsSync(socket)) {
+    await requestSupervisor(socket, project, { op: "shutdown" }).catch(() => {});
+    await supervisorGone(deps.paths, project);
+  }
+  await deps.teardown?.(project, { volumes: false }).catch(() => {});
+  store(deps).removeProject(project);
+}
+
+/**
+ * Container names another project already uses, refused before anything is made: the runtime
+ * would refuse the create after the namespace and the networks exist.
+ */
+function checkNameCollisions(project: Project, paths: KittenPaths): void {
+  const runtimeStore = new ContainerStore(openStateDb(paths));
+  for (const [service, s] of Object.entries(project.services)) {
+    const names = containerNames(project.name, service, s, replicasOf(s));
+    for (const n of names) {
+      const other = runtimeStore.find(n);
+      if (other && other.name === n && other.project !== project.name) {
+        throw new InvalidInputError(`service "${service}": container name "${n}" is already used by ${other.project === "default" ? "a container of `kitten run`" : `project "${other.project}"`}`, {
+          code: "name_in_use",
+          hint: other.project === "default" ? `remove it (kitten rm -f ${n}) or change container_name` : `change container_name, or bring project "${other.project}" down first`,
+        });
+      }
+    }
+  }
+}
+
+async function upLocked(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResult> {
+  const name = o.project.name;
+  // compose: `up --scale x=2` for a service the project does not have is an error, not ignored
+  for (const svc of Object.keys(o.scale ?? {})) {
+    if (!Object.hasOwn(o.project.services, svc)) throw new InvalidInputError(`no such service: ${svc}`, { code: "no_such_service", hint: didYouMeanHint(svc, Object.keys(o.project.services)) ?? "--scale takes SERVICE=N for a service of the project" });
+  }
+  checkNameCollisions(o.project, deps.paths);
+  const imageIds: Record<string, string> = {};
+  const imageConfigs: Record<string, OciImageConfig> = {};
+  checkPlatforms(o.project);
+  for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
+  if (deps.images) {
+    const builds = Object.values(o.project.services).some((s) => s.build);
+    if (builds) {
+      const { buildServices } = await import("../build/compose.ts");
+      await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
+    }
+    const refs = new Map<string, string[]>();
+    for (const [svc, s] of Object.entries(o.project.services)) {
+      const image = serviceImage(name, svc, s);
+      if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
+    }
+    await Promise.all(
+      [...refs].map(async ([ref, services]) => {
+        // a built image is local: never pulled (its name is not a registry's)
+        const built = services.some((svc) => o.project.services[svc]!.build);
+        const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
+        let img;
+        try {
+          img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
+          if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
+        } catch (err) {
+          recordStartFailure(deps, name, services, "pull", err, { image: ref });
+          throw err;
+        }
+        for (const s of services) {
+          imageIds[s] = img.id;
+          imageConfigs[s] = img.config;
+        }
+      }),
+    );
+  }
+  await deps.prepare?.(o.project);
+  ensureProjectVolumes(deps.paths, o.project, deps.reporter);
+  try {
+    materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
+  } catch (err) {
+    if (err instanceof SecretSourceError) {
+      const users = Object.entries(o.project.services).filter(([, s]) => (s[`${err.kind}s`] ?? []).some((r) => r.source === err.key));
+      recordStartFailure(deps, name, users.map(([svc]) => svc), "secrets", err);
+    }
+    throw err;
+  }
+  store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
+  const result = (await ask(deps, name, {
+    op: "up",
+    project: o.project,
+    imageIds,
+    imageConfigs,
+    services: o.services ?? [],
+    noDeps: o.noDeps ?? false,
+    forceRecreate: o.forceRecreate ?? false,
+    recreateDeps: o.alwaysRecreateDeps ?? false,
+    noRecreate: o.noRecreate ?? false,
+    noStart: o.noStart ?? false,
+    removeOrphans: o.removeOrphans ?? false,
+    scale: o.scale ?? {},
+    wait: o.wait ?? false,
+    ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+    renewAnonVolumes: o.renewAnonVolumes ?? false,
+  })) as UpResult;
+  return result;
 }
 
 /** The project as `up` last applied it (what `-p NAME` alone stands on), when it parses. */
 export function projectConfig(project: string, deps: Pick<ProjectEngineDeps, "paths">): Project | undefined {
   const parsed = ProjectSchema.safeParse(store(deps).getProject(project)?.config);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Records a project as kitten knows it (what `up` records) without starting anything: `compose
+ * run --no-deps` of a project never up, so `-p NAME` and `down` know it afterwards.
+ */
+export function recordProject(p: { project: Project; workingDir: string; configFiles: string[] }, deps: Pick<ProjectEngineDeps, "paths">): void {
+  const s = store(deps);
+  if (!s.getProject(p.project.name)) s.saveProject({ name: p.project.name, workingDir: p.workingDir, configFiles: p.configFiles, config: p.project });
 }
 
 export interface DownOptions {

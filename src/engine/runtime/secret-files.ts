@@ -5,14 +5,15 @@
  * content — before any container is made; the runtime copies each into the container that uses
  * it with the uid, gid and mode asked (so they apply to every source, file included).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidInputError, errorText } from "../../core/errors.ts";
+import { InvalidInputError } from "../../core/errors.ts";
 import { currentUser } from "../../core/user.ts";
 import { checkProjectName, nameHint, nameProblem } from "../../core/names.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import { joinLocal } from "../../core/safe-path.ts";
 import type { Project } from "../compose/model.ts";
+import { FileTooLarge, readCapped } from "../../core/read-capped.ts";
 
 export type FileKind = "secret" | "config";
 
@@ -39,6 +40,9 @@ export function secretFilePath(paths: KittenPaths, project: string, kind: FileKi
 }
 
 /** Writes every secret and config the project's services use; an unset variable or missing file fails first, naming it. */
+/** a secret or config is a password, a key, a config file: far below this */
+const MAX_SECRET_BYTES = 16 * 1024 * 1024;
+
 export function materializeSecrets(paths: KittenPaths, project: Project, environment: Record<string, string | undefined>): void {
   const contents: Array<{ path: string; data: string | Uint8Array }> = [];
   for (const kind of ["secret", "config"] as const) {
@@ -52,15 +56,22 @@ export function materializeSecrets(paths: KittenPaths, project: Project, environ
         if (!existsSync(def.file)) {
           throw new SecretSourceError(`${kind} "${key}": file ${def.file} not found`, kind, key, { code: "secret_missing", hint: `create it, or point ${kind}s.${key}.file at the right path` });
         }
+        // bounded, and the user's mistake when it is a directory or unreadable (#14: /dev/zero as a secret read forever)
         try {
-          data = readFileSync(def.file);
+          data = readCapped(def.file, MAX_SECRET_BYTES);
         } catch (err) {
-          // EACCES for a file only another user may read, EISDIR for a directory: named, not a stack trace
+          // EACCES: a file only another user may read; who kitten reads it as is the fix
           const errno = (err as NodeJS.ErrnoException).code;
-          const why = errno === "EACCES" ? `permission denied for user ${currentUser().name}` : errno === "EISDIR" ? "it is a directory" : errorText(err);
-          throw new SecretSourceError(`${kind} "${key}": file ${def.file} cannot be read: ${why}`, kind, key, {
+          const user = currentUser().name;
+          const why =
+            err instanceof FileTooLarge
+              ? `is larger than ${MAX_SECRET_BYTES / 1024 / 1024} MB`
+              : errno === "EACCES"
+                ? `cannot be read: permission denied for user ${user}`
+                : `cannot be read (${errno ?? "error"})`;
+          throw new SecretSourceError(`${kind} "${key}": file ${def.file} ${why}`, kind, key, {
             code: "secret_unreadable",
-            hint: `kitten reads it as ${currentUser().name}: make it readable by that user, or point ${kind}s.${key}.file at a readable file`,
+            hint: errno === "EACCES" ? `kitten reads it as ${user}: make it readable by that user, or point ${kind}s.${key}.file at a readable file` : `point ${kind}s.${key}.file at a readable file`,
           });
         }
       } else if (def.environment !== undefined) {

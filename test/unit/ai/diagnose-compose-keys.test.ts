@@ -64,6 +64,13 @@ const CASES: Case[] = [
     not: ["exit-126"],
   },
   {
+    name: "a secret file that is a directory",
+    evidence: evidence({ container: "", startPhase: "secrets", startError: 'secret "certs": file /srv/shop/certs cannot be read (EISDIR)' }),
+    rule: "secret-unavailable",
+    cause: 'the secret "certs" cannot be read: EISDIR',
+    fixIncludes: "/srv/shop/certs is a directory",
+  },
+  {
     name: "a config from an unset variable",
     evidence: evidence({ container: "", startPhase: "secrets", startError: 'environment variable "NGINX_CONF" required by config "nginx" is not set' }),
     rule: "secret-unavailable",
