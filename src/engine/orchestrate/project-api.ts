@@ -17,7 +17,9 @@ import { withProjectLock } from "../state/lock.ts";
 import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { containerFiles } from "../runtime/container-files.ts";
+import { INIT_PATH } from "../runtime/spec/oci-spec.ts";
 import { dirname, join } from "node:path";
 import { PROJECT_NAME_RE } from "../../core/names.ts";
 import { findNamespace } from "../../net/namespace/index.ts";
@@ -365,14 +367,14 @@ export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pic
   const runtimeRecords = new ContainerStore(openStateDb(deps.paths));
   const rows: PsRow[] = records.map((c) => {
     const rt = runtimeRecords.find(c.name);
-    return { ...c, ...(rt ? { id: rt.id } : {}), command: commandOf(rt?.spec), ...(rt?.createdAt ? { createdAt: rt.createdAt } : {}), oneOff: false };
+    return { ...c, ...(rt ? { id: rt.id } : {}), command: commandOf(rt), ...(rt?.createdAt ? { createdAt: rt.createdAt } : {}), oneOff: false };
   });
   if (o.all && deps.runtime) {
     for (const r of oneOffRecords(o.project, deps)) {
       const st = await deps.runtime.inspect(r.name);
       rows.push({
         id: r.id, name: r.name, project: r.project, service: oneOffService(r), replica: 0, image: r.image, status: st?.status ?? "dead", restarts: 0, health: "none",
-        manualStop: false, command: commandOf(r.spec), createdAt: r.createdAt, oneOff: true,
+        manualStop: false, command: commandOf(r), createdAt: r.createdAt, oneOff: true,
         ...(st?.exitCode === undefined ? {} : { exitCode: st.exitCode }),
         ...(st?.startedAt ? { startedAt: st.startedAt } : {}),
         ...(st?.finishedAt ? { finishedAt: st.finishedAt } : {}),
@@ -388,8 +390,19 @@ export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pic
   );
 }
 
-function commandOf(spec: { entrypoint?: string[] | null; command?: string[] | null } | undefined): string {
-  return [...(spec?.entrypoint ?? []), ...(spec?.command ?? [])].join(" ");
+/**
+ * docker's COMMAND: what the container runs — its OCI process args (entrypoint and command, the
+ * image's where the service sets none), without the init kitten puts in front; the service's own
+ * words when the bundle is gone.
+ */
+function commandOf(rt: { dir: string; spec?: { entrypoint?: string[] | null; command?: string[] | null } } | undefined): string {
+  if (!rt) return "";
+  try {
+    const args = (JSON.parse(readFileSync(containerFiles(rt.dir).config, "utf8")) as { process?: { args?: string[] } }).process?.args ?? [];
+    return (args[0] === INIT_PATH && args[1] === "--" ? args.slice(2) : args).join(" ");
+  } catch {
+    return [...(rt.spec?.entrypoint ?? []), ...(rt.spec?.command ?? [])].join(" ");
+  }
 }
 
 export interface ProjectListing {
