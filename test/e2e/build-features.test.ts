@@ -75,6 +75,7 @@ COPY --exclude=*.log src/c /excl/
 COPY src/a/link /top-link
 ADD payload.tgz /extracted/
 ADD --checksum=${DOWNLOAD_SUM} ${url} /downloads/
+RUN --mount=type=cache,from=docs,source=/docs,target=/seedc,id=seeded cp /seedc/hello.txt /seeded.txt
 `;
 
 /** The build context, owned by `user`. */
@@ -154,7 +155,7 @@ for (const user of [undefined, "kittest"] as const) {
         'for f in out/*; do echo "$f: $(cat $f)"; done',
         "cat docs/hello.txt docs/lines docs/script",
         "find linked parents excl extracted downloads -exec stat -c '%n %F %a %U' {} + | sort",
-        "readlink linked/link; cat top-link; cat downloads/note.txt; date -u -r downloads/note.txt +%Y",
+        "readlink linked/link; cat top-link; cat downloads/note.txt; date -u -r downloads/note.txt +%Y; cat seeded.txt",
         "ls /run/secrets 2>&1",
       ].join("; ");
       const run = await r.k(["run", "--rm", "feat", "sh", "-c", script], env);
@@ -191,6 +192,7 @@ for (const user of [undefined, "kittest"] as const) {
           "A",
           DOWNLOAD.trim(),
           "2015",
+          "hello heredoc",
           "ls: /run/secrets: No such file or directory",
           "",
         ].join("\n"),
@@ -199,7 +201,7 @@ for (const user of [undefined, "kittest"] as const) {
       writeFileSync(join(ctx, "secret.txt"), "another-value");
       const again = await r.k(["build", "--progress", "plain", ...secret, "-t", "feat", ctx], env, 120_000);
       expect(again.code).toBe(0);
-      expect(again.stderr.match(/CACHED/g)?.length).toBe(17);
+      expect(again.stderr.match(/CACHED/g)?.length).toBe(18);
       const history = (await r.k(["image", "inspect", "feat"])).stdout;
       expect(history).not.toContain(SECRET);
       expect(filesContaining(join(root, "data"), SECRET)).toEqual([]);
@@ -227,7 +229,7 @@ for (const user of [undefined, "kittest"] as const) {
       expect(cache.total).toBeGreaterThan(10);
       const prune = await r.k(["builder", "prune", "-a", "-f"]);
       expect(prune.code).toBe(0);
-      expect(prune.stdout).toMatch(/^removed \d+ cache entries, \d+ layers and 1 cache mount\nTotal reclaimed space: /);
+      expect(prune.stdout).toMatch(/^removed \d+ cache entries, \d+ layers and 2 cache mounts\nTotal reclaimed space: /);
       const after = JSON.parse((await r.k(["system", "df", "--format", "json"])).stdout).find((row: { type: string }) => row.type === "Build Cache");
       expect(after.total).toBe(0);
       // images keep their layers: the built image still runs

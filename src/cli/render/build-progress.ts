@@ -124,3 +124,24 @@ export function buildProgress(mode: ProgressMode, write: (s: string) => void = (
     },
   };
 }
+
+/**
+ * For `up`: builds render as `kitten build` renders them (folded on a terminal, plain lines
+ * otherwise), everything else goes to `next`; a build's live region is closed before any other
+ * line is written, so the two never draw over each other.
+ */
+export function buildAware(next: Reporter, mode: ProgressMode = parseProgress(undefined, false)): Reporter {
+  let active: BuildProgress | undefined;
+  return {
+    emit(e: KittenEvent) {
+      if (e.type === "build-step" || e.type === "build-log") {
+        active ??= buildProgress(mode);
+        active.emit(e);
+        return;
+      }
+      active?.done();
+      active = undefined;
+      next.emit(e);
+    },
+  };
+}

@@ -20,6 +20,7 @@ import { IgnoreMatcher } from "../context/ignore.ts";
 import { mknod, S_IFCHR } from "../../image/unpack/libc.ts";
 import type { RunRequest, WorkerMount } from "./protocol.ts";
 import { cleanStubs, commitLayer, emptyLower, mountLayersReadOnly, mountOverlay, mountRootfs, recordStub, unmount } from "./rootfs.ts";
+import { must } from "../../runtime/inside/exec.ts";
 
 export const SANDBOX_HOSTNAME = "buildkitsandbox";
 
@@ -40,8 +41,19 @@ export function readRootfsFile(merged: string, path: string): string {
   }
 }
 
-/** Running runc processes, killed when the build goes away (stdin closed). */
-export const running = new Set<{ kill(signal?: number): void }>();
+/** RUN containers now running: killed and deleted when the build goes away (stdin closed). */
+export const running = new Set<{ runtime: string; root: string; id: string }>();
+
+export async function killRunning(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (c) => {
+      // `runc run` killed does not take its container with it: kill the container itself
+      const bin = Bun.which(c.runtime) ?? c.runtime;
+      await Bun.spawn([bin, "--root", c.root, "kill", c.id, "KILL"], { stdout: "ignore", stderr: "ignore" }).exited;
+      await Bun.spawn([bin, "--root", c.root, "delete", "--force", c.id], { stdout: "ignore", stderr: "ignore" }).exited;
+    }),
+  );
+}
 
 /**
  * A view of a context directory without what .dockerignore excludes: an overlay whose top
@@ -115,6 +127,15 @@ export async function runStep(req: RunRequest, output: (stream: "stdout" | "stde
           mkdirSync(m.dir, { recursive: true });
           chownSync(m.dir, m.uid, m.gid);
           chmodSync(m.dir, m.mode);
+          // `from=`: a new cache starts with that stage's (or image's) files at `source`
+          if (m.seed) {
+            const src = await sourcePath({ type: "bind", target: m.target, from: m.seed.from, source: m.seed.source, readonly: true }, req.workDir, i);
+            try {
+              await must(["cp", "-a", `${src.path}/.`, m.dir], "seeding a cache mount");
+            } finally {
+              for (const p of src.mounted.reverse()) await unmount(p);
+            }
+          }
         }
         if (m.locked) {
           const fd = openSync(`${m.dir}.lock`, "a");
@@ -181,15 +202,20 @@ export async function runStep(req: RunRequest, output: (stream: "stdout" | "stde
     const root = join(req.runtimeDir, req.runtime);
     const id = `build-${process.pid}-${req.id}-${Math.random().toString(36).slice(2, 8)}`;
     const proc = Bun.spawn([Bun.which(req.runtime) ?? req.runtime, "--root", root, "run", "--bundle", bundle, id], { stdin: "ignore", stdout: "pipe", stderr: "pipe", cwd: req.workDir });
-    running.add(proc);
+    const entry = { runtime: req.runtime, root, id };
+    running.add(entry);
     const pump = async (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") => {
       const dec = new TextDecoder();
       for await (const chunk of stream) output(name, dec.decode(chunk, { stream: true }));
       const rest = dec.decode();
       if (rest) output(name, rest);
     };
-    const [code] = await Promise.all([proc.exited, pump(proc.stdout, "stdout"), pump(proc.stderr, "stderr")]);
-    running.delete(proc);
+    let code: number;
+    try {
+      [code] = await Promise.all([proc.exited, pump(proc.stdout, "stdout"), pump(proc.stderr, "stderr")]);
+    } finally {
+      running.delete(entry);
+    }
     if (code !== 0) throw new RunFailed(code);
     for (const m of mounted.reverse()) await unmount(m);
     mounted.length = 0;
