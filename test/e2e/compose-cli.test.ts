@@ -133,6 +133,8 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     expect(ps.stdout.split("\n")[0]).toMatch(/^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$/);
     for (const name of [`${project}-db-1`, `${project}-web-1`, `${project}-worker-1`, `${project}-worker-2`]) expect(ps.stdout).toMatch(new RegExp(`^${name} .* Up `, "m"));
     expect(ps.stdout).toMatch(/127\.0\.0\.1:\d+->80\/tcp/);
+    // COMMAND is what the container runs (its OCI process args), quoted and cut like docker's
+    expect(ps.stdout).toMatch(new RegExp(`^${project}-worker-1 +\\S+ +"sleep 1000" `, "m"));
     const quiet = await k(["compose", "ps", "-q"]);
     expect(quiet.stdout.trim().split("\n")).toHaveLength(4);
     for (const id of quiet.stdout.trim().split("\n")) expect(id).toMatch(/^[0-9a-f]{64}$/);

@@ -73,6 +73,7 @@ export function serviceBuildOptions(project: Project, name: string, s: Service &
     extraHosts: b.extra_hosts ?? [],
     ...(b.additional_contexts ? { namedContexts: b.additional_contexts } : {}),
     project: project.name,
+    service: name,
   };
 }
 

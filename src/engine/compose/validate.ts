@@ -5,6 +5,7 @@
  * with every address), container_name with several replicas or on two services, a service
  * without an image, and — through the planner's graph — unknown dependencies and cycles.
  */
+import { posix } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
 import { MAX_NAME_BYTES, quoteName } from "../../core/names.ts";
@@ -58,6 +59,7 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
     }
   }
   checkContainerNames(project, fail);
+  checkMountTargets(project, fail);
   checkRuntimeLimits(project, fail, ids);
   checkAddresses(project, fail);
   checkPorts(project, fail);
@@ -99,6 +101,27 @@ function checkContainerNames(project: Project, fail: Fail): void {
     const other = seen.get(s.container_name);
     if (other) fail(name, ["container_name"], `services "${other}" and "${name}" both use container_name "${s.container_name}"`);
     seen.set(s.container_name, name);
+  }
+}
+
+/**
+ * One mount per path in a container: docker refuses a volume, bind, tmpfs, secret or config on a
+ * path another one already takes ("Duplicate mount point"); kitten used to mount the later over
+ * the earlier, hiding a volume behind a secret file without a word.
+ */
+function checkMountTargets(project: Project, fail: Fail): void {
+  for (const [name, s] of Object.entries(project.services)) {
+    const seen = new Map<string, string>();
+    const add = (target: string, what: string, path: (string | number)[]) => {
+      const key = posix.normalize(target).replace(/(.)\/$/, "$1");
+      const other = seen.get(key);
+      if (other) fail(name, path, `service "${name}": duplicate mount point ${key} (${other} and ${what})`, "mount each path of the container once: change one of the targets");
+      seen.set(key, what);
+    };
+    (s.volumes ?? []).forEach((v, i) => add(v.target, v.type === "volume" ? (v.source ? `volume "${v.source}"` : "an anonymous volume") : v.type === "bind" ? `bind mount ${v.source}` : "a tmpfs", ["volumes", i]));
+    (s.tmpfs ?? []).forEach((t, i) => add(t.split(":")[0]!, "a tmpfs", ["tmpfs", i]));
+    (s.secrets ?? []).forEach((r, i) => add(r.target ?? `/run/secrets/${r.source}`, `secret "${r.source}"`, ["secrets", i]));
+    (s.configs ?? []).forEach((r, i) => add(r.target ?? `/${r.source}`, `config "${r.source}"`, ["configs", i]));
   }
 }
 

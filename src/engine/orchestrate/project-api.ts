@@ -4,7 +4,7 @@
  * the project's supervisor runs (starting one adopts running containers), and talk to it over
  * its control socket. They report through the Reporter and never print.
  */
-import { InvalidInputError } from "../../core/errors.ts";
+import { InvalidInputError, errorText, isKittenError } from "../../core/errors.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
@@ -17,7 +17,9 @@ import { withProjectLock } from "../state/lock.ts";
 import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { containerFiles } from "../runtime/container-files.ts";
+import { INIT_PATH } from "../runtime/spec/oci-spec.ts";
 import { dirname, join } from "node:path";
 import { PROJECT_NAME_RE } from "../../core/names.ts";
 import { findNamespace } from "../../net/namespace/index.ts";
@@ -31,7 +33,8 @@ import { oneOffRecords, oneOffService } from "./one-off.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
 import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
-import { materializeSecrets, removeSecrets } from "../runtime/secret-files.ts";
+import { SecretSourceError, materializeSecrets, removeSecrets } from "../runtime/secret-files.ts";
+import { FailureStore, type StartPhase } from "../state/failure-store.ts";
 import { checkPlatforms, hostWarnings, pullMode, staleImage, strongest } from "./up-checks.ts";
 
 export interface ProjectEngineDeps {
@@ -48,6 +51,19 @@ export interface ProjectEngineDeps {
 
 function store(deps: Pick<ProjectEngineDeps, "paths">): ProjectStore {
   return new ProjectStore(openStateDb(deps.paths));
+}
+
+/** A failure before any container (a pull, the secrets) recorded for the services it stopped, for diagnose. */
+function recordStartFailure(deps: ProjectEngineDeps, project: string, services: string[], phase: StartPhase, err: unknown, extra: { image?: string } = {}): void {
+  try {
+    const failures = new FailureStore(openStateDb(deps.paths));
+    const time = new Date().toISOString();
+    for (const service of services) {
+      failures.recordStart(project, { time, service, phase, ...extra, error: errorText(err), ...(isKittenError(err) ? { code: err.code, ...(err.hint ? { hint: err.hint } : {}) } : {}) });
+    }
+  } catch (recordErr) {
+    deps.reporter.emit({ type: "warning", message: `the failure could not be recorded for kitten diagnose: ${errorText(recordErr)}` });
+  }
 }
 
 async function ask(deps: ProjectEngineDeps, project: string, req: Request): Promise<unknown> {
@@ -167,8 +183,14 @@ async function upLocked(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResult
         // a built image is local: never pulled (its name is not a registry's)
         const built = services.some((svc) => o.project.services[svc]!.build);
         const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
-        let img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
-        if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
+        let img;
+        try {
+          img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
+          if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
+        } catch (err) {
+          recordStartFailure(deps, name, services, "pull", err, { image: ref });
+          throw err;
+        }
         for (const s of services) {
           imageIds[s] = img.id;
           imageConfigs[s] = img.config;
@@ -178,7 +200,15 @@ async function upLocked(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResult
   }
   await deps.prepare?.(o.project);
   ensureProjectVolumes(deps.paths, o.project, deps.reporter);
-  materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
+  try {
+    materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
+  } catch (err) {
+    if (err instanceof SecretSourceError) {
+      const users = Object.entries(o.project.services).filter(([, s]) => (s[`${err.kind}s`] ?? []).some((r) => r.source === err.key));
+      recordStartFailure(deps, name, users.map(([svc]) => svc), "secrets", err);
+    }
+    throw err;
+  }
   store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
   const result = (await ask(deps, name, {
     op: "up",
@@ -241,6 +271,7 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
     const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
     removeSecrets(deps.paths, o.project);
     s.removeProject(o.project);
+    new FailureStore(s.db).clearProjectStarts(o.project);
     return { removed, volumes };
   }, { removeAfter: true });
 }
@@ -336,14 +367,14 @@ export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pic
   const runtimeRecords = new ContainerStore(openStateDb(deps.paths));
   const rows: PsRow[] = records.map((c) => {
     const rt = runtimeRecords.find(c.name);
-    return { ...c, ...(rt ? { id: rt.id } : {}), command: commandOf(rt?.spec), ...(rt?.createdAt ? { createdAt: rt.createdAt } : {}), oneOff: false };
+    return { ...c, ...(rt ? { id: rt.id } : {}), command: commandOf(rt), ...(rt?.createdAt ? { createdAt: rt.createdAt } : {}), oneOff: false };
   });
   if (o.all && deps.runtime) {
     for (const r of oneOffRecords(o.project, deps)) {
       const st = await deps.runtime.inspect(r.name);
       rows.push({
         id: r.id, name: r.name, project: r.project, service: oneOffService(r), replica: 0, image: r.image, status: st?.status ?? "dead", restarts: 0, health: "none",
-        manualStop: false, command: commandOf(r.spec), createdAt: r.createdAt, oneOff: true,
+        manualStop: false, command: commandOf(r), createdAt: r.createdAt, oneOff: true,
         ...(st?.exitCode === undefined ? {} : { exitCode: st.exitCode }),
         ...(st?.startedAt ? { startedAt: st.startedAt } : {}),
         ...(st?.finishedAt ? { finishedAt: st.finishedAt } : {}),
@@ -359,8 +390,19 @@ export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pic
   );
 }
 
-function commandOf(spec: { entrypoint?: string[] | null; command?: string[] | null } | undefined): string {
-  return [...(spec?.entrypoint ?? []), ...(spec?.command ?? [])].join(" ");
+/**
+ * docker's COMMAND: what the container runs — its OCI process args (entrypoint and command, the
+ * image's where the service sets none), without the init kitten puts in front; the service's own
+ * words when the bundle is gone.
+ */
+function commandOf(rt: { dir: string; spec?: { entrypoint?: string[] | null; command?: string[] | null } } | undefined): string {
+  if (!rt) return "";
+  try {
+    const args = (JSON.parse(readFileSync(containerFiles(rt.dir).config, "utf8")) as { process?: { args?: string[] } }).process?.args ?? [];
+    return (args[0] === INIT_PATH && args[1] === "--" ? args.slice(2) : args).join(" ");
+  } catch {
+    return [...(rt.spec?.entrypoint ?? []), ...(rt.spec?.command ?? [])].join(" ");
+  }
 }
 
 export interface ProjectListing {

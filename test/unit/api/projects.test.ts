@@ -183,7 +183,7 @@ describe("ask", () => {
 describe("diagnose", () => {
   test("runs the diagnosis of the project's failing services; unknown services refused", async () => {
     h.seed("shop", { web: { status: "exited", exitCode: 1 } });
-    expect(await (await h.req("/v1/projects/shop/diagnose?services=web")).json()).toEqual({ containers: [] });
+    expect(await (await h.req("/v1/projects/shop/diagnose?services=web")).json()).toEqual({ containers: [], builds: [] });
     expect(h.calls).toEqual([{ op: "diagnose", args: { project: "shop", services: ["web"] } }]);
     expect((await h.req("/v1/projects/shop/diagnose?services=ghost")).status).toBe(404);
   });
