@@ -99,64 +99,71 @@ must(["chown", `${UID}:${GID}`, penv.XDG_RUNTIME_DIR]);
 must(asUser([...podman, "pull", "--tls-verify=false", "-q", `docker://${registry.host}/library/busybox:latest`]), penv);
 must(asUser([...podman, "tag", `${registry.host}/library/busybox:latest`, "docker.io/library/busybox:latest"]), penv);
 
-const tools: Tool[] = [
-  { name: "kitten build (rootless)", build: (extra) => asUser([KITTEN, "build", "-q", ...extra, "-t", "bench", ctx]), env: kenv },
-  { name: "buildah bud --layers (rootful)", build: (extra) => [...buildah, "bud", "--layers", "--runtime", "runc", "--network", "host", "-q", ...extra, "-t", "bench", ctx], env: {} },
-  { name: "podman build (rootless)", build: (extra) => asUser([...podman, "build", "--layers", "--runtime", "runc", "--network", "host", "-q", ...extra, "-t", "bench", ctx]), env: penv },
-];
+try {
+  const tools: Tool[] = [
+    { name: "kitten build (rootless)", build: (extra) => asUser([KITTEN, "build", "-q", ...extra, "-t", "bench", ctx]), env: kenv },
+    { name: "buildah bud --layers (rootful)", build: (extra) => [...buildah, "bud", "--layers", "--runtime", "runc", "--network", "host", "-q", ...extra, "-t", "bench", ctx], env: {} },
+    { name: "podman build (rootless)", build: (extra) => asUser([...podman, "build", "--layers", "--runtime", "runc", "--network", "host", "-q", ...extra, "-t", "bench", ctx]), env: penv },
+  ];
 
-function time(argv: string[], env: Record<string, string>): number {
-  const t0 = performance.now();
-  must(argv, env);
-  return performance.now() - t0;
-}
-
-const changed = join(ctx, "src", "dir7", "file7.txt");
-const results: { tool: string; cold: number; cached: number; changed: number }[] = [];
-for (const tool of TIMINGS ? tools : []) {
-  const cold: number[] = [];
-  const cached: number[] = [];
-  const oneFile: number[] = [];
-  for (let i = 0; i < N; i++) {
-    cold.push(time(tool.build(["--no-cache"]), tool.env));
-    cached.push(time(tool.build([]), tool.env));
-    writeFileSync(changed, `changed ${i} ${Date.now()}\n`);
-    must(["chown", `${UID}:${GID}`, changed]);
-    oneFile.push(time(tool.build([]), tool.env));
+  function time(argv: string[], env: Record<string, string>): number {
+    const t0 = performance.now();
+    must(argv, env);
+    return performance.now() - t0;
   }
-  results.push({ tool: tool.name, cold: median(cold), cached: median(cached), changed: median(oneFile) });
-  process.stderr.write(`${tool.name}: cold ${median(cold).toFixed(0)} ms, cached ${median(cached).toFixed(0)} ms, one file changed ${median(oneFile).toFixed(0)} ms\n`);
-}
 
-const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: resolve(import.meta.dir, "../..") }).stdout.toString().trim();
-console.log(`\n### bench/build — ${new Date().toISOString().slice(0, 10)}, commit ${commit}, median of ${N}\n`);
-console.log("| tool | cold | fully cached | one file changed |");
-console.log("|---|---|---|---|");
-for (const r of results) console.log(`| ${r.tool} | ${(r.cold / 1000).toFixed(2)} s | ${(r.cached / 1000).toFixed(2)} s | ${(r.changed / 1000).toFixed(2)} s |`);
-const [k, b, p] = results;
-if (TIMINGS) {
-const ratio = (x: number, y: number) => (x / y).toFixed(2);
-console.log(`\nkitten ÷ buildah: cold ${ratio(k!.cold, b!.cold)}× (target ≤ 0.8), cached ${ratio(k!.cached, b!.cached)}× (≤ 0.3), one file ${ratio(k!.changed, b!.changed)}× (≤ 0.6)`);
-console.log(`kitten ÷ podman: cold ${ratio(k!.cold, p!.cold)}×, cached ${ratio(k!.cached, p!.cached)}×, one file ${ratio(k!.changed, p!.changed)}×`);
-}
+  const changed = join(ctx, "src", "dir7", "file7.txt");
+  const results: { tool: string; cold: number; cached: number; changed: number }[] = [];
+  for (const tool of TIMINGS ? tools : []) {
+    const cold: number[] = [];
+    const cached: number[] = [];
+    const oneFile: number[] = [];
+    for (let i = 0; i < N; i++) {
+      cold.push(time(tool.build(["--no-cache"]), tool.env));
+      cached.push(time(tool.build([]), tool.env));
+      writeFileSync(changed, `changed ${i} ${Date.now()}\n`);
+      must(["chown", `${UID}:${GID}`, changed]);
+      oneFile.push(time(tool.build([]), tool.env));
+    }
+    results.push({ tool: tool.name, cold: median(cold), cached: median(cached), changed: median(oneFile) });
+    process.stderr.write(`${tool.name}: cold ${median(cold).toFixed(0)} ms, cached ${median(cached).toFixed(0)} ms, one file changed ${median(oneFile).toFixed(0)} ms\n`);
+  }
 
-if (MEMORY) {
-  must(asUser([KITTEN, "builder", "prune", "-a"]), kenv);
-  // 20,000 files, 1 GB: peak RSS of each kitten process (the CLI and its worker), by /usr/bin/time
-  const big = join(work, "big");
-  makeContext(big, 20_000, 50 * 1024, "FROM busybox\nCOPY src/ /ctx/\n");
-  const report = join(work, "time.txt");
-  const t = run(["/usr/bin/time", "-v", "-o", report, ...asUser([KITTEN, "build", "-q", "--no-cache", "-t", "big", big])], kenv);
-  if (t.code !== 0) throw new Error(`big build failed (exit ${t.code}): ${t.err.trim().split("\n").slice(-3).join(" | ")}`);
-  const timeReport = readFileSync(report, "utf8");
-  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(timeReport)?.[1] ?? 0);
-  const seconds = /Elapsed \(wall clock\) time.*: (.*)/.exec(timeReport)?.[1];
-  console.log(`\npeak memory, kitten build of 20,000 files / 1 GB (COPY of it all): ${(rss / 1024).toFixed(0)} MB (largest single process), wall ${seconds}`);
-}
+  const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: resolve(import.meta.dir, "../..") }).stdout.toString().trim();
+  console.log(`\n### bench/build — ${new Date().toISOString().slice(0, 10)}, commit ${commit}, median of ${N}\n`);
+  console.log("| tool | cold | fully cached | one file changed |");
+  console.log("|---|---|---|---|");
+  for (const r of results) console.log(`| ${r.tool} | ${(r.cold / 1000).toFixed(2)} s | ${(r.cached / 1000).toFixed(2)} s | ${(r.changed / 1000).toFixed(2)} s |`);
+  const [k, b, p] = results;
+  if (TIMINGS) {
+    const ratio = (x: number, y: number) => (x / y).toFixed(2);
+    console.log(`\nkitten ÷ buildah: cold ${ratio(k!.cold, b!.cold)}× (target ≤ 0.8), cached ${ratio(k!.cached, b!.cached)}× (≤ 0.3), one file ${ratio(k!.changed, b!.changed)}× (≤ 0.6)`);
+    console.log(`kitten ÷ podman: cold ${ratio(k!.cold, p!.cold)}×, cached ${ratio(k!.cached, p!.cached)}×, one file ${ratio(k!.changed, p!.changed)}×`);
+  }
 
-await registry.stop();
-must(asUser([KITTEN, "__ns-down", "default"]), kenv);
-run(["umount", "-R", join(buildahRoot, "storage", "overlay")]);
-run(asUser(["podman", "unshare", "rm", "-rf", podmanRoot]), penv);
-run(asUser(["unshare", "--user", "--map-root-user", "--map-auto", "rm", "-rf", kittenRoot]));
-rmSync(work, { recursive: true, force: true });
+  if (MEMORY) {
+    must(asUser([KITTEN, "builder", "prune", "-a"]), kenv);
+    // 20,000 files, 1 GB: peak RSS of each kitten process (the CLI and its worker), by /usr/bin/time
+    const big = join(work, "big");
+    makeContext(big, 20_000, 50 * 1024, "FROM busybox\nCOPY src/ /ctx/\n");
+    const report = join(work, "time.txt");
+    const t = run(["/usr/bin/time", "-v", "-o", report, ...asUser([KITTEN, "build", "-q", "--no-cache", "-t", "big", big])], kenv);
+    if (t.code !== 0) throw new Error(`big build failed (exit ${t.code}): ${t.err.trim().split("\n").slice(-3).join(" | ")}`);
+    const timeReport = readFileSync(report, "utf8");
+    const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(timeReport)?.[1] ?? 0);
+    const seconds = /Elapsed \(wall clock\) time.*: (.*)/.exec(timeReport)?.[1];
+    console.log(`\npeak memory, kitten build of 20,000 files / 1 GB (COPY of it all): ${(rss / 1024).toFixed(0)} MB (largest single process), wall ${seconds}`);
+  }
+
+} finally {
+  // also after a failure: the namespaces, mounts and files a run made must not outlive it
+  await registry.stop();
+  run(asUser([KITTEN, "__ns-down", "default"]), kenv);
+  run(["umount", "-R", join(buildahRoot, "storage", "overlay")]);
+  run(asUser(["podman", "unshare", "rm", "-rf", podmanRoot]), penv);
+  const range = (file: string) => Bun.spawnSync(["grep", `^${USER}:`, file]).stdout.toString().trim().split(":");
+  const [, su, sn] = range("/etc/subuid");
+  const [, sg, sgn] = range("/etc/subgid");
+  run(asUser(["unshare", "--user", "--map-root-user", `--map-users=${su},1,${sn}`, `--map-groups=${sg},1,${sgn}`, "rm", "-rf", kittenRoot]));
+  rmSync(work, { recursive: true, force: true });
+}
