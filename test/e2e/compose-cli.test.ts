@@ -457,6 +457,9 @@ describe("the command line itself", () => {
       ["volumes", "--bogus"],
       ["kube", "export", "--bogus"],
       ["serve", "--bogus"],
+      // reported as accepted silently once
+      ["config", "--no-such-flag"],
+      ["compose", "config", "--no-such-flag"],
     ];
     for (const args of cases) {
       const r = await kitten(args, { env: { KITTEN_ROOT: "/nonexistent-kitten-root" } });

@@ -57,11 +57,12 @@ describe("kube apply with kitten's client", () => {
     // force only for kitten's own parent object, never for the project's objects
     expect(p.slice(1).some((r) => r.query.force !== undefined && !r.path.endsWith("kitten-applyset-webstack"))).toBe(false);
     const paths = p.map((r) => r.path);
-    for (const path of ["/api/v1/namespaces/default/secrets/db-env", "/api/v1/namespaces/default/configmaps/web-default-conf", "/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata", "/api/v1/namespaces/default/services/postgres", "/apis/apps/v1/namespaces/default/deployments/web"]) {
+    for (const path of ["/api/v1/namespaces/default/secrets/db-env", "/api/v1/namespaces/default/configmaps/api-env-api-env", "/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata", "/api/v1/namespaces/default/services/postgres", "/apis/apps/v1/namespaces/default/deployments/web"]) {
       expect(paths).toContain(path);
     }
-    // configuration before the workloads that use it
-    expect(paths.indexOf("/api/v1/namespaces/default/configmaps/web-default-conf")).toBeLessThan(paths.indexOf("/apis/apps/v1/namespaces/default/deployments/web"));
+    // configuration (api's env_file) and storage before the workloads that use them
+    expect(paths.indexOf("/api/v1/namespaces/default/configmaps/api-env-api-env")).toBeLessThan(paths.indexOf("/apis/apps/v1/namespaces/default/deployments/api"));
+    expect(paths.indexOf("/api/v1/namespaces/default/persistentvolumeclaims/webstack-cachedata")).toBeLessThan(paths.indexOf("/apis/apps/v1/namespaces/default/deployments/cache"));
     const id = await applySetId();
     const parent = server.objects.get("/api/v1/namespaces/default/secrets/kitten-applyset-webstack");
     expect(parent.metadata.labels["applyset.kubernetes.io/id"]).toBe(id);
@@ -100,7 +101,7 @@ describe("kube apply with kitten's client", () => {
     const deleted = server.requests.filter((r) => r.method === "DELETE").map((r) => r.path).sort();
     expect(deleted).toEqual([
       "/api/v1/namespaces/default/configmaps/api-env-api-env",
-      "/api/v1/namespaces/default/configmaps/web-default-conf",
+      "/api/v1/namespaces/default/persistentvolumeclaims/webstack-cachedata",
       "/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata",
       "/api/v1/namespaces/default/secrets/db-env",
       "/api/v1/namespaces/default/services/api",
@@ -155,13 +156,13 @@ describe("kube apply with kitten's client", () => {
     expect(bad.stderr).toContain("hint: the cluster did not accept the credentials");
   }, 60_000);
 
-  test("kube delete removes the set's objects but keeps the claim without -v, and everything with -v", async () => {
+  test("kube delete removes the set's objects but keeps the claims without -v, and everything with -v", async () => {
     start("cert");
     expect((await k(["kube", "apply", "-f", WEBSTACK])).code).toBe(0);
     const res = await k(["kube", "delete", "-f", WEBSTACK]);
     expect(res.code).toBe(0);
-    expect(res.stderr).toContain("kept persistentvolumeclaim/webstack-dbdata (--volumes deletes them)");
-    expect([...server.objects.keys()].sort()).toEqual(["/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata", "/api/v1/namespaces/default/secrets/kitten-applyset-webstack"]);
+    expect(res.stderr).toContain("kept persistentvolumeclaim/webstack-cachedata, persistentvolumeclaim/webstack-dbdata (--volumes deletes them)");
+    expect([...server.objects.keys()].sort()).toEqual(["/api/v1/namespaces/default/persistentvolumeclaims/webstack-cachedata", "/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata", "/api/v1/namespaces/default/secrets/kitten-applyset-webstack"]);
     expect((await k(["kube", "delete", "-f", WEBSTACK, "-v"])).code).toBe(0);
     expect(server.objects.size).toBe(0);
   }, 60_000);
@@ -220,7 +221,7 @@ describe("kube apply --kubectl, with the real kubectl client", () => {
     const del = await k(["kube", "delete", "-f", WEBSTACK, "--kubectl"]);
     expect(del.code).toBe(0);
     expect(server.requests.filter((r) => r.method === "GET" && r.query.labelSelector).every((r) => r.query.labelSelector === `applyset.kubernetes.io/part-of=${id}`)).toBe(true);
-    expect([...server.objects.keys()].sort()).toEqual(["/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata", "/api/v1/namespaces/default/secrets/kitten-applyset-webstack"]);
+    expect([...server.objects.keys()].sort()).toEqual(["/api/v1/namespaces/default/persistentvolumeclaims/webstack-cachedata", "/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata", "/api/v1/namespaces/default/secrets/kitten-applyset-webstack"]);
     expect((await k(["kube", "delete", "-f", WEBSTACK, "--kubectl", "-v"])).code).toBe(0);
     expect(server.objects.size).toBe(0);
   }, 60_000);

@@ -229,6 +229,9 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   });
 
   test("rm leaves no mount, netns, process or runtime state behind", async () => {
+    // rm of the last container stops the idle default namespace, and everything with it: a second
+    // container keeps it running, so what is checked is what rm itself cleans up
+    expect((await r.k(["run", "-d", "--name", "keeper", "--network", "none", rootfs, "sleep", "600"])).code).toBe(0);
     const marker = `${600 + Math.floor(Math.random() * 1000)}.5`;
     const d = await r.k(["run", "-d", "--name", "tidy", "--network", "none", "-v", "tidyvol:/data", rootfs, "sleep", marker]);
     expect(d.code).toBe(0);
@@ -247,6 +250,7 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(await until(() => processesWith(`sleep ${marker}`).length === 0)).toBe(true);
     expect(existsSync(join(r.root, "data/volumes/tidyvol/_data"))).toBe(true);
     expect((await r.k(["ps", "-a"])).stdout).not.toContain("tidy");
+    expect((await r.k(["rm", "-f", "keeper"])).code).toBe(0);
   });
 
   test("gives -it a working interactive shell on a terminal", async () => {
@@ -353,10 +357,15 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   });
 
   test("starts one namespace for three runs launched at once", async () => {
+    // a detached container launched with them keeps the namespace up afterwards, whatever becomes
+    // of an idle one: a second namespace the race started would still be there to count
+    const keeper = r.k(["run", "-d", "--project", "multi", "--name", "multi-keeper", "--network", "none", rootfs, "sleep", "600"]);
     const runs = await Promise.all(["one", "two", "three"].map((w) => r.k(["run", "--rm", "--project", "multi", rootfs, "echo", w])));
     expect(runs.map((x) => [x.code, x.stdout])).toEqual([[0, "one\n"], [0, "two\n"], [0, "three\n"]]);
+    expect((await keeper).code).toBe(0);
     const rk = processesWith(join(r.root, "run/ns/multi")).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("rootlesskit"));
     expect(rk.length).toBe(1);
+    expect((await r.k(["rm", "-f", "multi-keeper"])).code).toBe(0);
   });
 
   test("follows a container's log with logs -f until it exits", async () => {
