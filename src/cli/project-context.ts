@@ -30,6 +30,14 @@ export function engineDeps(reporter: Reporter, cwd?: string): ProjectEngineDeps 
       const { saveNetworkPlan } = await import("../net/plan-store.ts");
       for (const message of saveNetworkPlan(paths.data, project).warnings) reporter.emit({ type: "warning", message });
     },
+    // ps without a supervisor: the runtime's view, read-only (the agent is started if gone: a helper)
+    observe: async (project) => {
+      const { containerRuntime } = await import("./container-runtime.ts");
+      const { readNamespace } = await import("../net/namespace/index.ts");
+      const ns = readNamespace(paths, project);
+      const states = await containerRuntime().list({ project });
+      return { states, namespaceGone: ns !== undefined && !ns.alive };
+    },
     // the namespace goes with the project; everything in it (bridges, mounts, processes) dies with it
     teardown: async (project) => {
       const { stopNamespace } = await import("../net/namespace/index.ts");

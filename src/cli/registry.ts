@@ -63,6 +63,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "__portfwd", group: "internal", description: "forward published TCP ports", load: () => import("./commands/__portfwd.ts") },
   { name: "__ns-down", group: "internal", description: "stop a project namespace", load: () => import("./commands/__ns-down.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
+  { name: "__exited", group: "internal", description: "conmon's exit command: restart policy without a supervisor", load: () => import("./commands/__exited.ts") },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

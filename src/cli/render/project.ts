@@ -27,7 +27,9 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
       return `Up ${ago(c.startedAt, now)} (paused)`;
     case "exited":
     case "dead":
-      return `Exited (${c.exitCode ?? "?"}) ${ago(c.finishedAt, now)} ago`;
+      return `Exited (${c.exitCode ?? "unknown"})${c.finishedAt ? ` ${ago(c.finishedAt, now)} ago` : ""}`;
+    case "restarting":
+      return `Restarting (${c.exitCode ?? "unknown"})${c.finishedAt ? ` ${ago(c.finishedAt, now)} ago` : ""}`;
     default:
       return "Created";
   }
@@ -38,9 +40,13 @@ export function portsText(c: ContainerRecord): string {
 }
 
 export function renderPs(rows: ContainerRecord[], now = Date.now()): string {
-  return table(
-    ["NAME", "SERVICE", "STATUS", "RESTARTS", "PORTS"],
-    rows.map((c) => [c.name, c.service, statusText(c, now), String(c.restarts), portsText(c)]),
+  // what the status cannot say (a lost monitor, a namespace gone), one line per container below
+  const notes = rows.filter((c) => c.note).map((c) => `${c.name}: ${c.note}\n`);
+  return (
+    table(
+      ["NAME", "SERVICE", "STATUS", "RESTARTS", "PORTS"],
+      rows.map((c) => [c.name, c.service, statusText(c, now), String(c.restarts), portsText(c)]),
+    ) + notes.join("")
   );
 }
 

@@ -12,7 +12,9 @@ import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
 import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/project-store.ts";
-import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
+import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "../supervisor/client.ts";
+import type { ContainerState } from "../runtime/types.ts";
+import { overlayTruth } from "./truth.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
 import { existsSync } from "node:fs";
 import { Wakeup } from "../runtime/wakeup.ts";
@@ -31,6 +33,11 @@ export interface ProjectEngineDeps {
   prepare?: (project: Project) => Promise<void>;
   /** after down: networks, namespace, and volumes with -v */
   teardown?: (project: string, options: { volumes: boolean }) => Promise<void>;
+  /**
+   * read-only: the runtime's view of the project's containers (ps without a supervisor), and
+   * whether its namespace's holder died (issue #13: ps says so)
+   */
+  observe?: (project: string) => Promise<{ states: ContainerState[]; namespaceGone: boolean }>;
 }
 
 function store(deps: Pick<ProjectEngineDeps, "paths">): ProjectStore {
@@ -186,12 +193,32 @@ export interface PsOptions {
   status?: string[];
 }
 
-/** `kitten ps`: the supervisor's records (a dead supervisor is replaced first, so the answer is the truth). */
+/**
+ * `kitten ps`: the supervisor's records when one runs; else the stored records overlaid with what
+ * the runtime sees. Read-only: it starts no supervisor (whose adoption would apply restart
+ * policies as a side effect) and changes no record.
+ */
 export async function ps(o: PsOptions, deps: ProjectEngineDeps): Promise<ContainerRecord[]> {
   const s = store(deps);
   let rows = s.listContainers(o.project);
-  // one round trip: the status that tells the supervisor is alive is the answer
-  if (rows.length > 0) rows = ((await ensureSupervisor(deps.paths, o.project, { launch: deps.launch })).status as { containers: ContainerRecord[] }).containers;
+  let holderGone = false;
+  if (rows.length > 0) {
+    try {
+      // one round trip: the status that tells the supervisor is alive is the answer
+      rows = ((await requestSupervisor(supervisorSocketPath(deps.paths, o.project), o.project, { op: "status" })) as { containers: ContainerRecord[] }).containers;
+    } catch (err) {
+      if (!(err instanceof SupervisorUnavailable) || !deps.observe) throw err;
+      const seen = await deps.observe(o.project);
+      rows = overlayTruth(rows, seen.states);
+      if (seen.namespaceGone) holderGone = true;
+    }
+  }
+  if (holderGone || rows.some((r) => (r.status === "exited" || r.status === "dead") && r.note?.includes("namespace"))) {
+    deps.reporter.emit({
+      type: "warning",
+      message: `project "${o.project}": its namespace is gone (the holder process died) and every container in it with it; \`kitten up -d\` or \`kitten start -p ${o.project}\` runs them again`,
+    });
+  }
   return rows.filter(
     (c) =>
       (o.all || o.status?.length || c.status === "running" || c.status === "paused") &&

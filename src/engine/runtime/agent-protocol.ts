@@ -58,6 +58,8 @@ export const InsideStateSchema = z.object({
   pid: z.number().int().optional(),
   exitCode: z.number().int().optional(),
   finishedAt: z.string().optional(),
+  /** why, when not plain: the monitor (conmon) is gone, so the exit code is not known */
+  note: z.string().optional(),
 });
 export type InsideState = z.infer<typeof InsideStateSchema>;
 
@@ -95,7 +97,8 @@ export const ErrorBodySchema = z.object({ error: z.string() });
 
 /** Each operation's request and response schemas: the whole protocol in one table. */
 export const AGENT_OPS = {
-  ping: { request: z.object({}), response: z.object({ pid: z.number().int() }) },
+  /** build: the kitten build the agent runs; another build's agent is replaced (agent-process.ts) */
+  ping: { request: z.object({}), response: z.object({ pid: z.number().int(), build: z.string().optional() }) },
   /** netnsCreated: the netns file was made now (a restart whose netns was gone needs attaching again) */
   create: { request: CreateRequestSchema, response: z.object({ pid: z.number().int(), netnsCreated: z.boolean().optional() }) },
   start: { request: IdRequestSchema, response: z.object({}) },

@@ -12,7 +12,12 @@ export function deadState(rec: ContainerRecord): InsideState {
     const code = Number(readFileSync(exitFile(rec.dir, rec.id), "utf8").trim());
     return { id: rec.id, status: "exited", exitCode: code };
   } catch {}
-  return { id: rec.id, status: "exited", exitCode: rec.startedAt ? 137 : undefined };
+  return {
+    id: rec.id,
+    status: "exited",
+    exitCode: rec.startedAt ? 137 : undefined,
+    ...(rec.startedAt ? { note: "killed with its namespace (the holder process died, or the project went down)" } : {}),
+  };
 }
 
 export function stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
@@ -26,13 +31,14 @@ export function stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
     status,
     pid: st.pid,
     exitCode: st.exitCode,
+    ...(st.note ? { note: st.note } : {}),
     startedAt: rec.startedAt,
     finishedAt: st.finishedAt,
     createdAt: rec.createdAt,
     configHash: rec.spec.configHash,
     image: rec.image,
     ips: rec.ips,
-    ports: rec.ports.map(({ driverId: _, forwarder: __, ...p }) => p),
+    ports: rec.ports.map(({ driverId: _, forwarder: __, driverProc: ___, ...p }) => p),
     logPath: containerFiles(rec.dir).log,
   };
 }

@@ -10,10 +10,11 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import { buildIdentity, ensureNamespace, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
+import { buildIdentity, ensureNamespace, ensureSlirp, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { agentClient, type AgentClient } from "./agent-client.ts";
+import { ensureAgent } from "./agent-process.ts";
 import type { InsideState } from "./agent-protocol.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import { readImageFile } from "./image-source.ts";
@@ -25,7 +26,7 @@ import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
-import { kittenForwarder, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
+import { kittenForwarder, portsServed, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
 import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
 import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
@@ -47,11 +48,34 @@ export interface Namespaces {
   ensure(paths: KittenPaths, project: string, options?: NamespaceOptions): Promise<NamespaceRecord>;
   find(paths: KittenPaths, project: string): NamespaceRecord | undefined;
   stop(paths: KittenPaths, project: string): Promise<boolean>;
+  /**
+   * Brings back the namespace's helpers that died — the agent (of this build, with sameBuild)
+   * and slirp4netns — and returns the record as it is now, with what was restarted.
+   */
+  helpers(paths: KittenPaths, ns: NamespaceRecord, o: { sameBuild?: boolean; agent?: boolean }): Promise<{ ns: NamespaceRecord; restarted: string[] }>;
 }
 
-const realNamespaces: Namespaces = { ensure: ensureNamespace, find: findNamespace, stop: stopNamespace };
+const realNamespaces: Namespaces = {
+  ensure: ensureNamespace,
+  find: findNamespace,
+  stop: stopNamespace,
+  async helpers(paths, ns, o) {
+    const restarted: string[] = [];
+    if (!ns.holder) return { ns, restarted };
+    if (o.agent !== false) {
+      const a = await ensureAgent(ns, { sameBuild: o.sameBuild });
+      if (a.started) restarted.push(a.replacedBuild ? `agent (replacing one of build ${a.replacedBuild})` : "agent");
+    }
+    const s = await ensureSlirp(paths, ns.project);
+    if (s.restarted) restarted.push("slirp4netns");
+    return { ns: s.record ?? ns, restarted };
+  },
+};
 
 const warnedBuild = new Set<string>();
+
+/** How often a waiter checks that a container without its exit file has not died unrecorded. */
+const MONITOR_CHECK_MS = 2_000;
 
 
 export class RootlessRuntime implements ContainerRuntime {
@@ -71,7 +95,11 @@ export class RootlessRuntime implements ContainerRuntime {
 
   async namespace(project: string): Promise<{ ns: NamespaceRecord; agent: AgentClient }> {
     let ns = await this.ns.ensure(this.deps.paths, project, this.deps.namespace);
-    if (ns.build && ns.build !== buildIdentity()) {
+    if (ns.holder) {
+      // helpers that died come back; an agent of another build is replaced (once per command)
+      ns = await this.healHelpers(ns, { sameBuild: !this.checkedBuild.has(project) });
+      this.checkedBuild.add(project);
+    } else if (ns.build && ns.build !== buildIdentity()) {
       // started by another kitten build: its agent runs that code. Empty, it is replaced at once;
       // with containers in it, only a warning (replacing it would kill them)
       const inUse = this.store
@@ -91,7 +119,43 @@ export class RootlessRuntime implements ContainerRuntime {
     if (this.deps.namespace?.hostLoopback && !ns.hostLoopback) {
       this.deps.reporter.emit({ type: "warning", message: `namespace "${project}" is already running without host loopback access; stop it first to change that` });
     }
-    return { ns, agent: agentClient(ns.agentSocket, project) };
+    return { ns, agent: this.agent(ns) };
+  }
+
+  private readonly checkedBuild = new Set<string>();
+
+  /** Restarts the namespace's dead helpers, telling what it did (a warning: something had died). */
+  private async healHelpers(ns: NamespaceRecord, o: { sameBuild?: boolean; agent?: boolean } = {}): Promise<NamespaceRecord> {
+    const { ns: now, restarted } = await this.ns.helpers(this.deps.paths, ns, o);
+    for (const what of restarted) {
+      this.deps.reporter.emit({ type: "info", message: `namespace "${ns.project}": restarted ${what}` });
+    }
+    return now;
+  }
+
+  /** The agent's client; an agent found gone is started again and the request sent once more. */
+  private agent(ns: NamespaceRecord): AgentClient {
+    return agentClient(ns.agentSocket, ns.project, ns.holder ? async () => void (await this.healHelpers(ns)) : undefined);
+  }
+
+  /**
+   * Restarts every helper of the project's namespace that died — agent, slirp4netns, and the
+   * port forwarders of its running containers — and returns what it restarted. Nothing when the
+   * namespace itself is gone (that is the holder's death: containers must be started again).
+   * Called by the supervisor periodically and by up/start.
+   */
+  async heal(project: string): Promise<string[]> {
+    const found = this.ns.find(this.deps.paths, project);
+    if (!found?.holder) return [];
+    const { ns, restarted } = await this.ns.helpers(this.deps.paths, found, {});
+    for (const rec of this.store.list({ project })) {
+      if (rec.ports.length === 0 || rec.namespaceStartedAt !== ns.startedAt || portsServed(rec, this.forwarder)) continue;
+      const st = await this.insideState(rec);
+      if (st.status !== "running") continue;
+      await publishPorts(this.store, rec, ns, this.forwarder);
+      restarted.push(`the port forwarder of ${rec.name}`);
+    }
+    return restarted;
   }
 
   /** The running namespace the container was created in, if it still is. */
@@ -188,7 +252,9 @@ export class RootlessRuntime implements ContainerRuntime {
         name: spec.name,
         terminal: oci.process.terminal,
         monitor: record.monitored,
-        exitCommand: record.autoRemove ? [...selfCommand(), "__cleanup", id] : undefined,
+        // conmon runs it inside the namespace when the container exits, with no kitten alive:
+        // the --rm cleanup, ports released, or the restart policy applied (inside/exited.ts)
+        exitCommand: record.monitored ? [...selfCommand(), "__exited", id] : undefined,
       });
       if (netnsPath && attacher) {
         record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
@@ -254,7 +320,9 @@ export class RootlessRuntime implements ContainerRuntime {
       for (const f of [containerFiles(rec.dir).pid, containerFiles(rec.dir).conmonPid]) rmSync(f, { force: true });
       await this.recreateInside(rec, ns, agent);
     } else {
-      agent = agentClient(ns.agentSocket, rec.project);
+      ns = await this.healHelpers(ns, { sameBuild: !this.checkedBuild.has(rec.project) });
+      this.checkedBuild.add(rec.project);
+      agent = this.agent(ns);
       const st = await this.insideState(rec);
       if (st.status === "exited" && rec.monitored) await this.recreateInside(rec, ns, agent);
       else if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status === "exited" ? "exited and was run in the foreground" : st.status}, not created`, st.status === "running" ? undefined : { hint: `kitten rm ${rec.name}, then run it again` });
@@ -291,7 +359,7 @@ export class RootlessRuntime implements ContainerRuntime {
       name: rec.name,
       terminal: oci.process?.terminal ?? false,
       monitor: true,
-      exitCommand: rec.autoRemove ? [...selfCommand(), "__cleanup", rec.id] : undefined,
+      exitCommand: [...selfCommand(), "__exited", rec.id],
     });
     const attacher = this.attacherFor(rec.spec);
     if (res.netnsCreated && rec.netnsPath && attacher) {
@@ -312,6 +380,11 @@ export class RootlessRuntime implements ContainerRuntime {
     this.store.update(rec);
   }
 
+  async releasePorts(name: string): Promise<void> {
+    const rec = this.store.find(name);
+    if (rec) await unpublishPorts(this.store, rec, this.liveNamespace(rec), this.forwarder);
+  }
+
   async unpublishFor(rec: ContainerRecord): Promise<void> {
     await unpublishPorts(this.store, rec, this.liveNamespace(rec), this.forwarder);
   }
@@ -320,7 +393,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const rec = this.record(name);
     const ns = this.liveNamespace(rec);
     if (ns) {
-      const agent = agentClient(ns.agentSocket, rec.project);
+      const agent = this.agent(ns);
       const st = await this.insideState(rec);
       if (st.status === "running" || st.status === "created") {
         await agent.call("kill", { id: rec.id, runtime: rec.runtime, signal: options.signal ?? rec.spec.stopSignal ?? "TERM" });
@@ -342,7 +415,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const ns = this.liveNamespace(rec);
     const st = await this.insideState(rec);
     if (!ns || st.status !== "running") throw new InvalidInputError(`container "${rec.name}" is not running`);
-    await agentClient(ns.agentSocket, rec.project).call("kill", { id: rec.id, runtime: rec.runtime, signal });
+    await this.agent(ns).call("kill", { id: rec.id, runtime: rec.runtime, signal });
   }
 
   async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
@@ -353,7 +426,7 @@ export class RootlessRuntime implements ContainerRuntime {
       if ((st.status === "running" || st.status === "created") && !options.force && rec.startedAt) {
         throw new InvalidInputError(`container "${rec.name}" is running`, { hint: `stop it first (kitten stop ${rec.name}) or use kitten rm -f` });
       }
-      const agent = agentClient(ns.agentSocket, rec.project);
+      const agent = this.agent(ns);
       await unpublishPorts(this.store, rec, ns, this.forwarder);
       const attacher = this.attacherFor(rec.spec);
       if (rec.netnsPath && attacher && Object.keys(rec.ips).length) {
@@ -420,24 +493,25 @@ export class RootlessRuntime implements ContainerRuntime {
     if (ns && live.length) {
       for (const rt of new Set(live.map((r) => r.runtime))) {
         const group = live.filter((r) => r.runtime === rt);
-        const res = await agentClient(ns.agentSocket, project).call("state", { runtime: rt, containers: group.map((r) => ({ id: r.id, containerDir: r.dir })) });
+        const res = await this.agent(ns).call("state", { runtime: rt, containers: group.map((r) => ({ id: r.id, containerDir: r.dir })) });
         for (const st of res.states) fromAgent.set(st.id, st);
       }
     }
-    const states = recs.map((r) => fromAgent.get(r.id) ?? deadState(r));
-    // a container that exited on its own still holds its published ports: release them now
-    for (const [i, st] of states.entries()) {
-      const rec = recs[i]!;
-      if (st.status === "exited" && rec.ports.length) await unpublishPorts(this.store, rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined, this.forwarder);
-    }
-    return states;
+    // read-only: ports of a container that exited for good are released by its exit command
+    // (inside/exited.ts), a stop, or the supervisor — never as a side effect of looking
+    return recs.map((r) => fromAgent.get(r.id) ?? deadState(r));
   }
 
-  /** Resolves with the exit code, or undefined after timeoutMs. */
+  /**
+   * Resolves with the exit code, or undefined after timeoutMs; -1 when the container is gone
+   * but nobody recorded how (its monitor was killed: the exit file never comes).
+   */
   async waitExit(rec: ContainerRecord, timeoutMs = Number.POSITIVE_INFINITY): Promise<number | undefined> {
     const file = exitFile(rec.dir, rec.id);
     const deadline = performance.now() + timeoutMs;
     const wakeup = timeoutMs > 0 ? new Wakeup([containerFiles(rec.dir).exitDir]) : undefined;
+    // conmon writes the exit file; a killed conmon never will: every few seconds, ask the agent
+    let askAt = performance.now() + MONITOR_CHECK_MS;
     try {
       for (;;) {
         try {
@@ -447,6 +521,11 @@ export class RootlessRuntime implements ContainerRuntime {
         if (!this.liveNamespace(rec)) return deadState(rec).exitCode ?? 137;
         // removed meanwhile (kitten rm -f): it was killed, and nothing is left to wait for
         if (!existsSync(rec.dir)) return 137;
+        if (performance.now() >= askAt) {
+          askAt = performance.now() + MONITOR_CHECK_MS;
+          const st = await this.insideState(rec).catch(() => undefined);
+          if (st && (st.status === "exited" || st.status === "unknown") && !existsSync(file)) return st.exitCode ?? -1;
+        }
         const left = deadline - performance.now();
         if (left <= 0 || !wakeup) return undefined;
         await wakeup.wait(Math.min(left, 100));
@@ -468,7 +547,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const st = await this.insideState(rec);
     if (!ns || st.status !== "running") throw new InvalidInputError(`container "${rec.name}" is not running`);
     const user = options.user ? this.execUser(rec, options.user) : undefined;
-    const res = await agentClient(ns.agentSocket, rec.project).call("exec", {
+    const res = await this.agent(ns).call("exec", {
       id: rec.id,
       runtime: rec.runtime,
       args: command,

@@ -17,6 +17,8 @@ export interface PublishedPort {
   protocol: "tcp" | "udp";
   /** id in the port driver (rootlesskit or slirp4netns), for removal */
   driverId?: number;
+  /** the driver process holding that mapping (pid, start time): a restarted one has lost it */
+  driverProc?: { pid: number; start: number };
   /** kitten's TCP forwarder serving it (src/net/forward), for removal */
   forwarder?: ForwarderRef;
 }

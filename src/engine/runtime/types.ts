@@ -5,7 +5,7 @@
  */
 import type { VolumeMount, Port } from "../compose/model.ts";
 
-export type ContainerStatus = "created" | "running" | "paused" | "exited" | "dead";
+export type ContainerStatus = "created" | "running" | "paused" | "exited" | "dead" | "restarting";
 
 /** Everything needed to create one container; built from a Service (or `kitten run` flags). */
 export interface ContainerSpec {
@@ -61,6 +61,8 @@ export interface ContainerState {
   exitCode?: number;
   /** true when the kernel OOM-killed it (when knowable) */
   oomKilled?: boolean;
+  /** why the state is what it is, when not plain (a lost monitor, the namespace gone) */
+  note?: string;
   startedAt?: string;
   finishedAt?: string;
   configHash?: string;
@@ -102,6 +104,10 @@ export interface ContainerRuntime {
   inspect(name: string): Promise<ContainerState | undefined>;
   list(filter?: { project?: string }): Promise<ContainerState[]>;
   exec(name: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
-  /** resolves with the exit code once the container has exited */
+  /** resolves with the exit code once the container has exited (-1: gone, code unknown) */
   wait(name: string): Promise<number>;
+  /** releases the published ports of a container that exited and stays down (issue #13) */
+  releasePorts?(name: string): Promise<void>;
+  /** restarts the project's helpers that died (agent, slirp4netns, port forwarders); what it restarted */
+  heal?(project: string): Promise<string[]>;
 }

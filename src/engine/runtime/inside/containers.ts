@@ -12,7 +12,11 @@ import { lastLine, must, run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
 import { fastSyscalls, MNT_DETACH } from "./syscalls.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
-import { isAlive } from "../../../net/namespace/proc.ts";
+import { isAlive, processStartTime } from "../../../net/namespace/proc.ts";
+
+/** The notes of agent-protocol's InsideState when the monitor is gone. */
+export const MONITOR_LOST = "its monitor (conmon) is gone: its exit code and later output will not be recorded";
+export const EXIT_UNKNOWN = "exit code unknown: its monitor (conmon) was killed";
 
 /**
  * A volume's subpath is mounted only when it exists and, with every symlink resolved, stays in
@@ -23,6 +27,16 @@ function checkSubpath(name: string, volume: string, source: string): void {
   const hint = "the subpath must name an existing directory or file inside the volume; symlinks that leave it are refused";
   if (!existsSync(source)) throw new InvalidInputError(`container "${name}": volume subpath ${source.slice(volume.length + 1)} does not exist in the volume`, { code: "bad_subpath", hint });
   if (!resolvesInside(volume, source)) throw new InvalidInputError(`container "${name}": volume subpath ${source.slice(volume.length + 1)} resolves outside the volume`, { code: "bad_subpath", hint });
+}
+
+/** pid still runs and is the process that was recorded (not a reuse of its number). */
+function runs(pid: number, startFile: string): boolean {
+  if (!isAlive(pid)) return false;
+  let start: number | undefined;
+  try {
+    start = Number(readFileSync(startFile, "utf8"));
+  } catch {}
+  return start === undefined || processStartTime(pid) === start;
 }
 
 function readPid(path: string): number | undefined {
@@ -120,6 +134,7 @@ export class Containers {
     mkdirSync(join(this.runtimeDir, "attach"), { recursive: true });
     // a restart in place: the previous run's pid files name processes that are gone
     rmSync(f.pid, { force: true });
+    rmSync(f.pidStart, { force: true });
     rmSync(f.conmonPid, { force: true });
     rmSync(exitFile(req.containerDir, req.id), { force: true });
     rmSync(f.runcLog, { force: true });
@@ -151,7 +166,11 @@ export class Containers {
     const deadline = performance.now() + 30_000;
     for (;;) {
       const pid = readPid(f.pid);
-      if (pid) return { pid, netnsCreated };
+      if (pid) {
+        const start = processStartTime(pid);
+        if (start !== undefined) writeFileSync(f.pidStart, String(start));
+        return { pid, netnsCreated };
+      }
       if (conmonStatus !== undefined && conmonStatus !== 0) {
         throw new RuntimeFailure(`container "${req.name}": conmon failed (exit status ${conmonStatus})`, { hint: "run conmon by hand with --log-level debug to see why" });
       }
@@ -216,16 +235,21 @@ export class Containers {
         const code = Number(readFileSync(exit, "utf8").trim());
         return { id, status: "exited", exitCode: Number.isFinite(code) ? code : undefined, finishedAt: statSync(exit).mtime.toISOString() };
       }
-      const pid = readPid(containerFiles(containerDir).pid);
+      const files = containerFiles(containerDir);
+      const pid = readPid(files.pid);
       const stateDir = join(rt.root, id);
-      if (pid && isAlive(pid) && existsSync(stateDir)) {
+      const cpid = readPid(files.conmonPid);
+      const monitored = cpid !== undefined && isAlive(cpid);
+      if (pid && runs(pid, files.pidStart) && existsSync(stateDir)) {
         // runc keeps exec.fifo until `start`; crun keeps its own fifo the same way
         const created = readdirSync(stateDir).some((n) => n.includes("fifo"));
-        return { id, status: created ? "created" : "running", pid };
+        return { id, status: created ? "created" : "running", pid, ...(monitored ? {} : { note: MONITOR_LOST }) };
       }
-      const cpid = readPid(containerFiles(containerDir).conmonPid);
-      if (cpid && isAlive(cpid)) return { id, status: "running", pid };
-      return { id, status: existsSync(stateDir) ? "exited" : "unknown" };
+      // the container is gone and its monitor is writing the exit file now
+      if (monitored) return { id, status: "running", pid };
+      // gone with nobody to record how: the truth is that its exit code is not known
+      if (existsSync(stateDir)) return { id, status: "exited", note: EXIT_UNKNOWN };
+      return { id, status: "unknown" };
     });
   }
 

@@ -102,6 +102,7 @@ beforeEach(() => {
   forwarder = {
     start: async (o) => (forwards.push({ op: "start", o }), { pid: 4000 + forwards.length, start: 1 }),
     stop: async (ref) => void forwards.push({ op: "stop", pid: ref.pid }),
+    alive: (ref) => !forwards.some((f) => f.op === "stop" && f.pid === ref.pid),
   };
   nsUp = true;
   servers = [];
@@ -143,6 +144,7 @@ beforeEach(() => {
     ensure: async () => ((nsUp = true), record),
     find: () => (nsUp ? record : undefined),
     stop: async () => ((nsUp = false), true),
+    helpers: async (_paths, ns) => ({ ns, restarted: [] }),
   };
   const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
   reporter = new MemoryReporter();
@@ -205,7 +207,7 @@ test("publishes tcp ports through kitten's forwarder and udp through the port AP
           { hostIp: "127.0.0.1", hostPort: 18080, childIp: "127.0.0.1", childPort: 80 },
           { hostIp: "127.0.0.1", hostPort: 18443, childIp: "127.0.0.1", childPort: 443 },
         ],
-        exitFile: join(dir, "exit", st.id!),
+        releaseFile: join(dir, "ports-released"),
         containerDir: dir,
         logFile: join(dir, "portfwd.log"),
       },

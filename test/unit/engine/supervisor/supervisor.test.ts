@@ -32,11 +32,13 @@ describe("restart policies under the supervisor", () => {
     ]);
     expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 3, status: "running" });
     await h.clock.advance(50);
-    expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 3, status: "exited", exitCode: 1 });
+    // as docker shows it: restarting, with the exit code, the restart counted and when it is due
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 4, status: "restarting", exitCode: 1, backoffMs: 800, restartAt: "2026-01-01T00:00:01.700Z" });
     await h.clock.advance(799);
-    expect(h.store.getContainer("demo-app-1")?.status).toBe("exited");
+    expect(h.store.getContainer("demo-app-1")?.status).toBe("restarting");
     await h.clock.advance(1);
     expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 4, status: "running" });
+    expect(h.store.getContainer("demo-app-1")?.restartAt).toBeUndefined();
   });
 
   test("restart: no leaves a crashed container down with its exit code", async () => {
