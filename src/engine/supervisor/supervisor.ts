@@ -293,11 +293,11 @@ export class ProjectSupervisor {
       this.o.store.updateContainer(rec.name, {
         status: state?.status === "dead" ? "dead" : "exited",
         // -1: gone without an exit file (its monitor was killed): the code is not known
-        exitCode: state?.exitCode ?? (code >= 0 ? code : undefined),
+        exitCode: [state?.exitCode, code].find((c) => c !== undefined && c >= 0) ?? undefined,
         pid: undefined,
         finishedAt: state?.finishedAt ?? this.iso(),
         startedAt: state?.startedAt ?? rec.startedAt,
-        note: state?.note ?? (code < 0 ? "exit code unknown: its monitor (conmon) was killed" : undefined),
+        note: state?.note ?? (code < 0 && !(state?.exitCode !== undefined && state.exitCode >= 0) ? "exit code unknown: its monitor (conmon) was killed" : undefined),
       }) ?? rec;
     if (state?.oomKilled) this.event("oom", { name: rec.name, service: rec.service });
     this.event("die", { name: rec.name, service: rec.service }, { exitCode: next.exitCode });

@@ -164,6 +164,51 @@ describe("adoption by a new supervisor", () => {
     expect(h.store.listContainers("demo")).toEqual([]);
   });
 
+  test("carries on a restart another process decided (status restarting, due at restartAt) and keeps its backoff", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.supervisor.close();
+    h.runtime.crash("demo-app-1", 1);
+    // as conmon's exit command (or a supervisor killed during the delay) leaves it
+    h.store.updateContainer("demo-app-1", { status: "restarting", exitCode: 1, restarts: 3, backoffMs: 400, restartAt: new Date(h.clock.now() + 400).toISOString() });
+    h.supervisor = h.newSupervisor();
+    expect((await h.supervisor.adopt()).restarted).toEqual(["demo-app-1"]);
+    await h.clock.advance(399);
+    expect(h.store.getContainer("demo-app-1")?.status).toBe("restarting");
+    await h.clock.advance(1);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 3 });
+    // the next crash doubles the carried delay
+    h.runtime.crash("demo-app-1", 1);
+    await h.clock.advance(1);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "restarting", restarts: 4, backoffMs: 800 });
+  });
+
+  test("a pending restart is called off by a user stop", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.supervisor.close();
+    h.runtime.crash("demo-app-1", 1);
+    h.store.updateContainer("demo-app-1", { status: "restarting", restarts: 1, backoffMs: 100, restartAt: new Date(h.clock.now() + 100).toISOString() });
+    h.supervisor = h.newSupervisor();
+    await h.supervisor.adopt();
+    h.store.updateContainer("demo-app-1", { manualStop: true });
+    await h.clock.advance(200);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "exited", manualStop: true });
+    expect(h.runtime.calls.filter((c) => c.startsWith("start"))).toEqual(["start demo-app-1"]);
+  });
+
+  test("a container gone without an exit code (its monitor was killed) is recorded as exited with the code unknown, and restarted by its policy", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("on-failure") } });
+    await run(h, "app");
+    h.runtime.crash("demo-app-1", -1);
+    await h.clock.advance(1);
+    const rec = h.store.getContainer("demo-app-1")!;
+    expect(rec).toMatchObject({ status: "restarting", note: "exit code unknown: its monitor (conmon) was killed", restarts: 1 });
+    expect(rec.exitCode).toBeUndefined();
+    await h.clock.advance(100);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 1 });
+  });
+
   test("keeps a healthy container healthy across adoption", async () => {
     h = harness({ db: {} }, { db: { health: hc() } });
     await run(h, "db");
