@@ -23,8 +23,12 @@ export interface CatalogEntry {
   kind: Kind;
   /** words and phrases naming this image (lower case, the key included) */
   names: string[];
-  /** container ports; the first is the one "on port N" maps to */
+  /** container ports the image documents; a port the request names maps to the one with its
+   * number, else to the first one not yet mapped (`listens` images take the number asked for) */
   ports: number[];
+  /** a placeholder whose command listens on ports[0]: a port the request names replaces it there
+   * (and in the healthcheck), since no image documents a port for it */
+  listens?: boolean;
   /** published on the host by default (the same port) when the request names no port */
   publishByDefault?: boolean;
   /** named volumes: volume key suffix → container path */
@@ -86,7 +90,7 @@ export const CATALOG: CatalogEntry[] = [
     credentials: { user: "MYSQL_USER", password: "MYSQL_PASSWORD", database: "MYSQL_DATABASE", rootPassword: "MYSQL_ROOT_PASSWORD" },
     requiredEnv: ["MYSQL_ROOT_PASSWORD"],
     healthcheck: hc(["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"], "10s", 10),
-    clientEnv: (host, env) => ({ DATABASE_URL: `mysql://${env.MYSQL_USER ?? "root"}:${env.MYSQL_PASSWORD ?? ""}@${host}:3306/${env.MYSQL_DATABASE ?? ""}` }),
+    clientEnv: (host, env) => ({ DATABASE_URL: `mysql://${env.MYSQL_USER ?? "root"}:${(env.MYSQL_USER ? env.MYSQL_PASSWORD : env.MYSQL_ROOT_PASSWORD) ?? ""}@${host}:3306/${env.MYSQL_DATABASE ?? ""}` }),
   },
   {
     key: "mariadb", image: "mariadb:11", kind: "database", names: ["mariadb", "maria"],
@@ -94,7 +98,7 @@ export const CATALOG: CatalogEntry[] = [
     credentials: { user: "MARIADB_USER", password: "MARIADB_PASSWORD", database: "MARIADB_DATABASE", rootPassword: "MARIADB_ROOT_PASSWORD" },
     requiredEnv: ["MARIADB_ROOT_PASSWORD"],
     healthcheck: hc(["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"], "10s", 10),
-    clientEnv: (host, env) => ({ DATABASE_URL: `mysql://${env.MARIADB_USER ?? "root"}:${env.MARIADB_PASSWORD ?? ""}@${host}:3306/${env.MARIADB_DATABASE ?? ""}` }),
+    clientEnv: (host, env) => ({ DATABASE_URL: `mysql://${env.MARIADB_USER ?? "root"}:${(env.MARIADB_USER ? env.MARIADB_PASSWORD : env.MARIADB_ROOT_PASSWORD) ?? ""}@${host}:3306/${env.MARIADB_DATABASE ?? ""}` }),
   },
   {
     key: "mongo", image: "mongo:7", kind: "database", names: ["mongo", "mongodb"],
@@ -156,7 +160,7 @@ export const CATALOG: CatalogEntry[] = [
   },
   {
     key: "python", image: "python:3.12-slim", kind: "runtime", names: ["python", "flask", "django", "fastapi", "api", "api server", "backend", "app server"],
-    ports: [8000], command: ["python", "-m", "http.server", "8000"],
+    ports: [8000], listens: true, command: ["python", "-m", "http.server", "8000"],
     healthcheck: hc(["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/')"]),
     note: "runs `python -m http.server` as a placeholder: replace command with your app",
   },
@@ -167,7 +171,7 @@ export const CATALOG: CatalogEntry[] = [
   },
   {
     key: "node", image: "node:22-alpine", kind: "runtime", names: ["node", "nodejs", "node.js", "express"],
-    ports: [3000], command: ["node", "-e", "require('http').createServer((q,r)=>r.end('ok\\n')).listen(3000)"],
+    ports: [3000], listens: true, command: ["node", "-e", "require('http').createServer((q,r)=>r.end('ok\\n')).listen(3000)"],
     healthcheck: hc(["CMD", "wget", "-q", "--spider", "http://127.0.0.1:3000/"]),
     note: "runs a tiny placeholder HTTP server: replace command with your app",
   },
@@ -231,7 +235,7 @@ export const ROLE_KINDS: Record<string, Kind[]> = {
   database: ["database"], db: ["database"], "sql database": ["database"], cache: ["cache"], "key value store": ["cache"], "key-value store": ["cache"],
   "web server": ["web", "proxy"], webserver: ["web", "proxy"], web: ["web", "proxy", "app"], website: ["web", "app"], "static site": ["web"],
   api: ["runtime", "app"], "api server": ["runtime", "app"], backend: ["runtime", "app"], "app server": ["runtime", "app"], worker: ["runtime", "app"], "background worker": ["runtime", "app"],
-  queue: ["queue"], "message queue": ["queue"], "message broker": ["queue"], broker: ["queue"], "reverse proxy": ["proxy", "web"],
+  queue: ["queue", "cache"], "message queue": ["queue", "cache"], "message broker": ["queue"], broker: ["queue"], "reverse proxy": ["proxy", "web"],
   search: ["search"], "search engine": ["search"], monitoring: ["monitoring"], metrics: ["monitoring"], dashboard: ["monitoring"], dashboards: ["monitoring"],
   "object storage": ["storage"], "object store": ["storage"], blog: ["app"], shell: ["tool"],
 };

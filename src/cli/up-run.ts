@@ -23,6 +23,7 @@ export interface UpArgs {
   "remove-orphans"?: boolean;
   "force-recreate"?: boolean;
   "no-deps"?: boolean;
+  "renew-anon-volumes"?: boolean;
   "abort-on-container-exit"?: boolean;
   "exit-code-from"?: string;
   pull?: string;
@@ -57,6 +58,7 @@ export async function runUp(args: UpArgs, rawArgs: string[], format: EventFormat
       services,
       noDeps: args["no-deps"] || (args as { deps?: boolean }).deps === false,
       forceRecreate: args["force-recreate"],
+      renewAnonVolumes: args["renew-anon-volumes"],
       removeOrphans: args["remove-orphans"],
       scale,
       wait: args.wait,

@@ -4,12 +4,16 @@
  * and the library INSIDE the namespace (./agent-ops.ts → ./networks.ts); it imports neither.
  */
 import { z } from "zod";
+import { RESTRICTED_NAME_RE } from "../core/names.ts";
+
+/** a network's name becomes host-local's data directory: checked again here, whatever the host sent (#14) */
+const NetworkName = z.string().max(255).regex(RESTRICTED_NAME_RE);
 
 const Ctx = z.object({ runtimeDir: z.string(), project: z.string() });
 
 export const NetworkConfigSchema = z.object({
   key: z.string(),
-  name: z.string(),
+  name: NetworkName,
   subnet: z.string(),
   gateway: z.string(),
   ipRange: z.string().optional(),

@@ -5,13 +5,14 @@
  * nothing else kitten runs). It lives in the data dir, not the runtime dir, because the runtime
  * dir is wiped whenever a namespace is (re)created.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-file.ts";
 import { ensureDir } from "../core/paths.ts";
 import { planProjectNetworks, type PlanProject } from "./plan.ts";
 import type { NetworkPlan } from "./subnets.ts";
 import { checkProjectName } from "../core/names.ts";
+import { flock, LOCK_EX, LOCK_UN } from "../core/flock.ts";
 
 const dir = (dataDir: string) => join(dataDir, "networks");
 const file = (dataDir: string, project: string) => join(dir(dataDir), `${checkProjectName(project)}.json`);
@@ -38,6 +39,21 @@ export function otherProjectsSubnets(dataDir: string, except: string): string[] 
  * and returns it with the warnings to report. Call before creating the project's containers.
  */
 export function saveNetworkPlan(dataDir: string, project: PlanProject): { networks: NetworkPlan[]; warnings: string[] } {
+  // read every plan, choose, write ours: one process at a time, or two concurrent `up`s of
+  // different projects both take the first free subnet (#14). flock is dropped by the kernel
+  // if the holder dies; the section is a few small file reads and one write.
+  ensureDir(dir(dataDir));
+  const fd = openSync(join(dir(dataDir), ".lock"), "a", 0o600);
+  try {
+    flock(fd, LOCK_EX);
+    return planAndSave(dataDir, project);
+  } finally {
+    flock(fd, LOCK_UN);
+    closeSync(fd);
+  }
+}
+
+function planAndSave(dataDir: string, project: PlanProject): { networks: NetworkPlan[]; warnings: string[] } {
   const previous = loadNetworkPlan(dataDir, project.name) ?? [];
   const existing = Object.fromEntries(previous.filter((n) => !n.userSubnet).map((n) => [n.key, n.subnet]));
   const used = otherProjectsSubnets(dataDir, project.name);

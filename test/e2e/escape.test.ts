@@ -2,10 +2,13 @@
  * The two escape holes of issue #14, typed as an attacker would, as root and as kittest:
  * - a named volume's `subpath` must never reach a host directory: not by `..` in the file, and
  *   not through a symlink a container left in the volume;
- * - a project name from `-p` must never become a path outside kitten's root.
+ * - a project name from `-p` must never become a path outside kitten's root;
+ * - a network's or volume's `name:` is a directory name too (host-local's data dir): `..` refused;
+ * - an image's symlink at a volume's mount point must not make kitten copy a host directory
+ *   into the new volume (the mount point is resolved inside the rootfs).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEST_USER, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
@@ -92,6 +95,52 @@ for (const who of USERS) {
       const miss = await r.k(["up", "-d", "-f", missing]);
       expect(miss.code).toBe(2);
       expect(miss.stderr).toContain("volume subpath nope does not exist in the volume");
+    });
+
+    test("a network or volume name with a path is refused by config and up, and the victim stays", async () => {
+      const victim = join(dir, "victim");
+      mkdirSync(victim, { recursive: true });
+      writeFileSync(join(victim, "keep"), "keep me");
+      const climb = `../../../../../../../../../../..${victim}`;
+      for (const [label, extra] of [
+        ["network", { networks: { n: { name: climb } } }],
+        ["volume", { volumes: { data: { name: climb } } }],
+      ] as const) {
+        const file = join(dir, `name-${label}.json`);
+        const services = { w: { image: rootfs, command: ["sleep", "30"], ...(label === "network" ? { networks: ["n"] } : { volumes: ["data:/d"] }) } };
+        writeFileSync(file, JSON.stringify({ name: "esc", services, ...extra }, null, 2));
+        if (owner) chownSync(file, owner.uid, owner.gid);
+        for (const verb of [["config"], ["up", "-d"]]) {
+          const res = await r.k([verb[0]!, "-f", file, ...verb.slice(1)]);
+          expect(res.code).toBe(2);
+          expect(res.stderr).toContain(`error: ${file}:`);
+          expect(res.stderr).toContain(`invalid ${label} name`);
+          expect(res.stderr).toContain("hint:");
+        }
+        expect(existsSync(join(victim, "keep"))).toBe(true);
+      }
+    });
+
+    test("an image's symlink at a volume's mount point copies nothing from the host", async () => {
+      const hostDir = join(dir, "host-secrets");
+      mkdirSync(hostDir, { recursive: true });
+      writeFileSync(join(hostDir, "secret.txt"), "host-only-content\n");
+      chmodSync(hostDir, 0o755);
+      chmodSync(join(hostDir, "secret.txt"), 0o644);
+      const link = join(rootfs, "imgvol");
+      symlinkSync(hostDir, link); // absolute: inside the container it names <rootfs><hostDir>
+      try {
+        const file = join(dir, "imgvol.json");
+        const iv = { image: rootfs, restart: "no", command: ["sh", "-c", "cat /imgvol/secret.txt 2>/dev/null || echo no-secret"], volumes: ["ivol:/imgvol"] };
+        writeFileSync(file, JSON.stringify({ name: "esc", services: { iv }, volumes: { ivol: {} } }));
+        if (owner) chownSync(file, owner.uid, owner.gid);
+        const res = await r.k(["up", "-f", file]);
+        expect(res.stdout + res.stderr).toContain("no-secret");
+        expect(res.stdout + res.stderr).not.toContain("host-only-content");
+        await r.k(["down", "-f", file, "-v", "-t", "1"]);
+      } finally {
+        unlinkSync(link);
+      }
     });
 
     test("-p with a path is refused by every verb and deletes nothing outside the root", async () => {

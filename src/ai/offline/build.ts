@@ -57,20 +57,48 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
     if (!needs || needs.optional) continue;
     const has = mentions.some((o) => needs.accepts.includes(o.entry.key)) || Object.values(base.services).some((s) => needs.accepts.includes(entryForImage(s.image)?.key ?? ""));
     if (!has) {
-      mentions.push({ entry: catalogEntry(needs.key), count: 1, ports: [], env: {}, creds: {}, pos: m.pos + 0.5 });
+      mentions.push({ entry: catalogEntry(needs.key), count: 1, ports: [], env: {}, creds: { ...m.dbCreds }, pos: m.pos + 0.5 });
       summary.push(`${m.entry.key} needs a ${needs.accepts.join(" or ")} database: added ${needs.key}`);
     }
   }
 
-  // a replicated service that publishes a port, or an explicit request, gets a load balancer
-  let lbTarget: Mention | undefined;
+  // "two python servers on ports 9001 and 9002": as many services as distinct host ports asked
+  // for, never replicas that would all publish the same ports
+  const groups = new Map<Mention, Mention[]>();
+  for (const m of [...mentions]) {
+    const distinct = new Set(m.ports.map((p) => p.published));
+    if (m.count < 2 || m.ports.length !== m.count || distinct.size !== m.count || distinct.has(undefined)) continue;
+    const base = wantedName(m);
+    const members = m.ports.map((port, k): Mention => ({ ...m, count: 1, ports: [port], name: `${base}-${k + 1}`, pos: m.pos + k / 100 }));
+    mentions.splice(mentions.indexOf(m), 1, ...members);
+    groups.set(m, members);
+    summary.push(`${m.count} ${m.entry.key} services (${members.map((x) => x.name).join(", ")}), one per host port asked for`);
+  }
+
+  // a replicated service that publishes a port, or an explicit request, gets a load balancer: the
+  // one the request names ("behind an nginx load balancer"), the nginx it puts in front of a
+  // replicated service, or a new nginx "lb"
+  let lbUpstreams: Mention[] = [];
+  let lb: Mention | undefined = mentions.find((m) => m.isLb);
   const replicatedWithPorts = mentions.find((m) => m.count > 1 && m.ports.length > 0);
-  if (parsed.loadBalancer || replicatedWithPorts) {
-    lbTarget = mentions.find((m) => m.behindLb) ?? replicatedWithPorts ?? mentions.find((m) => m.count > 1) ?? mentions.find((m) => ["web", "app", "runtime"].includes(m.entry.kind)) ?? mentions[0]!;
-    const lb: Mention = { entry: catalogEntry("nginx"), count: 1, ports: lbTarget.ports, env: {}, creds: {}, pos: -1, name: "lb" };
-    lbTarget.ports = [];
-    mentions.unshift(lb);
-    if (!parsed.loadBalancer) summary.push(`${lbTarget.entry.key} has ${lbTarget.count} replicas, which cannot share one host port: added a load balancer (lb) in front of them`);
+  if (parsed.loadBalancer || replicatedWithPorts || lb) {
+    const target = mentions.find((m) => m.behindLb && !m.isLb) ?? replicatedWithPorts ?? mentions.find((m) => m.count > 1) ?? mentions.find((m) => ["web", "app", "runtime"].includes(m.entry.kind) && !m.isLb) ?? mentions[0]!;
+    const group = [...groups].find(([original]) => original === target || original.behindLb)?.[1];
+    lbUpstreams = group ?? [target];
+    lb ??= !parsed.loadBalancer && replicatedWithPorts ? mentions.find((m) => m.entry.key === "nginx" && m !== target && m.ports.length === 0) : undefined;
+    if (!lb) {
+      lb = { entry: catalogEntry("nginx"), count: 1, ports: [], env: {}, creds: {}, pos: -1, name: "lb" };
+      mentions.unshift(lb);
+    }
+    lb.isLb = true;
+    lb.name ??= lb.pos === -1 || parsed.loadBalancer ? "lb" : undefined;
+    lb.ports.push(...parsed.lbPorts);
+    // replicas cannot share a host port: the balancer publishes it for them
+    if (!group && target.count > 1) {
+      lb.ports.push(...target.ports);
+      target.ports = [];
+    }
+    if (!parsed.loadBalancer && replicatedWithPorts) summary.push(`${target.entry.key} has ${target.count} replicas, which cannot share one host port: ${lb.pos === -1 ? "added a load balancer (lb)" : `${lb.entry.key} balances`} in front of them`);
   }
 
   // names: the one asked for, "api" for application servers, else the image's key
@@ -78,7 +106,7 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
   const names = new Map<Mention, string>();
   const sorted = [...mentions].sort((a, b) => (a.name ? 0 : 1) - (b.name ? 0 : 1));
   for (const m of sorted) {
-    const wanted = m.name ?? (m.entry.kind === "runtime" && m.role && API_ROLES.has(m.role) ? "api" : m.entry.kind === "runtime" && m.role && WORKER_ROLES.has(m.role) ? "worker" : m.entry.key);
+    const wanted = wantedName(m);
     let name = wanted;
     for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
     taken.add(name);
@@ -118,42 +146,46 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
   }
   const added = nodes.slice(existingCount);
 
-  // who fronts whom: the load balancer its target; an nginx web server the first application server
-  const front = new Map<Node, Node>();
-  if (lbTarget) {
-    const lbNode = added.find((n) => n.mention?.name === "lb" && n.mention.pos === -1)!;
-    front.set(lbNode, added.find((n) => n.mention === lbTarget)!);
-    summary.push(`lb is nginx configured as a load balancer for "${names.get(lbTarget)}" (${lbTarget.count} replica${lbTarget.count > 1 ? "s" : ""}); replicas are reached through it`);
-  }
-  const appServers = nodes.filter((n) => n.entry?.kind === "runtime" || (n.entry?.kind === "app" && !n.entry.needs));
-  const webFront = added.find((n) => n.entry?.key === "nginx" && !front.has(n) && ![...front.values()].includes(n));
-  if (webFront && appServers[0] && !lbTarget) {
-    front.set(webFront, appServers[0]);
-    summary.push(`${webFront.name} (nginx) is a reverse proxy forwarding requests to "${appServers[0].name}"`);
-  }
-  for (const [proxy, upstream] of front) {
-    const port = upstream.entry?.ports[0] ?? upstream.service.ports[0]?.target ?? 80;
-    proxy.service.command = nginxProxyCommand(upstream.name, port);
-    proxy.service.healthcheck = undefined;
-    dependOn(proxy, upstream);
-  }
-  const fronted = new Set([...front.values()]);
-
-  // published ports: what the request asked for, else the image's usual one for web-facing images
+  // published ports: what the request asked for, mapped to the container port it means
   for (const n of added) {
     const m = n.mention!;
-    if (m.ports.length > 0) {
-      for (const p of m.ports) {
-        const target = p.target ?? (front.has(n) ? 80 : m.entry.ports[0]) ?? p.published!;
-        const published = p.published !== undefined ? String(p.published) : hostPort(target);
-        usedHostPorts.add(published);
-        if (Number(published) < 1024) {
-          warnings.push(`service "${n.name}": host port ${published} is below 1024; rootless kitten can publish it only if net.ipv4.ip_unprivileged_port_start allows it`);
-        }
-        n.service.ports.push({ target, published, mode: "ingress", protocol: "tcp" });
+    const mapped: number[] = [];
+    for (const p of m.ports) {
+      const target = p.target ?? (p.published === undefined ? m.entry.ports[0] : containerPort(m.entry, p.published, mapped)) ?? p.published!;
+      mapped.push(target);
+      const published = p.published !== undefined ? String(p.published) : hostPort(target);
+      usedHostPorts.add(published);
+      if (Number(published) < 1024) {
+        warnings.push(`service "${n.name}": host port ${published} is below 1024; rootless kitten can publish it only if net.ipv4.ip_unprivileged_port_start allows it`);
       }
+      n.service.ports.push({ target, published, mode: "ingress", protocol: "tcp" });
     }
+    if (m.entry.listens && mapped[0] !== undefined && mapped[0] !== m.entry.ports[0]) listenOn(n.service, m.entry, mapped[0]);
   }
+
+  // who fronts whom: the load balancer its upstreams; an nginx web server the first application server
+  const front = new Map<Node, Node[]>();
+  if (lb) {
+    const lbNode = added.find((n) => n.mention === lb)!;
+    const upstreams = lbUpstreams.map((u) => added.find((n) => n.mention === u)!);
+    front.set(lbNode, upstreams);
+    const what = upstreams.length > 1 ? upstreams.map((u) => `"${u.name}"`).join(", ") : `"${upstreams[0]!.name}" (${lbUpstreams[0]!.count} replica${lbUpstreams[0]!.count > 1 ? "s" : ""})`;
+    summary.push(`${lbNode.name} is nginx configured as a load balancer for ${what}; they are reached through it`);
+  }
+  const appServers = nodes.filter((n) => n.entry?.kind === "runtime" || (n.entry?.kind === "app" && !n.entry.needs));
+  const webFront = added.find((n) => n.entry?.key === "nginx" && !front.has(n) && ![...front.values()].flat().includes(n));
+  if (webFront && appServers[0] && !lb) {
+    front.set(webFront, [appServers[0]]);
+    summary.push(`${webFront.name} (nginx) is a reverse proxy forwarding requests to "${appServers[0].name}"`);
+  }
+  for (const [proxy, upstreams] of front) {
+    proxy.service.command = nginxProxyCommand(upstreams.map((u) => `${u.name}:${listeningPort(u)}`));
+    proxy.service.healthcheck = undefined;
+    for (const u of upstreams) dependOn(proxy, u);
+  }
+  const fronted = new Set([...front.values()].flat());
+
+  // web-facing images the request gave no port: their usual one, on a free host port
   for (const n of added) {
     const m = n.mention!;
     if (m.ports.length > 0 || fronted.has(n) || m.count > 1) continue;
@@ -176,7 +208,7 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
       if (needs.database && creds.database && !db.service.environment[creds.database]) db.service.environment[creds.database] = needs.database;
       if (needs.user && creds.user && !db.service.environment[creds.user]) db.service.environment[creds.user] = needs.user;
       if (creds.user && creds.password && db.service.environment[creds.user] && !db.service.environment[creds.password]) {
-        db.service.environment[creds.password] = PASSWORD_PLACEHOLDER;
+        db.service.environment[creds.password] = db.mention.creds.password ?? PASSWORD_PLACEHOLDER;
       }
     }
     Object.assign(n.service.environment, n.entry.dbClientEnv(db.name, db.entry.ports[0] ?? 0, db.service.environment, db.entry));
@@ -209,6 +241,37 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
   for (const i of parsed.ignored) warnings.push(`ignored ${i}`);
   summary.unshift(...added.map((n) => describe(n)));
   return { project: base, summary, warnings, source: "offline" };
+}
+
+/** The name asked for, "api" or "worker" for application servers in those roles, else the image's key. */
+function wantedName(m: Mention): string {
+  if (m.name) return m.name;
+  if (m.entry.kind === "runtime" && m.role && API_ROLES.has(m.role)) return "api";
+  if (m.entry.kind === "runtime" && m.role && WORKER_ROLES.has(m.role)) return "worker";
+  return m.entry.key;
+}
+
+/**
+ * The container port a port the request names maps to: the image's documented port with that
+ * number, else its first documented port not mapped yet, else the same number (an image that
+ * documents none, or a placeholder that listens where it is told).
+ */
+function containerPort(entry: CatalogEntry | undefined, published: number, mapped: number[]): number {
+  if (!entry || entry.listens || entry.ports.length === 0 || entry.ports.includes(published)) return published;
+  return entry.ports.find((p) => !mapped.includes(p)) ?? published;
+}
+
+/** A placeholder told to listen on another port: its command and healthcheck follow. */
+function listenOn(service: Service, entry: CatalogEntry, port: number): void {
+  const from = String(entry.ports[0]);
+  const swap = (args: string[]) => args.map((a) => a.replaceAll(`:${from}`, `:${port}`).replace(new RegExp(`\\b${from}\\b`), String(port)));
+  if (service.command) service.command = swap(service.command);
+  if (service.healthcheck?.test) service.healthcheck.test = swap(service.healthcheck.test);
+}
+
+/** The port a service's containers listen on: the first it publishes, else its image's usual one. */
+function listeningPort(n: Node): number {
+  return n.service.ports[0]?.target ?? n.entry?.ports[0] ?? 80;
 }
 
 function describe(n: Node): string {
@@ -255,7 +318,7 @@ function serviceFor(m: Mention, name: string, parsed: ParsedRequest, warnings: s
  * nginx as a reverse proxy without a config file to mount: the command writes a one-upstream
  * config and execs nginx in the foreground, as the image's own entrypoint would.
  */
-export function nginxProxyCommand(upstream: string, port: number): string[] {
-  const conf = `upstream backend { server ${upstream}:${port}; }\\nserver { listen 80; location / { proxy_pass http://backend; } }\\n`;
+export function nginxProxyCommand(upstreams: string[]): string[] {
+  const conf = `upstream backend { ${upstreams.map((u) => `server ${u};`).join(" ")} }\\nserver { listen 80; location / { proxy_pass http://backend; } }\\n`;
   return ["sh", "-c", `printf '${conf}' > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'`];
 }

@@ -143,7 +143,7 @@ function putBehindLoadBalancer(project: Project, name: string, summary: string[]
   const nginx = catalogEntry("nginx");
   project.services[lbName] = {
     image: nginx.image,
-    command: nginxProxyCommand(name, target),
+    command: nginxProxyCommand([`${name}:${target}`]),
     environment: {},
     ports: ports.map((p) => ({ ...p, target: 80 })),
     networks: svc.networks,

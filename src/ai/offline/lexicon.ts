@@ -45,6 +45,8 @@ const PHRASES: [string, Meaning][] = [
   ...["named", "called", "name it", "named as"].map((p): [string, Meaning] => [p, { t: "name" }]),
   ["restart always", { t: "restart", policy: "always" }],
   ["always restart", { t: "restart", policy: "always" }],
+  ["always restarts", { t: "restart", policy: "always" }],
+  ["restarts always", { t: "restart", policy: "always" }],
   ["auto restart", { t: "restart", policy: "always" }],
   ["auto-restart", { t: "restart", policy: "always" }],
   ["restart on failure", { t: "restart", policy: "on-failure" }],

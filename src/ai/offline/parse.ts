@@ -10,6 +10,8 @@ import { LEXICON, WORD_NUMBERS, type Meaning } from "./lexicon.ts";
 export type Lexeme =
   | { k: "meaning"; meaning: Meaning; raw: string }
   | { k: "number"; value: number; raw: string; replicas?: boolean }
+  /** a dotted version ("8.0", "5.7.44"): an image tag right after an image, else not understood */
+  | { k: "version"; raw: string }
   | { k: "mapping"; published: number; target: number; raw: string }
   | { k: "quoted"; raw: string }
   | { k: "env"; name: string; value: string; raw: string }
@@ -36,6 +38,10 @@ export interface Mention {
   creds: { user?: string; password?: string; database?: string };
   /** the request put it behind a load balancer */
   behindLb?: boolean;
+  /** it is the load balancer the request asked for ("behind an nginx load balancer") */
+  isLb?: boolean;
+  /** credentials given for the database this image needs but the request doesn't name */
+  dbCreds?: { user?: string; password?: string; database?: string };
   pos: number;
 }
 
@@ -43,6 +49,8 @@ export interface ParsedRequest {
   mentions: Mention[];
   network: boolean;
   loadBalancer: boolean;
+  /** ports asked for the load balancer itself ("behind a load balancer on 8080") */
+  lbPorts: PortRequest[];
   restart?: string;
   /** phrases not understood, in order */
   unknown: string[];
@@ -74,6 +82,10 @@ export function lex(request: string): Lexeme[] {
     const env = /^([A-Za-z_][A-Za-z0-9_.]*)=(.*)$/.exec(raw);
     if (env) {
       out.push({ k: "env", name: env[1]!, value: env[2]!, raw });
+      continue;
+    }
+    if (/^\d+\.\d+(\.\d+)?$/.test(word)) {
+      out.push({ k: "version", raw });
       continue;
     }
     if (/^\d+$/.test(word)) {
@@ -128,6 +140,8 @@ export function lex(request: string): Lexeme[] {
   return out;
 }
 
+const DATASTORES = new Set(["database", "cache", "queue", "search", "storage"]);
+
 const COUNT_BREAKERS = new Set(["and", "with", "on", "at", "plus", "also", "for", "to", "in", "of", "using", "behind", "then"]);
 
 const VALUE_SKIP = new Set(["is", "=", "of", "to", "as", "set", "be", "should", "will"]);
@@ -149,6 +163,11 @@ export function parseRequest(request: string): ParsedRequest {
   const orphanPorts: { port: PortRequest; pos: number }[] = [];
   let network = false;
   let loadBalancer = false;
+  const lbPorts: PortRequest[] = [];
+  /** after "behind a load balancer", ports are the balancer's until the next service */
+  let lbPortMode = false;
+  /** "an nginx load balancer in front of 3 httpd": the next service is behind it */
+  let nextBehindLb = false;
   let restart: string | undefined;
   let pendingCount: number | undefined;
   let expecting: { t: "cred"; field: "user" | "password" | "database" } | { t: "port" } | { t: "name" } | undefined;
@@ -162,14 +181,27 @@ export function parseRequest(request: string): ParsedRequest {
   };
   let portTarget: Mention | undefined;
   const addPort = (port: PortRequest, pos: number) => {
-    const m = portTarget ?? last();
+    if (lbPortMode && !portTarget) {
+      lbPorts.push(port);
+      return;
+    }
+    let m = portTarget ?? last();
+    // "fastapi backend with redis on port 8000": a port no datastore documents, but that an
+    // application server named before it listens on by default, is the application's
+    if (m && !portTarget && port.published !== undefined && port.target === undefined && DATASTORES.has(m.entry.kind) && !m.entry.ports.includes(port.published)) {
+      const app = mentions.find((o) => o.entry.listens && o.ports.length === 0 && o.entry.ports[0] === port.published);
+      if (app) m = app;
+    }
     if (m) m.ports.push(port);
     else orphanPorts.push({ port, pos });
   };
   const mention = (entry: CatalogEntry, pos: number, extra: Partial<Mention> = {}): Mention => {
     const m: Mention = { entry, count: pendingCount ?? 1, ports: [], env: {}, creds: {}, pos, ...extra };
+    if (nextBehindLb) m.behindLb = true;
+    nextBehindLb = false;
     pendingCount = undefined;
     portTarget = undefined;
+    lbPortMode = false;
     mentions.push(m);
     return m;
   };
@@ -178,6 +210,12 @@ export function parseRequest(request: string): ParsedRequest {
     const l = lexemes[i]!;
     if (expecting && (expecting.t === "cred" || expecting.t === "name")) {
       if (l.k === "meaning" && l.meaning.t === "filler" && VALUE_SKIP.has(l.raw.toLowerCase())) continue;
+      // "user root password x": the phrase "root password" holds the user's value and the next field
+      if (expecting.t === "cred" && l.k === "meaning" && l.meaning.t === "cred" && l.raw.includes(" ")) {
+        creds.push({ field: expecting.field, value: l.raw.split(" ")[0]!, pos: i });
+        expecting = { t: "cred", field: l.meaning.field };
+        continue;
+      }
       if (l.k !== "env" && l.k !== "mapping") {
         if (expecting.t === "cred") creds.push({ field: expecting.field, value: l.raw, pos: i });
         else {
@@ -205,6 +243,16 @@ export function parseRequest(request: string): ParsedRequest {
       case "mapping":
         addPort({ published: l.published, target: l.target }, i);
         break;
+      case "version": {
+        // "mysql 8.0", "redis 7.2": the tag of the image just named
+        const m = last();
+        const prev = lexemes[i - 1];
+        if (m && m.pos === i - 1 && prev?.k === "meaning" && prev.meaning.t === "image") {
+          m.image = `${m.entry.image.replace(/:.*$/, "")}:${l.raw}`;
+          m.pos = i;
+        } else unknown.push(l.raw);
+        break;
+      }
       case "imageref": {
         const entry = entryForImage(l.image);
         if (entry) mention(entry, i, { image: l.image });
@@ -266,10 +314,25 @@ export function parseRequest(request: string): ParsedRequest {
         switch (m.t) {
           case "filler":
             break;
-          case "image":
+          case "image": {
+            // "python flask api", "node express server": two names of one image are one service
+            const prev = last();
+            if (prev && prev.entry.key === m.key && !prev.image && lexemes.slice(prev.pos + 1, i).every(isFiller) && prev.pos >= i - 2) {
+              prev.pos = i;
+              break;
+            }
             mention(catalogEntry(m.key), i);
             break;
+          }
           case "role": {
+            // "traefik with its dashboard on 8080": a part of the service before, not another one
+            if (lexemes[i - 1]?.raw.toLowerCase() === "its" && last()) break;
+            // "two databases, postgres and mysql": a plural role announcing the images that follow
+            const kindsAhead = ROLE_KINDS[m.phrase] ?? [];
+            if (/s$/i.test(l.raw) && !/s$/i.test(m.phrase) && lexemes.slice(i + 1).some((o) => o.k === "meaning" && o.meaning.t === "image" && kindsAhead.includes(catalogEntry(o.meaning.key).kind))) {
+              pendingCount = undefined;
+              break;
+            }
             const nameAfter = lexemes[i + 1];
             const isDbWord = m.phrase === "database" || m.phrase === "db";
             // "… and database mydb": the name of a database already mentioned, not another one
@@ -306,10 +369,23 @@ export function parseRequest(request: string): ParsedRequest {
             }
             break;
           }
-          case "lb":
+          case "lb": {
             loadBalancer = true;
-            if (last()) last()!.behindLb = true;
+            const prev = last();
+            // "behind an nginx load balancer", "an nginx load balancer in front of X": that nginx is
+            // the balancer; what came before "behind", or comes after "in front of", is behind it
+            if (prev && prev.pos === i - 1 && ["web", "proxy"].includes(prev.entry.kind) && !/^behind\b/i.test(l.raw)) {
+              prev.isLb = true;
+              const behind = lexemes.slice(0, prev.pos).some((o) => o.raw.toLowerCase() === "behind") ? mentions[mentions.length - 2] : undefined;
+              if (behind) behind.behindLb = true;
+              else nextBehindLb = true;
+            } else {
+              if (prev) prev.behindLb = true;
+              lbPortMode = true;
+              portTarget = undefined;
+            }
             break;
+          }
           case "network":
             network = true;
             break;
@@ -344,10 +420,13 @@ export function parseRequest(request: string): ParsedRequest {
     const takers = mentions.filter((m) => m.entry.credentials && (c.field !== "database" || m.entry.credentials.database));
     const before = takers.filter((m) => m.pos <= c.pos).pop();
     const target = before ?? takers.find((m) => m.pos > c.pos);
+    // "a wordpress blog with database password x": the database it needs will take it
+    const needy = target ? undefined : mentions.find((m) => m.entry.needs && !m.entry.needs.optional);
     if (target) target.creds[c.field] = c.value;
+    else if (needy) (needy.dbCreds ??= {})[c.field] = c.value;
     else ignored.push(`the ${c.field} "${c.value}" (no service in the request takes a ${c.field})`);
   }
-  return { mentions, network, loadBalancer, restart, unknown, ignored };
+  return { mentions, network, loadBalancer, lbPorts, restart, unknown, ignored };
 }
 
 /** An image the catalog doesn't know ("myorg/api:1.2"): a plain app service. */

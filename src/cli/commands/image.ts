@@ -1,5 +1,5 @@
 /**
- * `kitten image inspect|import|load|prune|rm`: image management subcommands. Dispatched here
+ * `kitten image inspect|import|load|prune|push|rm|save|tag`: image management subcommands. Dispatched here
  * rather than by citty, so a missing or unknown subcommand is an exit-2 usage error and
  * `kitten image load --help` shows the subcommand's own usage (the registry entry has ownArgs).
  */
@@ -7,6 +7,9 @@ import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { humanSize, pullReporter } from "../render/pull-progress.ts";
 import { rmiArgs } from "./rmi.ts";
+import { pushArgs } from "./push.ts";
+import { saveArgs } from "./save.ts";
+import { tagArgs } from "./tag.ts";
 
 function need(value: string | undefined, what: string, usage: string): string {
   if (!value) throw new InvalidInputError(`missing ${what}`, { code: "bad_usage", hint: `usage: ${usage}` });
@@ -75,7 +78,22 @@ const rm = defineCommand({
   },
 });
 
-const subCommands = { inspect, import: importCmd, load, prune, rm };
+/** `image push|save|tag` are the top-level commands under docker's `image` names */
+function alias(name: string, description: string, args: CommandDef["args"], load: () => Promise<{ default: CommandDef<any> }>): CommandDef {
+  return defineCommand({
+    meta: { name: `kitten image ${name}`, description },
+    args,
+    async run(ctx) {
+      const cmd = (await load()).default;
+      return cmd.run!(ctx as never);
+    },
+  });
+}
+const push = alias("push", "push an image to a registry", pushArgs, () => import("./push.ts"));
+const save = alias("save", "save images to a tar archive (docker-archive or oci)", saveArgs, () => import("./save.ts"));
+const tag = alias("tag", "give a local image another name", tagArgs, () => import("./tag.ts"));
+
+const subCommands = { inspect, import: importCmd, load, prune, push, rm, save, tag };
 type SubName = keyof typeof subCommands;
 
 export const usage = [
@@ -89,7 +107,7 @@ export const usage = [
 ].join("\n");
 
 export default defineCommand({
-  meta: { name: "image", description: "manage images: inspect, import, load, prune, rm" },
+  meta: { name: "image", description: "manage images: inspect, import, load, prune, push, rm, save, tag" },
   async run({ rawArgs }) {
     const [name, ...rest] = rawArgs;
     if (!name || !(name in subCommands)) {

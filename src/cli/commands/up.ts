@@ -23,6 +23,7 @@ export default defineCommand({
     "remove-orphans": { type: "boolean", description: "remove containers of services no longer in the project" },
     "force-recreate": { type: "boolean", description: "recreate containers even when their configuration is unchanged" },
     "no-deps": { type: "boolean", description: "do not start the dependencies of the named services" },
+    "renew-anon-volumes": { type: "boolean", alias: "V", description: "recreated containers get new anonymous volumes instead of the previous containers' data" },
     "abort-on-container-exit": { type: "boolean", description: "stop everything when any container exits" },
     "exit-code-from": { type: "string", description: "exit with the exit code of this service's container" },
     scale: { type: "string", description: "run N replicas of a service: --scale svc=N (repeatable)" },

@@ -14,6 +14,7 @@ import { mergeService } from "./merge.ts";
 import { loadSource, readSourceFile, type InterpolationEnv } from "./source.ts";
 import { TOP_LEVEL_IGNORED, TOP_LEVEL_KEYS } from "./spec-keys.ts";
 import { readIncludes } from "./include.ts";
+import { readSecretDef, type SecretDraft } from "./secrets.ts";
 import { mergeFiles } from "./project.ts";
 
 export interface FileModel {
@@ -21,6 +22,9 @@ export interface FileModel {
   services: Record<string, ServiceDraft>;
   networks: Record<string, NetworkDraft>;
   volumes: Record<string, VolumeDraft>;
+  /** top-level secrets and configs (secrets.ts) */
+  secrets?: Record<string, SecretDraft>;
+  configs?: Record<string, SecretDraft>;
   /** the reader of the file that defined each service, to locate later errors */
   readers: ServiceReaders;
 }
@@ -31,8 +35,6 @@ export interface ComposeContext {
   /** files being included, outermost first, to refuse include cycles */
   includeStack?: string[];
 }
-
-const SERVICE_NAME = /^[a-zA-Z0-9._-]+$/;
 
 export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: ComposeContext): FileModel {
   const r = new FileReader(parsed, baseDir);
@@ -48,19 +50,32 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
   }
   const model: FileModel = { services: {}, networks: {}, volumes: {}, readers: {} };
   if (doc.name !== undefined) model.name = r.str(doc.name, ["name"]);
+  if (Array.isArray(doc.services)) {
+    r.fail(["services"], "expected a mapping of service names, got a list", 'write each service under its name: "services:" then "  web:" then "    image: nginx"');
+  }
   const raw = doc.services === undefined ? {} : r.optMap(doc.services, ["services"]);
   const resolver = new ExtendsResolver(ctx);
   resolver.add(parsed.file, r, raw);
   for (const name of Object.keys(raw)) {
-    if (!SERVICE_NAME.test(name)) r.fail(["services", name], `invalid service name "${name}"`, "use letters, digits, '.', '_' and '-'");
+    r.name("service", name, ["services", name], true);
     model.services[name] = resolver.resolve(parsed.file, name, []);
     model.readers[name] = [r];
   }
   for (const [name, value] of Object.entries(doc.networks === undefined ? {} : r.optMap(doc.networks, ["networks"]))) {
+    // the key becomes part of the network's name (<project>_<key>), or the name itself
+    r.name("network", name, ["networks", name], true);
     model.networks[name] = readNetwork(r, value, ["networks", name]);
   }
   for (const [name, value] of Object.entries(doc.volumes === undefined ? {} : r.optMap(doc.volumes, ["volumes"]))) {
+    r.name("volume", name, ["volumes", name], true);
     model.volumes[name] = readVolume(r, value, ["volumes", name]);
+  }
+  for (const kind of ["secret", "config"] as const) {
+    const key = `${kind}s` as const;
+    if (doc[key] === undefined) continue;
+    for (const [name, value] of Object.entries(r.optMap(doc[key], [key]))) {
+      model[key] = { ...model[key], [name]: readSecretDef(r, kind, value, [key, name], ctx.home) };
+    }
   }
   if (doc.include !== undefined && doc.include !== null) {
     // what this file defines itself is merged over what it includes

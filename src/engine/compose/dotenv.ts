@@ -7,6 +7,10 @@
  */
 import { interpolate, InterpolationError, type Lookup } from "./interpolate.ts";
 
+/**
+ * A syntax error at a line. Messages name the line and at most a variable name, never the text:
+ * the file may be anything an env_file points at (issue #14: /etc/shadow's first line was shown).
+ */
 export class DotenvError extends Error {
   constructor(
     message: string,
@@ -30,13 +34,14 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined): Rec
     const eq = line.indexOf("=");
     if (eq < 0) {
       // a bare KEY takes its value from the environment, like compose
-      if (!KEY.test(line)) throw new DotenvError(`invalid line "${lines[n]!.trim()}"`, lineNo);
+      // never the line itself: an env_file may point at a file of secrets (#14)
+      if (!KEY.test(line)) throw new DotenvError("invalid line: expected KEY=VALUE, a bare KEY or a # comment", lineNo);
       const v = lookup(line);
       if (v !== undefined) vars[line] = v;
       continue;
     }
     const key = line.slice(0, eq).trim();
-    if (!KEY.test(key)) throw new DotenvError(`invalid variable name "${key}"`, lineNo);
+    if (!KEY.test(key)) throw new DotenvError("invalid variable name before '=': use letters, digits, '_', '.' and '-', starting with a letter or '_'", lineNo);
     let raw = line.slice(eq + 1).trimStart();
     const quote = raw[0];
     try {
@@ -60,7 +65,8 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined): Rec
         vars[key] = interpolate(raw.trim(), { lookup: resolve });
       }
     } catch (err) {
-      if (err instanceof InterpolationError) throw new DotenvError(err.message, lineNo);
+      // the message of an invalid format quotes the value: say what is wrong, not what is there
+      if (err instanceof InterpolationError) throw new DotenvError(err.kind === "invalid" ? `invalid interpolation format in the value of ${key}` : err.message, lineNo);
       throw err;
     }
   }

@@ -45,6 +45,10 @@ export interface LoadedProject {
   /** absolute paths of the files loaded, in merge order ("-" for stdin) */
   files: string[];
   format: ConfigFormat;
+  /** per service, the env files read and their keys (kube export) */
+  envFiles?: Record<string, Array<{ path: string; keys: string[] }>>;
+  /** per service, compose keys kitten ignored with a warning (kube export's table) */
+  ignoredKeys?: Record<string, string[]>;
 }
 
 export interface ParseTextOptions {
@@ -87,7 +91,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
     const text = options.stdin ?? processStdin();
     return loadSource(text, STDIN_NAME, env);
   });
-  const { project, format } = build(sources, {
+  const built = build(sources, {
     workingDir,
     env,
     merged,
@@ -95,7 +99,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
     profiles: options.profiles,
     reporter,
   });
-  return { project, workingDir, files: paths, format };
+  return { project: built.project, workingDir, files: paths, format: built.format, envFiles: built.envFiles, ignoredKeys: built.ignoredKeys };
 }
 
 /** Loads one in-memory source (compose or Kitten format) with the same rules as files on disk. */
@@ -130,7 +134,7 @@ function detectFormat(source: ParsedFile): ConfigFormat {
   return hasContainers ? "kitten" : "compose";
 }
 
-function build(sources: ParsedFile[], o: BuildOptions): { project: Project; format: ConfigFormat } {
+function build(sources: ParsedFile[], o: BuildOptions): { project: Project; format: ConfigFormat; envFiles: LoadedProject["envFiles"]; ignoredKeys: LoadedProject["ignoredKeys"] } {
   const home = o.merged.HOME;
   let format: ConfigFormat | undefined;
   const models: FileModel[] = sources.map((source) => {
@@ -144,5 +148,5 @@ function build(sources: ParsedFile[], o: BuildOptions): { project: Project; form
   const profiles = o.profiles && o.profiles.length > 0 ? o.profiles : (o.merged.COMPOSE_PROFILES ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   const assembled = assemble(merged, { name, lookup: o.env.lookup, profiles, reporter: o.reporter });
   validateProject(assembled);
-  return { project: assembled.project, format: format ?? "compose" };
+  return { project: assembled.project, format: format ?? "compose", envFiles: assembled.envFiles, ignoredKeys: assembled.ignoredKeys };
 }

@@ -45,6 +45,7 @@ export function readKittenFile(parsed: ParsedFile, baseDir: string, home: string
   const containers = r.optMap(doc.containers, ["containers"]);
   for (const [name, value] of Object.entries(containers)) {
     const path = ["containers", name];
+    r.name("service", name, ["services", name], true);
     const c = r.map(value, path);
     r.checkKeys(c, path, CONTAINER_KEYS);
     if (c.image === undefined) r.fail(["services", name], `container "${name}" needs an "image" (an image reference or a rootfs directory)`);
@@ -64,6 +65,7 @@ export function readKittenFile(parsed: ParsedFile, baseDir: string, home: string
     model.readers[name] = [r];
   }
   for (const [name, value] of Object.entries(doc.networks === undefined ? {} : r.optMap(doc.networks, ["networks"]))) {
+    r.name("network", name, ["networks", name], true);
     const n = r.optMap(value, ["networks", name]);
     r.checkKeys(n, ["networks", name], NETWORK_KEYS);
     const network: Dict = {};

@@ -59,6 +59,14 @@ export function mergeService(base: Draft, over: Draft): Draft {
       case "profiles":
       case "links":
       case "ignored":
+      case "dns":
+      case "dns_search":
+      case "dns_opt":
+      case "devices":
+      case "volumes_from":
+      case "group_add":
+      case "post_start":
+      case "pre_stop":
         (out as Record<string, unknown>)[key] = uniqueAppend(b as unknown[] | undefined, o as unknown[]);
         break;
       case "env_file":
@@ -67,6 +75,8 @@ export function mergeService(base: Draft, over: Draft): Draft {
       case "environment":
       case "labels":
       case "ulimits":
+      case "sysctls":
+      case "annotations":
         (out as Record<string, unknown>)[key] = { ...(b as object | undefined), ...(o as object) };
         break;
       case "volumes": {
@@ -89,6 +99,14 @@ export function mergeService(base: Draft, over: Draft): Draft {
         const deps = { ...base.depends_on };
         for (const [name, cfg] of Object.entries(over.depends_on ?? {})) deps[name] = { ...deps[name], ...cfg };
         out.depends_on = deps;
+        break;
+      }
+      case "secrets":
+      case "configs": {
+        // by target, as compose merges them: an override of a target replaces that entry
+        const byTarget = new Map((base[key] ?? []).map((x) => [x.target ?? x.source, x]));
+        for (const x of over[key] ?? []) byTarget.set(x.target ?? x.source, x);
+        out[key] = [...byTarget.values()];
         break;
       }
       case "healthcheck":

@@ -84,6 +84,52 @@ export const RestartSchema = z.string().regex(/^(no|always|unless-stopped|on-fai
   message: "restart must be no, always, on-failure[:N] or unless-stopped",
 });
 
+/** A service's use of a secret or config (long syntax; the short one is `{source}`). */
+export const FileRefSchema = z.object({
+  source: z.string(),
+  /** absolute after loading: /run/secrets/<source> or /<source> by default */
+  target: z.string().optional(),
+  uid: z.string().optional(),
+  gid: z.string().optional(),
+  /** permission bits; 0444 when unset */
+  mode: z.number().int().min(0).max(0o7777).optional(),
+});
+export type FileRef = z.infer<typeof FileRefSchema>;
+
+/** post_start / pre_stop: a command run in the container (compose-spec services.md#post_start). */
+export const HookSchema = z.object({
+  command: z.array(z.string()).min(1),
+  user: z.string().optional(),
+  privileged: z.boolean().optional(),
+  working_dir: z.string().optional(),
+  environment: z.record(z.string(), z.string().nullable()).optional(),
+});
+export type Hook = z.infer<typeof HookSchema>;
+
+export const WatchRuleSchema = z.object({
+  path: z.string(),
+  action: z.enum(["sync", "rebuild", "restart", "sync+restart", "sync+exec"]),
+  target: z.string().optional(),
+  ignore: z.array(z.string()).optional(),
+  include: z.array(z.string()).optional(),
+  initial_sync: z.boolean().optional(),
+  exec: HookSchema.optional(),
+});
+export const DevelopSchema = z.object({ watch: z.array(WatchRuleSchema).optional() });
+export type Develop = z.infer<typeof DevelopSchema>;
+
+/** Top-level secrets and configs (compose-spec 09-secrets.md, 08-configs.md): one source each. */
+export const SecretSchema = z.object({
+  name: z.string(),
+  /** absolute path */
+  file: z.string().optional(),
+  /** the variable of the project environment holding the value */
+  environment: z.string().optional(),
+  /** configs only: the content itself (interpolated) */
+  content: z.string().optional(),
+});
+export type Secret = z.infer<typeof SecretSchema>;
+
 export const ServiceSchema = z.object({
   /** an image reference, or an absolute path to a rootfs directory (Kitten's "image": "./rootfs") */
   image: z.string().optional(),
@@ -118,8 +164,38 @@ export const ServiceSchema = z.object({
   profiles: z.array(z.string()).optional(),
   tty: z.boolean().optional(),
   stdin_open: z.boolean().optional(),
+  // issue #12: keys that were ignored before (compose-spec 05-services.md), parsed by runtime-keys.ts
+  secrets: z.array(FileRefSchema).optional(),
+  configs: z.array(FileRefSchema).optional(),
+  dns: z.array(z.string()).optional(),
+  dns_search: z.array(z.string()).optional(),
+  dns_opt: z.array(z.string()).optional(),
+  sysctls: z.record(z.string(), z.string()).optional(),
+  /** bytes, as a decimal string (like deploy memory) */
+  shm_size: z.string().optional(),
+  /** bytes, decimal strings; with cpus and pids_limit the same as deploy.resources (which wins when both agree) */
+  mem_limit: z.string().optional(),
+  mem_reservation: z.string().optional(),
+  cpus: z.string().optional(),
+  pids_limit: z.number().int().optional(),
+  privileged: z.boolean().optional(),
+  devices: z.array(z.object({ source: z.string(), target: z.string(), permissions: z.string() })).optional(),
+  pid: z.string().optional(),
+  ipc: z.string().optional(),
+  platform: z.string().optional(),
+  pull_policy: z.string().optional(),
+  post_start: z.array(HookSchema).optional(),
+  pre_stop: z.array(HookSchema).optional(),
+  volumes_from: z.array(z.string()).optional(),
+  group_add: z.array(z.string()).optional(),
+  domainname: z.string().optional(),
+  mac_address: z.string().optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  /** compose-spec develop.md, kept for `watch` (its verb is the CLI's) */
+  develop: DevelopSchema.optional(),
 });
 export type Service = z.infer<typeof ServiceSchema>;
+
 
 export const IpamConfigSchema = z.object({
   subnet: z.string().optional(),
@@ -153,6 +229,8 @@ export const ProjectSchema = z.object({
   services: z.record(z.string(), ServiceSchema),
   networks: z.record(z.string(), NetworkSchema).default({}),
   volumes: z.record(z.string(), VolumeSchema).default({}),
+  secrets: z.record(z.string(), SecretSchema).optional(),
+  configs: z.record(z.string(), SecretSchema).optional(),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 

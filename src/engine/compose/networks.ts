@@ -14,13 +14,16 @@ function labels(r: FileReader, v: unknown, path: KeyPath): Record<string, string
   return Object.fromEntries(Object.entries(readEnvironment(r, v, path)).map(([k, x]) => [k, x ?? ""]));
 }
 
+/** networks.<key>.external → "network", volumes.<key>.external → "volume" */
+const kind = (path: KeyPath): "network" | "volume" => (path[0] === "volumes" ? "volume" : "network");
+
 /** `external: true`, or the legacy `external: {name: x}` */
 function external(r: FileReader, v: unknown, path: KeyPath, d: { external?: boolean; name?: string }): void {
   if (v !== null && typeof v === "object" && !Array.isArray(v)) {
     const m = r.map(v, path);
     r.checkKeys(m, path, new Set(["name"]));
     d.external = true;
-    if (m.name !== undefined) d.name = r.str(m.name, [...path, "name"]);
+    if (m.name !== undefined) d.name = r.name(kind(path), r.str(m.name, [...path, "name"]), [...path, "name"]);
     return;
   }
   d.external = r.bool(v, path);
@@ -30,7 +33,8 @@ export function readNetwork(r: FileReader, raw: unknown, path: KeyPath): Network
   const m = r.optMap(raw, path);
   const d: NetworkDraft = {};
   const ignored = r.checkKeys(m, path, NETWORK_SUPPORTED, NETWORK_SPEC_KEYS);
-  if (m.name !== undefined) d.name = r.str(m.name, [...path, "name"]);
+  // an explicit name is a CNI network name: host-local keeps a directory by that name (#14)
+  if (m.name !== undefined) d.name = r.name("network", r.str(m.name, [...path, "name"]), [...path, "name"]);
   if (m.driver !== undefined) {
     const driver = r.str(m.driver, [...path, "driver"]);
     if (driver !== "bridge" && driver !== "host" && driver !== "none") {
@@ -83,7 +87,8 @@ export function readVolume(r: FileReader, raw: unknown, path: KeyPath): VolumeDr
   const m = r.optMap(raw, path);
   const d: VolumeDraft = {};
   const ignored = r.checkKeys(m, path, VOLUME_SUPPORTED, VOLUME_SPEC_KEYS);
-  if (m.name !== undefined) d.name = r.str(m.name, [...path, "name"]);
+  // an explicit name is the volume's directory name
+  if (m.name !== undefined) d.name = r.name("volume", r.str(m.name, [...path, "name"]), [...path, "name"]);
   if (m.driver !== undefined) d.driver = r.str(m.driver, [...path, "driver"]);
   if (m.external !== undefined) external(r, m.external, [...path, "external"], d);
   if (m.labels !== undefined) d.labels = labels(r, m.labels, [...path, "labels"]);

@@ -20,6 +20,11 @@ export interface ParsedFile {
   has(path: KeyPath): boolean;
   /** values tagged `!reset` or `!override` (compose-spec merge control), by key path */
   tags: { path: (string | number)[]; tag: "!reset" | "!override" }[];
+  /**
+   * whether the value at `path` is an integer written with a leading 0 (`mode: 0440`), which
+   * compose-go's YAML reader takes as octal where YAML 1.2 reads decimal 440
+   */
+  octal?(path: KeyPath): boolean;
 }
 
 export function pathKey(path: KeyPath): string {
@@ -56,18 +61,24 @@ export function parseText(text: string, file: string): ParsedFile {
   try {
     value = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
-    throw new InvalidInputError(`invalid YAML: ${err instanceof Error ? err.message.toLowerCase() : String(err)}`, {
+    const text = err instanceof Error ? err.message : String(err);
+    // yaml's guard against "billion laughs": aliases that expand without bound
+    const bomb = /alias count/i.test(text);
+    throw new InvalidInputError(bomb ? "invalid YAML: its aliases expand to too many values (more than 1000 alias uses)" : `invalid YAML: ${oneLineLower(text)}`, {
       code: "invalid_yaml",
       location: { file },
+      hint: bomb ? "a compose file with nested aliases that multiply (a YAML bomb) is refused: write the values out" : "check the anchors (&name) and aliases (*name) in the file",
     });
   }
   const positions = new Map<string, number>();
   const tags: ParsedFile["tags"] = [];
-  if (doc.contents) record(doc, doc.contents as Node, [], { positions, tags }, 0);
+  const octal = new Set<string>();
+  if (doc.contents) record(doc, doc.contents as Node, [], { positions, tags, octal }, 0);
   return {
     file,
     value,
     tags,
+    octal: (path) => octal.has(pathKey(path)),
     locate(path) {
       for (let n = path.length; n >= 0; n--) {
         const offset = positions.get(pathKey(path.slice(0, n)));
@@ -85,11 +96,14 @@ export function parseText(text: string, file: string): ParsedFile {
   };
 }
 
-function yamlHint(code: string, message: string): string | undefined {
+function yamlHint(code: string, message: string): string {
   if (code === "TAB_AS_INDENT") return "indent YAML with spaces, not tabs";
+  if (code === "DUPLICATE_KEY") return "a key may appear once per mapping: remove or merge the repeated one";
+  if (code === "MULTIPLE_DOCS") return "split the documents into files and pass each with -f";
   if (message.includes("compact mappings")) return 'quote a value that contains ": ", e.g. command: "echo a: b"';
   if (message.includes("reserved character")) return "quote a value that starts with @ or `";
-  return undefined;
+  if (code === "BAD_ALIAS" || message.includes("alias")) return "define an anchor (&name) before its alias (*name)";
+  return "check the YAML syntax at that line (indentation, quotes, a missing ':')";
 }
 
 function yamlMessage(code: string, message: string): string {
@@ -99,10 +113,16 @@ function yamlMessage(code: string, message: string): string {
   return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
+function oneLineLower(text: string): string {
+  const first = text.split("\n")[0] ?? text;
+  return `${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+}
+
 /** Records the start offset of every value under `node`, by key path. */
 interface Recorded {
   positions: Map<string, number>;
   tags: ParsedFile["tags"];
+  octal?: Set<string>;
 }
 
 function record(doc: Document, node: Node, path: (string | number)[], rec: Recorded, depth: number): void {
@@ -116,6 +136,7 @@ function record(doc: Document, node: Node, path: (string | number)[], rec: Recor
     if (!target) return;
   } else if (node.range) {
     out.set(pathKey(path), node.range[0]);
+    if (isScalar(node) && typeof node.value === "number" && /^0[0-7]+$/.test(node.source ?? "")) rec.octal?.add(pathKey(path));
   }
   if (isMap(target)) {
     for (const pair of target.items) {

@@ -4,7 +4,7 @@
  * the implicit `default` network added for services with neither networks nor network_mode,
  * and network/volume names prefixed with the project name unless set explicitly or external.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
@@ -14,8 +14,10 @@ import type { NetworkDraft, VolumeDraft } from "./networks.ts";
 import type { ServiceDraft } from "./service.ts";
 import { mergeService, deepMerge } from "./merge.ts";
 import { DotenvError, parseDotenv, parseRawEnv } from "./dotenv.ts";
+import { ENV_FILE_HINT, readEnvFileText } from "./env-file.ts";
 import type { Lookup } from "./interpolate.ts";
 import { oneLine, serviceError, type ServiceReaders } from "./read.ts";
+import { checkRuntimeKeys, finishSecrets } from "./runtime-keys-check.ts";
 
 export interface AssembleOptions {
   name: string;
@@ -30,6 +32,10 @@ export interface Assembled {
   /** services whose networks were written explicitly (before the default network was added) */
   explicitNetworks: Set<string>;
   readers: ServiceReaders;
+  /** per service, the env files read and the keys each gave (kube export makes a ConfigMap of each) */
+  envFiles: Record<string, Array<{ path: string; keys: string[] }>>;
+  /** per service, the compose keys kitten does not model (the "ignoring:" warning) */
+  ignoredKeys: Record<string, string[]>;
 }
 
 /** Merges the files' drafts in order (later files over earlier ones). */
@@ -43,6 +49,10 @@ export function mergeFiles(models: FileModel[]): FileModel {
     }
     for (const [name, n] of Object.entries(m.networks)) out.networks[name] = deepMerge(out.networks[name] ?? {}, n);
     for (const [name, v] of Object.entries(m.volumes)) out.volumes[name] = deepMerge(out.volumes[name] ?? {}, v);
+    // a later file's definition replaces the source (one source per secret), the name merges
+    for (const kind of ["secrets", "configs"] as const) {
+      for (const [name, d] of Object.entries(m[kind] ?? {})) out[kind] = { ...out[kind], [name]: { ...(d.name === undefined && out[kind]?.[name]?.name !== undefined ? { name: out[kind]![name]!.name } : {}), ...d } };
+    }
   }
   return out;
 }
@@ -74,7 +84,7 @@ function activeServices(merged: FileModel, profiles: string[]): Set<string> {
  * the project environment, then the service's own values), overridden by `environment`, where a
  * bare `KEY` takes the project environment's value or stays null (unset) when there is none.
  */
-function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: ServiceReaders): Record<string, string | null> {
+function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, readers: ServiceReaders, files: Array<{ path: string; keys: string[] }> = []): Record<string, string | null> {
   const own: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(s.environment ?? {})) own[k] = v ?? lookup(k) ?? null;
   const env: Record<string, string | null> = {};
@@ -84,20 +94,22 @@ function resolveEnvironment(name: string, s: ServiceDraft, lookup: Lookup, reade
       if (!ref.required) continue;
       fail(readers, name, ["env_file"], `env file ${ref.path} not found`, "create it, or mark it optional with {path: ..., required: false}");
     }
+    const text = readEnvFileText(ref.path, (message, hint) => fail(readers, name, ["env_file"], message, hint));
     try {
-      const text = readFileSync(ref.path, "utf8");
-      Object.assign(env, ref.raw ? parseRawEnv(text) : parseDotenv(text, envFileLookup));
+      const values = ref.raw ? parseRawEnv(text) : parseDotenv(text, envFileLookup);
+      files.push({ path: ref.path, keys: Object.keys(values) });
+      Object.assign(env, values);
     } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { location: { file: ref.path, line: err.line } });
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { code: "invalid_env_file", location: { file: ref.path, line: err.line }, hint: ENV_FILE_HINT });
       throw err;
     }
   }
   return Object.assign(env, own);
 }
 
-function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: ServiceReaders): Service {
+function finishService(name: string, s: ServiceDraft, opts: AssembleOptions, readers: ServiceReaders, envFiles: Array<{ path: string; keys: string[] }> = []): Service {
   const { env_file: _e, scale, extends: _x, ignored, environment: _env, links, resets: _r, overrides: _o, ...rest } = s;
-  const service: Service = { ...rest, environment: resolveEnvironment(name, s, opts.lookup, readers), ports: s.ports ?? [] };
+  const service: Service = { ...rest, environment: resolveEnvironment(name, s, opts.lookup, readers, envFiles), ports: s.ports ?? [] };
   if (ignored && ignored.length > 0) {
     opts.reporter.emit({ type: "warning", message: `ignoring: service ${name}: [${[...new Set(ignored)].sort().join(", ")}]` });
   }
@@ -143,11 +155,14 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
   const active = activeServices(merged, opts.profiles);
   const services: Record<string, Service> = {};
   const explicitNetworks = new Set<string>();
+  const envFiles: Assembled["envFiles"] = {};
+  const ignoredKeys: Assembled["ignoredKeys"] = {};
   for (const name of Object.keys(merged.services).sort()) {
     if (!active.has(name)) continue;
     const draft = merged.services[name]!;
     if (draft.networks && Object.keys(draft.networks).length > 0) explicitNetworks.add(name);
-    const service = finishService(name, draft, opts, readers);
+    if (draft.ignored?.length) ignoredKeys[name] = [...new Set(draft.ignored)].sort();
+    const service = finishService(name, draft, opts, readers, (envFiles[name] = []));
     // optional dependencies on services disabled by a profile are dropped, like compose
     for (const [dep, cfg] of Object.entries(service.depends_on ?? {})) {
       if (!active.has(dep) && merged.services[dep] && cfg.required === false) delete service.depends_on![dep];
@@ -184,11 +199,13 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
     });
   }
   for (const key of Object.keys(merged.volumes).sort()) volumes[key] = finishVolume(opts.name, key, merged.volumes[key]!);
+  const files = finishSecrets(merged, services, opts.name);
+  checkRuntimeKeys(services, readers);
 
-  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes });
+  const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes, ...files });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(`${issue.path.join(".")}: ${issue.message}`);
   }
-  return { project: parsed.data, explicitNetworks, readers };
+  return { project: parsed.data, explicitNetworks, readers, envFiles, ignoredKeys };
 }

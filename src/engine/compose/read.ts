@@ -7,6 +7,7 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import { formatPath, type KeyPath, type ParsedFile } from "./parse.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
+import { nameHint, nameProblem, quoteName, type NameKind } from "../../core/names.ts";
 
 export type Dict = Record<string, unknown>;
 
@@ -31,7 +32,7 @@ export class FileReader {
   fail(path: KeyPath, message: string, hint?: string): never {
     const shown = this.displayPath(path);
     const prefix = shown.length > 0 ? `${formatPath(shown)}: ` : "";
-    throw new InvalidInputError(oneLine(`${prefix}${message}`), { location: this.parsed.locate(shown), hint });
+    throw new InvalidInputError(oneLine(`${prefix}${message}`), { location: this.parsed.locate(shown), hint: hint ?? specHint(path) });
   }
 
   /** Rejects keys outside the spec (with did-you-mean); returns the spec keys we do not model. */
@@ -54,6 +55,18 @@ export class FileReader {
       });
     }
     return ignored;
+  }
+
+  /**
+   * A name that becomes a path, an interface or a DNS name (core/names.ts): `key` true when the
+   * name is the last key of `path` (`services.<name>`), so the error points at the key itself.
+   */
+  name(kind: NameKind, name: string, path: KeyPath, key = false): string {
+    const problem = nameProblem(kind, name);
+    if (problem === undefined) return name;
+    const shown = this.displayPath(path);
+    const message = oneLine(`${formatPath(shown)}: invalid ${kind} name ${quoteName(name)}: ${problem}`);
+    throw new InvalidInputError(message, { code: `bad_${kind}_name`, location: key ? this.parsed.locateKey(shown) : this.parsed.locate(shown), hint: nameHint(kind) });
   }
 
   map(v: unknown, path: KeyPath): Dict {
@@ -123,7 +136,21 @@ export function serviceError(readers: ServiceReaders, service: string, path: Key
   const list = readers[service] ?? [];
   const full = ["services", service, ...path];
   const r = [...list].reverse().find((x) => x.parsed.has(x.displayPath(full))) ?? list.at(-1);
-  return new InvalidInputError(oneLine(message), { hint, location: r?.parsed.locate(r.displayPath(full)) });
+  return new InvalidInputError(oneLine(message), { hint: hint ?? specHint(full), location: r?.parsed.locate(r.displayPath(full)) });
+}
+
+const SPEC = "https://docs.docker.com/reference/compose-file";
+
+/**
+ * The hint of an error that has no better one: where the compose specification describes the
+ * key (`services.web.ports[0]` → services/#ports), so every refusal says where to look.
+ */
+export function specHint(path: KeyPath): string {
+  const [top, , key] = path;
+  if (top === "services" && typeof key === "string") return `see ${SPEC}/services/#${key} for what "${key}" takes`;
+  if (top === "services") return `see ${SPEC}/services/ for how a service is written`;
+  if (top === "networks" || top === "volumes" || top === "secrets" || top === "configs") return `see ${SPEC}/${top}/ for how ${top} are written`;
+  return `see ${SPEC}/ for the file's layout`;
 }
 
 export function describe(v: unknown): string {

@@ -26,6 +26,8 @@ export function toCanonical(project: Project): Record<string, unknown> {
     services: sortKeys(project.services),
     networks: sortKeys(project.networks),
     volumes: sortKeys(project.volumes),
+    ...(project.secrets ? { secrets: sortKeys(project.secrets) } : {}),
+    ...(project.configs ? { configs: sortKeys(project.configs) } : {}),
   };
 }
 

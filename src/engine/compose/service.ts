@@ -19,6 +19,7 @@ import { expandHome, readVolumes } from "./volumes.ts";
 import { shellSplit, ShellWordsError } from "./shell-words.ts";
 import { normalizeDuration } from "./duration.ts";
 import { parseBytes } from "./units.ts";
+import { RUNTIME_KEY_HANDLERS } from "./runtime-keys.ts";
 
 export interface EnvFileRef {
   path: string;
@@ -303,11 +304,10 @@ const HANDLERS: Record<string, Handler> = {
   user: (r, v, p, d) => (d.user = r.text(v, p)),
   hostname: (r, v, p, d) => (d.hostname = r.str(v, p)),
   container_name: (r, v, p, d) => {
-    const name = r.str(v, p);
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) r.fail(p, `invalid container name "${name}"`, "use letters, digits, '_', '.' and '-'");
-    d.container_name = name;
+    d.container_name = r.name("container", r.str(v, p), p);
   },
-  labels: (r, v, p, d) => (d.labels = labels(r, v, p)),
+  // merged over what label_file brought (runtime-keys.ts), whichever key comes first
+  labels: (r, v, p, d) => (d.labels = { ...d.labels, ...labels(r, v, p) }),
   extra_hosts: (r, v, p, d) => (d.extra_hosts = extraHosts(r, v, p)),
   stop_signal: (r, v, p, d) => (d.stop_signal = r.str(v, p)),
   stop_grace_period: (r, v, p, d) => (d.stop_grace_period = duration(r, v, p)),
@@ -333,6 +333,7 @@ const HANDLERS: Record<string, Handler> = {
     d.extends = { service: r.str(m.service, [...p, "service"]) };
     if (m.file !== undefined) d.extends.file = resolve(r.baseDir, r.str(m.file, [...p, "file"]));
   },
+  ...RUNTIME_KEY_HANDLERS,
 };
 
 /** Reads `services.<name>` of a file into its canonical draft, honouring `!reset` / `!override`. */

@@ -5,13 +5,17 @@
  */
 
 export const TOP_LEVEL_KEYS = ["version", "name", "include", "services", "models", "networks", "volumes", "secrets", "configs"];
-export const TOP_LEVEL_IGNORED = new Set(["models", "secrets", "configs"]);
+export const TOP_LEVEL_IGNORED = new Set(["models"]);
 
 export const SERVICE_SUPPORTED = new Set([
   "image", "command", "entrypoint", "environment", "env_file", "ports", "expose", "networks", "network_mode",
   "depends_on", "restart", "healthcheck", "deploy", "scale", "volumes", "working_dir", "user", "hostname",
   "container_name", "labels", "extra_hosts", "stop_signal", "stop_grace_period", "init", "read_only", "tmpfs",
   "cap_add", "cap_drop", "ulimits", "profiles", "tty", "stdin_open", "extends", "links", "security_opt",
+  // issue #12 (runtime-keys.ts)
+  "secrets", "configs", "dns", "dns_search", "dns_opt", "sysctls", "shm_size", "mem_limit", "mem_reservation", "cpus",
+  "pids_limit", "privileged", "devices", "pid", "ipc", "platform", "pull_policy", "post_start", "pre_stop", "volumes_from",
+  "group_add", "domainname", "mac_address", "annotations", "label_file", "develop",
 ]);
 
 export const SERVICE_SPEC_KEYS = new Set([

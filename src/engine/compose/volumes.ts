@@ -14,7 +14,6 @@ import { parseBytes } from "./units.ts";
 
 const PROPAGATION = new Set(["shared", "rshared", "slave", "rslave", "private", "rprivate"]);
 const CONSISTENCY = new Set(["consistent", "cached", "delegated"]);
-const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 export function expandHome(p: string, home: string | undefined): string {
   if (p === "~" || p.startsWith("~/")) return `${home ?? "~"}${p.slice(1)}`;
@@ -59,7 +58,7 @@ function shortVolume(r: FileReader, spec: string, path: KeyPath, home: string | 
   const mount: VolumeMount = isBind
     ? { type: "bind", source: bindSource(r, source, home), target, bind: { create_host_path: true } }
     : { type: "volume", source, target, volume: {} };
-  if (!isBind && !VOLUME_NAME.test(source)) r.fail(path, `invalid volume name "${source}"`);
+  if (!isBind) r.name("volume", source, path);
   for (const opt of mode ? mode.split(",") : []) {
     if (opt === "ro") mount.read_only = true;
     else if (opt === "rw") mount.read_only = undefined;
@@ -85,7 +84,7 @@ function longVolume(r: FileReader, m: Record<string, unknown>, path: KeyPath, ho
   if (m.source !== undefined && m.source !== null && m.source !== "") {
     const source = r.str(m.source, [...path, "source"]);
     if (type === "tmpfs") r.fail([...path, "source"], "a tmpfs mount has no source");
-    if (type === "volume" && !VOLUME_NAME.test(source)) r.fail([...path, "source"], `invalid volume name "${source}"`);
+    if (type === "volume") r.name("volume", source, [...path, "source"]);
     mount.source = type === "bind" ? bindSource(r, source, home) : source;
   } else if (type === "bind") {
     r.fail(path, `a bind mount needs a "source" (the host path)`);

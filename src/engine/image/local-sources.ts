@@ -181,29 +181,50 @@ async function loadDockerArchive(store: ImageStore, files: Map<string, StagedFil
   return records;
 }
 
-/** An OCI image layout (a directory, or staged from an archive): the image tagged `tag`, or the only one. */
-async function loadOciLayout(store: ImageStore, read: (path: string) => string | undefined, tag: string | undefined, what: string, options: LoadOptions, move: boolean): Promise<ImageRecord> {
-  const reporter = options.reporter ?? silentReporter;
+const REF_NAME = "org.opencontainers.image.ref.name";
+const CONTAINERD_NAME = "io.containerd.image.name";
+
+/** An OCI image layout's index.json entries. */
+function layoutIndex(read: (path: string) => string | undefined, what: string): Descriptor[] {
   const indexPath = read("index.json");
   if (!indexPath) throw new InvalidInputError(`${what}: not an OCI image layout (no index.json)`, { code: "bad_archive" });
-  const blobFile = (digest: string): string => {
-    const p = read(`blobs/sha256/${hexOf(digest)}`);
-    if (!p) throw new InvalidInputError(`${what}: blob ${digest} is missing`, { code: "bad_archive" });
-    return p;
-  };
-  const index = JSON.parse(readFileSync(indexPath, "utf8")) as { manifests?: Descriptor[] };
-  const REF = "org.opencontainers.image.ref.name";
-  const all = index.manifests ?? [];
+  return (JSON.parse(readFileSync(indexPath, "utf8")) as { manifests?: Descriptor[] }).manifests ?? [];
+}
+
+/** An OCI image layout (a directory, or staged from an archive): the image tagged `tag`, or the only one. */
+async function loadOciLayout(store: ImageStore, read: (path: string) => string | undefined, tag: string | undefined, what: string, options: LoadOptions, move: boolean): Promise<ImageRecord> {
+  const all = layoutIndex(read, what);
   let chosen: Descriptor | undefined;
-  if (tag) chosen = all.find((d) => d.annotations?.[REF] === tag || d.annotations?.["io.containerd.image.name"] === tag);
+  if (tag) chosen = all.find((d) => d.annotations?.[REF_NAME] === tag || d.annotations?.[CONTAINERD_NAME] === tag);
   else if (all.length === 1) chosen = all[0];
   if (!chosen) {
-    const names = all.map((d) => d.annotations?.[REF]).filter(Boolean);
+    const names = all.map((d) => d.annotations?.[REF_NAME]).filter(Boolean);
     throw new InvalidInputError(`${what}: ${tag ? `no image tagged "${tag}"` : "several images and no tag given"}`, {
       code: "image_missing",
       hint: names.length > 0 ? `tags in the layout: ${names.join(", ")}` : undefined,
     });
   }
+  return installLayoutImage(store, read, chosen, what, options, move);
+}
+
+/** Every image an OCI archive's index names (`kitten image load`, as `docker load` loads them all). */
+async function loadWholeLayout(store: ImageStore, read: (path: string) => string | undefined, what: string, options: LoadOptions, move: boolean): Promise<ImageRecord[]> {
+  const all = layoutIndex(read, what);
+  if (all.length === 0) throw new InvalidInputError(`${what}: the archive holds no image`, { code: "bad_archive" });
+  const records: ImageRecord[] = [];
+  for (const desc of all) records.push(await installLayoutImage(store, read, desc, what, options, move));
+  // one image under several names is one record: the last install has them all
+  return records.filter((r, i) => records.findLastIndex((o) => o.id === r.id) === i).map((r) => store.find(r.id) ?? r);
+}
+
+/** Installs the image an index entry names (through nested indexes, by platform) under the name its annotations give. */
+async function installLayoutImage(store: ImageStore, read: (path: string) => string | undefined, chosen: Descriptor, what: string, options: LoadOptions, move: boolean): Promise<ImageRecord> {
+  const reporter = options.reporter ?? silentReporter;
+  const blobFile = (digest: string): string => {
+    const p = read(`blobs/sha256/${hexOf(digest)}`);
+    if (!p) throw new InvalidInputError(`${what}: blob ${digest} is missing`, { code: "bad_archive" });
+    return p;
+  };
   const manifests: { digest: string; bytes: Uint8Array }[] = [];
   let desc = chosen;
   for (let depth = 0; depth < 3; depth++) {
@@ -216,7 +237,7 @@ async function loadOciLayout(store: ImageStore, read: (path: string) => string |
       desc = selectPlatform(doc, options.platform ? parsePlatform(options.platform) : hostPlatform(), what);
       continue;
     }
-    const name = chosen.annotations?.["io.containerd.image.name"] ?? chosen.annotations?.[REF];
+    const name = chosen.annotations?.[CONTAINERD_NAME] ?? chosen.annotations?.[REF_NAME];
     const tags = [name && (name.includes(":") || name.includes("/")) ? normalizeTag(name) : undefined].filter((t): t is string => Boolean(t));
     return install(store, { file: blobFile }, { config: doc.config, layers: doc.layers, manifests, tags }, reporter, move);
   }
@@ -281,7 +302,7 @@ export async function loadArchive(file: string, options: LoadOptions & { label?:
   return options.store.locked("shared", () => withStaging(options.store, async (dir) => {
     const files = await stageArchive(path, dir);
     if (files.has("manifest.json")) return loadDockerArchive(options.store, files, options.reporter ?? silentReporter, file);
-    if (files.has("index.json")) return [await loadOciLayout(options.store, (p) => files.get(p)?.path, undefined, file, options, true)];
+    if (files.has("index.json")) return loadWholeLayout(options.store, (p) => files.get(p)?.path, file, options, true);
     throw new InvalidInputError(`${file}: neither a docker archive (manifest.json) nor an OCI archive (index.json)`, { code: "bad_archive", hint: "use `kitten image import` for a plain root filesystem tar" });
   }));
 }

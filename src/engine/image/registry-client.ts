@@ -37,7 +37,7 @@ export function parseChallenge(header: string): Challenge | undefined {
   return { scheme: m[1]!.toLowerCase(), params };
 }
 
-class TransientError extends Error {
+export class TransientError extends Error {
   constructor(
     message: string,
     /** the server's Retry-After, when it sent one */
@@ -48,12 +48,12 @@ class TransientError extends Error {
 }
 
 /** A 429/5xx answer as a retryable error, honouring Retry-After (seconds; capped at 30 s). */
-function statusError(res: Response): TransientError {
+export function statusError(res: Response): TransientError {
   const after = Number(res.headers.get("retry-after"));
   return new TransientError(`HTTP ${res.status}`, Number.isFinite(after) && after > 0 ? Math.min(after, 30) * 1000 : undefined);
 }
 
-const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+export const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface ManifestResponse {
   bytes: Uint8Array;
@@ -149,8 +149,11 @@ export class RegistryClient {
     this.tokens.set(scope, token);
   }
 
-  /** One request with auth negotiation; transient failures are retried by the caller. */
-  async request(path: string, scope: string, init: { headers?: Record<string, string>; method?: string } = {}): Promise<Response> {
+  /**
+   * One request with auth negotiation; transient failures are retried by the caller. `body` is a
+   * factory: a request answered 401 is sent again after the token exchange, with a fresh body.
+   */
+  async request(path: string, scope: string, init: { headers?: Record<string, string>; method?: string; body?: () => Blob | Uint8Array } = {}): Promise<Response> {
     await this.ping();
     for (let round = 0; round < 3; round++) {
       const headers: Record<string, string> = { ...init.headers };
@@ -158,7 +161,7 @@ export class RegistryClient {
       if (auth) headers.authorization = auth;
       let res: Response;
       try {
-        res = await fetch(`${this.base}${path}`, this.fetchInit({ method: init.method ?? "GET", headers, redirect: "manual" }));
+        res = await fetch(`${this.base}${path}`, this.fetchInit({ method: init.method ?? "GET", headers, body: init.body?.() as BodyInit | undefined, redirect: "manual" }));
       } catch (err) {
         throw new TransientError(errorText(err));
       }
@@ -193,7 +196,7 @@ export class RegistryClient {
     throw new RuntimeFailure(`registry ${this.endpoint.host}: authentication did not succeed`, { code: "registry_auth" });
   }
 
-  private async withRetries<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  async withRetries<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
@@ -321,7 +324,7 @@ function basicHeader(c: Credentials): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
 }
 
-function registryErrorText(body: string): string {
+export function registryErrorText(body: string): string {
   try {
     const parsed = JSON.parse(body) as { errors?: { code?: string; message?: string }[] };
     const first = parsed.errors?.[0];

@@ -286,6 +286,19 @@ export class ImageStore {
     }).immediate();
   }
 
+  /**
+   * Gives an image more names — `kitten tag`, and the `<repo>@<digest>` a push produced, as docker
+   * records RepoDigests — moving each from any image that had it (docker moves a tag too).
+   */
+  addNames(id: string, names: { tags?: string[]; digests?: string[] }): void {
+    const db = this.db;
+    db.transaction(() => {
+      const put = db.query("INSERT INTO image_names (name, kind, image_id) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, kind = excluded.kind");
+      for (const t of names.tags ?? []) put.run(t, "tag", id);
+      for (const d of names.digests ?? []) put.run(d, "digest", id);
+    }).immediate();
+  }
+
   deleteImage(id: string): string[] {
     const db = this.db;
     return db.transaction(() => {

@@ -28,6 +28,8 @@ export interface ApplyContext {
   /** stop timeout override (-t) */
   timeoutMs?: number;
   specFor?: (project: Project, action: Extract<Action, { configHash: string }>) => ContainerSpec;
+  /** up -V: recreated containers get new anonymous volumes instead of the old ones' */
+  renewAnonVolumes?: boolean;
 }
 
 function defaultSpec(project: Project, a: Extract<Action, { configHash: string }>): ContainerSpec {
@@ -98,12 +100,16 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
       await sup.create(spec(ctx.project, a));
       await sup.start(a.container);
       return;
-    case "recreate":
+    case "recreate": {
+      // compose keeps a replaced container's anonymous volumes (and the image's VOLUMEs) by
+      // handing them to its successor; -V renews them, and the old ones go with the old container
+      const inherit = ctx.renewAnonVolumes ? undefined : await sup.anonymousVolumes(a.container);
       await sup.stop(a.container, grace);
-      await sup.remove(a.container);
-      await sup.create(spec(ctx.project, a));
+      await sup.remove(a.container, { volumes: ctx.renewAnonVolumes === true });
+      await sup.create({ ...spec(ctx.project, a), ...(inherit ? { inheritVolumes: inherit } : {}) });
       await sup.start(a.container);
       return;
+    }
     case "remove":
       await sup.stop(a.container, grace);
       await sup.remove(a.container);

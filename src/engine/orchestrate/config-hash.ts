@@ -6,7 +6,7 @@
  * with a new id recreates the service's containers as compose does with its image digest label.
  */
 import { createHash } from "node:crypto";
-import type { Service } from "../compose/model.ts";
+import type { Project, Service } from "../compose/model.ts";
 
 /** JSON with object keys sorted at every level and undefined dropped: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -19,9 +19,26 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(",")}}`;
 }
 
-export function serviceConfigHash(service: Service, imageId: string | undefined): string {
+/**
+ * The project-level definitions a service's containers are made from, folded into its hash
+ * (only when it has any, so other services keep theirs): the names of the volumes it mounts (a
+ * `name:` change, or the move from an earlier kitten's bare-key directories, makes new
+ * containers), and the secrets and configs it reads.
+ */
+function projectInputs(service: Service, project: Project | undefined): Record<string, unknown> {
+  if (!project) return {};
+  const out: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  for (const m of service.volumes ?? []) {
+    if (m.type === "volume" && m.source && project.volumes[m.source]) names[m.source] = project.volumes[m.source]!.name;
+  }
+  if (Object.keys(names).length > 0) out.volume_names = names;
+  return out;
+}
+
+export function serviceConfigHash(service: Service, imageId: string | undefined, project?: Project): string {
   const { depends_on: _deps, profiles: _profiles, deploy, ...rest } = service;
-  const hashed: Record<string, unknown> = { ...rest, image_id: imageId };
+  const hashed: Record<string, unknown> = { ...rest, image_id: imageId, ...projectInputs(service, project) };
   if (deploy) {
     const { replicas: _replicas, ...deployRest } = deploy;
     if (Object.keys(deployRest).length > 0) hashed.deploy = deployRest;

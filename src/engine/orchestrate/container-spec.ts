@@ -92,7 +92,8 @@ export function containerSpec(project: Project, service: string, replica: number
     capDrop: s.cap_drop,
     ulimits: s.ulimits,
     tmpfs: s.tmpfs,
-    mounts: s.volumes,
+    // a service mounts a volume by its key; the volume is named `<project>_<key>` or by `name:`
+    mounts: s.volumes?.map((m) => (m.type === "volume" && m.source && project.volumes[m.source] ? { ...m, source: project.volumes[m.source]!.name } : m)),
     stopSignal: s.stop_signal,
     networkMode: mode,
     networks,

@@ -28,14 +28,25 @@ export interface LogContainer {
   logPath?: string;
 }
 
+/** Where a reader has read up to in a file: its inode (a replaced file starts over) and byte offset. */
+export interface LogPosition {
+  ino: number;
+  offset: number;
+}
+
+/** Per container name: how far its log was delivered. An SSE stream resumes from it (Last-Event-ID). */
+export type LogCursor = Record<string, LogPosition>;
+
 export interface LogReader {
   read(): LogRecord[];
+  /** the position after the last complete record returned */
+  position?(): LogPosition;
 }
 
 export interface LogFiles {
   /** the project's containers now (selected services only) */
   containers(): LogContainer[];
-  open(path: string): LogReader;
+  open(path: string, from?: LogPosition): LogReader;
 }
 
 export interface ProjectLogsOptions {
@@ -46,8 +57,12 @@ export interface ProjectLogsOptions {
   until?: string;
   signal?: AbortSignal;
   pollMs?: number;
-  /** waits between follow ticks (injected in tests) */
+  /** waits between follow ticks: a timer by default, an inotify wake-up in project-api's logs() */
   sleep?: (ms: number) => Promise<void>;
+  /** resume: containers named here are read from their position, without --tail */
+  from?: LogCursor;
+  /** after each read's lines were delivered: the position every container's log was read to */
+  onTick?: (cursor: LogCursor) => void;
 }
 
 /** One k8s-file record: `<time> <stdout|stderr> <F|P> <text>`. */
@@ -66,10 +81,24 @@ export function parseK8sFileLine(line: string): LogRecord | undefined {
 /** Reads a growing log file from where it left off; starts over when the file shrank (replaced or truncated). */
 export class K8sFileReader implements LogReader {
   private offset = 0;
-  private rest = "";
+  /** the bytes of an incomplete last line, kept as bytes so a character split by a read stays whole */
+  private rest: Buffer = Buffer.alloc(0);
   private ino = -1;
 
-  constructor(private readonly path: string) {}
+  /** `from`: continue where an earlier reader stopped (ignored when the file was replaced since) */
+  constructor(
+    private readonly path: string,
+    from?: LogPosition,
+  ) {
+    if (from) {
+      this.ino = from.ino;
+      this.offset = from.offset;
+    }
+  }
+
+  position(): LogPosition {
+    return { ino: this.ino, offset: this.offset - this.rest.length };
+  }
 
   read(): LogRecord[] {
     let st;
@@ -81,7 +110,7 @@ export class K8sFileReader implements LogReader {
     if (st.ino !== this.ino || st.size < this.offset) {
       this.ino = st.ino;
       this.offset = 0;
-      this.rest = "";
+      this.rest = Buffer.alloc(0);
     }
     if (st.size === this.offset) return [];
     const fd = openSync(this.path, "r");
@@ -89,9 +118,19 @@ export class K8sFileReader implements LogReader {
       const buf = Buffer.alloc(st.size - this.offset);
       const n = readSync(fd, buf, 0, buf.length, this.offset);
       this.offset += n;
-      const lines = (this.rest + buf.subarray(0, n).toString("utf8")).split("\n");
-      this.rest = lines.pop() ?? "";
-      return lines.flatMap((l) => parseK8sFileLine(l) ?? []);
+      const chunk = this.rest.length ? Buffer.concat([this.rest, buf.subarray(0, n)]) : buf.subarray(0, n);
+      const end = chunk.lastIndexOf(10);
+      if (end < 0) {
+        this.rest = Buffer.from(chunk);
+        return [];
+      }
+      this.rest = Buffer.from(chunk.subarray(end + 1));
+      const out: LogRecord[] = [];
+      for (const line of chunk.subarray(0, end).toString("utf8").split("\n")) {
+        const r = parseK8sFileLine(line);
+        if (r) out.push(r);
+      }
+      return out;
     } finally {
       closeSync(fd);
     }
@@ -133,26 +172,38 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
     for (const c of current) {
       if (!c.logPath) continue;
       let entry = readers.get(c.name);
+      const resumed = first ? o.from?.[c.name] : undefined;
       if (!entry || entry.path !== c.logPath) {
         // a new replica, or a recreated container with a new file: read it from the start
-        entry = { reader: files.open(c.logPath), path: c.logPath };
+        entry = { reader: files.open(c.logPath, resumed), path: c.logPath };
         readers.set(c.name, entry);
       }
       let records = entry.reader.read().filter((r) => inWindow(r, o.since, o.until));
-      if (first) records = tailLines(records, o.tail);
+      if (first && !resumed) records = tailLines(records, o.tail);
       batches.push(records.map((r) => ({ ...r, container: c.name, service: c.service })));
     }
     const names = new Set(current.map((c) => c.name));
     for (const name of readers.keys()) if (!names.has(name)) readers.delete(name);
     return batches;
   };
-  for (const l of interleave(collect(true))) onLine(l);
+  const deliver = (batches: LogLine[][]) => {
+    for (const l of interleave(batches)) onLine(l);
+    if (o.onTick) {
+      const cursor: LogCursor = {};
+      for (const [name, { reader }] of readers) {
+        const at = reader.position?.();
+        if (at) cursor[name] = at;
+      }
+      o.onTick(cursor);
+    }
+  };
+  deliver(collect(true));
   while (o.follow && !o.signal?.aborted) {
     await sleep(o.pollMs ?? 100);
     if (o.signal?.aborted) break;
-    for (const l of interleave(collect(false))) onLine(l);
+    deliver(collect(false));
   }
   // after a stop (every container exited, or cancelled): their last lines may have landed after
   // the last read (conmon writes the log before the exit file, but the exit can be seen first)
-  if (o.follow) for (const l of interleave(collect(false))) onLine(l);
+  if (o.follow) deliver(collect(false));
 }

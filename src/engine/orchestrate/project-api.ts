@@ -17,11 +17,13 @@ import type { ContainerState } from "../runtime/types.ts";
 import { overlayTruth } from "./truth.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { Wakeup } from "../runtime/wakeup.ts";
 import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
+import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
 
 export interface ProjectEngineDeps {
   paths: KittenPaths;
@@ -62,6 +64,8 @@ export interface UpOptions {
   waitTimeoutMs?: number;
   timeoutMs?: number;
   pull?: "always" | "missing" | "never";
+  /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
+  renewAnonVolumes?: boolean;
 }
 
 export interface UpResult {
@@ -91,6 +95,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
         );
       }
       await deps.prepare?.(o.project);
+      ensureProjectVolumes(deps.paths, o.project, deps.reporter);
       store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
       const result = (await ask(deps, name, {
         op: "up",
@@ -105,6 +110,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
         wait: o.wait ?? false,
         ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
         ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+        renewAnonVolumes: o.renewAnonVolumes ?? false,
       })) as UpResult;
       return result;
     },
@@ -119,7 +125,8 @@ export interface DownOptions {
   volumes?: boolean;
 }
 
-export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ removed: string[] }> {
+/** Stops and removes the project's containers, its networks and namespace; with `volumes`, the volumes it made. */
+export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ removed: string[]; volumes: string[] }> {
   return withProjectLock(deps.paths, o.project, async () => {
     const s = store(deps);
     let removed: string[] = [];
@@ -132,8 +139,10 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
       await supervisorGone(deps.paths, o.project);
     }
     await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
+    // compose down -v: named and anonymous volumes the project made, never external ones
+    const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
     s.removeProject(o.project);
-    return { removed };
+    return { removed, volumes };
   }, { removeAfter: true });
 }
 
@@ -239,6 +248,8 @@ export async function waitServices(o: { project: string; services?: string[] }, 
 
 export interface EventsOptions {
   project?: string;
+  /** only events after this id (an SSE stream's Last-Event-ID) */
+  afterId?: number;
   since?: string;
   until?: string;
   follow?: boolean;
@@ -249,9 +260,9 @@ export interface EventsOptions {
 /** `kitten events`: history from the event log, then (follow) new events as they are appended. */
 export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "paths">, onEvent: (e: ProjectEvent) => void): Promise<void> {
   const s = new ProjectStore(openStateDb(deps.paths));
-  let last = 0;
   const q = { ...(o.project ? { project: o.project } : {}), ...(o.until ? { until: o.until } : {}) };
-  for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}) })) {
+  let last = o.afterId ?? 0;
+  for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}), ...(o.afterId === undefined ? {} : { afterId: o.afterId }) })) {
     onEvent(e);
     last = e.id;
   }
@@ -281,19 +292,35 @@ export interface LogsOptions extends Omit<ProjectLogsOptions, "sleep"> {
   services?: string[];
 }
 
-/** `kitten logs` of a project's services: works without a supervisor (the files and records are on disk). */
+/**
+ * `kitten logs` of a project's services: works without a supervisor (the files and records are on
+ * disk). Following wakes on inotify: the containers' directories (their monitors append to the log
+ * files there) and the data dir (the state db's WAL changes when containers come and go); pollMs
+ * only bounds the wait should a watch event be missed.
+ */
 export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths">, onLine: (l: LogLine) => void): Promise<void> {
   const s = new ProjectStore(openStateDb(deps.paths));
   requireKnown(deps, o.project);
+  const wakeup = o.follow ? new Wakeup([deps.paths.data]) : undefined;
   const files: LogFiles = {
     containers: () =>
       s
         .listContainers(o.project)
         .filter((c) => !o.services?.length || o.services.includes(c.service))
-        .map((c) => ({ name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) })),
-    open: (path) => new K8sFileReader(path),
+        .map((c) => {
+          if (c.logPath) wakeup?.add(dirname(c.logPath));
+          return { name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) };
+        }),
+    open: (path, from) => new K8sFileReader(path, from),
   };
-  await projectLogs(files, o, onLine);
+  const stop = () => wakeup?.fire();
+  o.signal?.addEventListener("abort", stop);
+  try {
+    await projectLogs(files, { ...o, ...(wakeup ? { sleep: (ms: number) => wakeup.wait(ms), pollMs: o.pollMs ?? 1000 } : {}) }, onLine);
+  } finally {
+    o.signal?.removeEventListener("abort", stop);
+    wakeup?.close();
+  }
 }
 
 function runningRecords(deps: Pick<ProjectEngineDeps, "paths">, project: string, services: string[] | undefined): ContainerRecord[] {

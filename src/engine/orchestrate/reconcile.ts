@@ -92,7 +92,7 @@ export function planReconcile(input: ReconcileInput, options: ReconcileOptions =
     for (const service of services) {
       const sp = plan.services[service];
       if (!sp) continue;
-      const hash = serviceConfigHash(project.services[service]!, imageIds[service]);
+      const hash = serviceConfigHash(project.services[service]!, imageIds[service], project);
       const joined = project.services[service]!.network_mode?.match(/^service:(.+)$/)?.[1];
       const joinedRenewed = joined !== undefined && renewed.has(joined) ? joined : undefined;
       let own = serviceActions(service, sp.containers, byService.get(service) ?? [], hash, options, joinedRenewed);

@@ -1,12 +1,13 @@
 /** A container spec's mounts resolved to host paths (binds, named and anonymous volumes, tmpfs),
  * and the warning for resource limits that cannot be enforced here. */
 import { existsSync, mkdirSync } from "node:fs";
-import { join, posix } from "node:path";
+import { posix } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import { joinLocal } from "../../core/safe-path.ts";
 import type { VolumeMount } from "../compose/model.ts";
 import type { ContainerSpec } from "./types.ts";
+import { anonymousVolumeName, volumeDataDir, volumeDir } from "../volume/names.ts";
 
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -23,18 +24,28 @@ export function resourceWarning(spec: ContainerSpec): string | undefined {
   return `container "${spec.name}": cannot enforce ${asked.join(", ")}: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored`;
 }
 
+/** A volume the runtime makes or reuses for a container, to be registered once the spec is valid. */
+export interface VolumeUse {
+  name: string;
+  target: string;
+  anonymous: boolean;
+}
+
 /**
  * The spec's mounts plus the image's declared VOLUMEs that no mount covers, which get an
- * anonymous volume each, filled from the image, as docker does. Anonymous volumes are listed
- * in `anonymous` (their dirs) so removing the container removes them too.
+ * anonymous volume each, filled from the image, as docker does. An anonymous volume the spec
+ * inherits (`inheritVolumes`: the previous container's, by target — compose's recreate) is
+ * reused when it still exists; otherwise a new one is named (64 hex digits, as docker).
+ * `volumes` lists every volume the container mounts, for the volume store and in-use checks.
  */
-export function resolveMounts(spec: ContainerSpec, paths: KittenPaths, imageVolumes: string[] = []) {
+export function resolveMounts(spec: ContainerSpec, paths: KittenPaths, imageVolumes: string[] = [], exists: (name: string) => boolean = () => false) {
   const taken = new Set([...(spec.mounts ?? []).map((m) => posix.normalize(m.target)), ...(spec.tmpfs ?? []).map((t) => posix.normalize(t.split(":")[0]!))]);
   const mounts: VolumeMount[] = [...(spec.mounts ?? []), ...imageVolumes.filter((v) => !taken.has(posix.normalize(v))).map((target): VolumeMount => ({ type: "volume", target }))];
   const anonymous: string[] = [];
   const binds: Array<{ source: string; target: string; readOnly?: boolean }> = [];
   const tmpfs: string[] = [];
   const volumes: Array<{ path: string; copyFrom?: string; subpath?: string }> = [];
+  const uses: VolumeUse[] = [];
   for (const m of mounts) {
     if (m.type === "tmpfs") {
       const opts = [m.tmpfs?.size !== undefined && `size=${m.tmpfs.size}`, m.tmpfs?.mode !== undefined && `mode=${m.tmpfs.mode.toString(8)}`].filter(Boolean);
@@ -48,10 +59,12 @@ export function resolveMounts(spec: ContainerSpec, paths: KittenPaths, imageVolu
       }
       binds.push({ source: m.source, target: m.target, readOnly: m.read_only });
     } else {
-      const name = m.source || `anon-${randomId().slice(0, 24)}`;
-      if (!m.source) anonymous.push(join(paths.data, "volumes", name));
-      if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid volume name "${name}"`);
-      const data = join(paths.data, "volumes", name, "_data");
+      const inherited = m.source ? undefined : spec.inheritVolumes?.[posix.normalize(m.target)];
+      const name = m.source || (inherited && exists(inherited) ? inherited : anonymousVolumeName());
+      if (!NAME_RE.test(name)) throw new InvalidInputError(`invalid volume name "${name}"`, { hint: "a volume name is letters, digits, '_', '.' and '-', starting with a letter or digit" });
+      if (!m.source) anonymous.push(volumeDir(paths, name));
+      uses.push({ name, target: posix.normalize(m.target), anonymous: !m.source });
+      const data = volumeDataDir(paths, name);
       const subpath = m.volume?.subpath;
       const source = subpath === undefined ? data : joinLocal(data, subpath);
       if (source === undefined) throw new InvalidInputError(`mount "${name}:${m.target}": invalid subpath ${JSON.stringify(subpath)}: it must be a relative path inside the volume`, { code: "bad_subpath" });
@@ -59,5 +72,5 @@ export function resolveMounts(spec: ContainerSpec, paths: KittenPaths, imageVolu
       binds.push({ source, target: m.target, readOnly: m.read_only });
     }
   }
-  return { binds, tmpfs, volumes, anonymous };
+  return { binds, tmpfs, volumes, anonymous, uses };
 }

@@ -40,5 +40,6 @@ export function stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
     ips: rec.ips,
     ports: rec.ports.map(({ driverId: _, forwarder: __, driverProc: ___, ...p }) => p),
     logPath: containerFiles(rec.dir).log,
+    ...(rec.anonymousMounts && Object.keys(rec.anonymousMounts).length > 0 ? { anonymousVolumes: rec.anonymousMounts } : {}),
   };
 }

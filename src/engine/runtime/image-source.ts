@@ -3,9 +3,10 @@
  * one layer, empty config. References go to the image store (issue #3) when it is wired in.
  */
 import { existsSync, lstatSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
+import { resolveInRoot } from "../../core/safe-path.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import type { ImageResolver, OciImageConfig, ResolvedImage } from "../image/types.ts";
 
@@ -40,20 +41,29 @@ export class RuntimeImages implements ImageResolver {
   }
 }
 
-/** A file of the image as the container will see it: the topmost layer that has it wins. */
+/**
+ * A file of the image as the container will see it: the topmost layer that has it wins. The
+ * path is resolved inside each layer (an image's `/etc/passwd -> /etc/shadow` or `etc -> /etc`
+ * symlink names the layer's own file, never the host's: #14).
+ */
+/** /etc/passwd and /etc/group of real images are a few KB; docker reads them whole too */
+const MAX_IMAGE_FILE = 4 << 20;
+
 export function readImageFile(image: ResolvedImage, path: string): string {
   for (const layer of [...image.layers].reverse()) {
-    const file = join(layer, path);
+    const file = resolveInRoot(layer, path);
     let st;
     try {
       st = lstatSync(file);
     } catch {
       // an OCI `.wh.` file also hides the lower layers' file (image-spec layer.md)
-      if (existsSync(join(layer, path.replace(/[^/]+$/, (n) => `.wh.${n}`)))) return "";
+      if (existsSync(resolveInRoot(layer, path.replace(/[^/]+$/, (n) => `.wh.${n}`)))) return "";
       continue;
     }
     // unpacked layers mark deletions with overlayfs whiteouts: a 0:0 character device
     if (st.isCharacterDevice()) return "";
+    // a FIFO would block the read forever, a huge file fill the memory: neither is a passwd file
+    if (!st.isFile() || st.size > MAX_IMAGE_FILE) return "";
     try {
       return readFileSync(file, "utf8");
     } catch {

@@ -5,7 +5,7 @@
  * and the runtime's state, never cached.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
@@ -30,6 +30,9 @@ import { kittenForwarder, portsServed, publishPorts, unpublishPorts, type TcpFor
 import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
 import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
+import { VolumeStore } from "../volume/store.ts";
+import { VOLUME_LABELS, volumeDir } from "../volume/names.ts";
+import type { VolumeUse } from "./container-mounts.ts";
 
 export interface RuntimeDeps {
   paths: KittenPaths;
@@ -194,7 +197,8 @@ export class RootlessRuntime implements ContainerRuntime {
     // network_mode container:<name> runs in that container's netns (created and removed by it)
     const netnsPath = joined ? undefined : ownNet ? join(ns.runtimeDir, "netns", id) : undefined;
     const hostname = spec.hostname || id.slice(0, 12);
-    const { binds, tmpfs, volumes, anonymous } = resolveMounts(spec, this.deps.paths, Object.keys(image.config.Volumes ?? {}));
+    const volumeStore = new VolumeStore(this.deps.paths);
+    const { binds, tmpfs, volumes, anonymous, uses } = resolveMounts(spec, this.deps.paths, Object.keys(image.config.Volumes ?? {}), (n) => volumeStore.exists(n));
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
     const oci = buildOciSpec(image.config, {
       ...spec,
@@ -214,6 +218,7 @@ export class RootlessRuntime implements ContainerRuntime {
     });
     oci.annotations = { "io.kitten.name": spec.name, "io.kitten.project": spec.project };
     // only now that the spec is valid: nothing is left behind by a refused container
+    const madeVolumes = registerVolumes(volumeStore, spec, uses);
     mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
     writeFileSync(files.hostname, `${hostname}\n`);
     writeFileSync(files.hosts, hostsFile(hostname, undefined, spec.extraHosts));
@@ -229,6 +234,8 @@ export class RootlessRuntime implements ContainerRuntime {
       imageId: image.id,
       lowerDirs: [...image.layers].reverse(),
       anonymousVolumes: anonymous,
+      anonymousMounts: Object.fromEntries(uses.filter((u) => u.anonymous).map((u) => [u.target, u.name])),
+      volumes: [...new Set(uses.map((u) => u.name))],
       runtime,
       dir,
       netnsPath,
@@ -267,6 +274,10 @@ export class RootlessRuntime implements ContainerRuntime {
     } catch (err) {
       await agent.call("delete", { id, runtime, containerDir: dir, netnsPath, force: true }).catch(() => {});
       this.store.delete(id);
+      // volumes made for this container alone go with it; named ones stay (they may hold data already)
+      const made = madeVolumes.filter((n) => uses.some((u) => u.anonymous && u.name === n));
+      for (const n of made) volumeStore.delete(n);
+      if (made.length) await agent.call("rmtree", { paths: made.map((n) => volumeDir(this.deps.paths, n)) }).catch(() => {});
       throw err;
     }
     this.deps.reporter.emit({ type: "container", action: "created", container: spec.name, service: spec.service });
@@ -418,8 +429,15 @@ export class RootlessRuntime implements ContainerRuntime {
     await this.agent(ns).call("kill", { id: rec.id, runtime: rec.runtime, signal });
   }
 
-  async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
+  async remove(name: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.record(name);
+    // compose keeps anonymous volumes when it replaces a container or without `down -v`; docker
+    // run --rm and kitten rm remove them (kitten does not leave unnamed data behind by default)
+    const anonymous = options.volumes === false ? [] : (rec.anonymousVolumes ?? []);
+    if (anonymous.length) {
+      const volumeStore = new VolumeStore(this.deps.paths);
+      for (const p of anonymous) volumeStore.delete(basename(p));
+    }
     const ns = this.liveNamespace(rec);
     if (ns) {
       const st = await this.insideState(rec);
@@ -437,10 +455,10 @@ export class RootlessRuntime implements ContainerRuntime {
       await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, force: true });
       // anonymous volumes (the image's VOLUMEs) go with their container; their files may belong
       // to subordinate ids, so the namespace removes them
-      if (rec.anonymousVolumes?.length) await agent.call("rmtree", { paths: rec.anonymousVolumes });
+      if (anonymous.length) await agent.call("rmtree", { paths: anonymous });
     } else {
       // files of the upper layer belong to subordinate ids: only the namespace's root may delete them
-      const leftovers = [rec.dir, ...(rec.anonymousVolumes ?? [])].filter((p) => existsSync(p));
+      const leftovers = [rec.dir, ...anonymous].filter((p) => existsSync(p));
       try {
         for (const p of leftovers) rmSync(p, { recursive: true, force: true });
       } catch {
@@ -573,6 +591,22 @@ export class RootlessRuntime implements ContainerRuntime {
     const runtime = Bun.which(rec.runtime) ?? rec.runtime;
     return ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "-n", "-p", "--", runtime, "--root", join(ns.runtimeDir, rec.runtime)];
   }
+}
+
+/**
+ * Gives the container's volumes their rows: a new anonymous one labelled as docker labels them
+ * (and with its project and service, so `down -v` finds it); a named one `kitten run -v` names
+ * for the first time. Project volumes were made by `up` already. Returns the names made now.
+ */
+function registerVolumes(store: VolumeStore, spec: ContainerSpec, uses: VolumeUse[]): string[] {
+  const made: string[] = [];
+  for (const u of uses) {
+    const labels: Record<string, string> = u.anonymous
+      ? { [VOLUME_LABELS.anonymous]: "", [VOLUME_LABELS.project]: spec.project, ...(spec.service ? { [VOLUME_LABELS.service]: spec.service } : {}) }
+      : {};
+    if (store.create(u.name, labels).created) made.push(u.name);
+  }
+  return made;
 }
 
 let hardLimits: Record<string, number> | undefined;

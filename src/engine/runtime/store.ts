@@ -37,6 +37,10 @@ export interface ContainerRecord {
   lowerDirs: string[];
   /** dirs of the container's anonymous volumes, removed with it */
   anonymousVolumes?: string[];
+  /** its anonymous volumes by container path (records since volumes have names: usage.ts reads older ones) */
+  anonymousMounts?: Record<string, string>;
+  /** names of every volume it mounts: named, anonymous, through volumes_from */
+  volumes?: string[];
   /** false for foreground (-it) runs, which have no conmon */
   monitored: boolean;
   netnsPath?: string;

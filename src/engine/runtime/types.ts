@@ -49,6 +49,8 @@ export interface ContainerSpec {
   resources?: { memory?: string; cpus?: string; pids?: number };
   /** OCI runtime to use (runc or crun); default: KITTEN_RUNTIME or the host's smoke-tested choice */
   runtime?: string;
+  /** anonymous volumes to reuse, by container path: the replaced container's (compose's recreate; `up -V` renews them) */
+  inheritVolumes?: Record<string, string>;
 }
 
 export interface ContainerState {
@@ -75,6 +77,8 @@ export interface ContainerState {
   /** container id (hex) */
   id?: string;
   createdAt?: string;
+  /** its anonymous volumes (compose keys and the image's VOLUMEs), by container path */
+  anonymousVolumes?: Record<string, string>;
 }
 
 export interface ExecOptions {
@@ -98,7 +102,8 @@ export interface ContainerRuntime {
   /** stop_signal, then SIGKILL after timeoutMs */
   stop(name: string, options?: { signal?: string; timeoutMs?: number }): Promise<ContainerState>;
   kill(name: string, signal?: string): Promise<void>;
-  remove(name: string, options?: { force?: boolean }): Promise<void>;
+  /** volumes: also its anonymous volumes (default true; compose keeps them: recreate, down without -v) */
+  remove(name: string, options?: { force?: boolean; volumes?: boolean }): Promise<void>;
   pause(name: string): Promise<void>;
   unpause(name: string): Promise<void>;
   inspect(name: string): Promise<ContainerState | undefined>;

@@ -5,14 +5,18 @@ import { watch, type FSWatcher } from "node:fs";
 export class Wakeup {
   private resolve?: () => void;
   private pending = false;
-  private readonly watchers: FSWatcher[] = [];
+  private readonly watchers = new Map<string, FSWatcher>();
 
   constructor(dirs: string[]) {
-    for (const dir of dirs) {
-      try {
-        this.watchers.push(watch(dir, () => this.fire()));
-      } catch {}
-    }
+    for (const dir of dirs) this.add(dir);
+  }
+
+  /** Watches one more directory (once; a directory that does not exist is left to the timeout). */
+  add(dir: string): void {
+    if (this.watchers.has(dir)) return;
+    try {
+      this.watchers.set(dir, watch(dir, () => this.fire()));
+    } catch {}
   }
 
   fire(): void {
@@ -40,6 +44,7 @@ export class Wakeup {
   }
 
   close(): void {
-    for (const w of this.watchers) w.close();
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
   }
 }

@@ -23,6 +23,8 @@ export const UpRequestSchema = z.object({
   /** deadline for dependency waits and --wait, ms */
   waitTimeoutMs: z.number().int().positive().optional(),
   timeoutMs: z.number().int().min(0).optional(),
+  /** up -V: recreated containers get new anonymous volumes */
+  renewAnonVolumes: z.boolean().default(false),
 });
 
 export const ServiceActionSchema = z.enum(["stop", "start", "restart", "kill", "pause", "unpause", "rm"]);
@@ -52,6 +54,8 @@ export type Request = z.input<typeof RequestSchema>;
 export type ParsedRequest = z.output<typeof RequestSchema>;
 
 export const ResponseSchema = z.discriminatedUnion("type", [
+  /** nothing happened, but the supervisor is alive and working on the request */
+  z.object({ type: z.literal("keepalive") }),
   z.object({ type: z.literal("event"), event: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal("result"), data: z.unknown().optional() }),
   z.object({
@@ -64,15 +68,60 @@ export const ResponseSchema = z.discriminatedUnion("type", [
 ]);
 export type Response = z.infer<typeof ResponseSchema>;
 
-/** Splits a byte stream into lines (a connection may deliver half a line or several at once). */
+/**
+ * Limits of the channel (issue #14). A message is one JSON line; 64 MiB holds any real project
+ * many times over (a 10 MB request is tested) while a runaway peer cannot make the other side
+ * buffer without bound. While a request is in flight the supervisor sends a keepalive line every
+ * KEEPALIVE_MS, so a client that hears nothing for much longer knows its peer is dead or hung
+ * (a stopped process still accepts connections into the socket's backlog).
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+export const KEEPALIVE_MS = 5_000;
+export const IDLE_TIMEOUT_MS = 60_000;
+export const KEEPALIVE_LINE = '{"type":"keepalive"}';
+
+export class MessageTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`message larger than ${MAX_MESSAGE_BYTES} bytes`);
+  }
+}
+
+/**
+ * Splits a byte stream into lines (a connection may deliver half a line or several at once).
+ * Bytes are kept as received and only the new chunk is searched for the newline, so a 10 MB line
+ * arriving in 64 KB reads costs one pass, not one per read; a line longer than `max` throws.
+ */
 export class LineSplitter {
-  private rest = "";
+  private parts: Uint8Array[] = [];
+  private size = 0;
   private readonly decoder = new TextDecoder();
+  private readonly encoder = new TextEncoder();
+
+  constructor(private readonly max = MAX_MESSAGE_BYTES) {}
 
   push(chunk: Uint8Array | string): string[] {
-    const text = this.rest + (typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true }));
-    const lines = text.split("\n");
-    this.rest = lines.pop() ?? "";
-    return lines.filter((l) => l.length > 0);
+    let bytes = typeof chunk === "string" ? this.encoder.encode(chunk) : chunk;
+    const lines: string[] = [];
+    for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10)) {
+      this.take(bytes.subarray(0, nl));
+      const line = this.flush();
+      if (line.length > 0) lines.push(line);
+      bytes = bytes.subarray(nl + 1);
+    }
+    if (bytes.length > 0) this.take(bytes.slice());
+    return lines;
+  }
+
+  private take(bytes: Uint8Array): void {
+    this.size += bytes.length;
+    if (this.size > this.max) throw new MessageTooLarge(this.size);
+    if (bytes.length > 0) this.parts.push(bytes);
+  }
+
+  private flush(): string {
+    const whole = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    return this.decoder.decode(whole);
   }
 }

@@ -4,7 +4,8 @@
  * with the protocol in ./protocol.ts. Request handling is a plain method (`handle`) so it is
  * tested without a socket; `listen` adds the socket.
  */
-import { existsSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Socket } from "bun";
 import { errorText, isKittenError, InvalidInputError } from "../../core/errors.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
@@ -19,7 +20,7 @@ import { planProject } from "../plan/plan.ts";
 import type { ContainerRuntime } from "../runtime/types.ts";
 import type { ProjectStore } from "../state/project-store.ts";
 import { systemClock, type Clock } from "./clock.ts";
-import { LineSplitter, RequestSchema, type ParsedRequest, type Response } from "./protocol.ts";
+import { KEEPALIVE_MS, LineSplitter, MAX_MESSAGE_BYTES, MessageTooLarge, RequestSchema, type ParsedRequest, type Response } from "./protocol.ts";
 import { servicePolicy } from "./service-policy.ts";
 import { ProjectSupervisor } from "./supervisor.ts";
 
@@ -43,6 +44,8 @@ export interface SupervisorServerOptions {
   onShutdown?: () => void;
   /** the supervisor's log (its stderr, redirected to a file by the launcher) */
   log?: (line: string) => void;
+  /** how often a request in flight is kept alive (default KEEPALIVE_MS) */
+  keepaliveMs?: number;
 }
 
 export class SupervisorServer {
@@ -132,6 +135,7 @@ export class SupervisorServer {
       reporter: this.broadcast,
       ...(req.waitTimeoutMs === undefined ? {} : { deadline: this.clock.now() + req.waitTimeoutMs }),
       ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+      renewAnonVolumes: req.renewAnonVolumes,
     };
     await applyPlan(rplan, ctx);
     // helpers of containers up already (a killed forwarder, slirp4netns) come back with `up` too
@@ -161,9 +165,10 @@ export class SupervisorServer {
   // ---- socket ------------------------------------------------------------------------------
 
   listen(socketPath: string): void {
+    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
     if (existsSync(socketPath)) unlinkSync(socketPath);
     this.socketPath = socketPath;
-    type Conn = { lines: LineSplitter; out: Uint8Array[]; started: boolean; ending: boolean };
+    type Conn = { lines: LineSplitter; out: Uint8Array[]; started: boolean; ending: boolean; keepalive?: ReturnType<typeof setInterval> };
     const encoder = new TextEncoder();
     const flush = (s: Socket<Conn>) => {
       const d = s.data;
@@ -179,8 +184,12 @@ export class SupervisorServer {
       if (d.ending) s.end();
     };
     const send = (s: Socket<Conn>, r: Response, end = false) => {
+      if (s.data.ending) return;
       s.data.out.push(encoder.encode(`${JSON.stringify(r)}\n`));
-      if (end) s.data.ending = true;
+      if (end) {
+        s.data.ending = true;
+        clearInterval(s.data.keepalive);
+      }
       flush(s);
     };
     this.listener = Bun.listen<Conn>({
@@ -190,9 +199,22 @@ export class SupervisorServer {
           s.data = { lines: new LineSplitter(), out: [], started: false, ending: false };
         },
         drain: (s) => flush(s),
+        close: (s) => {
+          // a client that went away gets nothing more: nothing may pile up for it
+          clearInterval(s.data?.keepalive);
+          if (s.data) Object.assign(s.data, { ending: true, out: [] });
+        },
         data: (s, chunk) => {
           if (s.data.started) return;
-          const line = s.data.lines.push(chunk)[0];
+          let line: string | undefined;
+          try {
+            line = s.data.lines.push(chunk)[0];
+          } catch (err) {
+            if (!(err instanceof MessageTooLarge)) throw err;
+            s.data.started = true;
+            send(s, { type: "error", message: `supervisor: request larger than ${MAX_MESSAGE_BYTES} bytes`, code: "request_too_large", exitCode: 2, hint: "make the project smaller" }, true);
+            return;
+          }
           if (line === undefined) return;
           s.data.started = true;
           let req: ParsedRequest;
@@ -202,6 +224,8 @@ export class SupervisorServer {
             send(s, { type: "error", message: `supervisor: bad request: ${errorText(err)}`, code: "bad_request", exitCode: 2 }, true);
             return;
           }
+          // the client gives up on a silent peer: say we are alive while the work goes on
+          s.data.keepalive = setInterval(() => send(s, { type: "keepalive" }), this.o.keepaliveMs ?? KEEPALIVE_MS);
           this.handle(req, (event) => send(s, { type: "event", event: event as Record<string, unknown> })).then(
             (data) => send(s, { type: "result", data }, true),
             (err) =>

@@ -198,11 +198,14 @@ export class ProjectSupervisor {
     this.event("unpause", { name, service: rec?.service });
   }
 
-  /** Stops watching, removes the container and its record. */
-  async remove(name: string): Promise<void> {
+  /**
+   * Stops watching, removes the container and its record. Its anonymous volumes stay unless
+   * `volumes` (compose: a recreated container's are inherited, `down` keeps them without -v).
+   */
+  async remove(name: string, options: { volumes?: boolean } = {}): Promise<void> {
     const rec = this.o.store.updateContainer(name, { manualStop: true });
     await this.unwatch(name);
-    await this.o.runtime.remove(name, { force: true });
+    await this.o.runtime.remove(name, { force: true, volumes: options.volumes ?? false });
     this.o.store.removeContainer(name);
     this.event("destroy", { name, service: rec?.service });
   }
@@ -217,6 +220,11 @@ export class ProjectSupervisor {
     }
     const rec = this.o.store.getContainer(name);
     if (rec && rec.status === "running" && state.status !== "running") this.recordExit(rec, state, state.exitCode ?? 0);
+  }
+
+  /** The container's anonymous volumes by container path, for its replacement to inherit. */
+  async anonymousVolumes(name: string): Promise<Record<string, string> | undefined> {
+    return (await this.o.runtime.inspect(name))?.anonymousVolumes;
   }
 
   // ---- watching ----------------------------------------------------------------------------

@@ -121,7 +121,7 @@ export async function startUnshare(s: DriverStart): Promise<Started> {
       hint: "run `kitten doctor`: the uidmap package and /etc/subuid, /etc/subgid ranges are needed",
     });
   }
-  const slirpSocket = join(s.layout.runtimeDir, "slirp.sock");
+  const slirpSocket = s.layout.slirpSocket;
   const childStart = processStartTime(holder);
   try {
     const slirp = await startSlirp({ project: s.project, holderPid: holder, configure: true, apiSocket: slirpSocket, hostLoopback: s.hostLoopback, logPath: s.layout.driverLog });

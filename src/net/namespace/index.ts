@@ -60,16 +60,12 @@ export async function ensureNamespace(paths: KittenPaths, project: string, optio
 
 async function start(paths: KittenPaths, project: string, options: NamespaceOptions): Promise<NamespaceRecord> {
   const layout = namespaceLayout(paths, project);
-  // sun_path holds 108 bytes: a longer socket path cannot be bound at all
-  if (Buffer.byteLength(layout.agentSocket) > 107) {
-    throw new RuntimeFailure(`namespace "${project}": its socket path is too long for a unix socket: ${layout.agentSocket}`, {
-      hint: "use a shorter project name, or a shorter KITTEN_ROOT / XDG_RUNTIME_DIR",
-    });
-  }
   // the runtime dir holds runc state and netns files of the previous namespace: all void now
   rmSync(layout.runtimeDir, { recursive: true, force: true });
   rmSync(layout.stateDir, { recursive: true, force: true });
   ensureDir(layout.runtimeDir);
+  // a long project name's sockets live in <runtime>/s/ (core/socket-path.ts)
+  for (const p of [layout.agentSocket, layout.slirpSocket, layout.stateDir]) ensureDir(dirname(p));
   writeFileSync(layout.driverLog, "");
   const hostLoopback = options.hostLoopback ?? false;
   const driver = chooseDriver(options.driver);
@@ -104,7 +100,7 @@ export async function ensureSlirp(paths: KittenPaths, project: string): Promise<
     if (!record?.holder || sameProcess(record.slirpPid, record.slirpStart)) return { record, restarted: false };
     // with an API socket in both cases: under rootlesskit it is the port driver left for UDP
     // once rootlesskit (and its port API) died too
-    const apiSocket = record.slirpSocket ?? join(layout.runtimeDir, "slirp.sock");
+    const apiSocket = record.slirpSocket ?? layout.slirpSocket;
     const slirp = await startSlirp({
       project,
       holderPid: record.childPid,
@@ -146,6 +142,8 @@ export async function stopNamespace(paths: KittenPaths, project: string): Promis
   reap(record);
   const gone = await waitUntil(() => (isAlive(record.pid) || isAlive(record.childPid) || isAlive(record.slirpPid) ? undefined : true), 5_000);
   rmSync(layout.runtimeDir, { recursive: true, force: true });
+  // sockets of a long project name live outside the runtime dir (core/socket-path.ts)
+  for (const p of [layout.agentSocket, layout.slirpSocket]) rmSync(p, { force: true });
   // the driver's log explains a namespace that failed or would not die: kept only then
   if (gone) rmSync(layout.driverLog, { force: true });
   return wasAlive;

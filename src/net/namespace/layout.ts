@@ -7,15 +7,18 @@
  * - `<runtime>/projects/<project>/` the per-project runtime dir: agent socket and log, runc
  *                                   root, netns files; wiped whenever the namespace is recreated
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { checkProjectName } from "../../core/names.ts";
 import type { KittenPaths } from "../../core/paths.ts";
+import { fitSocketDir, fitSocketPath } from "../../core/socket-path.ts";
 
 export interface NamespaceLayout {
   record: string;
   stateDir: string;
   runtimeDir: string;
   agentSocket: string;
+  /** slirp4netns's API socket (the unshare driver) */
+  slirpSocket: string;
   agentLog: string;
   driverLog: string;
 }
@@ -25,10 +28,17 @@ export function namespaceLayout(paths: KittenPaths, project: string): NamespaceL
   const runtimeDir = join(paths.runtime, "projects", project);
   return {
     record: join(paths.runtime, "ns", `${project}.json`),
-    stateDir: join(paths.runtime, "ns", project),
+    // sockets of a long project name move to short hashed paths (core/socket-path.ts)
+    stateDir: fitSocketDir(paths.runtime, join(paths.runtime, "ns", project), "api.sock"),
     runtimeDir,
-    agentSocket: join(runtimeDir, "agent.sock"),
+    agentSocket: agentSocketPath(runtimeDir),
+    slirpSocket: fitSocketPath(paths.runtime, join(runtimeDir, "slirp.sock")),
     agentLog: join(runtimeDir, "agent.log"),
     driverLog: join(paths.runtime, "ns", `${project}.log`),
   };
+}
+
+/** The agent's socket for a project runtime dir (`<runtime>/projects/<project>`): the host and the agent both call this. */
+export function agentSocketPath(runtimeDir: string): string {
+  return fitSocketPath(dirname(dirname(runtimeDir)), join(runtimeDir, "agent.sock"));
 }

@@ -6,9 +6,10 @@
  * (conmon monitors them, kitten0's leases are on disk), so it may die and be started again.
  */
 import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { errorText, isKittenError } from "../../../core/errors.ts";
 import { AGENT_OPS, type AgentOp } from "../agent-protocol.ts";
+import { AGENT_MAX_BODY_BYTES } from "../agent-client.ts";
 import { Bridge } from "./bridge.ts";
 import { Containers } from "./containers.ts";
 import { run } from "./exec.ts";
@@ -16,10 +17,12 @@ import { ociRuntime } from "./oci-runtime.ts";
 import { handleNetRequest } from "../../../net/agent-ops.ts";
 import { tryFileLock } from "../../../core/file-lock.ts";
 import { buildIdentity } from "../../../net/namespace/index.ts";
+import { agentSocketPath } from "../../../net/namespace/layout.ts";
 
 export async function serveAgent(runtimeDir: string): Promise<never> {
   mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
-  const socket = join(runtimeDir, "agent.sock");
+  const socket = agentSocketPath(runtimeDir);
+  mkdirSync(dirname(socket), { recursive: true, mode: 0o700 });
   const logFile = join(runtimeDir, "agent.log");
   const log = (msg: string) => {
     try {
@@ -60,6 +63,8 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
   rmSync(socket, { force: true });
   Bun.serve({
     unix: socket,
+    // the host refuses larger requests itself; this is the agent's own bound (#14)
+    maxRequestBodySize: AGENT_MAX_BODY_BYTES,
     async fetch(request) {
       const op = new URL(request.url).pathname.replace(/^\/v1\//, "") as AgentOp;
       const spec = AGENT_OPS[op];

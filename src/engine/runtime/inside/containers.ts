@@ -6,7 +6,7 @@
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../../core/errors.ts";
-import { resolvesInside } from "../../../core/safe-path.ts";
+import { resolveInRoot, resolvesInside } from "../../../core/safe-path.ts";
 import type { CommandResult, CreateRequest, DeleteRequest, ExecRequest, InsideState, OciRuntimeName } from "../agent-protocol.ts";
 import { lastLine, must, run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
@@ -112,11 +112,15 @@ export class Containers {
       }
     }
     for (const v of req.volumes) {
-      const fresh = !existsSync(v.path);
+      // docker copies the image's content at the mount point into an empty volume (moby's
+      // copyExistingContents checks emptiness, so `volume create` then first use is filled too)
+      const fresh = !existsSync(v.path) || readdirSync(v.path).length === 0;
       mkdirSync(v.path, { recursive: true });
-      // docker copies the image's content at the mount point into a new, empty named volume
-      if (fresh && v.copyFrom && existsSync(join(f.merged, v.copyFrom))) {
-        await run(["cp", "-a", `${join(f.merged, v.copyFrom)}/.`, v.path]);
+      // the mount point is resolved inside the rootfs: an image's symlink (`/data -> /etc`) or a
+      // VOLUME with `..` must not make the agent copy a host directory into the volume (#14)
+      const from = fresh && v.copyFrom ? resolveInRoot(f.merged, v.copyFrom) : undefined;
+      if (from && existsSync(from) && statSync(from).isDirectory()) {
+        await run(["cp", "-a", `${from}/.`, v.path]);
       }
       if (v.subpath !== undefined) checkSubpath(req.name, v.path, v.subpath);
     }

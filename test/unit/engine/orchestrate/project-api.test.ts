@@ -88,7 +88,7 @@ describe("project engine entry points", () => {
   test("down removes the containers, stops the supervisor, tears down and forgets the project", async () => {
     await up(upOptions, deps);
     expect(listProjects(deps).map((p) => p.name)).toEqual(["demo"]);
-    expect(await down({ project: "demo", volumes: true }, deps)).toEqual({ removed: ["demo-db-1", "demo-web-1"] });
+    expect(await down({ project: "demo", volumes: true }, deps)).toEqual({ removed: ["demo-db-1", "demo-web-1"], volumes: [] });
     expect(await supervisors[0]).toBe(0);
     expect(await runtime.list()).toEqual([]);
     expect(tornDown).toEqual(["demo volumes=true"]);

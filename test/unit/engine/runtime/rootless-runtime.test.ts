@@ -16,6 +16,7 @@ import type { NamespaceRecord } from "../../../../src/net/namespace/index.ts";
 import type { ContainerSpec } from "../../../../src/engine/runtime/types.ts";
 import type { TcpForwarder } from "../../../../src/engine/runtime/published-ports.ts";
 import type { StartForwarder } from "../../../../src/net/forward/host.ts";
+import { VolumeStore } from "../../../../src/engine/volume/store.ts";
 
 interface FakeContainer {
   status: "created" | "running" | "exited";
@@ -85,6 +86,7 @@ const handlers: Record<string, (body: any) => unknown> = {
   }),
   rmtree: (b) => {
     removed.push(...b.paths);
+    for (const p of b.paths) rmSync(p, { recursive: true, force: true });
     return {};
   },
   exec: (b) => ({ exitCode: 0, stdout: `ran ${b.args.join(" ")} as ${b.user ? `${b.user.uid}:${b.user.gid}` : "default"}`, stderr: "" }),
@@ -358,9 +360,35 @@ test("gives the image's declared VOLUMEs anonymous volumes filled from the image
   const st = await withVolumes.create(spec({ mounts: [{ type: "volume", source: "named", target: "/cache" }] }));
   const config = JSON.parse(readFileSync(join(root, "data/containers", st.id!, "bundle/config.json"), "utf8"));
   const data = config.mounts.find((m: { destination: string }) => m.destination === "/data");
-  expect(data.source).toMatch(new RegExp(`^${join(root, "data/volumes")}/anon-[0-9a-f]{24}/_data$`));
+  // docker names anonymous volumes with 64 hex digits
+  expect(data.source).toMatch(new RegExp(`^${join(root, "data/volumes")}/[0-9a-f]{64}/_data$`));
   expect(config.mounts.find((m: { destination: string }) => m.destination === "/cache").source).toBe(join(root, "data/volumes/named/_data"));
   expect(lastCreate.volumes).toEqual([{ path: join(root, "data/volumes/named/_data"), copyFrom: "/cache" }, { path: data.source, copyFrom: "/data" }]);
+  const anon = data.source.split("/").at(-2);
+  // both are volumes now: the anonymous one labelled as docker and with its project
+  const volumes = new VolumeStore(paths);
+  expect(volumes.get("named")?.labels).toEqual({});
+  expect(volumes.get(anon)?.labels).toEqual({ "com.docker.volume.anonymous": "", "io.kitten.project": "p" });
+  expect((await withVolumes.inspect("web"))?.anonymousVolumes).toEqual({ "/data": anon });
   await withVolumes.remove("web", { force: true });
   expect(removed).toEqual([data.source.replace(/\/_data$/, "")]);
+  expect(volumes.get(anon)?.registered).toBeFalsy();
+});
+
+test("a replacement inherits the anonymous volumes it is handed, and remove with volumes false keeps them", async () => {
+  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+  const images = { resolve: async () => ({ ref: rootfs, id: "sha256:v", layers: [rootfs], config: { Volumes: { "/data": {} } } }) };
+  const withVolumes = new RootlessRuntime({ paths, images, reporter, namespaces });
+  await withVolumes.create(spec({ mounts: [{ type: "volume", target: "/anon" }] }));
+  const first = (await withVolumes.inspect("web"))!.anonymousVolumes!;
+  expect(Object.keys(first).sort()).toEqual(["/anon", "/data"]);
+  await withVolumes.remove("web", { force: true, volumes: false });
+  expect(removed).toEqual([]);
+  await withVolumes.create(spec({ mounts: [{ type: "volume", target: "/anon" }], inheritVolumes: first }));
+  expect((await withVolumes.inspect("web"))!.anonymousVolumes).toEqual(first);
+  // an inherited volume that is gone is replaced by a new one, never an error
+  await withVolumes.remove("web", { force: true });
+  await withVolumes.create(spec({ mounts: [{ type: "volume", target: "/anon" }], inheritVolumes: first }));
+  const third = (await withVolumes.inspect("web"))!.anonymousVolumes!;
+  expect(third["/anon"]).not.toBe(first["/anon"]);
 });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chooseDriver, findNamespace, namespaceLayout, parseNamespaceRecord } from "../../../../src/net/namespace/index.ts";
 import { childrenOf, isAlive, processStartTime, processState, sameProcess, waitUntil } from "../../../../src/net/namespace/proc.ts";
+import { agentSocketPath } from "../../../../src/net/namespace/layout.ts";
 
 const good = {
   project: "shop",
@@ -51,9 +52,23 @@ test("keeps rootlesskit's state dir apart from the per-project runtime dir it wo
     stateDir: "/r/ns/shop",
     runtimeDir: "/r/projects/shop",
     agentSocket: "/r/projects/shop/agent.sock",
+    slirpSocket: "/r/projects/shop/slirp.sock",
     agentLog: "/r/projects/shop/agent.log",
     driverLog: "/r/ns/shop.log",
   });
+});
+
+test("a project name too long for unix sockets gets short hashed socket paths that both ends agree on", () => {
+  const name = `p${"x".repeat(120)}`;
+  const l = namespaceLayout({ data: "/d", runtime: "/run/user/1000/kitten", config: "/c" }, name);
+  expect(l.runtimeDir).toBe(`/run/user/1000/kitten/projects/${name}`);
+  for (const sock of [l.agentSocket, l.slirpSocket, `${l.stateDir}/api.sock`]) {
+    expect(sock).toStartWith("/run/user/1000/kitten/s/");
+    expect(Buffer.byteLength(sock)).toBeLessThanOrEqual(107);
+  }
+  expect(new Set([l.agentSocket, l.slirpSocket, l.stateDir]).size).toBe(3);
+  expect(agentSocketPath(l.runtimeDir)).toBe(l.agentSocket);
+  expect(namespaceLayout({ data: "/d", runtime: "/run/user/1000/kitten", config: "/c" }, `${name}y`).agentSocket).not.toBe(l.agentSocket);
 });
 
 const envBefore = process.env.KITTEN_NS_DRIVER;
