@@ -18,6 +18,7 @@ import { fileLock, tryFileLock } from "../../core/file-lock.ts";
 import { writeFileAtomic } from "../../core/atomic-file.ts";
 import { selfCommand } from "../../core/self.ts";
 import { buildIdentity, type NamespaceRecord } from "../../net/namespace/index.ts";
+import { agentSocketPath } from "../../net/namespace/layout.ts";
 import { childrenOf, processStartTime, sameProcess, signalProcess, waitUntil } from "../../net/namespace/proc.ts";
 
 export interface AgentPing {
@@ -36,7 +37,8 @@ interface AgentRecord {
 
 export function agentFiles(runtimeDir: string) {
   return {
-    socket: join(runtimeDir, "agent.sock"),
+    // a long project name's socket lives in <runtime>/s/ (core/socket-path.ts)
+    socket: agentSocketPath(runtimeDir),
     log: join(runtimeDir, "agent.log"),
     record: join(runtimeDir, "agent.json"),
     /** held by the serving agent for its whole life */
