@@ -20,6 +20,7 @@ import { shellSplit, ShellWordsError } from "./shell-words.ts";
 import { normalizeDuration } from "./duration.ts";
 import { parseBytes } from "./units.ts";
 import { RUNTIME_KEY_HANDLERS } from "./runtime-keys.ts";
+import { readLogging } from "./logging.ts";
 
 export interface EnvFileRef {
   path: string;
@@ -334,6 +335,7 @@ const HANDLERS: Record<string, Handler> = {
     if (m.file !== undefined) d.extends.file = resolve(r.baseDir, r.str(m.file, [...p, "file"]));
   },
   ...RUNTIME_KEY_HANDLERS,
+  logging: (r, v, p, d) => readLogging(r, v, p, d),
 };
 
 /** Reads `services.<name>` of a file into its canonical draft, honouring `!reset` / `!override`. */

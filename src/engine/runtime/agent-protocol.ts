@@ -31,6 +31,8 @@ export const CreateRequestSchema = z.object({
   monitor: z.boolean().default(true),
   /** run when the container exits (conmon --exit-command), e.g. the --rm cleanup */
   exitCommand: z.array(z.string()).optional(),
+  /** issue #13: keep: false is the none log driver; sizeMax is conmon's --log-size-max (log-policy.ts) */
+  log: z.object({ keep: z.boolean(), sizeMax: z.number().int().positive().optional() }).optional(),
 });
 export type CreateRequest = z.input<typeof CreateRequestSchema>;
 

@@ -22,6 +22,8 @@ import type { NetworkAttacher } from "./network-hook.ts";
 import { builtinBridge } from "./bridge-attacher.ts";
 import { chooseOciRuntime } from "./oci-choice.ts";
 import { Wakeup } from "./wakeup.ts";
+import { logPolicy, monitorLogSettings } from "./log-policy.ts";
+import { rotateIfFull } from "./log-rotation.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
@@ -262,6 +264,7 @@ export class RootlessRuntime implements ContainerRuntime {
         // conmon runs it inside the namespace when the container exits, with no kitten alive:
         // the --rm cleanup, ports released, or the restart policy applied (inside/exited.ts)
         exitCommand: record.monitored ? [...selfCommand(), "__exited", id] : undefined,
+        log: monitorLogSettings(spec.logging),
       });
       if (netnsPath && attacher) {
         record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
@@ -371,6 +374,7 @@ export class RootlessRuntime implements ContainerRuntime {
       terminal: oci.process?.terminal ?? false,
       monitor: true,
       exitCommand: [...selfCommand(), "__exited", rec.id],
+      log: monitorLogSettings(rec.spec.logging),
     });
     const attacher = this.attacherFor(rec.spec);
     if (res.netnsCreated && rec.netnsPath && attacher) {
@@ -389,6 +393,16 @@ export class RootlessRuntime implements ContainerRuntime {
     if (ns) await publishPorts(this.store, rec, ns, this.forwarder);
     rec.startedAt = new Date().toISOString();
     this.store.update(rec);
+  }
+
+  /** Rotates the logs of the project's containers that reached their max-size (log-rotation.ts). */
+  rotateLogs(project: string): number {
+    let rotated = 0;
+    for (const rec of this.store.list({ project })) {
+      const files = containerFiles(rec.dir);
+      if (rotateIfFull(files.log, files.bundle, logPolicy(rec.spec.logging))) rotated++;
+    }
+    return rotated;
   }
 
   async releasePorts(name: string): Promise<void> {

@@ -49,6 +49,8 @@ export interface ContainerSpec {
   resources?: { memory?: string; cpus?: string; pids?: number };
   /** OCI runtime to use (runc or crun); default: KITTEN_RUNTIME or the host's smoke-tested choice */
   runtime?: string;
+  /** issue #13: the log driver (compose logging:, --log-driver) and its rotation; default: log-policy.ts */
+  logging?: { driver?: string; maxSize?: number; maxFile?: number };
   /** anonymous volumes to reuse, by container path: the replaced container's (compose's recreate; `up -V` renews them) */
   inheritVolumes?: Record<string, string>;
 }
@@ -115,4 +117,6 @@ export interface ContainerRuntime {
   releasePorts?(name: string): Promise<void>;
   /** restarts the project's helpers that died (agent, slirp4netns, port forwarders); what it restarted */
   heal?(project: string): Promise<string[]>;
+  /** rotates the logs of the project's containers that reached their max-size; how many */
+  rotateLogs?(project: string): number;
 }

@@ -43,6 +43,8 @@ interface Watch {
   done: Promise<void>;
 }
 
+const LOG_ROTATE_EVERY_MS = 250;
+
 const NO_POLICY: ServicePolicy = { restart: { name: "no" }, stopGraceMs: 10_000 };
 
 export class ProjectSupervisor {
@@ -450,7 +452,8 @@ export class ProjectSupervisor {
 
   /**
    * Every intervalMs, restarts the project's helpers that died (agent, slirp4netns, the port
-   * forwarders of running containers: issue #13), recording a "repair" event for each.
+   * forwarders of running containers: issue #13), recording a "repair" event for each; and
+   * every 250 ms rotates the logs that reached their max-size.
    */
   startRepairs(intervalMs = 1_000): void {
     if (!this.o.runtime.heal || this.repairs) return;
@@ -466,6 +469,23 @@ export class ProjectSupervisor {
           for (const what of await this.o.runtime.heal!(this.o.project)) this.event("repair", { name: "" }, { detail: `restarted ${what}` });
         } catch (err) {
           this.o.reporter?.emit({ type: "warning", message: `supervisor: repairing helpers: ${errorText(err)}` });
+        }
+      }
+    })();
+    // logs that reached their max-size rotate (log-rotation.ts): a stat per container, often,
+    // so a chatty one is rotated before conmon's own cap would truncate it
+    if (!this.o.runtime.rotateLogs) return;
+    void (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          await this.clock.sleep(LOG_ROTATE_EVERY_MS, abort.signal);
+        } catch {
+          return;
+        }
+        try {
+          this.o.runtime.rotateLogs!(this.o.project);
+        } catch (err) {
+          this.o.reporter?.emit({ type: "warning", message: `supervisor: rotating logs: ${errorText(err)}` });
         }
       }
     })();

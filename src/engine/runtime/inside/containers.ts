@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../../core/errors.ts";
 import { resolveInRoot, resolvesInside } from "../../../core/safe-path.ts";
 import type { CommandResult, CreateRequest, DeleteRequest, ExecRequest, InsideState, OciRuntimeName } from "../agent-protocol.ts";
-import { lastLine, must, run } from "./exec.ts";
+import { killTree, lastLine, must, run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
 import { fastSyscalls, MNT_DETACH } from "./syscalls.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
@@ -152,7 +152,8 @@ export class Containers {
       "-b", f.bundle,
       "-p", f.pid,
       "-P", f.conmonPid,
-      "-l", `k8s-file:${f.log}`,
+      // the none driver keeps nothing; else conmon's own cap holds even when no supervisor rotates
+      ...(req.log?.keep === false ? ["-l", "none"] : ["-l", `k8s-file:${f.log}`, ...(req.log?.sizeMax ? ["--log-size-max", String(req.log.sizeMax)] : [])]),
       "--exit-dir", f.exitDir,
       "--socket-dir-path", join(this.runtimeDir, "attach"),
       "--runtime-arg", `--root=${rt.root}`,
@@ -259,14 +260,29 @@ export class Containers {
 
   async exec(req: ExecRequest & { env: string[] }): Promise<CommandResult> {
     const rt = ociRuntime(req.runtime, this.runtimeDir);
+    // with a deadline, the process's pid: past it, the command and its children are killed
+    // in the container, not only runc exec (docker kills a healthcheck's process the same way)
+    const pidFile = req.timeoutMs ? join(this.runtimeDir, `exec-${req.id.slice(0, 12)}-${process.hrtime.bigint()}.pid`) : undefined;
     const argv = rt.argv(
       "exec",
+      ...(pidFile ? ["--pid-file", pidFile] : []),
       ...req.env.flatMap((e) => ["--env", e]),
       ...(req.cwd ? ["--cwd", req.cwd] : []),
       ...(req.user ? ["--user", `${req.user.uid}:${req.user.gid}`, ...(req.user.additionalGids ?? []).flatMap((g) => ["--additional-gids", String(g)])] : []),
       req.id,
       ...req.args,
     );
-    return run(argv, { stdin: req.stdin, timeoutMs: req.timeoutMs });
+    try {
+      return await run(argv, {
+        stdin: req.stdin,
+        timeoutMs: req.timeoutMs,
+        onTimeout: () => {
+          const pid = pidFile ? readPid(pidFile) : undefined;
+          if (pid) killTree(pid);
+        },
+      });
+    } finally {
+      if (pidFile) rmSync(pidFile, { force: true });
+    }
   }
 }

@@ -24,6 +24,7 @@ import { supervisorLockPath } from "../../supervisor/process.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
 import { ContainerStore, type ContainerRecord } from "../store.ts";
 import { cleanupInside } from "./cleanup.ts";
+import { monitorLogSettings } from "../log-policy.ts";
 import { Containers } from "./containers.ts";
 
 export async function containerExited(paths: KittenPaths, id: string): Promise<string> {
@@ -122,6 +123,7 @@ async function restartInPlace(store: ContainerStore, id: string, runtimeDir: str
     terminal: oci.process?.terminal ?? false,
     monitor: true,
     exitCommand: [...selfCommand(), "__exited", rec.id],
+    log: monitorLogSettings(rec.spec.logging),
   });
   // a netns made anew needs its networks attached, which only the host side does
   if (res.netnsCreated) throw new Error(`container ${rec.name}: its network namespace was gone; the supervisor restarts it`);
