@@ -178,6 +178,8 @@ export class K8sFileReader {
       }
       if (size > f.offset) {
         const out = this.take(f, Math.min(size - f.offset, this.chunkBytes));
+        // a chunk that ended inside a long line gave nothing yet: read on
+        if (out.length === 0 && f.offset < size) continue;
         // at the end as it was: partial records whose line is not finished yet are not shown
         if (this.until && f.ino === this.until.ino && f.offset >= this.until.size) while (out.length && !out.at(-1)!.text.endsWith("\n")) out.pop();
         return out;
