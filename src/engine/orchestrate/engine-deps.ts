@@ -54,6 +54,12 @@ export function engineDeps(reporter: Reporter, cwd?: string, paths: KittenPaths 
       const { removeNetworkPlan } = await import("../../net/plan-store.ts");
       await stopNamespace(paths, project);
       removeNetworkPlan(paths.data, project);
+      // the project's cgroups (runtime/cgroups.ts), empty now that its containers are gone
+      const { cgroupSupport, projectCgroup, removeProjectCgroups } = await import("../runtime/cgroups.ts");
+      const { namespaceLayout } = await import("../../net/namespace/layout.ts");
+      const { readFileSync } = await import("node:fs");
+      const left = removeProjectCgroups(readFileSync("/proc/self/mountinfo", "utf8"), projectCgroup(cgroupSupport(), project, namespaceLayout(paths, project).runtimeDir));
+      if (left.length > 0) reporter.emit({ type: "warning", message: `project "${project}": cgroups still in use, left in place: ${left.join(", ")}` });
       // the files `kube play` wrote for the project's ConfigMaps and Secrets
       (await import("../kube/play/index.ts")).removePlayFiles(paths, project);
     },

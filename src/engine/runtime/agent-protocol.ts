@@ -40,6 +40,8 @@ export const IdRequestSchema = z.object({ id: Id, runtime: OciRuntimeNameSchema 
 export const KillRequestSchema = IdRequestSchema.extend({ signal: z.string().default("TERM"), all: z.boolean().default(false) });
 export const DeleteRequestSchema = IdRequestSchema.extend({
   containerDir: z.string(),
+  /** the container's cgroup (linux.cgroupsPath), removed in every hierarchy */
+  cgroupsPath: z.string().optional(),
   netnsPath: z.string().optional(),
   force: z.boolean().default(false),
   /** remove the container dir (upper layer, logs) as well */
@@ -49,10 +51,10 @@ export type DeleteRequest = z.input<typeof DeleteRequestSchema>;
 
 export const StateRequestSchema = z.object({
   runtime: OciRuntimeNameSchema,
-  containers: z.array(z.object({ id: Id, containerDir: z.string() })),
+  containers: z.array(z.object({ id: Id, containerDir: z.string(), cgroupsPath: z.string().optional() })),
 });
 
-export const InsideStatusSchema = z.enum(["created", "running", "exited", "unknown"]);
+export const InsideStatusSchema = z.enum(["created", "running", "paused", "exited", "unknown"]);
 export const InsideStateSchema = z.object({
   id: z.string(),
   status: InsideStatusSchema,
@@ -62,6 +64,8 @@ export const InsideStateSchema = z.object({
   finishedAt: z.string().optional(),
   /** why, when not plain: the monitor (conmon) is gone, so the exit code is not known */
   note: z.string().optional(),
+  /** its cgroup's memory controller killed a process of it (memory.oom_control oom_kill) */
+  oomKilled: z.boolean().optional(),
 });
 export type InsideState = z.infer<typeof InsideStateSchema>;
 
@@ -104,6 +108,9 @@ export const AGENT_OPS = {
   /** netnsCreated: the netns file was made now (a restart whose netns was gone needs attaching again) */
   create: { request: CreateRequestSchema, response: z.object({ pid: z.number().int(), netnsCreated: z.boolean().optional() }) },
   start: { request: IdRequestSchema, response: z.object({}) },
+  /** the cgroup freezer (runc pause / resume) */
+  pause: { request: IdRequestSchema, response: z.object({}) },
+  resume: { request: IdRequestSchema, response: z.object({}) },
   kill: { request: KillRequestSchema, response: z.object({}) },
   delete: { request: DeleteRequestSchema, response: z.object({}) },
   state: { request: StateRequestSchema, response: z.object({ states: z.array(InsideStateSchema) }) },

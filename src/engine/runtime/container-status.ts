@@ -31,7 +31,8 @@ export function stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
     status,
     pid: st.pid,
     exitCode: st.exitCode,
-    ...(st.note ? { note: st.note } : {}),
+    ...(st.note ? { note: st.note } : st.oomKilled ? { note: oomNote(rec) } : {}),
+    ...(st.oomKilled ? { oomKilled: true } : {}),
     startedAt: rec.startedAt,
     finishedAt: st.finishedAt,
     createdAt: rec.createdAt,
@@ -42,4 +43,10 @@ export function stateOf(rec: ContainerRecord, st: InsideState): ContainerState {
     logPath: containerFiles(rec.dir).log,
     ...(rec.anonymousMounts && Object.keys(rec.anonymousMounts).length > 0 ? { anonymousVolumes: rec.anonymousMounts } : {}),
   };
+}
+
+/** The note of a container the OOM killer acted in: what its limit was. */
+export function oomNote(rec: ContainerRecord): string {
+  const limit = rec.spec.resources?.memory;
+  return `killed by the OOM killer: it needed more memory than its limit${limit ? ` (${limit}${/^\d+$/.test(limit) ? " bytes" : ""})` : ""}`;
 }

@@ -29,7 +29,8 @@ import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { kittenForwarder, portsServed, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
-import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
+import { NAME_RE, randomId, resolveMounts } from "./container-mounts.ts";
+import { cgroupSupport, ensureBase, ociResources, projectCgroup, unenforced, type CgroupSupport } from "./cgroups.ts";
 import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
 import { VolumeStore } from "../volume/store.ts";
@@ -186,8 +187,6 @@ export class RootlessRuntime implements ContainerRuntime {
     // published port ranges ("8000-8010:80") take the first free port: src/net/port-specs.ts
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
     const joined = this.joinedNetwork(spec);
-    const warning = resourceWarning(spec);
-    if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
     const image = await this.deps.images.resolve(spec.image, options.pull ? { pull: options.pull } : undefined);
     const { ns, agent } = await this.namespace(spec.project);
     const runtime = await chooseOciRuntime(this.deps.paths, agent, ns.runtimeDir, spec.runtime);
@@ -219,6 +218,8 @@ export class RootlessRuntime implements ContainerRuntime {
       hostHardLimits: hostHardLimits(),
     });
     oci.annotations = { "io.kitten.name": spec.name, "io.kitten.project": spec.project };
+    const cgroupsPath = this.cgroupFor(spec, ns, id);
+    if (cgroupsPath) Object.assign(oci.linux, { cgroupsPath, resources: ociResources(spec.resources) });
     // only now that the spec is valid: nothing is left behind by a refused container
     const madeVolumes = registerVolumes(volumeStore, spec, uses);
     mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
@@ -241,6 +242,7 @@ export class RootlessRuntime implements ContainerRuntime {
       runtime,
       dir,
       netnsPath,
+      ...(cgroupsPath ? { cgroupsPath } : {}),
       spec: { ...spec, stopSignal },
       ports: [],
       ips: joined ? { ...joined.ips } : {},
@@ -275,7 +277,7 @@ export class RootlessRuntime implements ContainerRuntime {
         this.store.update(record);
       }
     } catch (err) {
-      await agent.call("delete", { id, runtime, containerDir: dir, netnsPath, force: true }).catch(() => {});
+      await agent.call("delete", { id, runtime, containerDir: dir, netnsPath, cgroupsPath, force: true }).catch(() => {});
       this.store.delete(id);
       // volumes made for this container alone go with it; named ones stay (they may hold data already)
       const made = madeVolumes.filter((n) => uses.some((u) => u.anonymous && u.name === n));
@@ -361,7 +363,7 @@ export class RootlessRuntime implements ContainerRuntime {
    * the same log and recording a fresh exit file. A netns that is gone is made and attached anew.
    */
   private async recreateInside(rec: ContainerRecord, ns: NamespaceRecord, agent: AgentClient): Promise<void> {
-    await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, force: true, removeDir: false });
+    await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, cgroupsPath: rec.cgroupsPath, force: true, removeDir: false });
     const files = containerFiles(rec.dir);
     const oci = JSON.parse(readFileSync(files.config, "utf8")) as { process?: { terminal?: boolean } };
     const res = await agent.call("create", {
@@ -466,7 +468,7 @@ export class RootlessRuntime implements ContainerRuntime {
           .detach({ project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: containerFiles(rec.dir).hosts, agent, runtimeDir: ns.runtimeDir })
           .catch(() => {});
       }
-      await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, force: true });
+      await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, cgroupsPath: rec.cgroupsPath, force: true });
       // anonymous volumes (the image's VOLUMEs) go with their container; their files may belong
       // to subordinate ids, so the namespace removes them
       if (anonymous.length) await agent.call("rmtree", { paths: anonymous });
@@ -484,12 +486,54 @@ export class RootlessRuntime implements ContainerRuntime {
     this.deps.reporter.emit({ type: "container", action: "removed", container: rec.name, service: rec.service });
   }
 
+  /** pause / unpause through the cgroup freezer (docker pause); only a container with a cgroup */
   async pause(name: string): Promise<void> {
-    throw new RuntimeFailure(`container "${this.record(name).name}" cannot be paused: pausing needs the cgroup freezer, which rootless containers do not have on this host`);
+    await this.freeze(name, true);
   }
 
   async unpause(name: string): Promise<void> {
-    throw new RuntimeFailure(`container "${this.record(name).name}" cannot be unpaused: pausing is not supported rootless on this host`);
+    await this.freeze(name, false);
+  }
+
+  private async freeze(name: string, pause: boolean): Promise<void> {
+    const rec = this.record(name);
+    const verb = pause ? "paused" : "unpaused";
+    if (!rec.cgroupsPath) {
+      const why = cgroups().reason ?? "it was created without a cgroup";
+      throw new RuntimeFailure(`container "${rec.name}" cannot be ${verb}: pausing needs the cgroup freezer, and ${why}`, { hint: "`kitten doctor` says how to hand kitten a cgroup subtree" });
+    }
+    const ns = this.liveNamespace(rec);
+    const st = await this.insideState(rec);
+    if (!ns || (pause ? st.status !== "running" : st.status !== "paused")) {
+      throw new InvalidInputError(`container "${rec.name}" is ${st.status === "unknown" ? "gone" : st.status}, so it cannot be ${verb}`);
+    }
+    await this.agent(ns).call(pause ? "pause" : "resume", { id: rec.id, runtime: rec.runtime });
+    this.deps.reporter.emit({ type: "container", action: pause ? "paused" : "unpaused", container: rec.name, service: rec.service });
+  }
+
+  private readonly warnedLimits = new Set<string>();
+
+  /**
+   * The cgroup of a new container (cgroups.ts), or undefined where kitten may not manage
+   * cgroups — then the limits it asked for are warned about once per service (or container).
+   */
+  private cgroupFor(spec: ContainerSpec, ns: NamespaceRecord, id: string): string | undefined {
+    const support = cgroups();
+    if (support.usable) {
+      ensureBase(support);
+      return `${projectCgroup(support, spec.project, ns.runtimeDir)}/${id}`;
+    }
+    const asked = unenforced(spec.resources);
+    const key = `${spec.project}/${spec.service ?? spec.name}`;
+    if (asked.length > 0 && !this.warnedLimits.has(key)) {
+      this.warnedLimits.add(key);
+      const who = spec.service ? `service "${spec.service}"` : `container "${spec.name}"`;
+      this.deps.reporter.emit({
+        type: "warning",
+        message: `${who}: ${asked.join(", ")} not enforced: ${support.reason}${support.fix ? `; to enforce them, as root: ${support.fix}` : ""} (kitten doctor)`,
+      });
+    }
+    return undefined;
   }
 
   // ---- observe ---------------------------------------------------------------------------
@@ -525,7 +569,7 @@ export class RootlessRuntime implements ContainerRuntime {
     if (ns && live.length) {
       for (const rt of new Set(live.map((r) => r.runtime))) {
         const group = live.filter((r) => r.runtime === rt);
-        const res = await this.agent(ns).call("state", { runtime: rt, containers: group.map((r) => ({ id: r.id, containerDir: r.dir })) });
+        const res = await this.agent(ns).call("state", { runtime: rt, containers: group.map((r) => ({ id: r.id, containerDir: r.dir, ...(r.cgroupsPath ? { cgroupsPath: r.cgroupsPath } : {}) })) });
         for (const st of res.states) fromAgent.set(st.id, st);
       }
     }
@@ -621,6 +665,13 @@ function registerVolumes(store: VolumeStore, spec: ContainerSpec, uses: VolumeUs
     if (store.create(u.name, labels).created) made.push(u.name);
   }
   return made;
+}
+
+let support: CgroupSupport | undefined;
+/** What the host lets kitten do with cgroups, read once per process. */
+function cgroups(): CgroupSupport {
+  support ??= cgroupSupport();
+  return support;
 }
 
 let hardLimits: Record<string, number> | undefined;

@@ -44,6 +44,8 @@ export interface ContainerRecord {
   /** false for foreground (-it) runs, which have no conmon */
   monitored: boolean;
   netnsPath?: string;
+  /** its cgroup below every hierarchy's root (cgroups.ts); none where kitten may not manage cgroups */
+  cgroupsPath?: string;
   spec: ContainerSpec;
   ports: PublishedPort[];
   ips: Record<string, string>;

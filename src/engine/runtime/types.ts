@@ -46,7 +46,7 @@ export interface ContainerSpec {
   /** security_opt seccomp=unconfined: no seccomp filter (default: spec/seccomp.ts) */
   seccomp?: "default" | "unconfined";
   /** requested limits; rootless on a host without cgroup v2 delegation they are reported, not enforced */
-  resources?: { memory?: string; cpus?: string; pids?: number };
+  resources?: { memory?: string; cpus?: string; pids?: number; memoryReservation?: string };
   /** OCI runtime to use (runc or crun); default: KITTEN_RUNTIME or the host's smoke-tested choice */
   runtime?: string;
   /** issue #13: the log driver (compose logging:, --log-driver) and its rotation; default: log-policy.ts */

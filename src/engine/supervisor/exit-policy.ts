@@ -24,8 +24,8 @@ export interface ExitPolicyDeps {
   project: string;
   /** the container's name */
   container: string;
-  /** the exit as conmon recorded it */
-  exit: { code?: number; finishedAt: string; note?: string };
+  /** the exit as conmon recorded it (and whether the OOM killer acted in its cgroup) */
+  exit: { code?: number; finishedAt: string; note?: string; oomKilled?: boolean };
   /** the supervisor lock, or undefined when a running supervisor handles it (claimSupervision) */
   claim(): Promise<HeldLock | undefined>;
   /** whether a supervisor answers on its socket */
@@ -47,7 +47,7 @@ export function storedRestartPolicy(config: unknown, service: string): string | 
 
 export async function applyExitPolicy(d: ExitPolicyDeps): Promise<ExitOutcome> {
   const iso = () => new Date(d.clock.now()).toISOString();
-  const event = (action: "die" | "restart" | "start", extra: { exitCode?: number; detail?: string } = {}) => {
+  const event = (action: "die" | "restart" | "start" | "oom", extra: { exitCode?: number; detail?: string } = {}) => {
     const rec = d.store.getContainer(d.container);
     d.store.appendEvent({ project: d.project, service: rec?.service, container: d.container, action, time: iso(), ...extra });
   };
@@ -85,6 +85,7 @@ export async function applyExitPolicy(d: ExitPolicyDeps): Promise<ExitOutcome> {
           note: d.exit.note,
           ...(decision.restart ? { restarts: decision.count, backoffMs: decision.delayMs, restartAt: new Date(d.clock.now() + decision.delayMs).toISOString() } : {}),
         });
+        if (d.exit.oomKilled) event("oom");
         event("die", d.exit.code === undefined ? {} : { exitCode: d.exit.code });
         if (!decision.restart) {
           await d.releasePorts();

@@ -190,6 +190,8 @@ export class ProjectSupervisor {
 
   async pause(name: string): Promise<void> {
     await this.o.runtime.pause(name);
+    // a frozen container cannot answer probes: docker stops them while it is paused
+    this.stopHealth(name);
     const rec = this.o.store.updateContainer(name, { status: "paused" });
     this.event("pause", { name, service: rec?.service });
   }
@@ -198,6 +200,7 @@ export class ProjectSupervisor {
     await this.o.runtime.unpause(name);
     const rec = this.o.store.updateContainer(name, { status: "running" });
     this.event("unpause", { name, service: rec?.service });
+    if (rec) this.startHealth(name, rec.service, rec.health === "none" ? undefined : rec.health);
   }
 
   /**

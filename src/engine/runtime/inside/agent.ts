@@ -43,6 +43,8 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
     ping: () => ({ pid: process.pid, build }),
     create: (req) => containers.create(req),
     start: async (req) => (await containers.start(req.id, req.runtime), {}),
+    pause: async (req) => (await containers.pause(req.id, req.runtime, true), {}),
+    resume: async (req) => (await containers.pause(req.id, req.runtime, false), {}),
     kill: async (req) => (await containers.kill(req.id, req.runtime, req.signal, req.all), {}),
     delete: async (req) => (await containers.delete(req), {}),
     state: (req) => ({ states: containers.state(req.runtime, req.containers) }),

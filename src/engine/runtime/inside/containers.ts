@@ -13,6 +13,7 @@ import { ociRuntime } from "./oci-runtime.ts";
 import { fastSyscalls, MNT_DETACH } from "./syscalls.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
 import { isAlive, processStartTime } from "../../../net/namespace/proc.ts";
+import { isFrozen, oomKilled, removeCgroup } from "./cgroups.ts";
 
 /** The notes of agent-protocol's InsideState when the monitor is gone. */
 export const MONITOR_LOST = "its monitor (conmon) is gone: its exit code and later output will not be recorded";
@@ -197,6 +198,11 @@ export class Containers {
     await must(rt.argv("start", id), `container ${id}: start`);
   }
 
+  /** runc pause / resume: the cgroup freezer (only containers with a cgroup, cgroups.ts) */
+  async pause(id: string, runtime: OciRuntimeName, pause: boolean): Promise<void> {
+    await must(ociRuntime(runtime, this.runtimeDir).argv(pause ? "pause" : "resume", id), `container ${id}: ${pause ? "pause" : "unpause"}`);
+  }
+
   async kill(id: string, runtime: OciRuntimeName, signal: string, all: boolean): Promise<void> {
     const r = await run(ociRuntime(runtime, this.runtimeDir).argv("kill", ...(all ? ["--all"] : []), id, signal));
     // killing a container that already stopped is not an error (docker kill says "not running")
@@ -222,6 +228,8 @@ export class Containers {
     const cpid = readPid(f.conmonPid);
     const until = performance.now() + 5_000;
     while (cpid && isAlive(cpid) && !existsSync(exitFile(req.containerDir, req.id)) && performance.now() < until) await Bun.sleep(1);
+    // a cgroup runc made stays until deleted (runc delete would remove it; here only the state dir goes)
+    if (req.cgroupsPath) removeCgroup(req.cgroupsPath);
     await unmount(f.merged, `container ${req.id}: unmounting the rootfs`);
     if (req.netnsPath && existsSync(req.netnsPath)) {
       await unmount(req.netnsPath, `container ${req.id}: removing its network namespace`);
@@ -232,13 +240,14 @@ export class Containers {
   }
 
   /** Status from the monitor's exit file and the runtime's state file, never from a cache. */
-  state(runtime: OciRuntimeName, containers: Array<{ id: string; containerDir: string }>): InsideState[] {
+  state(runtime: OciRuntimeName, containers: Array<{ id: string; containerDir: string; cgroupsPath?: string }>): InsideState[] {
     const rt = ociRuntime(runtime, this.runtimeDir);
-    return containers.map(({ id, containerDir }) => {
+    return containers.map(({ id, containerDir, cgroupsPath }) => {
       const exit = exitFile(containerDir, id);
       if (existsSync(exit)) {
         const code = Number(readFileSync(exit, "utf8").trim());
-        return { id, status: "exited", exitCode: Number.isFinite(code) ? code : undefined, finishedAt: statSync(exit).mtime.toISOString() };
+        const oom = cgroupsPath !== undefined && oomKilled(cgroupsPath);
+        return { id, status: "exited", exitCode: Number.isFinite(code) ? code : undefined, finishedAt: statSync(exit).mtime.toISOString(), ...(oom ? { oomKilled: true } : {}) };
       }
       const files = containerFiles(containerDir);
       const pid = readPid(files.pid);
@@ -248,7 +257,8 @@ export class Containers {
       if (pid && runs(pid, files.pidStart) && existsSync(stateDir)) {
         // runc keeps exec.fifo until `start`; crun keeps its own fifo the same way
         const created = readdirSync(stateDir).some((n) => n.includes("fifo"));
-        return { id, status: created ? "created" : "running", pid, ...(monitored ? {} : { note: MONITOR_LOST }) };
+        const status = created ? "created" : cgroupsPath && isFrozen(cgroupsPath) ? "paused" : "running";
+        return { id, status, pid, ...(monitored ? {} : { note: MONITOR_LOST }) };
       }
       // the container is gone and its monitor is writing the exit file now
       if (monitored) return { id, status: "running", pid };

@@ -24,6 +24,8 @@ import { supervisorLockPath } from "../../supervisor/process.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
 import { ContainerStore, type ContainerRecord } from "../store.ts";
 import { cleanupInside } from "./cleanup.ts";
+import { oomKilled } from "./cgroups.ts";
+import { oomNote } from "../container-status.ts";
 import { monitorLogSettings } from "../log-policy.ts";
 import { Containers } from "./containers.ts";
 
@@ -74,11 +76,12 @@ function readRecord(path: string): NamespaceRecord | undefined {
   }
 }
 
-function readExit(rec: ContainerRecord): { code?: number; finishedAt: string; note?: string } {
+function readExit(rec: ContainerRecord): { code?: number; finishedAt: string; note?: string; oomKilled?: boolean } {
   const file = exitFile(rec.dir, rec.id);
   try {
     const code = Number(readFileSync(file, "utf8").trim());
-    return { code: Number.isFinite(code) ? code : undefined, finishedAt: statSync(file).mtime.toISOString() };
+    const oom = rec.cgroupsPath !== undefined && oomKilled(rec.cgroupsPath);
+    return { code: Number.isFinite(code) ? code : undefined, finishedAt: statSync(file).mtime.toISOString(), ...(oom ? { oomKilled: true, note: oomNote(rec) } : {}) };
   } catch {
     return { finishedAt: new Date().toISOString(), note: "exit code unknown: its monitor (conmon) wrote no exit file" };
   }
@@ -110,7 +113,7 @@ async function restartInPlace(store: ContainerStore, id: string, runtimeDir: str
   const rec = store.find(id);
   if (!rec) throw new Error(`container ${id} was removed`);
   const c = new Containers(runtimeDir);
-  await c.delete({ id: rec.id, runtime: rec.runtime, containerDir: rec.dir, force: true, removeDir: false });
+  await c.delete({ id: rec.id, runtime: rec.runtime, containerDir: rec.dir, cgroupsPath: rec.cgroupsPath, force: true, removeDir: false });
   const oci = JSON.parse(readFileSync(containerFiles(rec.dir).config, "utf8")) as { process?: { terminal?: boolean } };
   const res = await c.create({
     id: rec.id,
