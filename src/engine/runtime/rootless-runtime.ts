@@ -48,6 +48,8 @@ export interface RuntimeDeps {
   namespaces?: Namespaces;
   /** TCP port forwarder: kitten's by default; null publishes TCP through the namespace's port driver */
   forwarder?: TcpForwarder | null;
+  /** what the host lets kitten do with cgroups (cgroups.ts); read from the host by default */
+  cgroups?: CgroupSupport;
 }
 
 export interface Namespaces {
@@ -499,7 +501,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const rec = this.record(name);
     const verb = pause ? "paused" : "unpaused";
     if (!rec.cgroupsPath) {
-      const why = cgroups().reason ?? "it was created without a cgroup";
+      const why = (this.deps.cgroups ?? cgroups()).reason ?? "it was created without a cgroup";
       throw new RuntimeFailure(`container "${rec.name}" cannot be ${verb}: pausing needs the cgroup freezer, and ${why}`, { hint: "`kitten doctor` says how to hand kitten a cgroup subtree" });
     }
     const ns = this.liveNamespace(rec);
@@ -518,7 +520,7 @@ export class RootlessRuntime implements ContainerRuntime {
    * cgroups — then the limits it asked for are warned about once per service (or container).
    */
   private cgroupFor(spec: ContainerSpec, ns: NamespaceRecord, id: string): string | undefined {
-    const support = cgroups();
+    const support = this.deps.cgroups ?? cgroups();
     if (support.usable) {
       ensureBase(support);
       return `${projectCgroup(support, spec.project, ns.runtimeDir)}/${id}`;
