@@ -13,7 +13,11 @@ fi
 
 PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins catatonit iproute2 nftables conmon
   fuse-overlayfs busybox-static skopeo umoci docker-registry apache2-utils iperf3 hyperfine ca-certificates curl
-  openssl tar podman)
+  openssl tar podman
+  # issue #15: the browser tests' chromium, and wrk for bench/api
+  chromium wrk
+  # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives
+  buildah xz-utils bzip2)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -50,4 +54,7 @@ add_subids() { # user start
 add_subids root 100000
 id kittest >/dev/null 2>&1 || useradd --create-home --shell /bin/bash kittest
 add_subids kittest 300000
+# kube tests drive the real kubectl (>= 1.27 for ApplySets); these machines come with 1.32 from the
+# Google Cloud CLI package. Debian 12's kubernetes-client is 1.20, too old, so it is not a fallback.
+command -v kubectl >/dev/null || echo "setup: warning: kubectl is missing: test/e2e/kube-apply.test.ts's kubectl case will fail (install kubectl >= 1.27)" >&2
 echo "setup: host ready"

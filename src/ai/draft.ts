@@ -140,6 +140,7 @@ export function composeDocument(project: Project): Record<string, unknown> {
   for (const [name, svc] of Object.entries(project.services)) (doc.services as Record<string, unknown>)[name] = compactService(svc);
   if (Object.keys(project.networks).length) doc.networks = project.networks;
   if (Object.keys(project.volumes).length) doc.volumes = project.volumes;
+  if (project.configs && Object.keys(project.configs).length) doc.configs = project.configs;
   return escapeDollars(doc) as Record<string, unknown>;
 }
 

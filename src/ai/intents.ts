@@ -12,9 +12,14 @@ export type Intent =
   | { action: "down" }
   | { action: "logs"; service?: string; follow: boolean }
   | { action: "diagnose"; services: string[] }
-  | { action: "status" };
+  | { action: "status" }
+  /** "run this on my cluster": export + server-side apply, shown as a draft first (issue #16) */
+  | { action: "kube"; namespace?: string; context?: string };
 
 const ALL = /^(?:everything|all|all services|all containers|the (?:whole )?(?:project|stack|app))$/;
+
+/** "run this on my cluster", "deploy it to kubernetes", "move the stack to k8s in namespace shop" */
+const KUBE = /^(?:run|deploy|put|ship|move|push|apply|install|launch)\s+(?:this|it|that|everything|the (?:whole )?(?:project|stack|app))?\s*(?:on|to|onto|in|into)\s+(?:my |our |the )?(?:kubernetes|k8s|kube|cluster)(?:\s+cluster)?\b/;
 
 /** The services a phrase names ("the db", "api and web", "everything" → []). */
 function serviceList(phrase: string): string[] {
@@ -40,6 +45,12 @@ export function classifyIntent(request: string): Intent | undefined {
     return { action: "diagnose", services: serviceList(m[1] ?? m[2] ?? m[3] ?? "") };
   }
   if (/^(?:what(?:'s| is) running|status|show status|list (?:services|containers)|ps|is (?:it|everything) (?:up|running))$/.test(text)) return { action: "status" };
+  const kube = KUBE.exec(text);
+  if (kube) {
+    const ns = /\b(?:in|into|to) (?:the )?namespace ([a-z0-9][-a-z0-9]*)/.exec(text)?.[1];
+    const ctx = /\b(?:context|cluster) ([a-z0-9][-a-z0-9_.@:/]*)$/.exec(text)?.[1];
+    return { action: "kube", ...(ns ? { namespace: ns } : {}), ...(ctx && !/^(?:please|now)$/.test(ctx) ? { context: ctx } : {}) };
+  }
   return undefined;
 }
 
@@ -79,12 +90,14 @@ export function describeIntent(intent: Intent): string {
       return `diagnose ${who(intent.services)}`;
     case "status":
       return "show the state of every service";
+    case "kube":
+      return `export the project to Kubernetes and server-side apply it to the cluster of ${intent.context ? `context ${intent.context}` : "your kubeconfig's current context"}${intent.namespace ? `, namespace ${intent.namespace}` : ""} (kitten kube apply)`;
   }
 }
 
 /** Whether carrying the intent out changes anything (then it needs a confirmation). */
 export function changesState(intent: Intent): boolean {
-  return ["scale", "restart", "stop", "start", "down"].includes(intent.action);
+  return ["scale", "restart", "stop", "start", "down", "kube"].includes(intent.action);
 }
 
 /** Carries intents out on a running project: the orchestration engine's entry points. */

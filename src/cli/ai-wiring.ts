@@ -69,6 +69,9 @@ export function engineOperations(loaded: LoadedProject | undefined, reporter: Re
         case "status":
           write(renderPs(await ps({ project: project.name, all: true }, deps)));
           return;
+        case "kube":
+          await (await import("./ai-kube.ts")).kubeApplyDraft(loaded, intent, reporter);
+          return;
         case "diagnose":
           write(renderDiagnosis(await diagnose({ services: intent.services, source: diagnoseSource(project.name, loaded, reporter), projectServices: Object.values(project.services) })));
           return;

@@ -1,9 +1,15 @@
 /**
  * Shared argument fragments (nuxi style) and the helpers citty lacks: repeatable flags such as
- * `-f a.yaml -f b.yaml` and `--profile x --profile y`, which citty collapses to the last value.
+ * `--scale a=1 --scale b=2`, which citty collapses to the last value. The project flags
+ * (-f, -p, --project-directory, --env-file, --profile) are docker compose's global flags, read by
+ * the composition root (argv.ts) before or after the verb; `projectOptions` hands them to the
+ * loader, merged with any a command still declares itself.
  */
 import type { ArgsDef } from "citty";
+import { checkProjectName } from "../core/names.ts";
+import { invocation } from "./invocation.ts";
 
+/** For commands that declare the project flags themselves (the global ones are read either way). */
 export const projectArgs = {
   file: { type: "string", alias: "f", description: "compose or kitten file (repeatable; later files merge over earlier ones)" },
   "project-name": { type: "string", alias: "p", description: "project name (default: name: in the file, or the directory name)" },
@@ -16,7 +22,7 @@ export const formatArg = {
   format: { type: "string", description: "output format: text or json", default: "text" },
 } as const satisfies ArgsDef;
 
-/** All values of a repeatable flag, in order: `-f a -f b`, `--file=a`, `-fa` is not supported. */
+/** All values of a repeatable flag, in order: `-f a -f b`, `--file=a`. */
 export function repeated(rawArgs: string[], names: string[]): string[] {
   const values: string[] = [];
   for (let i = 0; i < rawArgs.length; i++) {
@@ -36,13 +42,20 @@ export function repeated(rawArgs: string[], names: string[]): string[] {
   return values;
 }
 
-/** The project-loading options from a command's raw args. */
-export function projectOptions(rawArgs: string[], args: { "project-name"?: string; "project-directory"?: string }) {
+/** The project-loading options: the global flags of this invocation, then any the command parsed itself. */
+export function projectOptions(rawArgs: string[] = [], args: { "project-name"?: string; "project-directory"?: string } = {}) {
+  const g = invocation().global;
+  const projectName = args["project-name"] ?? g.projectName;
   return {
-    files: repeated(rawArgs, ["-f", "--file"]),
-    projectName: args["project-name"],
-    projectDirectory: args["project-directory"],
-    envFiles: repeated(rawArgs, ["--env-file"]),
-    profiles: repeated(rawArgs, ["--profile"]).flatMap((p) => p.split(",")).filter(Boolean),
+    files: [...g.files, ...repeated(rawArgs, ["-f", "--file"])],
+    projectName: projectName === undefined ? undefined : checkProjectName(projectName, "-p"),
+    projectDirectory: args["project-directory"] ?? g.projectDirectory,
+    envFiles: [...g.envFiles, ...repeated(rawArgs, ["--env-file"])],
+    profiles: [...g.profiles, ...repeated(rawArgs, ["--profile"]).flatMap((p) => p.split(",")).filter(Boolean)],
   };
+}
+
+/** A `--no-<name>` flag: citty reads it as `<name>: false`, not as `no-<name>: true`. */
+export function negated(args: Record<string, unknown>, name: string): boolean {
+  return args[`no-${name}`] === true || args[name] === false;
 }

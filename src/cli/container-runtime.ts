@@ -11,15 +11,15 @@ import { tcpForwarderFromEnv } from "../engine/runtime/published-ports.ts";
 import { pullReporter } from "./render/pull-progress.ts";
 import { cniAttacher } from "../net/attacher.ts";
 
-function containerReporter(): Reporter {
-  const pull = pullReporter("plain");
+function containerReporter(quiet: boolean): Reporter {
+  const pull = pullReporter(quiet ? "quiet" : "plain");
   // docker run prints no lifecycle lines: container events stay silent
   return { emit: (event) => (event.type === "container" || event.type === "info" ? undefined : pull.emit(event)) };
 }
 
-export function containerRuntime(options: { hostLoopback?: boolean } = {}): RootlessRuntime {
+export function containerRuntime(options: { hostLoopback?: boolean; quietPull?: boolean } = {}): RootlessRuntime {
   const paths = kittenPaths();
-  const reporter = containerReporter();
+  const reporter = containerReporter(options.quietPull ?? false);
   return new RootlessRuntime({
     paths,
     images: new RuntimeImages({ paths, reporter, cwd: process.cwd() }),

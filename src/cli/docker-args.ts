@@ -83,7 +83,7 @@ export function parseDockerArgs(argv: string[], table: FlagTable, command: strin
 }
 
 function unknown(flag: string, command: string): InvalidInputError {
-  return new InvalidInputError(`unknown flag ${flag}`, { hint: `kitten ${command} --help lists the flags` });
+  return new InvalidInputError(`unknown flag: ${flag}`, { code: "unknown_flag", hint: `kitten ${command} --help lists the flags` });
 }
 
 export function flagHelp(usage: string, table: FlagTable): string {

@@ -1,26 +1,33 @@
 /**
- * The composition root of the project commands: which project a command means (`-p`, else
- * the loaded file's name) and the engine dependencies (engine/orchestrate/engine-deps.ts, shared
- * with `kitten serve`). The compose loader loads only when used, so `ps -p` and `ls` stay quick.
+ * The composition root of the project commands: the engine dependencies
+ * (engine/orchestrate/engine-deps.ts, shared with `kitten serve`), which project an invocation
+ * means, and the time flags. The compose loader loads only when used, so `ps -p` and `ls` stay quick.
  */
-import { checkProjectName } from "../core/names.ts";
+import { InvalidInputError } from "../core/errors.ts";
 import type { Reporter } from "../core/reporter.ts";
-import { projectOptions } from "./args.ts";
+import { cliTarget } from "./target.ts";
 
 // the wiring lives beside the engine: `kitten serve` uses the same one
 export { engineDeps } from "../engine/orchestrate/engine-deps.ts";
 
-/** `-p NAME`, or the name of the project the compose files in reach describe. */
-export async function projectName(rawArgs: string[], args: { "project-name"?: string; "project-directory"?: string }, reporter: Reporter): Promise<string> {
-  if (args["project-name"]) return checkProjectName(args["project-name"], "-p");
-  const { loadProject } = await import("../engine/compose/index.ts");
-  const { project } = await loadProject({ ...projectOptions(rawArgs, args), reporter });
-  return project.name;
+/** The project this invocation means (-p, COMPOSE_PROJECT_NAME, or the compose file in reach). */
+export async function projectName(_rawArgs: string[] = [], _args: unknown = {}, reporter?: Reporter): Promise<string> {
+  const target = await cliTarget("optional", { ...(reporter ? { reporter } : {}) });
+  if (target.project) return target.project;
+  throw new InvalidInputError("no compose file found here or in the directories above", { code: "no_config", hint: "pass one with -f <file>, or name the project with -p <name>" });
 }
 
-/** `-t SECONDS` as milliseconds. */
-export function timeoutMs(value: string | undefined): number | undefined {
+/** `-t SECONDS` as milliseconds (undefined when not given). */
+export function timeoutMs(value: string | undefined, flag = "--timeout"): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : undefined;
+  if (!Number.isFinite(n) || n < 0 || value.trim() === "") throw new InvalidInputError(`${flag} must be a number of seconds, not "${value}"`, { code: "bad_flag" });
+  return Math.round(n * 1000);
+}
+
+/** `--wait-timeout`: compose's non-negative integer of seconds; 0 or absent is no limit. */
+export function waitSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new InvalidInputError("--wait-timeout must be a non-negative integer", { code: "bad_flag" });
+  return Number(value) || undefined;
 }

@@ -1,35 +1,82 @@
 /**
- * The shape shared by the service verbs (start, stop, restart, kill, pause, unpause, rm):
- * `kitten <verb> [-p NAME | -f FILE] [svc...]`, one engine call, the containers acted on printed.
+ * The shape the service verbs share (stop, start, restart, kill, pause, unpause, rm): positionals
+ * resolved by the one target resolver — services of the project found the compose way (all of
+ * them when none is named), or, docker-style, containers by name — then one engine call each.
+ * A project's containers always go through its supervisor, so a user stop is never undone by a
+ * restart policy; a plain `kitten run` container goes to the runtime directly.
  */
-import { defineCommand, type ArgsDef } from "citty";
-import { projectArgs } from "./args.ts";
-import { engineDeps, projectName, timeoutMs } from "./project-context.ts";
-import { cliReporter } from "./render/reporter.ts";
-import { serviceCommand } from "../engine/orchestrate/project-api.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { kittenPaths } from "../core/paths.ts";
+import { projectOfContainer, serviceCommand, type ServiceCommandOptions } from "../engine/orchestrate/project-api.ts";
 import type { ServiceAction } from "../engine/orchestrate/lifecycle.ts";
+import { engineDeps } from "./project-context.ts";
+import { cliReporter } from "./render/reporter.ts";
+import { cliTarget } from "./target.ts";
 
-const verbArgs = {
-  ...projectArgs,
-  timeout: { type: "string", alias: "t", description: "seconds to wait for a container to stop before killing it" },
-  signal: { type: "string", alias: "s", description: "kill: the signal to send (default SIGKILL)" },
-  stop: { type: "boolean", description: "rm: stop running containers first" },
-  services: { type: "positional", required: false, description: "services (default: all)" },
-} as const satisfies ArgsDef;
+export type VerbOptions = Pick<ServiceCommandOptions, "timeoutMs" | "signal" | "stop" | "noDeps">;
 
-export function serviceVerb(action: ServiceAction, description: string) {
-  return defineCommand({
-    meta: { name: action, description },
-    args: verbArgs,
-    async run({ args, rawArgs }) {
-      const reporter = cliReporter();
-      const project = await projectName(rawArgs, args, reporter);
-      const acted = await serviceCommand(
-        action,
-        { project, services: args._.map(String), timeoutMs: timeoutMs(args.timeout), signal: args.signal, stop: args.stop },
-        engineDeps(reporter),
-      );
-      process.stdout.write(acted.map((n) => `${n}\n`).join(""));
-    },
-  });
+export async function runServiceVerb(action: ServiceAction, names: string[], o: VerbOptions): Promise<number> {
+  const reporter = cliReporter();
+  const target = await cliTarget("optional", { names, fallback: "container", reporter });
+  if (!target.project && names.length === 0) {
+    throw new InvalidInputError(`${action}: no compose file here or above, and no container named`, {
+      code: "bad_usage",
+      hint: `kitten ${action} <container>…, or name the project: kitten -f compose.yaml ${action} / kitten -p <project> ${action}`,
+    });
+  }
+  if (target.project && (target.services.length > 0 || target.containers.length === 0)) {
+    // a compose file was found: a project kitten never ran has nothing to act on, as in compose
+    const acted = await serviceCommand(action, { project: target.project, services: target.services, ifKnown: target.loaded !== undefined, ...o }, engineDeps(reporter));
+    process.stdout.write(acted.map((n) => `${n}\n`).join(""));
+  }
+  if (target.containers.length > 0) await containersVerb(action, target.containers, o);
+  return 0;
+}
+
+/** The verb on containers named docker-style: through their project's supervisor, or the runtime. */
+export async function containersVerb(action: ServiceAction, names: string[], o: VerbOptions): Promise<void> {
+  const paths = kittenPaths();
+  const byProject = new Map<string, string[]>();
+  const loose: string[] = [];
+  for (const name of names) {
+    const project = projectOfContainer(name, { paths });
+    if (project) byProject.set(project, [...(byProject.get(project) ?? []), name]);
+    else loose.push(name);
+  }
+  const reporter = cliReporter();
+  for (const [project, containers] of byProject) {
+    const acted = await serviceCommand(action, { project, containers, ...o }, engineDeps(reporter));
+    process.stdout.write(acted.map((n) => `${n}\n`).join(""));
+  }
+  if (loose.length === 0) return;
+  const { containerRuntime } = await import("./container-runtime.ts");
+  const rt = containerRuntime();
+  for (const name of loose) {
+    switch (action) {
+      case "stop":
+        await rt.stop(name, { timeoutMs: o.timeoutMs ?? 10_000 });
+        break;
+      case "start":
+        await rt.start(name);
+        break;
+      case "restart":
+        await rt.stop(name, { timeoutMs: o.timeoutMs ?? 10_000 });
+        await rt.start(name);
+        break;
+      case "kill":
+        await rt.kill(name, (o.signal ?? "KILL").replace(/^SIG/i, "").toUpperCase());
+        break;
+      case "pause":
+        await rt.pause(name);
+        break;
+      case "unpause":
+        await rt.unpause(name);
+        break;
+      case "rm":
+        // docker rm -f: kill and remove a running container
+        await rt.remove(name, { force: o.stop === true });
+        break;
+    }
+    process.stdout.write(`${name}\n`);
+  }
 }

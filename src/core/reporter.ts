@@ -6,7 +6,10 @@ export type KittenEvent =
   | { type: "warning"; message: string }
   | { type: "info"; message: string }
   | { type: "progress"; id: string; action: string; current?: number; total?: number; done?: boolean }
-  | { type: "container"; action: string; container: string; service?: string; exitCode?: number; detail?: string };
+  | { type: "container"; action: string; container: string; service?: string; exitCode?: number; detail?: string }
+  /** image builds (issue #11): a step `#id [stage i/n] INSTRUCTION` changed state, or wrote output */
+  | { type: "build-step"; id: number; name: string; status: "running" | "cached" | "done" | "error"; durationMs?: number; image?: string }
+  | { type: "build-log"; id: number; stream: "stdout" | "stderr"; text: string };
 
 export interface Reporter {
   emit(event: KittenEvent): void;

@@ -1,3 +1,5 @@
+import { InvalidInputError } from "./errors.ts";
+
 /**
  * "did you mean" suggestions for misspelled names (services, networks, keys, commands), by
  * Levenshtein distance with adjacent swaps counted as one edit ("wbe" → "web") — the same idea
@@ -52,4 +54,12 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
 export function didYouMeanHint(word: string, candidates: Iterable<string>): string | undefined {
   const match = didYouMean(word, candidates);
   return match === undefined ? undefined : `did you mean "${match}"?`;
+}
+
+/** docker compose's `no such service: X` (exit 2), with the closest service or the list of them. */
+export function noSuchService(name: string, known: string[], fallbackHint?: string): InvalidInputError {
+  return new InvalidInputError(`no such service: ${name}`, {
+    code: "no_such_service",
+    hint: didYouMeanHint(name, known) ?? fallbackHint ?? (known.length ? `the services are: ${known.join(", ")}` : "the project has no services"),
+  });
 }

@@ -27,7 +27,7 @@ export interface AttachContext {
     name: string;
     service?: string;
     hostname?: string;
-    networks?: Record<string, { aliases?: string[]; ipv4Address?: string; priority?: number }>;
+    networks?: Record<string, { aliases?: string[]; ipv4Address?: string; priority?: number; macAddress?: string }>;
     extraHosts?: string[];
   };
   agent: NetAgent;
@@ -97,7 +97,7 @@ export function cniAttacher(deps: AttacherDeps = {}) {
         ctx: { runtimeDir: ctx.runtimeDir, project: ctx.project },
         containerId: ctx.containerId,
         netnsPath: ctx.netnsPath,
-        requests: entries.map(([network, cfg]) => ({ network, aliases: cfg.aliases, ipv4Address: cfg.ipv4Address, priority: cfg.priority })),
+        requests: entries.map(([network, cfg]) => ({ network, aliases: cfg.aliases, ipv4Address: cfg.ipv4Address, priority: cfg.priority, macAddress: cfg.macAddress })),
         identity: { name: ctx.spec.name, service: ctx.spec.service, hostname: ctx.spec.hostname, extraHosts: ctx.spec.extraHosts, hostsPath: ctx.hostsPath },
       })) as { attachments: Attachment[] };
       const ips: Record<string, string> = {};

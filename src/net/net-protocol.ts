@@ -29,7 +29,14 @@ export const NetRequestSchema = z.discriminatedUnion("op", [
     containerId: z.string(),
     netnsPath: z.string(),
     requests: z.array(
-      z.object({ network: z.string(), ipv4Address: z.string().optional(), aliases: z.array(z.string()).optional(), priority: z.number().optional() }),
+      z.object({
+        network: z.string(),
+        ipv4Address: z.string().optional(),
+        aliases: z.array(z.string()).optional(),
+        priority: z.number().optional(),
+        /** compose mac_address: the bridge plugin's `mac` capability */
+        macAddress: z.string().optional(),
+      }),
     ),
     identity: z
       .object({

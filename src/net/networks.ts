@@ -44,6 +44,8 @@ export interface AttachRequest {
   aliases?: string[];
   /** compose `priority`: higher is attached first (gets the lower ethN and the default route) */
   priority?: number;
+  /** compose mac_address (on the main network) */
+  macAddress?: string;
 }
 
 export interface Attachment {
@@ -185,7 +187,7 @@ export function removeNetwork(ctx: NetContext, key: string): Promise<void> {
 }
 
 /** The bridge plugin configuration of one attachment; kept in the record for DEL. */
-export function bridgeConf(ctx: NetContext, net: NetworkInfo, options: { defaultRoute: boolean; ipv4Address?: string }): CniConf {
+export function bridgeConf(ctx: NetContext, net: NetworkInfo, options: { defaultRoute: boolean; ipv4Address?: string; macAddress?: string }): CniConf {
   const subnet = parseCidr(net.subnet)!;
   const range: Record<string, string> = { subnet: net.subnet, gateway: net.gateway };
   // ip_range narrows dynamic allocation only; a static address may sit anywhere in the subnet
@@ -214,6 +216,11 @@ export function bridgeConf(ctx: NetContext, net: NetworkInfo, options: { default
     },
   };
   if (options.ipv4Address) conf.runtimeConfig = { ips: [`${options.ipv4Address}/${subnet.prefix}`] };
+  if (options.macAddress) {
+    // the bridge plugin sets the container side's address when asked through its `mac` capability
+    conf.capabilities = { ...conf.capabilities, mac: true };
+    conf.runtimeConfig = { ...conf.runtimeConfig, mac: options.macAddress };
+  }
   return conf;
 }
 
@@ -252,7 +259,7 @@ export async function attach(
     for (const [i, req] of ordered.entries()) {
       const net = nets[i]!;
       const ifname = `eth${i}`;
-      const conf = bridgeConf(ctx, net, { defaultRoute: i === gatewayIndex, ipv4Address: req.ipv4Address });
+      const conf = bridgeConf(ctx, net, { defaultRoute: i === gatewayIndex, ipv4Address: req.ipv4Address, macAddress: req.macAddress });
       const inv = { containerId, netns: netnsPath, ifname };
       let result: CniResult;
       try {

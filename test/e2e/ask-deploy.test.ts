@@ -9,6 +9,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEST_USER, kitten, removeRoot, requireBinary, tempRoot, userIds } from "./helpers.ts";
+import { freePort } from "./run-fixtures.ts";
 import { startRegistry, type Registry } from "../fixtures/registry.ts";
 
 requireBinary();
@@ -29,6 +30,7 @@ async function portAnswers(port: number): Promise<boolean> {
 beforeAll(async () => {
   registry = await startRegistry();
   await registry.pushBusyboxImage("nginx:alpine");
+  await registry.pushBusyboxImage("python:3.12-slim");
 }, 120_000);
 
 afterAll(async () => {
@@ -69,5 +71,24 @@ describe.each([["root", undefined], [TEST_USER, TEST_USER]] as const)("as %s", (
     expect(await res.text()).toContain("hello from kitten nginx fixture");
     const ps = await kitten(["ps", "-p", "askdeploy", "--format", "json"], { cwd, env, user });
     expect((JSON.parse(ps.stdout) as { service: string; status: string }[]).map((c) => [c.service, c.status])).toEqual([["nginx", "running"]]);
+  }, 180_000);
+
+  test("deploys two servers behind a load balancer whose mounted config lists both", async () => {
+    const [a, b, lb] = [freePort(), freePort(), freePort()];
+    const dir = join(cwd, "lb");
+    const r = await kitten(["ask", "--offline", `two python http servers on ports ${a} and ${b} behind an nginx load balancer on ${lb}`, "--yes", "--out", "lb.yaml", "-p", "asklb"], { cwd, env, user, timeoutMs: 180_000 });
+    expect(r.stderr).not.toContain("error:");
+    expect(r.code).toBe(0);
+    try {
+      // each server on its own port (the python stand-in listens where it is told)
+      for (const port of [a, b]) expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+      const conf = await kitten(["exec", "asklb-lb-1", "cat", "/etc/nginx/conf.d/default.conf"], { cwd, env, user });
+      expect(conf.stderr + conf.stdout).toContain(`server python-1:${a};`);
+      expect(conf.stdout).toContain(`server python-2:${b};`);
+      expect(await portAnswers(lb)).toBe(true);
+    } finally {
+      await kitten(["down", "-p", "asklb", "-t", "1"], { cwd, env, user, timeoutMs: 60_000 });
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 180_000);
 });

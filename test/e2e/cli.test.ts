@@ -13,7 +13,7 @@ describe("kitten", () => {
     const r = await kitten(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Project commands:\n {2}config +\S.*\n {2}up +\S.*$/m);
-    expect(r.stdout).toMatch(/^System:\n {2}doctor +check host prerequisites/m);
+    expect(r.stdout).toMatch(/^System:\n(?: {2}\S.*\n)* {2}doctor +check host prerequisites/m);
     expect(r.stdout).toContain("--debug");
     expect(r.stderr).toBe("");
   });

@@ -194,7 +194,7 @@ describe("kitten config with files it is given", () => {
     expect(r.code).toBe(0);
     expect(r.stderr.split("\n").filter(Boolean)).toEqual([
       'warning: the "TAG" variable is not set, defaulting to a blank string',
-      "warning: ignoring: service web: [build, cpu_shares]",
+      "warning: ignoring: service web: [cpu_shares]",
     ]);
     const web = JSON.parse(r.stdout).services.web;
     expect(web.image).toBe("nginx:");
@@ -244,7 +244,7 @@ describe("kitten config on valid files with keys it does not model", () => {
     [
       "unsupported-service-keys.yaml",
       // secrets, devices, dns and sysctls are read since issue #12; cpu_shares still is not
-      ["warning: ignoring: service web: [build, cpu_shares, logging]"],
+      ["warning: ignoring: service web: [build.cache_from, cpu_shares, logging]"],
     ],
     [
       "unsupported-nested-keys.yaml",

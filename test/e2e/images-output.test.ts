@@ -100,7 +100,7 @@ describe("usage errors", () => {
     [["pull"], "error: no image given"],
     [["rmi"], "error: no image given"],
     [["image"], "error: missing image command"],
-    [["image", "tag"], 'error: unknown image command "tag"'],
+    [["image", "frobnicate"], 'error: unknown image command "frobnicate"'],
     [["image", "inspect"], "error: missing image"],
     [["image", "import", "rootfs.tar"], "error: missing name:tag for the new image"],
     [["pull", "--format", "yaml", "busybox"], 'error: unknown format "yaml"'],

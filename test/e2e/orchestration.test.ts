@@ -72,7 +72,8 @@ interface Ev {
 }
 
 async function events(): Promise<Ev[]> {
-  const res = await r.k(["events", "-p", project!, "--format", "json"]);
+  // compose events streams; the log up to now is --since the start --until now
+  const res = await r.k(["events", "-p", project!, "--since", "0", "--until", "0s", "--format", "json"]);
   expectOk(res);
   return res.stdout.trim() === "" ? [] : res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Ev);
 }

@@ -112,8 +112,8 @@ describe("kitten up --dry-run", () => {
   });
 
   test.each([
-    ["an unknown service", ["wrker"], 'error: no such service: "wrker"\nhint: did you mean "worker"?\n'],
-    ["a malformed --scale", ["--scale", "worker"], 'error: invalid --scale "worker"\nhint: use --scale <service>=<replicas>, e.g. --scale web=3\n'],
+    ["an unknown service", ["wrker"], 'error: no such service: wrker\nhint: did you mean "worker"?\n'],
+    ["a malformed --scale", ["--scale", "worker"], 'error: invalid --scale option "worker". Should be SERVICE=NUM\nhint: use --scale <service>=<replicas>, e.g. --scale web=3\n'],
     ["container_name with replicas", ["--scale", "cache=2"], 'error: service "cache" has container_name "shop-redis" and cannot run 2 replicas\nhint: remove container_name, or run one replica\n'],
   ])("refuses %s with exit 2 and no stack trace", async (_name, args, stderr) => {
     const r = await run(args);

@@ -8,6 +8,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import { CATALOG, PASSWORD_PLACEHOLDER, catalogEntry, entryForImage, type CatalogEntry } from "../catalog.ts";
 import type { Draft } from "../draft.ts";
 import type { Mention, ParsedRequest } from "./parse.ts";
+import { configureProxy } from "./proxy.ts";
 
 export const EXAMPLE_REQUESTS = [
   "nginx on port 8080",
@@ -179,8 +180,7 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
     summary.push(`${webFront.name} (nginx) is a reverse proxy forwarding requests to "${appServers[0].name}"`);
   }
   for (const [proxy, upstreams] of front) {
-    proxy.service.command = nginxProxyCommand(upstreams.map((u) => `${u.name}:${listeningPort(u)}`));
-    proxy.service.healthcheck = undefined;
+    configureProxy(base, proxy.name, proxy.service, upstreams.map((u) => `${u.name}:${listeningPort(u)}`));
     for (const u of upstreams) dependOn(proxy, u);
   }
   const fronted = new Set([...front.values()].flat());
@@ -312,13 +312,4 @@ function serviceFor(m: Mention, name: string, parsed: ParsedRequest, warnings: s
   if (m.count > 1) service.deploy = { replicas: m.count };
   if (m.count === 0) warnings.push(`service "${name}": 0 replicas: it is defined but nothing runs`);
   return service;
-}
-
-/**
- * nginx as a reverse proxy without a config file to mount: the command writes a one-upstream
- * config and execs nginx in the foreground, as the image's own entrypoint would.
- */
-export function nginxProxyCommand(upstreams: string[]): string[] {
-  const conf = `upstream backend { ${upstreams.map((u) => `server ${u};`).join(" ")} }\\nserver { listen 80; location / { proxy_pass http://backend; } }\\n`;
-  return ["sh", "-c", `printf '${conf}' > /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'`];
 }

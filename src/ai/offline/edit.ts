@@ -8,7 +8,8 @@ import type { Project } from "../../engine/compose/model.ts";
 import { catalogEntry, entryForImage } from "../catalog.ts";
 import type { Draft } from "../draft.ts";
 import { requireService } from "../resolve.ts";
-import { buildDraft, nginxProxyCommand } from "./build.ts";
+import { buildDraft } from "./build.ts";
+import { configureProxy } from "./proxy.ts";
 import { parseRequest } from "./parse.ts";
 
 const VERBS = "add|also add|include|scale|remove|delete|drop|get rid of|expose|publish|unpublish|rename|set|use|change";
@@ -143,12 +144,12 @@ function putBehindLoadBalancer(project: Project, name: string, summary: string[]
   const nginx = catalogEntry("nginx");
   project.services[lbName] = {
     image: nginx.image,
-    command: nginxProxyCommand([`${name}:${target}`]),
     environment: {},
     ports: ports.map((p) => ({ ...p, target: 80 })),
     networks: svc.networks,
     depends_on: { [name]: { condition: "service_started", required: true } },
     restart: svc.restart ?? "unless-stopped",
   };
+  configureProxy(project, lbName, project.services[lbName]!, [`${name}:${target}`]);
   summary.push(`replicas of ${name} cannot share host port${ports.length > 1 ? "s" : ""} ${ports.map((p) => p.published).join(", ")}: added ${lbName} (nginx) in front of them`);
 }

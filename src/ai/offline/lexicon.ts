@@ -26,7 +26,7 @@ const FILLERS = [
   "persistent", "persistence", "storage", "volume", "volumes", "data", "official", "latest", "is", "are", "be", "should", "will", "have", "has",
   "each", "both", "all", "every", "front", "frontend", "front end", "in front", "in front of", "by", "via", "from", "so", "then", "too", "just", "only",
   "behind", "listening", "listens", "serving", "serves", "exposed", "available", "reachable", "accessible",
-  "site", "static", "+", "&", "i'd like", "i would like", "like", "some kind of", "kind", "sort",
+  "site", "static", "http", "https", "+", "&", "i'd like", "i would like", "like", "some kind of", "kind", "sort",
   "let", "lets", "let's", "now", "here", "there", "together", "connect", "connects", "to it", "hello", "hi", "add",
 ];
 

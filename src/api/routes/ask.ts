@@ -38,6 +38,14 @@ function nameFor(project: Project, taken: (name: string) => boolean): string {
   }
 }
 
+/** The draft under its final name: networks and volumes the loader named `<draft>_<key>` follow it. */
+function renamed(project: Project, name: string): Project {
+  if (project.name === name) return project;
+  const rename = <T extends { name?: string }>(items: Record<string, T>) =>
+    Object.fromEntries(Object.entries(items).map(([key, v]) => [key, v.name === `${project.name}_${key}` ? { ...v, name: `${name}_${key}` } : v]));
+  return { ...project, name, networks: rename(project.networks), volumes: rename(project.volumes) };
+}
+
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
@@ -58,7 +66,7 @@ export function askRoutes(routes: Routes, ctx: ApiContext): void {
       const reporter = new MemoryReporter();
       const draft = await ctx.engine.draft(body.request, { projectName: editing?.name ?? "draft", ...(editing?.config ? { existing: editing.config } : {}), ...(body.offline ? { offline: true } : {}), reporter });
       const name = editing?.name ?? nameFor(draft.project, (n) => ctx.store().getProject(n) !== undefined);
-      const project: Project = { ...draft.project, name };
+      const project = renamed(draft.project, name);
       const against = editing?.config;
       return c.json({
         project,

@@ -31,7 +31,12 @@ export function containerRoutes(routes: Routes, ctx: ApiContext): void {
     (c) => {
       const only = c.req.query("project");
       const projects = only ? [requireProject(ctx, only).name] : ctx.store().listProjects().map((p) => p.name);
-      return c.json(projects.flatMap((p) => ctx.store().listContainers(p).map((x) => containerView(x, config(p)))));
+      return c.json(
+        projects.flatMap((p) => {
+          const applied = config(p); // once per project, not per container
+          return ctx.store().listContainers(p).map((x) => containerView(x, applied));
+        }),
+      );
     },
   );
 

@@ -7,7 +7,7 @@
 import { MemoryReporter } from "../../core/reporter.ts";
 import type { ApiContext } from "../context.ts";
 import { deploy, forgetDeployment, newDeploymentId, parseDocument } from "../deploy.ts";
-import { ApiError, YAML_TYPES, bodyText, mediaType, param } from "../http.ts";
+import { ApiError, YAML_TYPES, bodyText, mediaType, param, queryInt } from "../http.ts";
 import { listSummaries, projectContainers, requireProject } from "../project-views.ts";
 import { DeploymentListSchema, DeploymentStatusSchema, DocumentSchema, SpawnResponseSchema, StopResponseSchema } from "../schemas.ts";
 import type { Routes } from "../spec.ts";
@@ -89,14 +89,16 @@ export function kittenRoutes(routes: Routes, ctx: ApiContext): void {
       path: "/stop/{id}",
       summary: "stop a deployment: its containers, networks and namespace go (`kitten down`); volumes stay",
       tag: "kitten",
+      query: [{ name: "timeout", type: "integer", description: "seconds to wait for containers to stop (default 10)" }],
       responses: { 200: { description: "stopped", schema: StopResponseSchema } },
     },
     async (c) => {
       const id = param(c, "id");
+      const timeout = queryInt(c, "timeout", 0, 3600);
       const job = ctx.jobs.get(id);
       if (job) await job.done;
       if (!job || job.status !== "failed") requireProject(ctx, id);
-      await ctx.engine.down({ project: id }, ctx.deps(new MemoryReporter()));
+      await ctx.engine.down({ project: id, ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }) }, ctx.deps(new MemoryReporter()));
       forgetDeployment(ctx.paths, id);
       ctx.jobs.forget(id);
       return c.json({ id, message: "Deployment stopped", status: "stopped" as const });

@@ -83,6 +83,8 @@ async function runIntent(intent: Intent, loaded: LoadedProject | undefined, o: {
   const here = loaded ?? (await loadExisting(undefined, o.projectName).catch(() => undefined));
   const project = here?.project;
   const resolved = project ? resolveIntent(intent, Object.entries(project.services).map(([name, s]) => ({ name, image: s.image }))) : intent;
+  // "run this on my cluster": the manifests are the draft to review
+  if (resolved.action === "kube") process.stdout.write(await (await import("../ai-kube.ts")).kubeDraft(here, resolved));
   process.stderr.write(`kitten would ${describeIntent(resolved)}\n`);
   if (changesState(resolved) && !o.yes) {
     if (!o.tty) {

@@ -1,9 +1,9 @@
 /**
- * `kitten image inspect|import|load|prune|push|rm|save|tag`: image management subcommands. Dispatched here
- * rather than by citty, so a missing or unknown subcommand is an exit-2 usage error and
- * `kitten image load --help` shows the subcommand's own usage (the registry entry has ownArgs).
+ * `kitten image inspect|import|load|ls|prune|push|rm|save|tag`: image management subcommands,
+ * as citty subCommands the composition root follows (a missing or unknown one is an exit-2 usage
+ * error; `kitten image load --help` shows the subcommand's own usage and flags are checked).
  */
-import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { defineCommand, type CommandDef } from "citty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { humanSize, pullReporter } from "../render/pull-progress.ts";
 import { rmiArgs } from "./rmi.ts";
@@ -78,6 +78,21 @@ const rm = defineCommand({
   },
 });
 
+const ls = defineCommand({
+  meta: { name: "kitten image ls", description: "list local images (what kitten images lists outside a project)" },
+  args: {
+    format: { type: "string", description: "output format: table (text) or json", default: "table" },
+    quiet: { type: "boolean", alias: "q", description: "only print the image ids" },
+  },
+  async run({ args }) {
+    const [{ listImages }, { imageTable }] = await Promise.all([import("../../engine/image/manage.ts"), import("../render/images.ts")]);
+    const format = (await import("../render/format.ts")).parseFormat(args.format === "table" ? "text" : args.format, ["text", "json"]);
+    const rows = listImages();
+    if (args.quiet) process.stdout.write([...new Set(rows.map((r) => r.id.slice(7, 19)))].map((id) => `${id}\n`).join(""));
+    else process.stdout.write(format === "json" ? `${JSON.stringify(rows, null, 2)}\n` : imageTable(rows));
+  },
+});
+
 /** `image push|save|tag` are the top-level commands under docker's `image` names */
 function alias(name: string, description: string, args: CommandDef["args"], load: () => Promise<{ default: CommandDef<any> }>): CommandDef {
   return defineCommand({
@@ -93,8 +108,7 @@ const push = alias("push", "push an image to a registry", pushArgs, () => import
 const save = alias("save", "save images to a tar archive (docker-archive or oci)", saveArgs, () => import("./save.ts"));
 const tag = alias("tag", "give a local image another name", tagArgs, () => import("./tag.ts"));
 
-const subCommands = { inspect, import: importCmd, load, prune, push, rm, save, tag };
-type SubName = keyof typeof subCommands;
+const subCommands = { inspect, import: importCmd, load, ls, prune, push, rm, save, tag };
 
 export const usage = [
   "kitten image <command> [options]",
@@ -107,22 +121,8 @@ export const usage = [
 ].join("\n");
 
 export default defineCommand({
-  meta: { name: "image", description: "manage images: inspect, import, load, prune, push, rm, save, tag" },
-  async run({ rawArgs }) {
-    const [name, ...rest] = rawArgs;
-    if (!name || !(name in subCommands)) {
-      throw new InvalidInputError(name ? `unknown image command "${name}"` : "missing image command", {
-        code: "bad_usage",
-        hint: `use one of: kitten image ${Object.keys(subCommands).join("|")}`,
-      });
-    }
-    const sub = subCommands[name as SubName];
-    if (rest.includes("--help") || rest.includes("-h")) {
-      const text = `${await renderUsage(sub as CommandDef)}\n`;
-      process.stdout.write(process.stdout.isTTY && !process.env.NO_COLOR ? text : text.replace(/\x1b\[[0-9;]*m/g, ""));
-      return 0;
-    }
-    const { result } = await runCommand(sub as CommandDef, { rawArgs: rest });
-    return typeof result === "number" ? result : 0;
-  },
+  meta: { name: "image", description: "manage images: inspect, import, load, ls, prune, push, rm, save, tag" },
+  // the composition root (main.ts) follows subCommands: a missing or unknown one is an exit-2
+  // usage error, and each has its own --help and flag check
+  subCommands,
 });

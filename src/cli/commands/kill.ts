@@ -1,29 +1,27 @@
-/** `kitten kill [-s signal] <container…>` */
+/** `kitten kill [-s SIGNAL] [--remove-orphans] [SERVICE…|CONTAINER…]` (docker compose kill; docker kill for container names). */
 import { defineCommand } from "citty";
-import { containerRuntime } from "../container-runtime.ts";
-import { isProjectMode, runProjectVerb, viaSupervisor } from "../project-views.ts";
-import { InvalidInputError } from "../../core/errors.ts";
+import { ps, serviceCommand } from "../../engine/orchestrate/project-api.ts";
+import { engineDeps } from "../project-context.ts";
+import { cliReporter } from "../render/reporter.ts";
+import { runServiceVerb } from "../service-verb.ts";
+import { cliTarget } from "../target.ts";
 
 export default defineCommand({
-  meta: { name: "kill", description: "send a signal (default KILL) to running containers" },
+  meta: { name: "kill", description: "send a signal (default SIGKILL) to services' containers, or containers by name" },
   args: {
-    container: { type: "positional", description: "container names or ids (project mode: services)", required: false },
-    signal: { type: "string", alias: "s", description: "signal name or number", default: "KILL" },
-    // project mode (issue #6): a project's services, through its supervisor
-    "project-name": { type: "string", alias: "p", description: "kill a project's services (all, or the named ones)" },
-    file: { type: "string", alias: "f", description: "the project of this compose file (project mode)" },
+    signal: { type: "string", alias: "s", description: "signal name or number (default SIGKILL)", default: "SIGKILL" },
+    "remove-orphans": { type: "boolean", description: "also remove containers of services no longer in the compose file" },
+    services: { type: "positional", required: false, description: "SERVICE… (or CONTAINER…)" },
   },
-  async run({ args, rawArgs }) {
-    const signal = String(args.signal);
-    if (isProjectMode(args)) return runProjectVerb("kill", args, rawArgs, { signal });
-    const names = args._.map(String);
-    if (names.length === 0) throw new InvalidInputError("kill: name a container, or a project with -p");
-    const handled = await viaSupervisor("kill", names, { signal });
-    const rt = containerRuntime();
-    for (const name of names.filter((n) => !handled.includes(n))) {
-      await rt.kill(name, String(args.signal).replace(/^SIG/i, "").toUpperCase());
-      process.stdout.write(`${name}\n`);
-    }
-    return 0;
+  async run({ args }) {
+    const code = await runServiceVerb("kill", args._.map(String), { signal: String(args.signal) });
+    if (!args["remove-orphans"]) return code;
+    // compose kill --remove-orphans: the containers of services the file no longer has go
+    const reporter = cliReporter();
+    const target = await cliTarget("file", { reporter });
+    const deps = engineDeps(reporter);
+    const orphans = (await ps({ project: target.project!, all: true }, deps)).filter((r) => !r.oneOff && !target.loaded!.project.services[r.service]).map((r) => r.name);
+    if (orphans.length > 0) process.stdout.write((await serviceCommand("rm", { project: target.project!, containers: orphans, stop: true }, deps)).map((n) => `${n}\n`).join(""));
+    return code;
   },
 });

@@ -72,9 +72,9 @@ export default defineCommand({
     process.stderr.write(renderFindings(result.findings, `kitten kube export (${loaded.project.name})`));
     const o = { force: args["force-conflicts"], dryRun: args["dry-run"], prune: args.prune, wait: args.wait, waitTimeoutMs: timeoutS * 1000 };
     if (args.kubectl) {
-      const [{ kubectlApplyCalls }, { toYamlDocuments }] = await Promise.all([import("../../engine/kube/apply/kubectl.ts"), import("../../engine/kube/yaml.ts")]);
+      const { kubectlApplyCalls } = await import("../../engine/kube/apply/kubectl.ts");
       const kubectl = process.env.KITTEN_KUBECTL || "kubectl";
-      await runKubectl(kubectlApplyCalls({ kubectl, ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), ...(args.context ? { context: args.context } : {}) }, toYamlDocuments(result.objects), result.objects, result.applySet, o));
+      await runKubectl(kubectlApplyCalls({ kubectl, ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), ...(args.context ? { context: args.context } : {}) }, result.objects, result.applySet, o));
       return 0;
     }
     const [{ fetchClient }, { applyObjects }] = await Promise.all([import("../../engine/kube/apply/client.ts"), import("../../engine/kube/apply/apply.ts")]);

@@ -62,7 +62,7 @@ export function exportOptions(args: ExportArgValues): Partial<ExportOptions> {
 /** Loader warnings minus "ignoring: ..." — those keys are rows of the findings table. */
 function exportReporter(): Reporter {
   const inner = cliReporter();
-  return { emit: (e) => (e.type === "warning" && e.message.startsWith("ignoring: service ") ? undefined : inner.emit(e)) };
+  return { emit: (e) => (e.type === "warning" && /^ignoring: (service|network|volume) /.test(e.message) ? undefined : inner.emit(e)) };
 }
 
 /** Load, gather and export: shared by export, apply and ask. */

@@ -1,4 +1,9 @@
-/** `kitten pause [svc...]`: pause a project's containers (all services, or the named ones). */
-import { serviceVerb } from "../service-verb.ts";
+/** `kitten pause [SERVICE…|CONTAINER…]` (docker compose pause). */
+import { defineCommand } from "citty";
+import { runServiceVerb } from "../service-verb.ts";
 
-export default serviceVerb("pause", "pause a project's containers");
+export default defineCommand({
+  meta: { name: "pause", description: "pause services' containers (all by default), or containers by name" },
+  args: { services: { type: "positional", required: false, description: "SERVICE… (or CONTAINER…)" } },
+  run: ({ args }) => runServiceVerb("pause", args._.map(String), {}),
+});

@@ -1,4 +1,8 @@
-/** `kitten push [-a] [-q] [--format json] NAME[:TAG]`: send a local image to its registry (docker push). */
+/**
+ * `kitten push [-a] [-q] [--format json] NAME[:TAG]`: send a local image to its registry (docker
+ * push). In a project, `kitten push [SERVICE…]` is docker compose push: the services' images
+ * (--include-deps: their dependencies' too; --ignore-push-failures: warn and go on).
+ */
 import { defineCommand } from "citty";
 import { formatArg } from "../args.ts";
 import { parseFormat } from "../render/format.ts";
@@ -13,10 +17,17 @@ export const pushArgs = {
 } as const;
 
 export default defineCommand({
-  meta: { name: "push", description: "push an image to a registry" },
-  args: pushArgs,
+  meta: { name: "push", description: "push an image to a registry, or a project's services' images" },
+  args: {
+    ...pushArgs,
+    "ignore-push-failures": { type: "boolean", description: "project: warn about images that fail, push the rest" },
+    "include-deps": { type: "boolean", description: "project: also the named services' dependencies" },
+  },
   async run({ args }) {
     const format = parseFormat(args.format, ["text", "json"]);
+    const { cliTarget } = await import("../target.ts");
+    const target = await cliTarget("name", { names: args._.map(String), fallback: "any" });
+    if (target.project && (target.services.length > 0 || args._.length === 0)) return pushServices(target, args, format);
     if (args._.length > 1) throw new InvalidInputError("push takes one image", { code: "bad_usage", hint: "kitten push registry.example.com/team/app:1" });
     if (!args.image) throw new InvalidInputError("no image given", { code: "bad_usage", hint: "kitten push registry.example.com/team/app:1" });
     const [{ pushImage, pushRepository }, { familiarReference, parseReference }] = await Promise.all([import("../../engine/image/push.ts"), import("../../engine/image/reference.ts")]);
@@ -32,3 +43,39 @@ export default defineCommand({
     else for (const r of results) process.stdout.write(`${familiarReference(parseReference(r.ref))}: digest: ${r.digest} size: ${r.size}\n`);
   },
 });
+
+/** compose push: each service's image, in turn; a rootfs directory or a service without an image is skipped. */
+async function pushServices(
+  target: import("../../engine/orchestrate/target.ts").Target,
+  args: { quiet?: boolean; "ignore-push-failures"?: boolean; "include-deps"?: boolean },
+  format: "text" | "json",
+): Promise<number> {
+  const [{ pushImage }, { projectConfig }, { kittenPaths }, { cliReporter }] = await Promise.all([
+    import("../../engine/image/push.ts"),
+    import("../../engine/orchestrate/project-api.ts"),
+    import("../../core/paths.ts"),
+    import("../render/reporter.ts"),
+  ]);
+  const project = target.loaded?.project ?? projectConfig(target.project!, { paths: kittenPaths() });
+  if (!project) throw new InvalidInputError(`no such project: "${target.project}"`, { hint: "pass its compose file with -f" });
+  let services = target.services.length > 0 ? target.services : Object.keys(project.services);
+  if (args["include-deps"]) services = [...new Set(services.flatMap((s) => [s, ...Object.keys(project.services[s]?.depends_on ?? {})]))];
+  const refs = [...new Set(services.flatMap((s) => (project.services[s]?.image && !project.services[s]!.image!.startsWith("/") ? [project.services[s]!.image!] : [])))];
+  const reporter = pullReporter(pullDisplay({ format, quiet: Boolean(args.quiet) }));
+  const results = [];
+  try {
+    for (const ref of refs) {
+      try {
+        results.push(await pushImage(ref, { reporter }));
+      } catch (err) {
+        if (!args["ignore-push-failures"]) throw err;
+        cliReporter().emit({ type: "warning", message: `${ref}: ${(err as Error).message}` });
+      }
+    }
+  } finally {
+    reporter.finish();
+  }
+  if (format === "json") process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  else for (const r of results) process.stdout.write(`${r.ref}: digest: ${r.digest} size: ${r.size}\n`);
+  return 0;
+}

@@ -4,9 +4,10 @@ import { InvalidInputError } from "../../core/errors.ts";
 import { runContainer } from "../../engine/runtime/run.ts";
 import { randomName, specFromRunFlags } from "../../engine/runtime/run-options.ts";
 import { containerRuntime } from "../container-runtime.ts";
+import { isKnown } from "../../engine/orchestrate/project-api.ts";
 import { bool, flagHelp, list, parseDockerArgs, str, type FlagTable } from "../docker-args.ts";
 
-const FLAGS: FlagTable = {
+export const flags: FlagTable = {
   rm: { description: "remove the container when it exits" },
   detach: { short: "d", description: "run in the background and print the container id" },
   interactive: { short: "i", description: "keep stdin open" },
@@ -39,12 +40,12 @@ const FLAGS: FlagTable = {
   pull: { value: true, description: "pull the image: always, missing (default) or never" },
 };
 
-export const usage = flagHelp("kitten run [options] <image> [command…]", FLAGS);
+export const usage = flagHelp("kitten run [options] <image> [command…]", flags);
 
 export default defineCommand({
   meta: { name: "run", description: "run a container like docker run" },
   async run({ rawArgs }) {
-    const { flags: f, positionals } = parseDockerArgs(rawArgs, FLAGS, "run");
+    const { flags: f, positionals } = parseDockerArgs(rawArgs, flags, "run");
     const [image, ...command] = positionals;
     if (!image) throw new InvalidInputError("kitten run needs an image", { hint: "kitten run [options] <image> [command…]" });
     const spec = specFromRunFlags(
@@ -61,7 +62,8 @@ export default defineCommand({
     if (pull !== undefined && pull !== "always" && pull !== "missing" && pull !== "never") {
       throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`);
     }
-    const result = await runContainer(containerRuntime(), spec, {
+    const rt = containerRuntime();
+    const result = await runContainer(rt, spec, {
       pull,
       detach: bool(f.detach), remove: bool(f.rm), interactive: bool(f.interactive), tty: bool(f.tty),
       output: { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
@@ -70,6 +72,9 @@ export default defineCommand({
       process.stdout.write(`${result.id}\n`);
       return 0;
     }
+    // the container is gone: its namespace goes too when nothing else runs in it (a project's
+    // namespace is `down`'s to stop)
+    if (!isKnown({ paths: rt.deps.paths }, spec.project)) await rt.releaseIfIdle(spec.project);
     return result.exitCode;
   },
 });

@@ -1,36 +1,25 @@
-/**
- * `kitten start [svc...]`: start a project's stopped containers (all services, or the named ones).
- * `kitten start <container…>` (names of existing containers, no -p/-f): `docker start`, the same
- * containers again in place; a project's containers go through its supervisor.
- */
+/** `kitten start [--wait] [SERVICE…|CONTAINER…]` (docker compose start; docker start for container names). */
 import { defineCommand } from "citty";
-import { containerRuntime } from "../container-runtime.ts";
-import { isProjectMode, viaSupervisor } from "../project-views.ts";
-import { serviceVerb } from "../service-verb.ts";
-
-const projectStart = serviceVerb("start", "start stopped containers (a project's services, or containers by name)");
+import { waitSeconds } from "../project-context.ts";
+import { runServiceVerb } from "../service-verb.ts";
+import { cliTarget } from "../target.ts";
+import { kittenPaths } from "../../core/paths.ts";
+import { waitServicesReady } from "../../engine/orchestrate/ready.ts";
 
 export default defineCommand({
-  ...projectStart,
-  async run(ctx) {
-    const names = ctx.args._.map(String);
-    const rt = containerRuntime();
-    const containers = !isProjectMode(ctx.args) && names.length > 0 && names.every((n) => tryRecord(rt, n));
-    if (!containers) return projectStart.run!(ctx);
-    const handled = await viaSupervisor("start", names, {});
-    for (const name of names.filter((n) => !handled.includes(n))) {
-      await rt.start(name);
-      process.stdout.write(`${name}\n`);
-    }
+  meta: { name: "start", description: "start services' stopped containers (all by default), or containers by name" },
+  args: {
+    wait: { type: "boolean", description: "wait until the services are running, or healthy when they have a healthcheck" },
+    "wait-timeout": { type: "string", description: "seconds --wait waits at most (0: no limit)" },
+    services: { type: "positional", required: false, description: "SERVICE… (or CONTAINER…)" },
+  },
+  async run({ args }) {
+    const names = args._.map(String);
+    const limit = waitSeconds(args["wait-timeout"]);
+    await runServiceVerb("start", names, {});
+    if (!args.wait) return 0;
+    const target = await cliTarget("optional", { names, fallback: "container" });
+    if (target.project) await waitServicesReady({ project: target.project, services: target.services, ...(limit ? { timeoutMs: limit * 1000 } : {}) }, { paths: kittenPaths() });
     return 0;
   },
 });
-
-function tryRecord(rt: ReturnType<typeof containerRuntime>, name: string): boolean {
-  try {
-    rt.record(name);
-    return true;
-  } catch {
-    return false;
-  }
-}

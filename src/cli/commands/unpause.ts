@@ -1,4 +1,9 @@
-/** `kitten unpause [svc...]`: unpause a project's containers (all services, or the named ones). */
-import { serviceVerb } from "../service-verb.ts";
+/** `kitten unpause [SERVICE…|CONTAINER…]` (docker compose unpause). */
+import { defineCommand } from "citty";
+import { runServiceVerb } from "../service-verb.ts";
 
-export default serviceVerb("unpause", "unpause a project's containers");
+export default defineCommand({
+  meta: { name: "unpause", description: "unpause services' containers (all by default), or containers by name" },
+  args: { services: { type: "positional", required: false, description: "SERVICE… (or CONTAINER…)" } },
+  run: ({ args }) => runServiceVerb("unpause", args._.map(String), {}),
+});

@@ -1,7 +1,8 @@
 /**
- * Log lines of several containers as compose prints them: `<container> | <text>`, the prefix
- * padded to a common width and coloured per container (NO_COLOR, --no-color or a non-TTY turn
- * colour off), `-t` adding the timestamp after the prefix.
+ * Log lines of several containers as compose prints them: `web-1 | <text>` — the container name
+ * without its `<project>-` (compose getContainerNameWithoutProject) — the prefix padded to a
+ * common width and coloured per container (NO_COLOR, --no-color or a non-TTY turn colour off),
+ * `-t` adding the timestamp after the prefix.
  */
 import type { LogLine } from "../../engine/orchestrate/logs.ts";
 
@@ -11,8 +12,10 @@ const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 export interface LogPrinterOptions {
   color: boolean;
   timestamps?: boolean;
-  /** one prefix for all lines is pointless with a single container */
+  /** one prefix for all lines is pointless with a single container (and --no-log-prefix) */
   prefix?: boolean;
+  /** the project, whose name is left out of the prefix */
+  project?: string;
   write?: (s: string) => void;
 }
 
@@ -27,9 +30,10 @@ export function logPrinter(o: LogPrinterOptions): (l: LogLine) => void {
   return (l) => {
     let prefix = "";
     if (o.prefix !== false) {
-      width = Math.max(width, l.container.length);
+      const name = o.project && l.container.startsWith(`${o.project}-`) ? l.container.slice(o.project.length + 1) : l.container;
+      width = Math.max(width, name.length);
       if (!colours.has(l.container)) colours.set(l.container, COLOURS[colours.size % COLOURS.length]!);
-      const text = `${l.container.padEnd(width)} | `;
+      const text = `${name.padEnd(width)} | `;
       prefix = o.color ? `\x1b[${colours.get(l.container)}m${text}\x1b[0m` : text;
     }
     const ts = o.timestamps ? `${l.time} ` : "";

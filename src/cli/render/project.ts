@@ -39,13 +39,24 @@ export function portsText(c: ContainerRecord): string {
   return (c.ports ?? []).map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(", ");
 }
 
-export function renderPs(rows: ContainerRecord[], now = Date.now()): string {
-  // what the status cannot say (a lost monitor, a namespace gone), one line per container below
+export interface PsRenderRow extends ContainerRecord {
+  command?: string;
+  createdAt?: string;
+}
+
+/** docker's COMMAND cell: quoted, cut to 20 characters with an ellipsis unless --no-trunc. */
+export function commandCell(command: string, noTrunc = false): string {
+  return JSON.stringify(!noTrunc && command.length > 20 ? `${command.slice(0, 19)}…` : command);
+}
+
+/** docker compose ps's columns: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS. */
+export function renderPs(rows: PsRenderRow[], now = Date.now(), o: { noTrunc?: boolean } = {}): string {
+  // what the status cannot say (OOM, a lost monitor, a namespace gone), one line per container below
   const notes = rows.filter((c) => c.note).map((c) => `${c.name}: ${c.note}\n`);
   return (
     table(
-      ["NAME", "SERVICE", "STATUS", "RESTARTS", "PORTS"],
-      rows.map((c) => [c.name, c.service, statusText(c, now), String(c.restarts), portsText(c)]),
+      ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"],
+      rows.map((c) => [c.name, c.image, commandCell(c.command ?? "", o.noTrunc), c.service, c.createdAt ? `${ago(c.createdAt, now)} ago` : "", statusText(c, now), portsText(c)]),
     ) + notes.join("")
   );
 }

@@ -4,6 +4,7 @@
  * only a command's result (the plan, the project, the check list) and stays parseable.
  */
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
+import { invocation } from "../invocation.ts";
 
 export type EventFormat = "text" | "json";
 
@@ -19,7 +20,10 @@ const stderrWrite = (s: string) => void process.stderr.write(s);
 
 export function cliReporter(options: CliReporterOptions = {}): Reporter {
   const write = options.write ?? stderrWrite;
-  if (options.format === "json") return { emit: (event) => write(`${JSON.stringify(event)}\n`) };
+  // compose's global --progress: json lines, or quiet (warnings only)
+  const progress = invocation().global.progress;
+  if (options.format === "json" || (options.format === undefined && progress === "json")) return { emit: (event) => write(`${JSON.stringify(event)}\n`) };
+  if (progress === "quiet") return { emit: (event) => (event.type === "warning" ? write(`${textLine(event, false)}\n`) : undefined) };
   const color = options.color ?? (Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
   return { emit: (event) => write(`${textLine(event, color)}\n`) };
 }
@@ -40,5 +44,9 @@ export function textLine(event: KittenEvent, color = false): string {
       const detail = event.detail ? `: ${event.detail}` : "";
       return `container ${event.container} ${event.action}${exit}${detail}`;
     }
+    case "build-step":
+      return `#${event.id} ${event.name}${event.status === "running" ? "" : ` ${event.status.toUpperCase()}`}`;
+    case "build-log":
+      return `#${event.id} ${event.text.replace(/\n$/, "")}`;
   }
 }

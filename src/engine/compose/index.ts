@@ -45,9 +45,11 @@ export interface LoadedProject {
   /** absolute paths of the files loaded, in merge order ("-" for stdin) */
   files: string[];
   format: ConfigFormat;
+  /** the project environment: the shell's variables over .env (or --env-file), as interpolation saw them */
+  environment: Record<string, string | undefined>;
   /** per service, the env files read and their keys (kube export) */
   envFiles?: Record<string, Array<{ path: string; keys: string[] }>>;
-  /** per service, compose keys kitten ignored with a warning (kube export's table) */
+  /** by "service NAME" / "network KEY" / "volume KEY": compose keys kitten ignored with a warning (kube export's table) */
   ignoredKeys?: Record<string, string[]>;
 }
 
@@ -75,7 +77,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
   const reporter = options.reporter ?? silentReporter;
   let files = options.files ?? [];
   if (files.length === 0 && shell.COMPOSE_FILE) files = shell.COMPOSE_FILE.split(shell.COMPOSE_PATH_SEPARATOR ?? ":").filter(Boolean);
-  const paths = files.length > 0 ? files.map((f) => (f === "-" ? "-" : resolve(cwd, f))) : discoverFiles(cwd, reporter);
+  // compose-go looks for the default files from --project-directory when it is given (GetWorkingDir)
+  const paths = files.length > 0 ? files.map((f) => (f === "-" ? "-" : resolve(cwd, f))) : discoverFiles(options.projectDirectory ? resolve(cwd, options.projectDirectory) : cwd, reporter);
   const firstFile = paths.find((p) => p !== "-");
   const workingDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : paths[0] === "-" || !firstFile ? cwd : dirname(firstFile);
 
@@ -99,7 +102,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadedProj
     profiles: options.profiles,
     reporter,
   });
-  return { project: built.project, workingDir, files: paths, format: built.format, envFiles: built.envFiles, ignoredKeys: built.ignoredKeys };
+  return { project: built.project, workingDir, files: paths, format: built.format, envFiles: built.envFiles, ignoredKeys: built.ignoredKeys, environment: merged };
 }
 
 /** Loads one in-memory source (compose or Kitten format) with the same rules as files on disk. */

@@ -116,6 +116,10 @@ export function mergeService(base: Draft, over: Draft): Draft {
       case "deploy":
         out.deploy = deepMerge(base.deploy, over.deploy);
         break;
+      case "build":
+        // a mapping merged key by key (args and labels by name)
+        out.build = base.build && over.build ? { ...deepMerge(base.build, over.build), context: over.build.context } : (over.build ?? base.build);
+        break;
       default:
         (out as Record<string, unknown>)[key] = o;
     }

@@ -85,6 +85,26 @@ export const RestartSchema = z.string().regex(/^(no|always|unless-stopped|on-fai
   message: "restart must be no, always, on-failure[:N] or unless-stopped",
 });
 
+/** `build:` (compose-spec build.md), canonical: context absolute; see compose/build.ts */
+export const BuildSecretSchema = z.object({ source: z.string(), target: z.string().optional(), uid: z.string().optional(), gid: z.string().optional(), mode: z.number().int().optional() });
+export type BuildSecret = z.infer<typeof BuildSecretSchema>;
+export const BuildSchema = z.object({
+  context: z.string(),
+  dockerfile: z.string().optional(),
+  dockerfile_inline: z.string().optional(),
+  args: z.record(z.string(), z.string().nullable()).optional(),
+  target: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  secrets: z.array(BuildSecretSchema).optional(),
+  network: z.string().optional(),
+  extra_hosts: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
+  additional_contexts: z.record(z.string(), z.string()).optional(),
+  pull: z.boolean().optional(),
+  no_cache: z.boolean().optional(),
+});
+export type Build = z.infer<typeof BuildSchema>;
+
 /** A service's use of a secret or config (long syntax; the short one is `{source}`). */
 export const FileRefSchema = z.object({
   source: z.string(),
@@ -165,6 +185,7 @@ export const ServiceSchema = z.object({
   profiles: z.array(z.string()).optional(),
   tty: z.boolean().optional(),
   stdin_open: z.boolean().optional(),
+  build: BuildSchema.optional(),
   // issue #12: keys that were ignored before (compose-spec 05-services.md), parsed by runtime-keys.ts
   secrets: z.array(FileRefSchema).optional(),
   configs: z.array(FileRefSchema).optional(),

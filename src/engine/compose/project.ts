@@ -34,7 +34,7 @@ export interface Assembled {
   readers: ServiceReaders;
   /** per service, the env files read and the keys each gave (kube export makes a ConfigMap of each) */
   envFiles: Record<string, Array<{ path: string; keys: string[] }>>;
-  /** per service, the compose keys kitten does not model (the "ignoring:" warning) */
+  /** by "service NAME", "network KEY", "volume KEY": the compose keys kitten does not model (the "ignoring:" warnings) */
   ignoredKeys: Record<string, string[]>;
 }
 
@@ -161,7 +161,7 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
     if (!active.has(name)) continue;
     const draft = merged.services[name]!;
     if (draft.networks && Object.keys(draft.networks).length > 0) explicitNetworks.add(name);
-    if (draft.ignored?.length) ignoredKeys[name] = [...new Set(draft.ignored)].sort();
+    if (draft.ignored?.length) ignoredKeys[`service ${name}`] = [...new Set(draft.ignored)].sort();
     const service = finishService(name, draft, opts, readers, (envFiles[name] = []));
     // optional dependencies on services disabled by a profile are dropped, like compose
     for (const [dep, cfg] of Object.entries(service.depends_on ?? {})) {
@@ -171,10 +171,16 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
   }
 
   for (const [key, d] of Object.entries(merged.networks)) {
-    if (d.ignored && d.ignored.length > 0) opts.reporter.emit({ type: "warning", message: `ignoring: network ${key}: [${d.ignored.sort().join(", ")}]` });
+    if (d.ignored && d.ignored.length > 0) {
+      opts.reporter.emit({ type: "warning", message: `ignoring: network ${key}: [${d.ignored.sort().join(", ")}]` });
+      ignoredKeys[`network ${key}`] = [...d.ignored];
+    }
   }
   for (const [key, d] of Object.entries(merged.volumes)) {
-    if (d.ignored && d.ignored.length > 0) opts.reporter.emit({ type: "warning", message: `ignoring: volume ${key}: [${d.ignored.sort().join(", ")}]` });
+    if (d.ignored && d.ignored.length > 0) {
+      opts.reporter.emit({ type: "warning", message: `ignoring: volume ${key}: [${d.ignored.sort().join(", ")}]` });
+      ignoredKeys[`volume ${key}`] = [...d.ignored];
+    }
   }
 
   const networks: Record<string, Network> = {};
@@ -202,6 +208,12 @@ export function assemble(merged: FileModel, opts: AssembleOptions): Assembled {
   const files = finishSecrets(merged, services, opts.name);
   checkRuntimeKeys(services, readers);
 
+  for (const [name, s] of Object.entries(services)) {
+    (s.build?.secrets ?? []).forEach((secret, i) => {
+      if (merged.secrets?.[secret.source]) return;
+      fail(readers, name, ["build", "secrets", i], `service "${name}" refers to undefined secret ${secret.source}`, didYouMeanHint(secret.source, Object.keys(merged.secrets ?? {})) ?? "declare it under the top-level secrets: key");
+    });
+  }
   const parsed = ProjectSchema.safeParse({ name: opts.name, services, networks, volumes, ...files });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

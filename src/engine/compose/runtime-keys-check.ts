@@ -77,6 +77,8 @@ export function checkRuntimeKeys(services: Record<string, Service>, readers: Ser
       if (!s.depends_on?.[target]) s.depends_on = { ...s.depends_on, [target]: { condition: "service_started", required: true } };
     }
     limitsAgree(s, name, fail);
+    // nerdctl says the same; compose would fail later, building nothing
+    if (s.pull_policy === "build" && !s.build) fail(name, ["pull_policy"], `service "${name}": pull_policy "build" requires a build: section`, "add build: (the directory with its Dockerfile), or use another pull_policy");
     for (const key of Object.keys(s.sysctls ?? {})) {
       if (key.startsWith("net.") && s.network_mode !== undefined && s.network_mode !== "none" && s.network_mode !== "bridge") {
         fail(name, ["sysctls"], `sysctl "${key}" cannot be set with network_mode "${s.network_mode}": the container has no network namespace of its own`, "remove network_mode, or the sysctl");

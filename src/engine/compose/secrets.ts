@@ -30,6 +30,8 @@ export function readSecretDef(r: FileReader, kind: SecretKind, raw: unknown, pat
   const m = r.optMap(raw, path);
   r.checkKeys(m, path, DEF_KEYS[kind]);
   const key = String(path.at(-1));
+  // the key names a file kitten keeps for the project (secret-files.ts): no path in it
+  r.name(kind, key, path, true);
   for (const k of ["driver", "template_driver"]) {
     if (m[k] !== undefined) r.fail([...path, k], `${kind}s.${key}.${k} is not supported`, `kitten (like docker compose) reads ${kind}s from file:, environment:${kind === "config" ? " or content:" : ""} only`);
   }

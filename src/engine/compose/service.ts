@@ -19,6 +19,7 @@ import { expandHome, readVolumes } from "./volumes.ts";
 import { shellSplit, ShellWordsError } from "./shell-words.ts";
 import { normalizeDuration } from "./duration.ts";
 import { parseBytes } from "./units.ts";
+import { readBuild } from "./build.ts";
 import { RUNTIME_KEY_HANDLERS } from "./runtime-keys.ts";
 import { readLogging } from "./logging.ts";
 
@@ -275,6 +276,11 @@ function envFiles(r: FileReader, v: unknown, path: KeyPath, home: string | undef
 
 const HANDLERS: Record<string, Handler> = {
   image: (r, v, p, d) => (d.image = r.str(v, p)),
+  build: (r, v, p, d) => {
+    const ignored: string[] = [];
+    d.build = readBuild(r, v, p, ignored);
+    if (ignored.length > 0) d.ignored = [...(d.ignored ?? []), ...ignored];
+  },
   command: (r, v, p, d) => (d.command = command(r, v, p)),
   entrypoint: (r, v, p, d) => (d.entrypoint = command(r, v, p)),
   environment: (r, v, p, d) => (d.environment = readEnvironment(r, v, p)),

@@ -18,6 +18,7 @@ export const SERVICE_SUPPORTED = new Set([
   "group_add", "domainname", "mac_address", "annotations", "label_file", "develop",
   // issue #13 (logging.ts)
   "logging",
+  "build",
 ]);
 
 export const SERVICE_SPEC_KEYS = new Set([

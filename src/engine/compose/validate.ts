@@ -22,7 +22,7 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
   };
   const names = Object.keys(project.services);
   for (const [name, s] of Object.entries(project.services)) {
-    if (!s.image) fail(name, [], `service "${name}" has no image`, "kitten does not build images: set image: to an image reference or a rootfs directory");
+    if (!s.image && !s.build) fail(name, [], `service "${name}" has no image`, "set image: to an image reference or a rootfs directory, or build: to a directory with a Dockerfile");
     if (s.network_mode && explicitNetworks.has(name)) {
       fail(name, ["network_mode"], `service "${name}" sets both network_mode and networks`, "they are mutually exclusive: keep one of them");
     }

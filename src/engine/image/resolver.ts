@@ -32,6 +32,7 @@ export function toResolved(store: ImageStore, record: ImageRecord, ref: string):
     id: record.id,
     layers: record.layers.map((l) => store.layerPath(l.diffId)),
     config: (record.config.config ?? {}) as OciImageConfig,
+    pulledAt: record.pulledAt,
   };
 }
 

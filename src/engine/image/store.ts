@@ -22,6 +22,7 @@ import type { OciImageConfig } from "./types.ts";
 import { runInNamespace } from "./unpack/host.ts";
 import { withStoreLock, type LockMode } from "./store-lock.ts";
 import { flock, LOCK_EX, LOCK_NB } from "../../core/flock.ts";
+import { cachedLayers } from "../build/cache.ts";
 
 export interface LayerRecord {
   /** digest of the blob as stored (compressed) */
@@ -333,6 +334,11 @@ export class ImageStore {
     }
     const keepBlobs = new Set<string>();
     const keepLayers = new Set<string>();
+    // layers the build cache refers to stay, with their uncompressed blobs: the next build reuses them (src/engine/build/cache.ts)
+    for (const diffId of cachedLayers(this.db)) {
+      keepLayers.add(hexOf(diffId));
+      keepBlobs.add(hexOf(diffId));
+    }
     for (const img of this.list()) {
       keepBlobs.add(hexOf(img.id));
       for (const l of img.layers) {

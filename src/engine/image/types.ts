@@ -32,6 +32,8 @@ export interface ResolvedImage {
    */
   layers: string[];
   config: OciImageConfig;
+  /** when the local image was last pulled (pull_policy daily, weekly, every_<duration>) */
+  pulledAt?: string;
 }
 
 export interface ImageResolver {

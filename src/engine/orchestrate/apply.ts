@@ -27,6 +27,8 @@ export interface ApplyContext {
   signal?: AbortSignal;
   /** stop timeout override (-t) */
   timeoutMs?: number;
+  /** create (or recreate) containers without starting them (up --no-start, create) */
+  noStart?: boolean;
   specFor?: (project: Project, action: Extract<Action, { configHash: string }>) => ContainerSpec;
   /** up -V: recreated containers get new anonymous volumes instead of the old ones' */
   renewAnonVolumes?: boolean;
@@ -54,7 +56,7 @@ export async function applyPlan(rplan: ReconcilePlan, ctx: ApplyContext): Promis
 
 async function applyService(service: string, actions: Action[], orphan: boolean, ctx: ApplyContext): Promise<void> {
   const starts = actions.some((a) => a.kind !== "keep" && a.kind !== "remove");
-  if (!orphan && starts) {
+  if (!orphan && starts && !ctx.noStart) {
     const dependsOn = ctx.plan.services[service]?.depends_on ?? {};
     if (Object.keys(dependsOn).length > 0) {
       const warnings = await waitForDependencies({
@@ -90,7 +92,7 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
       return;
     }
     case "start":
-      await sup.start(a.container);
+      if (!ctx.noStart) await sup.start(a.container);
       return;
     case "restart":
       await sup.stop(a.container, grace);
@@ -98,7 +100,7 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
       return;
     case "create":
       await sup.create(spec(ctx.project, a));
-      await sup.start(a.container);
+      if (!ctx.noStart) await sup.start(a.container);
       return;
     case "recreate": {
       // compose keeps a replaced container's anonymous volumes (and the image's VOLUMEs) by
@@ -107,7 +109,7 @@ async function applyAction(a: Action, ctx: ApplyContext): Promise<void> {
       await sup.stop(a.container, grace);
       await sup.remove(a.container, { volumes: ctx.renewAnonVolumes === true });
       await sup.create({ ...spec(ctx.project, a), ...(inherit ? { inheritVolumes: inherit } : {}) });
-      await sup.start(a.container);
+      if (!ctx.noStart) await sup.start(a.container);
       return;
     }
     case "remove":

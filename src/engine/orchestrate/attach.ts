@@ -1,9 +1,10 @@
 /**
  * Foreground `up`: streams the project's logs (following restarts and replicas) while watching
- * its containers, until the caller cancels (Ctrl-C), or — as docker compose does in attached
- * mode — every container has exited for good, or with --abort-on-container-exit /
- * --exit-code-from the first container exits. Reads only the state db and log files, so it works
- * the same whichever process supervises.
+ * its containers — started before `up` creates them, so each container's output shows as it
+ * starts — until the caller cancels (Ctrl-C), or, as docker compose does in attached mode, every
+ * watched container has exited for good once `up` is done, or with --abort-on-container-exit /
+ * --abort-on-container-failure / --exit-code-from the first container exits (with a non-zero
+ * code). Reads only the state db and log files, so it works the same whichever process supervises.
  */
 import type { KittenPaths } from "../../core/paths.ts";
 import { openStateDb } from "../state/db.ts";
@@ -12,9 +13,16 @@ import { K8sFileReader, projectLogs, type LogLine } from "./logs.ts";
 
 export interface AttachOptions {
   project: string;
+  /** whose output to show (default: all) */
   services?: string[];
+  /** whose exits end the attach (default: `services`) — what `up` runs */
+  watch?: string[];
   /** stop waiting when any container exits (--abort-on-container-exit) */
   abortOnExit?: boolean;
+  /** stop waiting when any container exits with a non-zero code (--abort-on-container-failure) */
+  abortOnFailure?: boolean;
+  /** false while `up` is still creating containers: "every container exited" waits for it */
+  settled?: () => boolean;
   /** exit with this service's container exit code; implies abortOnExit when it exits (--exit-code-from) */
   exitCodeFrom?: string;
   /** show log lines from this time on (when up started), so nothing printed before attaching is lost */
@@ -40,6 +48,8 @@ export function lastEventId(project: string, deps: { paths: KittenPaths }): numb
 export async function attachProject(o: AttachOptions, deps: { paths: KittenPaths }, onLine: (l: LogLine) => void): Promise<AttachEnd> {
   const store = new ProjectStore(openStateDb(deps.paths));
   const selected = () => store.listContainers(o.project).filter((c) => !o.services?.length || o.services.includes(c.service));
+  const watchedServices = o.watch ?? o.services;
+  const watchedContainers = () => store.listContainers(o.project).filter((c) => !watchedServices?.length || watchedServices.includes(c.service));
   const stop = new AbortController();
   const onCancel = () => stop.abort();
   o.signal?.addEventListener("abort", onCancel, { once: true });
@@ -56,14 +66,16 @@ export async function attachProject(o: AttachOptions, deps: { paths: KittenPaths
       if (e.action === "start") pendingRestart.delete(e.container);
       if (e.action === "die" && !pendingRestart.has(e.container)) {
         const rec = store.getContainer(e.container);
-        const watched = !o.services?.length || (rec && o.services.includes(rec.service));
-        if (watched && (o.abortOnExit || (o.exitCodeFrom && rec?.service === o.exitCodeFrom))) {
+        const watched = !watchedServices?.length || (rec && watchedServices.includes(rec.service));
+        const failed = (e.exitCode ?? 0) !== 0;
+        if (watched && (o.abortOnExit || (o.abortOnFailure && failed) || (o.exitCodeFrom && rec?.service === o.exitCodeFrom))) {
           end = { reason: "container exited", container: e.container, exitCode: e.exitCode ?? 0 };
           return true;
         }
       }
     }
-    const cs = selected();
+    if (o.settled && !o.settled()) return false;
+    const cs = watchedContainers();
     if (cs.length > 0 && cs.every((c) => finished(c) && !pendingRestart.has(c.name))) {
       const from = o.exitCodeFrom ? cs.find((c) => c.service === o.exitCodeFrom) : undefined;
       end = { reason: "all exited", exitCode: from?.exitCode ?? cs.find((c) => (c.exitCode ?? 0) !== 0)?.exitCode ?? 0 };

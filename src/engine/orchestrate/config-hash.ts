@@ -33,6 +33,11 @@ function projectInputs(service: Service, project: Project | undefined): Record<s
     if (m.type === "volume" && m.source && project.volumes[m.source]) names[m.source] = project.volumes[m.source]!.name;
   }
   if (Object.keys(names).length > 0) out.volume_names = names;
+  // a secret or config whose source changes (another file, variable or inline content) makes new containers
+  for (const kind of ["secrets", "configs"] as const) {
+    const defs = Object.fromEntries((service[kind] ?? []).flatMap((r) => (project[kind]?.[r.source] ? [[r.source, project[kind]![r.source]]] : [])));
+    if (Object.keys(defs).length > 0) out[`${kind}_defs`] = defs;
+  }
   return out;
 }
 

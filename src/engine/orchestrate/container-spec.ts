@@ -6,9 +6,11 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import { durationMs } from "../compose/duration.ts";
 import type { Project, Service } from "../compose/model.ts";
+import { serviceImage } from "../compose/build.ts";
 import type { ContainerSpec } from "../runtime/types.ts";
 import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
 import { parseBytes } from "../compose/units.ts";
+import { runtimeKeysSpec } from "./runtime-keys-spec.ts";
 
 /** docker's default grace period between the stop signal and SIGKILL */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -51,7 +53,8 @@ function logging(l: NonNullable<Service["logging"]>): ContainerSpec["logging"] {
 export function containerSpec(project: Project, service: string, replica: number, name: string, configHash: string): ContainerSpec {
   const s = project.services[service];
   if (!s) throw new InvalidInputError(`no such service: "${service}"`);
-  if (!s.image) throw new InvalidInputError(`service "${service}" has no image`, { hint: "set image: (building images is not supported)" });
+  const image = serviceImage(project.name, service, s);
+  if (!image) throw new InvalidInputError(`service "${service}" has no image`, { hint: "set image:, or build: to build one" });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.environment)) if (v !== null) env[k] = v;
   // the Kitten format's `driver: host|none` networks are modes, not bridges (src/net/modes.ts)
@@ -70,6 +73,11 @@ export function containerSpec(project: Project, service: string, replica: number
             },
           ]),
         );
+  if (s.mac_address && networks) {
+    // compose moves the service-level mac_address to the main network: highest priority, then by name
+    const main = Object.entries(networks).sort(([a, x], [b, y]) => (y.priority ?? 0) - (x.priority ?? 0) || a.localeCompare(b))[0];
+    if (main) Object.assign(main[1], { macAddress: s.mac_address });
+  }
   // checked when the project was loaded (compose/validate.ts): this does not throw
   const security = parseSecurityOpts(s.security_opt ?? [], `service "${service}": security_opt`);
   const spec: ContainerSpec = {
@@ -77,7 +85,7 @@ export function containerSpec(project: Project, service: string, replica: number
     project: project.name,
     service,
     replica,
-    image: s.image,
+    image,
     env,
     labels: {
       ...s.labels,
@@ -112,6 +120,7 @@ export function containerSpec(project: Project, service: string, replica: number
     extraHosts: s.extra_hosts,
     ports: s.ports.length > 0 ? s.ports : undefined,
     logging: s.logging ? logging(s.logging) : undefined,
+    ...runtimeKeysSpec(project, s),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (spec as unknown as Record<string, unknown>)[k] = v;
   return spec;

@@ -4,6 +4,7 @@
  * stop / start / restart / kill / pause / unpause / rm, each over the named services or all.
  */
 import { InvalidInputError } from "../../core/errors.ts";
+import { noSuchService } from "../../core/suggest.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import type { Project } from "../compose/model.ts";
 import { dependencyLevels } from "../plan/graph.ts";
@@ -28,7 +29,7 @@ function selectContainers(sup: ProjectSupervisor, project: Project | undefined, 
   if (services.length === 0) return all;
   const known = new Set([...Object.keys(project?.services ?? {}), ...all.map((c) => c.service)]);
   for (const s of services) {
-    if (!known.has(s)) throw new InvalidInputError(`no such service: "${s}"`, { hint: `services are: ${[...known].sort().join(", ")}` });
+    if (!known.has(s)) throw noSuchService(s, [...known].sort());
   }
   return all.filter((c) => services.includes(c.service));
 }
@@ -95,6 +96,10 @@ export interface ServiceOpOptions {
   signal?: string;
   /** rm: stop running containers first */
   stop?: boolean;
+  /** rm: remove their anonymous volumes too (compose rm -v) */
+  volumes?: boolean;
+  /** restart: only the named services, not their depends_on.restart dependents */
+  noDeps?: boolean;
 }
 
 /** Applies a service verb; returns the containers it acted on. */
@@ -105,7 +110,7 @@ export async function serviceOp(
   o: ServiceOpOptions,
   reporter: Reporter,
 ): Promise<string[]> {
-  const services = action === "restart" && !o.containers?.length ? withRestartDependents(project, o.services ?? []) : (o.services ?? []);
+  const services = action === "restart" && !o.containers?.length && !o.noDeps ? withRestartDependents(project, o.services ?? []) : (o.services ?? []);
   let selected = selectContainers(sup, project, services);
   if (o.containers?.length) {
     const missing = o.containers.filter((n) => !selected.some((c) => c.name === n));
@@ -127,7 +132,9 @@ export async function serviceOp(
   const running = (c: ContainerRecord) => c.status === "running" || c.status === "paused";
   switch (action) {
     case "stop":
-      await each(reverse, async (c) => (running(c) ? (await sup.stop(c.name, grace(project, c, o.timeoutMs)), true) : false));
+      // a container waiting out its restart backoff counts as running: stopping it cancels the
+      // restart and keeps it down (docker compose stops a "restarting" container the same way)
+      await each(reverse, async (c) => (running(c) || sup.isWatching(c.name) ? (await sup.stop(c.name, grace(project, c, o.timeoutMs)), true) : false));
       break;
     case "start":
       await each(forward, async (c) => (running(c) ? false : (await sup.start(c.name), true)));
@@ -153,7 +160,7 @@ export async function serviceOp(
           if (!o.stop) return false;
           await sup.stop(c.name, grace(project, c, o.timeoutMs));
         }
-        await sup.remove(c.name);
+        await sup.remove(c.name, { volumes: o.volumes === true });
         return true;
       });
       break;

@@ -85,12 +85,48 @@ export function interleave(batches: LogLine[][]): LogLine[] {
   return all.map((x) => x.l);
 }
 
+/**
+ * Joins partial records (conmon's P, written when a line is longer than its buffer or the
+ * output stops without a newline) into the line they belong to, so a long line prints once
+ * with one prefix instead of in pieces. A partial still open at the end is kept for the next
+ * read; `flush` lets it out as it is.
+ */
+export class PartialJoiner {
+  private readonly open = new Map<string, LogLine>();
+
+  push(lines: LogLine[]): LogLine[] {
+    const out: LogLine[] = [];
+    for (const l of lines) {
+      const key = `${l.container}\0${l.stream}`;
+      const before = this.open.get(key);
+      const joined = before ? { ...before, text: before.text + l.text } : l;
+      if (joined.text.endsWith("\n")) {
+        this.open.delete(key);
+        out.push(joined);
+      } else this.open.set(key, joined);
+    }
+    return out;
+  }
+
+  flush(): LogLine[] {
+    const out = [...this.open.values()];
+    this.open.clear();
+    return out;
+  }
+}
+
 export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine: (l: LogLine) => void): Promise<void> {
   const readers = new Map<string, { reader: LogReader; path: string }>();
+  // partial records are joined into whole lines, except for a reader that resumes from a cursor
+  // (`kitten serve`'s streams): a held-back part would be behind the cursor it is given
+  const joiner = o.onTick ? undefined : new PartialJoiner();
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  /** records read in the last round: a round that read none has caught up */
+  let read = 0;
   /** one round: at most a chunk of each container's log (memory stays bounded on a huge log) */
   const collect = (first: boolean): LogLine[][] => {
     const batches: LogLine[][] = [];
+    read = 0;
     const current = files.containers();
     for (const c of current) {
       if (!c.logPath) continue;
@@ -111,8 +147,10 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
         }
       }
       records ??= entry.reader.read();
+      read += records.length;
       records = records.filter((r) => inWindow(r, o.since, o.until));
-      batches.push(records.map((r) => ({ ...r, container: c.name, service: c.service })));
+      const lines = records.map((r) => ({ ...r, container: c.name, service: c.service }));
+      batches.push(joiner ? joiner.push(lines) : lines);
     }
     const names = new Set(current.map((c) => c.name));
     for (const [name, entry] of readers) {
@@ -137,7 +175,7 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
   const drain = (first: boolean) => {
     for (let batches = collect(first); ; batches = collect(false)) {
       deliver(batches);
-      if (!batches.some((b) => b.length > 0) || o.signal?.aborted) return;
+      if (read === 0 || o.signal?.aborted) return;
     }
   };
   try {
@@ -150,6 +188,7 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
     // after a stop (every container exited, or cancelled): their last lines may have landed after
     // the last read (conmon writes the log before the exit file, but the exit can be seen first)
     if (o.follow) drain(false);
+    if (joiner) for (const l of joiner.flush()) onLine(l);
   } finally {
     for (const { reader } of readers.values()) reader.close?.();
   }

@@ -7,7 +7,8 @@
 import { InvalidInputError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
-import type { Project } from "../compose/model.ts";
+import { ProjectSchema, type Project } from "../compose/model.ts";
+import { serviceImage } from "../compose/build.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { withProjectLock } from "../state/lock.ts";
@@ -16,14 +17,22 @@ import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "
 import type { ContainerState } from "../runtime/types.ts";
 import { overlayTruth } from "./truth.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { PROJECT_NAME_RE } from "../../core/names.ts";
+import { findNamespace } from "../../net/namespace/index.ts";
+import type { ContainerStatus } from "../runtime/types.ts";
 import { Wakeup } from "../runtime/wakeup.ts";
 import type { Request } from "../supervisor/protocol.ts";
 import type { ServiceAction } from "./lifecycle.ts";
+import { ContainerStore } from "../runtime/store.ts";
+import type { ContainerRuntime } from "../runtime/types.ts";
+import { oneOffRecords, oneOffService } from "./one-off.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
 import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
+import { materializeSecrets, removeSecrets } from "../runtime/secret-files.ts";
+import { checkPlatforms, hostWarnings, pullMode, staleImage, strongest } from "./up-checks.ts";
 
 export interface ProjectEngineDeps {
   paths: KittenPaths;
@@ -57,15 +66,26 @@ export interface UpOptions {
   configFiles: string[];
   services?: string[];
   noDeps?: boolean;
+  /** recreate the named services' containers (all when none are named) even when unchanged */
   forceRecreate?: boolean;
+  /** --always-recreate-deps: recreate the named services' dependencies too */
+  alwaysRecreateDeps?: boolean;
+  /** keep existing containers even when their configuration changed */
+  noRecreate?: boolean;
+  /** create the containers, do not start them (up --no-start, create) */
+  noStart?: boolean;
   removeOrphans?: boolean;
   scale?: Record<string, number>;
   wait?: boolean;
   waitTimeoutMs?: number;
   timeoutMs?: number;
   pull?: "always" | "missing" | "never";
+  /** services with build: — "missing" (default) builds absent images, "always" is --build, "never" --no-build */
+  build?: "always" | "missing" | "never";
   /** up -V: recreated containers get new anonymous volumes instead of inheriting the old ones */
   renewAnonVolumes?: boolean;
+  /** the project environment (shell over .env): where secrets and configs with environment: read */
+  environment?: Record<string, string | undefined>;
 }
 
 export interface UpResult {
@@ -81,12 +101,26 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
     async () => {
       const imageIds: Record<string, string> = {};
       const imageConfigs: Record<string, OciImageConfig> = {};
+      checkPlatforms(o.project);
+      for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
       if (deps.images) {
+        const builds = Object.values(o.project.services).some((s) => s.build);
+        if (builds) {
+          const { buildServices } = await import("../build/compose.ts");
+          await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
+        }
         const refs = new Map<string, string[]>();
-        for (const [svc, s] of Object.entries(o.project.services)) if (s.image) refs.set(s.image, [...(refs.get(s.image) ?? []), svc]);
+        for (const [svc, s] of Object.entries(o.project.services)) {
+          const image = serviceImage(name, svc, s);
+          if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
+        }
         await Promise.all(
           [...refs].map(async ([ref, services]) => {
-            const img = await deps.images!.resolve(ref, { pull: o.pull ?? "missing" });
+            // a built image is local: never pulled (its name is not a registry's)
+            const built = services.some((svc) => o.project.services[svc]!.build);
+            const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
+            let img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
+            if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
             for (const s of services) {
               imageIds[s] = img.id;
               imageConfigs[s] = img.config;
@@ -96,6 +130,7 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
       }
       await deps.prepare?.(o.project);
       ensureProjectVolumes(deps.paths, o.project, deps.reporter);
+      materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
       store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
       const result = (await ask(deps, name, {
         op: "up",
@@ -105,6 +140,9 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
         services: o.services ?? [],
         noDeps: o.noDeps ?? false,
         forceRecreate: o.forceRecreate ?? false,
+        recreateDeps: o.alwaysRecreateDeps ?? false,
+        noRecreate: o.noRecreate ?? false,
+        noStart: o.noStart ?? false,
         removeOrphans: o.removeOrphans ?? false,
         scale: o.scale ?? {},
         wait: o.wait ?? false,
@@ -116,6 +154,12 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
     },
     { onWait: (pid) => deps.reporter.emit({ type: "info", message: `waiting for another kitten command on project "${name}" (pid ${pid})` }) },
   );
+}
+
+/** The project as `up` last applied it (what `-p NAME` alone stands on), when it parses. */
+export function projectConfig(project: string, deps: Pick<ProjectEngineDeps, "paths">): Project | undefined {
+  const parsed = ProjectSchema.safeParse(store(deps).getProject(project)?.config);
+  return parsed.success ? parsed.data : undefined;
 }
 
 export interface DownOptions {
@@ -141,6 +185,7 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
     await deps.teardown?.(o.project, { volumes: o.volumes ?? false });
     // compose down -v: named and anonymous volumes the project made, never external ones
     const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
+    removeSecrets(deps.paths, o.project);
     s.removeProject(o.project);
     return { removed, volumes };
   }, { removeAfter: true });
@@ -160,10 +205,17 @@ export interface ServiceCommandOptions {
   timeoutMs?: number;
   signal?: string;
   stop?: boolean;
+  /** rm -v: their anonymous volumes too */
+  volumes?: boolean;
+  /** restart: not the dependents that restart with the named services */
+  noDeps?: boolean;
+  /** a project kitten never ran has nothing to act on: [] instead of "no such project" (a compose file was found) */
+  ifKnown?: boolean;
 }
 
 /** stop / start / restart / kill / pause / unpause / rm of services; returns the containers acted on. */
 export async function serviceCommand(action: ServiceAction, o: ServiceCommandOptions, deps: ProjectEngineDeps): Promise<string[]> {
+  if (o.ifKnown && !isKnown(deps, o.project)) return [];
   requireKnown(deps, o.project);
   return withProjectLock(deps.paths, o.project, async () => {
     const r = (await ask(deps, o.project, {
@@ -172,6 +224,8 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
       services: o.services ?? [],
       containers: o.containers ?? [],
       stop: o.stop ?? false,
+      volumes: o.volumes ?? false,
+      noDeps: o.noDeps ?? false,
       ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
       ...(o.signal === undefined ? {} : { signal: o.signal }),
     })) as { containers: string[] };
@@ -179,9 +233,13 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
   });
 }
 
-function requireKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): void {
+export function isKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): boolean {
   const s = store(deps);
-  if (!s.getProject(project) && s.listContainers(project).length === 0) {
+  return s.getProject(project) !== undefined || s.listContainers(project).length > 0;
+}
+
+function requireKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): void {
+  if (!isKnown(deps, project)) {
     throw new InvalidInputError(`no such project: "${project}"`, { hint: "`kitten ls` lists the projects" });
   }
 }
@@ -196,37 +254,66 @@ export function projectOfContainer(name: string, deps: Pick<ProjectEngineDeps, "
 
 export interface PsOptions {
   project: string;
-  /** include stopped containers (-a) */
+  /** include stopped containers and one-off `run` containers (-a) */
   all?: boolean;
   services?: string[];
   status?: string[];
 }
 
+/** A row of `ps`: the supervisor's record with what compose shows beside it (command, creation time). */
+export interface PsRow extends ContainerRecord {
+  /** the runtime's container id */
+  id?: string;
+  command?: string;
+  createdAt?: string;
+  /** a `kitten compose run` container */
+  oneOff?: boolean;
+}
+
 /**
  * `kitten ps`: the supervisor's records when one runs; else the stored records overlaid with what
- * the runtime sees. Read-only: it starts no supervisor (whose adoption would apply restart
- * policies as a side effect) and changes no record.
+ * the runtime sees (issue #13). Read-only: it starts no supervisor (whose adoption would apply
+ * restart policies as a side effect) and changes no record. With -a also the project's one-off
+ * containers, whose state the runtime tells.
  */
-export async function ps(o: PsOptions, deps: ProjectEngineDeps): Promise<ContainerRecord[]> {
+export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pick<ContainerRuntime, "inspect"> }): Promise<PsRow[]> {
   const s = store(deps);
-  let rows = s.listContainers(o.project);
+  let records = s.listContainers(o.project);
   let holderGone = false;
-  if (rows.length > 0) {
+  if (records.length > 0) {
     try {
       // one round trip: the status that tells the supervisor is alive is the answer
-      rows = ((await requestSupervisor(supervisorSocketPath(deps.paths, o.project), o.project, { op: "status" })) as { containers: ContainerRecord[] }).containers;
+      records = ((await requestSupervisor(supervisorSocketPath(deps.paths, o.project), o.project, { op: "status" })) as { containers: ContainerRecord[] }).containers;
     } catch (err) {
       if (!(err instanceof SupervisorUnavailable) || !deps.observe) throw err;
       const seen = await deps.observe(o.project);
-      rows = overlayTruth(rows, seen.states);
+      records = overlayTruth(records, seen.states);
       if (seen.namespaceGone) holderGone = true;
     }
   }
-  if (holderGone || rows.some((r) => (r.status === "exited" || r.status === "dead") && r.note?.includes("namespace"))) {
+  if (holderGone || records.some((r) => (r.status === "exited" || r.status === "dead") && r.note?.includes("namespace"))) {
     deps.reporter.emit({
       type: "warning",
       message: `project "${o.project}": its namespace is gone (the holder process died) and every container in it with it; \`kitten up -d\` or \`kitten start -p ${o.project}\` runs them again`,
     });
+  }
+  const runtimeRecords = new ContainerStore(openStateDb(deps.paths));
+  const rows: PsRow[] = records.map((c) => {
+    const rt = runtimeRecords.find(c.name);
+    return { ...c, ...(rt ? { id: rt.id } : {}), command: commandOf(rt?.spec), ...(rt?.createdAt ? { createdAt: rt.createdAt } : {}), oneOff: false };
+  });
+  if (o.all && deps.runtime) {
+    for (const r of oneOffRecords(o.project, deps)) {
+      const st = await deps.runtime.inspect(r.name);
+      rows.push({
+        id: r.id, name: r.name, project: r.project, service: oneOffService(r), replica: 0, image: r.image, status: st?.status ?? "dead", restarts: 0, health: "none",
+        manualStop: false, command: commandOf(r.spec), createdAt: r.createdAt, oneOff: true,
+        ...(st?.exitCode === undefined ? {} : { exitCode: st.exitCode }),
+        ...(st?.startedAt ? { startedAt: st.startedAt } : {}),
+        ...(st?.finishedAt ? { finishedAt: st.finishedAt } : {}),
+        ...(st?.ports?.length ? { ports: st.ports } : {}),
+      });
+    }
   }
   return rows.filter(
     (c) =>
@@ -236,8 +323,40 @@ export async function ps(o: PsOptions, deps: ProjectEngineDeps): Promise<Contain
   );
 }
 
-export function listProjects(deps: Pick<ProjectEngineDeps, "paths">) {
-  return new ProjectStore(openStateDb(deps.paths)).listProjects();
+function commandOf(spec: { entrypoint?: string[] | null; command?: string[] | null } | undefined): string {
+  return [...(spec?.entrypoint ?? []), ...(spec?.command ?? [])].join(" ");
+}
+
+export interface ProjectListing {
+  name: string;
+  workingDir: string;
+  configFiles: string[];
+  counts: Partial<Record<ContainerStatus, number>>;
+  /** its rootless namespace is running */
+  namespace: boolean;
+}
+
+/**
+ * `kitten ls`: the projects kitten knows, and namespaces running without one (`kitten run`'s
+ * "default", until its last container is gone; `kitten down -p default` stops it). Without
+ * `all`, only projects with a running container or a running namespace, as compose lists
+ * running projects.
+ */
+export function listProjects(deps: Pick<ProjectEngineDeps, "paths">, o: { all?: boolean } = {}): ProjectListing[] {
+  const known = new ProjectStore(openStateDb(deps.paths)).listProjects();
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(deps.paths.runtime, "ns")).flatMap((f) => (f.endsWith(".json") && PROJECT_NAME_RE.test(f.slice(0, -5)) ? [f.slice(0, -5)] : []));
+  } catch {}
+  const live = new Set(names.filter((n) => findNamespace(deps.paths, n) !== undefined));
+  const rows: ProjectListing[] = known.map((p) => ({ ...p, namespace: live.has(p.name) }));
+  const runtime = new ContainerStore(openStateDb(deps.paths));
+  for (const name of live) {
+    if (known.some((p) => p.name === name)) continue;
+    rows.push({ name, workingDir: "", configFiles: [], counts: { running: runtime.list({ project: name }).filter((r) => r.exitCode === undefined).length }, namespace: true });
+  }
+  rows.sort((a, b) => a.name.localeCompare(b.name));
+  return o.all ? rows : rows.filter((r) => (r.counts.running ?? 0) > 0 || (r.counts.paused ?? 0) > 0 || r.namespace);
 }
 
 /** `kitten wait`: blocks until the services' containers have exited; their exit codes by container. */
@@ -248,6 +367,10 @@ export async function waitServices(o: { project: string; services?: string[] }, 
 
 export interface EventsOptions {
   project?: string;
+  /** only these services' events */
+  services?: string[];
+  /** print the log from the start (or since) before following; default: only when since/until is given or not following */
+  history?: boolean;
   /** only events after this id (an SSE stream's Last-Event-ID) */
   afterId?: number;
   since?: string;
@@ -262,11 +385,16 @@ export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "pa
   const s = new ProjectStore(openStateDb(deps.paths));
   const q = { ...(o.project ? { project: o.project } : {}), ...(o.until ? { until: o.until } : {}) };
   let last = o.afterId ?? 0;
-  for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}), ...(o.afterId === undefined ? {} : { afterId: o.afterId }) })) {
-    onEvent(e);
+  const wanted = (e: ProjectEvent) => !o.services?.length || (e.service !== undefined && o.services.includes(e.service));
+  const emit = (e: ProjectEvent) => {
+    if (wanted(e)) onEvent(e);
     last = e.id;
-  }
-  if (last === 0) last = s.listEvents({ ...q, limit: -1 }).at(-1)?.id ?? 0;
+  };
+  // docker compose events streams what happens from now; --since (or a bounded --until) replays
+  // the log first, and a stream resumed after an id (Last-Event-ID) gets what came after it
+  const history = o.afterId !== undefined || (o.history ?? (!o.follow || o.since !== undefined || o.until !== undefined));
+  if (history) for (const e of s.listEvents({ ...q, ...(o.since ? { since: o.since } : {}), ...(o.afterId === undefined ? {} : { afterId: o.afterId }) })) emit(e);
+  if (last === 0) last = s.listEvents({ ...(o.project ? { project: o.project } : {}), limit: -1 }).at(-1)?.id ?? 0;
   if (!o.follow) return;
   // every write to the state db touches its WAL file in the data dir: inotify wakes the follower
   // at once; the poll interval bounds the delay when a watch event is missed or merged
@@ -276,10 +404,9 @@ export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "pa
   try {
     while (!o.signal?.aborted) {
       await wakeup.wait(o.pollMs ?? 200);
-      for (const e of s.listEvents({ ...q, afterId: last })) {
-        onEvent(e);
-        last = e.id;
-      }
+      for (const e of s.listEvents({ ...q, afterId: last })) emit(e);
+      // past --until nothing more can come
+      if (o.until && Date.now() > Date.parse(o.until)) return;
     }
   } finally {
     o.signal?.removeEventListener("abort", stop);
@@ -290,6 +417,8 @@ export async function events(o: EventsOptions, deps: Pick<ProjectEngineDeps, "pa
 export interface LogsOptions extends Omit<ProjectLogsOptions, "sleep"> {
   project: string;
   services?: string[];
+  /** only these containers (logs --index) */
+  containers?: string[];
 }
 
 /**
@@ -300,13 +429,14 @@ export interface LogsOptions extends Omit<ProjectLogsOptions, "sleep"> {
  */
 export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths">, onLine: (l: LogLine) => void): Promise<void> {
   const s = new ProjectStore(openStateDb(deps.paths));
-  requireKnown(deps, o.project);
+  // a project kitten never ran has no output yet (compose prints nothing either)
+  if (!isKnown(deps, o.project)) return;
   const wakeup = o.follow ? new Wakeup([deps.paths.data]) : undefined;
   const files: LogFiles = {
     containers: () =>
       s
         .listContainers(o.project)
-        .filter((c) => !o.services?.length || o.services.includes(c.service))
+        .filter((c) => (!o.services?.length || o.services.includes(c.service)) && (!o.containers?.length || o.containers.includes(c.name)))
         .map((c) => {
           if (c.logPath) wakeup?.add(dirname(c.logPath));
           return { name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) };
@@ -323,20 +453,22 @@ export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths"
   }
 }
 
-function runningRecords(deps: Pick<ProjectEngineDeps, "paths">, project: string, services: string[] | undefined): ContainerRecord[] {
-  requireKnown(deps, project);
+function runningRecords(deps: Pick<ProjectEngineDeps, "paths">, project: string, services: string[] | undefined, containers?: string[]): ContainerRecord[] {
+  if (!isKnown(deps, project)) return [];
   return store(deps)
     .listContainers(project)
-    .filter((c) => (c.status === "running" || c.status === "paused") && (!services?.length || services.includes(c.service)));
+    .filter(
+      (c) => (c.status === "running" || c.status === "paused") && (!services?.length || services.includes(c.service)) && (!containers?.length || containers.includes(c.name)),
+    );
 }
 
 /** `kitten top`: the processes of each running container, from /proc. */
-export function top(o: { project: string; services?: string[] }, deps: Pick<ProjectEngineDeps, "paths">): Array<{ container: string; processes: ProcInfo[] }> {
+export function top(o: { project: string; services?: string[]; containers?: string[] }, deps: Pick<ProjectEngineDeps, "paths">): Array<{ container: string; processes: ProcInfo[] }> {
   const procs = scanProcs();
-  return runningRecords(deps, o.project, o.services).map((c) => ({ container: c.name, processes: containerProcesses(procs, c) }));
+  return runningRecords(deps, o.project, o.services, o.containers).map((c) => ({ container: c.name, processes: containerProcesses(procs, c) }));
 }
 
 /** `kitten stats`: CPU and memory per running container, sampled from /proc over intervalMs. */
-export function stats(o: { project: string; services?: string[]; intervalMs?: number }, deps: Pick<ProjectEngineDeps, "paths">): Promise<ContainerUsage[]> {
-  return sampleUsage(runningRecords(deps, o.project, o.services), { intervalMs: o.intervalMs ?? 1000 });
+export function stats(o: { project: string; services?: string[]; containers?: string[]; intervalMs?: number }, deps: Pick<ProjectEngineDeps, "paths">): Promise<ContainerUsage[]> {
+  return sampleUsage(runningRecords(deps, o.project, o.services, o.containers), { intervalMs: o.intervalMs ?? 1000 });
 }

@@ -3,7 +3,8 @@
  * resolved image ids) against observed state (the runtime's containers) gives ordered, levelled
  * actions, as docker compose's convergence does (pkg/compose/convergence.go):
  * - a running container whose config hash matches is left alone; a stopped one is started;
- * - a changed hash (or --force-recreate) recreates the container under the same name;
+ * - a changed hash (or --force-recreate of its service) recreates the container under the same
+ *   name; --no-recreate keeps it (starting it when stopped);
  * - a container in another service's network namespace (network_mode service:X) is recreated
  *   when X's first container is created or recreated: the namespace it joined is gone (compose
  *   does the same);
@@ -54,8 +55,16 @@ export interface ReconcileInput {
 }
 
 export interface ReconcileOptions {
-  forceRecreate?: boolean;
+  /** recreate unchanged containers: all (true) or only these services' (up --force-recreate web) */
+  forceRecreate?: boolean | string[];
+  /** keep existing containers even when their configuration changed (up --no-recreate) */
+  noRecreate?: boolean;
   removeOrphans?: boolean;
+}
+
+function forced(options: ReconcileOptions, service: string): boolean {
+  const f = options.forceRecreate;
+  return Array.isArray(f) ? f.includes(service) : Boolean(f);
 }
 
 export function planReconcile(input: ReconcileInput, options: ReconcileOptions = {}): ReconcilePlan {
@@ -126,7 +135,8 @@ function serviceActions(service: string, names: string[], existing: ContainerSta
     const c = byReplica.get(replica);
     const container = c?.name ?? names[replica - 1]!;
     if (!c) actions.push({ kind: "create", service, replica, container, configHash: hash });
-    else if (options.forceRecreate) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: "forced" });
+    else if (forced(options, service)) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: "forced" });
+    else if (c.configHash !== hash && options.noRecreate) actions.push(c.status === "running" || c.status === "paused" ? { kind: "keep", service, replica, container } : { kind: "start", service, replica, container });
     else if (c.configHash !== hash) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: "config changed" });
     else if (joinedRenewed) actions.push({ kind: "recreate", service, replica, container, configHash: hash, reason: `service:${joinedRenewed} recreated` });
     else if (c.status === "running" || c.status === "paused") actions.push({ kind: "keep", service, replica, container });

@@ -3,8 +3,9 @@
  * levels, with how many replicas and which container names. Pure, no I/O — the orchestration
  * compares it with observed state; `up --dry-run` prints it as it is.
  */
+import { serviceImage } from "../compose/build.ts";
 import { InvalidInputError } from "../../core/errors.ts";
-import { didYouMeanHint } from "../../core/suggest.ts";
+import { noSuchService } from "../../core/suggest.ts";
 import { replicasOf, type DependsOn, type Project, type Service } from "../compose/model.ts";
 import { dependencyLevels } from "./graph.ts";
 
@@ -50,7 +51,7 @@ export function planProject(project: Project, options: PlanOptions = {}): Plan {
     services[name] = {
       containers: containerNames(project.name, name, service, replicas),
       replicas,
-      ...(service.image === undefined ? {} : { image: service.image }),
+      ...(serviceImage(project.name, name, service) === undefined ? {} : { image: serviceImage(project.name, name, service) }),
       depends_on: Object.fromEntries(dependsOn),
     };
   }
@@ -91,9 +92,5 @@ function selectServices(project: Project, options: PlanOptions): Set<string> {
 
 function requireService(project: Project, name: string, what: string): string {
   if (Object.hasOwn(project.services, name)) return name;
-  const names = Object.keys(project.services);
-  throw new InvalidInputError(`no such service: "${name}"`, {
-    code: "no_such_service",
-    hint: didYouMeanHint(name, names) ?? (what === "--scale" ? "--scale takes <service>=<replicas>" : "run `kitten config --services` to list the services"),
-  });
+  throw noSuchService(name, Object.keys(project.services), what === "--scale" ? "--scale takes <service>=<replicas>" : "run `kitten config --services` to list the services");
 }

@@ -33,6 +33,12 @@ export const CreateRequestSchema = z.object({
   exitCommand: z.array(z.string()).optional(),
   /** issue #13: keep: false is the none log driver; sizeMax is conmon's --log-size-max (log-policy.ts) */
   log: z.object({ keep: z.boolean(), sizeMax: z.number().int().positive().optional() }).optional(),
+  /** secrets and configs: copied from `source` to `dest` (in the container dir) with this owner and mode */
+  files: z
+    .array(z.object({ source: z.string(), dest: z.string(), uid: z.number().int().min(0), gid: z.number().int().min(0), mode: z.number().int().min(0).max(0o7777) }))
+    .default([]),
+  /** a tmpfs to mount at `path` (a shareable /dev/shm), unless mounted already */
+  shm: z.object({ path: z.string(), size: z.number().int().positive() }).optional(),
 });
 export type CreateRequest = z.input<typeof CreateRequestSchema>;
 
@@ -76,6 +82,8 @@ export const ExecRequestSchema = IdRequestSchema.extend({
   user: z.object({ uid: z.number().int(), gid: z.number().int(), additionalGids: z.array(z.number().int()).default([]) }).optional(),
   timeoutMs: z.number().int().positive().optional(),
   stdin: z.string().optional(),
+  /** every capability for this process (runc exec --cap for each) */
+  privileged: z.boolean().optional(),
 });
 export type ExecRequest = z.input<typeof ExecRequestSchema>;
 

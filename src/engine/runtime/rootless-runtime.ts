@@ -25,12 +25,14 @@ import { Wakeup } from "./wakeup.ts";
 import { logPolicy, monitorLogSettings } from "./log-policy.ts";
 import { rotateIfFull } from "./log-rotation.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
+import { applyExtras, resolvConf } from "./spec/extras.ts";
+import { resolveHostExtras } from "./extras-host.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { kittenForwarder, portsServed, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
-import { NAME_RE, randomId, resolveMounts } from "./container-mounts.ts";
-import { cgroupSupport, ensureBase, ociResources, projectCgroup, unenforced, type CgroupSupport } from "./cgroups.ts";
+import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
+import { cgroupSupport, ensureBase, ociResources, projectCgroup, type CgroupSupport } from "./cgroups.ts";
 import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
 import { VolumeStore } from "../volume/store.ts";
@@ -166,6 +168,21 @@ export class RootlessRuntime implements ContainerRuntime {
     return restarted;
   }
 
+  /**
+   * Stops a project's namespace when no container in it still runs (or is being created): what
+   * `kitten run` calls once its container is gone, so a namespace is not left running for nothing.
+   * Returns whether it stopped one.
+   */
+  async releaseIfIdle(project: string): Promise<boolean> {
+    const ns = this.ns.find(this.deps.paths, project);
+    if (!ns) return false;
+    const inUse = this.store
+      .list({ project })
+      .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
+    if (inUse) return false;
+    return this.ns.stop(this.deps.paths, project);
+  }
+
   /** The running namespace the container was created in, if it still is. */
   private liveNamespace(rec: ContainerRecord): NamespaceRecord | undefined {
     const ns = this.ns.find(this.deps.paths, rec.project);
@@ -203,6 +220,15 @@ export class RootlessRuntime implements ContainerRuntime {
     const volumeStore = new VolumeStore(this.deps.paths);
     const { binds, tmpfs, volumes, anonymous, uses } = resolveMounts(spec, this.deps.paths, Object.keys(image.config.Volumes ?? {}), (n) => volumeStore.exists(n));
     const stopSignal = spec.stopSignal ?? image.config.StopSignal;
+    const host = await resolveHostExtras(spec, {
+      paths: this.deps.paths,
+      dir,
+      find: (n) => this.store.find(n),
+      runningPid: async (r) => {
+        const st = await this.insideState(r);
+        return st.status === "running" ? st.pid : undefined;
+      },
+    });
     const oci = buildOciSpec(image.config, {
       ...spec,
       tmpfs: [...(spec.tmpfs ?? []), ...tmpfs],
@@ -219,7 +245,8 @@ export class RootlessRuntime implements ContainerRuntime {
       group: readImageFile(image, "etc/group"),
       hostHardLimits: hostHardLimits(),
     });
-    oci.annotations = { "io.kitten.name": spec.name, "io.kitten.project": spec.project };
+    applyExtras(oci, { name: spec.name, group: readImageFile(image, "etc/group"), domainnameBinary: Bun.which("domainname") ?? undefined, ...host.extras });
+    oci.annotations = { ...spec.annotations, "io.kitten.name": spec.name, "io.kitten.project": spec.project };
     const cgroupsPath = this.cgroupFor(spec, ns, id);
     if (cgroupsPath) Object.assign(oci.linux, { cgroupsPath, resources: ociResources(spec.resources) });
     // only now that the spec is valid: nothing is left behind by a refused container
@@ -227,7 +254,7 @@ export class RootlessRuntime implements ContainerRuntime {
     mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
     writeFileSync(files.hostname, `${hostname}\n`);
     writeFileSync(files.hosts, hostsFile(hostname, undefined, spec.extraHosts));
-    writeFileSync(files.resolvConf, spec.networkMode === "none" ? "" : `nameserver ${SLIRP.dns}\n`);
+    writeFileSync(files.resolvConf, resolvConf(spec.networkMode === "none" ? undefined : SLIRP.dns, spec.dns, spec.dnsSearch, spec.dnsOptions));
     writeFileSync(files.config, JSON.stringify(oci));
     const record: ContainerRecord = {
       id,
@@ -240,7 +267,9 @@ export class RootlessRuntime implements ContainerRuntime {
       lowerDirs: [...image.layers].reverse(),
       anonymousVolumes: anonymous,
       anonymousMounts: Object.fromEntries(uses.filter((u) => u.anonymous).map((u) => [u.target, u.name])),
-      volumes: [...new Set(uses.map((u) => u.name))],
+      volumes: [...new Set([...uses.map((u) => u.name), ...host.volumes])],
+      mountBinds: [...binds, ...(host.extras.inheritedBinds ?? [])],
+      ...(host.shm ? { shm: host.shm } : {}),
       runtime,
       dir,
       netnsPath,
@@ -269,9 +298,12 @@ export class RootlessRuntime implements ContainerRuntime {
         // the --rm cleanup, ports released, or the restart policy applied (inside/exited.ts)
         exitCommand: record.monitored ? [...selfCommand(), "__exited", id] : undefined,
         log: monitorLogSettings(spec.logging),
+        files: host.files,
+        ...(host.shm ? { shm: host.shm } : {}),
       });
       if (netnsPath && attacher) {
-        record.ips = await attacher.attach({ project: spec.project, containerId: id, spec, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
+        // the container's own hostname (docker: its short id when none is set) resolves in its /etc/hosts
+        record.ips = await attacher.attach({ project: spec.project, containerId: id, spec: { ...spec, hostname }, netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir });
         // kitten0 has no name service: give the container its own address line. An injected
         // attacher (CNI networks) owns the file and writes service names itself. In place: the
         // file is bind-mounted by inode.
@@ -379,10 +411,12 @@ export class RootlessRuntime implements ContainerRuntime {
       monitor: true,
       exitCommand: [...selfCommand(), "__exited", rec.id],
       log: monitorLogSettings(rec.spec.logging),
+      ...(rec.shm ? { shm: rec.shm } : {}),
     });
     const attacher = this.attacherFor(rec.spec);
     if (res.netnsCreated && rec.netnsPath && attacher) {
-      const ctx = { project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
+      const spec = { ...rec.spec, hostname: readFileSync(files.hostname, "utf8").trim() };
+      const ctx = { project: rec.project, containerId: rec.id, spec, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
       // its old addresses are leased to a netns that no longer exists: give them back first
       if (Object.keys(rec.ips).length) await attacher.detach(ctx).catch(() => {});
       rec.ips = await attacher.attach(ctx);
@@ -513,11 +547,10 @@ export class RootlessRuntime implements ContainerRuntime {
     this.deps.reporter.emit({ type: "container", action: pause ? "paused" : "unpaused", container: rec.name, service: rec.service });
   }
 
-  private readonly warnedLimits = new Set<string>();
-
   /**
    * The cgroup of a new container (cgroups.ts), or undefined where kitten may not manage
-   * cgroups — then the limits it asked for are warned about once per service (or container).
+   * cgroups — then the limits a `kitten run` container asked for are warned about (a project's
+   * services are warned about once per service by `up`, up-checks.ts).
    */
   private cgroupFor(spec: ContainerSpec, ns: NamespaceRecord, id: string): string | undefined {
     const support = this.deps.cgroups ?? cgroups();
@@ -525,16 +558,8 @@ export class RootlessRuntime implements ContainerRuntime {
       ensureBase(support);
       return `${projectCgroup(support, spec.project, ns.runtimeDir)}/${id}`;
     }
-    const asked = unenforced(spec.resources);
-    const key = `${spec.project}/${spec.service ?? spec.name}`;
-    if (asked.length > 0 && !this.warnedLimits.has(key)) {
-      this.warnedLimits.add(key);
-      const who = spec.service ? `service "${spec.service}"` : `container "${spec.name}"`;
-      this.deps.reporter.emit({
-        type: "warning",
-        message: `${who}: ${asked.join(", ")} not enforced: ${support.reason}${support.fix ? `; to enforce them, as root: ${support.fix}` : ""} (kitten doctor)`,
-      });
-    }
+    const warning = spec.service ? undefined : resourceWarning(spec, support);
+    if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
     return undefined;
   }
 
@@ -633,6 +658,7 @@ export class RootlessRuntime implements ContainerRuntime {
       cwd: options.workingDir,
       user,
       timeoutMs: options.timeoutMs,
+      ...(options.privileged ? { privileged: true } : {}),
     });
     return res;
   }
@@ -642,6 +668,14 @@ export class RootlessRuntime implements ContainerRuntime {
     const image = { ref: rec.image, id: rec.imageId, layers, config: {} };
     const u = resolveUser(user, readImageFile(image, "etc/passwd"), readImageFile(image, "etc/group"));
     return { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
+  }
+
+  /** argv that enters the namespace's user and mount namespaces, for a host program (cp's `__cp`). */
+  nsenterArgv(rec: ContainerRecord): string[] {
+    const ns = this.liveNamespace(rec);
+    if (!ns) throw new RuntimeFailure(`container "${rec.name}": its namespace is gone`);
+    // the pid namespace too: its /proc is the one mounted there, and Bun needs /proc/self
+    return ["nsenter", "-t", String(ns.childPid), "-U", "--preserve-credentials", "-m", "-p", "--"];
   }
 
   /** argv that joins the project namespace (for foreground runs with the caller's terminal). */

@@ -5,10 +5,10 @@
  * caller's terminal instead (runc proxies the pty itself), recording the exit code afterwards.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
 import { isatty } from "node:tty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
+import { runWithStartCheck } from "./exec.ts";
 import { LogReader } from "./logs.ts";
 import { Wakeup } from "./wakeup.ts";
 import type { RootlessRuntime } from "./rootless-runtime.ts";
@@ -100,23 +100,11 @@ export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, opt
 async function runForeground(rt: RootlessRuntime, rec: ContainerRecord): Promise<number> {
   const argv = [...rt.enterArgv(rec), "run", "--bundle", containerFiles(rec.dir).bundle, rec.id];
   await rt.publishFor(rec);
-  // cwd "/": the caller's directory may not exist in the namespace's view (never nsenter --wd)
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", cwd: "/" });
-  // the terminal sends Ctrl-C to the whole foreground group: runc forwards it to the container
-  const ignore = () => {};
-  for (const s of FORWARDED) process.on(s, ignore);
+  // the terminal sends Ctrl-C to the whole foreground group: runc forwards it to the container;
+  // a command that cannot start exits 127/126 with one line, as docker run does
   try {
-    return await new Promise<number>((resolve) => {
-      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1)));
-      child.on("error", () => resolve(127));
-    });
+    return await runWithStartCheck(argv, "inherit", "run");
   } finally {
-    for (const s of FORWARDED) process.off(s, ignore);
     await rt.unpublishFor(rec);
   }
-}
-
-function signalNumber(signal: string): number | undefined {
-  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
-  return table[signal];
 }

@@ -41,6 +41,10 @@ export interface ContainerRecord {
   anonymousMounts?: Record<string, string>;
   /** names of every volume it mounts: named, anonymous, through volumes_from */
   volumes?: string[];
+  /** its bind mounts (volumes and host paths), for containers that take volumes_from it */
+  mountBinds?: Array<{ source: string; target: string; readOnly?: boolean }>;
+  /** its shareable /dev/shm, mounted again when it starts in a new namespace */
+  shm?: { path: string; size: number };
   /** false for foreground (-it) runs, which have no conmon */
   monitored: boolean;
   netnsPath?: string;

@@ -35,7 +35,7 @@ export interface ContainerSpec {
   stopSignal?: string;
   /** network attachments: network key → aliases / static ip; or a mode */
   networkMode?: "bridge" | "host" | "none" | `container:${string}`;
-  networks?: Record<string, { aliases?: string[]; ipv4Address?: string; priority?: number }>;
+  networks?: Record<string, { aliases?: string[]; ipv4Address?: string; priority?: number; macAddress?: string }>;
   extraHosts?: string[];
   ports?: Port[];
   labels?: Record<string, string>;
@@ -53,6 +53,32 @@ export interface ContainerSpec {
   logging?: { driver?: string; maxSize?: number; maxFile?: number };
   /** anonymous volumes to reuse, by container path: the replaced container's (compose's recreate; `up -V` renews them) */
   inheritVolumes?: Record<string, string>;
+  // issue #12: compose keys (src/engine/compose/runtime-keys.ts), mapped in orchestrate/container-spec.ts
+  /** /etc/resolv.conf: name servers (default: the namespace's DNS forwarder), search domains, options */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** namespaced sysctls (linux.sysctl) */
+  sysctls?: Record<string, string>;
+  /** bytes of /dev/shm (default 64 MiB, as docker) */
+  shmSize?: number;
+  /** every capability of the user namespace, no seccomp filter, no masked paths, the host's devices the user may open */
+  privileged?: boolean;
+  /** host device nodes (or directories of them) bound in; without "w" in permissions read-only */
+  devices?: Array<{ source: string; target: string; permissions: string }>;
+  /** host: the project namespace's pid namespace; container:<name>: that container's */
+  pidMode?: "host" | `container:${string}`;
+  /** shareable: /dev/shm others may join; none: no /dev/shm; host: the host's IPC; container:<name>: join it */
+  ipcMode?: "private" | "shareable" | "none" | "host" | `container:${string}`;
+  /** extra groups (names from the image's /etc/group, or numbers) */
+  groupAdd?: string[];
+  /** the NIS domain name of the container's UTS namespace */
+  domainname?: string;
+  annotations?: Record<string, string>;
+  /** containers whose mounts this one mounts too (compose volumes_from) */
+  volumesFrom?: Array<{ container: string; readOnly?: boolean }>;
+  /** secrets and configs, written into the container as files with their owner and mode */
+  files?: Array<{ kind: "secret" | "config"; key: string; target: string; uid: number; gid: number; mode: number }>;
 }
 
 export interface ContainerState {
@@ -84,6 +110,8 @@ export interface ContainerState {
 }
 
 export interface ExecOptions {
+  /** every capability for this process (compose exec --privileged, hooks with privileged: true) */
+  privileged?: boolean;
   env?: Record<string, string>;
   workingDir?: string;
   user?: string;

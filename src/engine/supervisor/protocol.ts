@@ -16,6 +16,12 @@ export const UpRequestSchema = z.object({
   services: z.array(z.string()).default([]),
   noDeps: z.boolean().default(false),
   forceRecreate: z.boolean().default(false),
+  /** --always-recreate-deps: --force-recreate reaches the dependencies of the named services too */
+  recreateDeps: z.boolean().default(false),
+  /** --no-recreate: containers that exist are kept even when their configuration changed */
+  noRecreate: z.boolean().default(false),
+  /** --no-start (create): containers are created, not started */
+  noStart: z.boolean().default(false),
   removeOrphans: z.boolean().default(false),
   scale: z.record(z.string(), z.number().int().min(0)).default({}),
   /** wait for running/healthy after starting (up --wait) */
@@ -40,6 +46,10 @@ export const ServiceOpRequestSchema = z.object({
   signal: z.string().optional(),
   /** rm: stop running containers first (rm --stop) */
   stop: z.boolean().default(false),
+  /** rm -v: their anonymous volumes go with them */
+  volumes: z.boolean().default(false),
+  /** restart --no-deps: not the dependents with depends_on.restart: true */
+  noDeps: z.boolean().default(false),
 });
 
 export const RequestSchema = z.discriminatedUnion("op", [

@@ -104,8 +104,10 @@ export class SupervisorServer {
         switch (req.op) {
           case "up":
             return await this.up(req);
-          case "down":
-            return { removed: await downProject(this.supervisor, this.project, req, this.broadcast) };
+          case "down": {
+            const removed = await downProject(this.supervisor, this.project, req, this.broadcast);
+            return { removed: [...removed, ...(await this.removeUnmanaged())] };
+          }
           case "service": {
             const containers = await serviceOp(this.supervisor, this.project, req.action, req, this.broadcast);
             if (req.action === "start" || req.action === "restart") await this.repair();
@@ -126,7 +128,10 @@ export class SupervisorServer {
     this.imageConfigs = req.imageConfigs as Record<string, OciImageConfig>;
     const plan = planProject(this.project, { services: req.services, noDeps: req.noDeps, scale: req.scale });
     const observed = await this.o.runtime.list({ project: this.o.project });
-    const rplan = planReconcile({ project: this.project, plan, imageIds: req.imageIds, observed }, req);
+    // --force-recreate of named services recreates only them; --always-recreate-deps their dependencies too
+    const named = req.services.length > 0 ? req.services : Object.keys(plan.services);
+    const forceRecreate = [...(req.forceRecreate ? named : []), ...(req.recreateDeps ? Object.keys(plan.services).filter((s) => !named.includes(s)) : [])];
+    const rplan = planReconcile({ project: this.project, plan, imageIds: req.imageIds, observed }, { forceRecreate, noRecreate: req.noRecreate, removeOrphans: req.removeOrphans });
     const ctx: ApplyContext = {
       project: this.project,
       plan,
@@ -135,6 +140,7 @@ export class SupervisorServer {
       reporter: this.broadcast,
       ...(req.waitTimeoutMs === undefined ? {} : { deadline: this.clock.now() + req.waitTimeoutMs }),
       ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+      noStart: req.noStart,
       renewAnonVolumes: req.renewAnonVolumes,
     };
     await applyPlan(rplan, ctx);
@@ -148,6 +154,18 @@ export class SupervisorServer {
   private async repair(): Promise<void> {
     const restarted = await this.o.runtime.heal?.(this.o.project).catch(() => [] as string[]);
     for (const what of restarted ?? []) this.broadcast.emit({ type: "info", message: `restarted ${what}` });
+  }
+
+  /**
+   * down: the project's containers no service record covers — one-off `compose run` containers,
+   * `kitten run --project` ones — go too: the namespace they need goes with the project (docker
+   * compose keeps one-offs until --remove-orphans, docker/compose#10806).
+   */
+  private async removeUnmanaged(): Promise<string[]> {
+    const managed = new Set(this.supervisor.containers().map((c) => c.name));
+    const strays = (await this.o.runtime.list({ project: this.o.project })).filter((c) => !managed.has(c.name));
+    for (const c of strays) await this.o.runtime.remove(c.name, { force: true });
+    return strays.map((c) => c.name);
   }
 
   /** `kitten wait`: resolves once every selected container has exited, with their exit codes. */

@@ -15,5 +15,7 @@ export function servicePolicy(project: Project, service: string, image?: OciImag
     ...(health ? { health } : {}),
     stopGraceMs: stopGraceMs(s),
     ...(s.stop_signal ?? image?.StopSignal ? { stopSignal: s.stop_signal ?? image?.StopSignal } : {}),
+    ...(s.post_start?.length ? { postStart: s.post_start } : {}),
+    ...(s.pre_stop?.length ? { preStop: s.pre_stop } : {}),
   };
 }

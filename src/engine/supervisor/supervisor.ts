@@ -17,12 +17,17 @@ import { systemClock, type Clock } from "./clock.ts";
 import type { ServiceView } from "./dependencies.ts";
 import { HealthMonitor, type HealthConfig, type HealthStatus } from "./healthcheck.ts";
 import { RestartTracker, type RestartPolicy } from "./restart-policy.ts";
+import { runHooks } from "./hooks.ts";
+import type { Hook } from "../compose/model.ts";
 
 export interface ServicePolicy {
   restart: RestartPolicy;
   health?: HealthConfig;
   stopGraceMs: number;
   stopSignal?: string;
+  /** compose post_start / pre_stop hooks (hooks.ts) */
+  postStart?: Hook[];
+  preStop?: Hook[];
 }
 
 export interface SupervisorOptions {
@@ -139,6 +144,8 @@ export class ProjectSupervisor {
     const record = this.recordStarted(name, state, before?.restarts ?? 0);
     this.event("start", { name, service: record?.service });
     if (record) this.watch(record);
+    const hooks = record ? this.policy(record.service).postStart : undefined;
+    if (hooks?.length) await runHooks(this.o.runtime, name, "post_start", hooks);
     return record;
   }
 
@@ -173,8 +180,13 @@ export class ProjectSupervisor {
 
   /** A user stop: marks it manual first, so neither this supervisor nor a later one restarts it. */
   async stop(name: string, timeoutMs?: number): Promise<void> {
+    const before = this.o.store.getContainer(name);
     const rec = this.o.store.updateContainer(name, { manualStop: true });
     const p = rec ? this.policy(rec.service) : NO_POLICY;
+    if (p.preStop?.length && before?.status === "running") {
+      // a failing pre_stop is said, and the container is stopped all the same
+      await runHooks(this.o.runtime, name, "pre_stop", p.preStop).catch((err) => this.o.reporter?.emit({ type: "warning", message: errorText(err) }));
+    }
     this.stopHealth(name);
     const state = await this.o.runtime.stop(name, { signal: p.stopSignal, timeoutMs: timeoutMs ?? p.stopGraceMs });
     await this.settle(name, state);

@@ -19,6 +19,7 @@ import { ProjectStore } from "../state/project-store.ts";
 import { ContainerStore } from "../runtime/store.ts";
 import { VOLUME_NAME_RE, volumeDir } from "./names.ts";
 import type { VolumeStore } from "./store.ts";
+import { volumeUsers } from "./usage.ts";
 
 interface SavedProject {
   services?: Record<string, { volumes?: Array<{ type?: string; source?: string }> }>;
@@ -73,6 +74,6 @@ export function adoptBareKey(paths: KittenPaths, store: VolumeStore, project: st
   renameSync(volumeDir(paths, key), volumeDir(paths, name));
   store.register(name, labels);
   // containers made before the upgrade mount the old path; it points at the new one until they are gone
-  symlinkSync(name, volumeDir(paths, key));
+  if (volumeUsers(paths).has(key)) symlinkSync(name, volumeDir(paths, key));
   return { kind: "adopted", notice: `volume "${name}": adopted the data an earlier kitten kept under the bare name "${key}" (volumes are now named <project>_<key>; this happens once)` };
 }

@@ -6,10 +6,12 @@
  */
 import { join } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
+import { checkName, RESTRICTED_NAME_RE } from "../../core/names.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import { joinLocal } from "../../core/safe-path.ts";
 
-export const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** docker's RestrictedNameChars (core/names.ts); the 255-byte limit is checked by checkVolumeName */
+export const VOLUME_NAME_RE = RESTRICTED_NAME_RE;
 
 /** docker's labels: compose and `docker volume ls --filter label=…` users know these */
 export const VOLUME_LABELS = {
@@ -22,12 +24,8 @@ export const VOLUME_LABELS = {
   anonymous: "com.docker.volume.anonymous",
 } as const;
 
-export function checkVolumeName(name: string, where = "volume"): string {
-  if (VOLUME_NAME_RE.test(name)) return name;
-  throw new InvalidInputError(`invalid ${where} name ${JSON.stringify(name)}`, {
-    code: "bad_volume_name",
-    hint: "a volume name is letters, digits, '_', '.' and '-', starting with a letter or digit",
-  });
+export function checkVolumeName(name: string): string {
+  return checkName("volume", name);
 }
 
 export function volumesDir(paths: KittenPaths): string {

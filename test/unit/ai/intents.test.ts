@@ -23,6 +23,11 @@ const CASES: [string, Intent | undefined][] = [
   ["diagnose worker", { action: "diagnose", services: ["worker"] }],
   ["what is running", { action: "status" }],
   ["status", { action: "status" }],
+  ["run this on my cluster", { action: "kube" }],
+  ["Deploy it to Kubernetes", { action: "kube" }],
+  ["move the stack to k8s in namespace shop", { action: "kube", namespace: "shop" }],
+  ["put the whole project on the cluster prod-eu", { action: "kube", context: "prod-eu" }],
+  ["run nginx on my laptop", undefined],
   // drafting requests are not intents
   ["deploy nginx on port 8080", undefined],
   ["start nginx on port 8080", undefined],

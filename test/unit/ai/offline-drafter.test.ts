@@ -4,6 +4,7 @@ import { ProjectSchema, type Project } from "../../../src/engine/compose/model.t
 import { draftOffline } from "../../../src/ai/offline/index.ts";
 import { draftProblems, renderDraft } from "../../../src/ai/draft.ts";
 import { InvalidInputError } from "../../../src/core/errors.ts";
+import { proxyConfigOf } from "../../../src/ai/offline/proxy.ts";
 
 interface Expect {
   image?: string;
@@ -17,6 +18,8 @@ interface Expect {
   healthy?: string[];
   volumes?: string[];
   commandIncludes?: string;
+  /** an upstream ("name:port") of the nginx config mounted into the service */
+  proxiesTo?: string;
 }
 
 interface Case {
@@ -32,7 +35,7 @@ const CASES: Case[] = [
   { request: "Deploy nginx web server on port 8080", services: { nginx: { image: "nginx:alpine", ports: ["8080:80"], dependsOn: [] } }, noWarnings: true },
   {
     request: "Run 3 nginx containers behind a load balancer with a shared network",
-    services: { nginx: { image: "nginx:alpine", replicas: 3, ports: [] }, lb: { image: "nginx:alpine", ports: ["8080:80"], dependsOn: ["nginx"], commandIncludes: "server nginx:80" } },
+    services: { nginx: { image: "nginx:alpine", replicas: 3, ports: [] }, lb: { image: "nginx:alpine", ports: ["8080:80"], dependsOn: ["nginx"], proxiesTo: "nginx:80" } },
     network: "shared",
   },
   {
@@ -44,7 +47,7 @@ const CASES: Case[] = [
   {
     request: "Create a microservices setup with nginx, 2 python API servers, postgres database, and redis",
     services: {
-      nginx: { image: "nginx:alpine", ports: ["8080:80"], dependsOn: ["api"], commandIncludes: "server api:8000" },
+      nginx: { image: "nginx:alpine", ports: ["8080:80"], dependsOn: ["api"], proxiesTo: "api:8000" },
       api: { image: "python:3.12-slim", replicas: 2, ports: [], dependsOn: ["postgres", "redis"], healthy: ["postgres", "redis"], env: { REDIS_URL: "redis://redis:6379", DATABASE_URL: "postgres://postgres:change-me@postgres:5432/postgres" } },
       postgres: { image: "postgres:16-alpine", volumes: ["postgres-data:/var/lib/postgresql/data"] },
       redis: { image: "redis:7-alpine", volumes: ["redis-data:/data"] },
@@ -98,7 +101,7 @@ const CASES: Case[] = [
   { request: "nginx with 4 replicas", services: { nginx: { replicas: 4, ports: [] } } },
   { request: "5 copies of redis", services: { redis: { replicas: 5, volumes: [] } }, warning: /5 replicas would share one data volume/ },
   { request: "3 nginx on 8080", services: { nginx: { replicas: 3, ports: [] }, lb: { ports: ["8080:80"], dependsOn: ["nginx"] } } },
-  { request: "two httpd servers behind a load balancer on port 8088", services: { httpd: { replicas: 2 }, lb: { ports: ["8088:80"], commandIncludes: "server httpd:80" } } },
+  { request: "two httpd servers behind a load balancer on port 8088", services: { httpd: { replicas: 2 }, lb: { ports: ["8088:80"], proxiesTo: "httpd:80" } } },
   // relations
   {
     request: "wordpress with mariadb",
@@ -114,7 +117,7 @@ const CASES: Case[] = [
   { request: "postgres and mysql", services: { postgres: { ports: [] }, mysql: { ports: [] } } },
   { request: "apache on 8081 and mysql with password root123", services: { httpd: { ports: ["8081:80"] }, mysql: { replicas: 1, env: { MYSQL_ROOT_PASSWORD: "root123" } } } },
   { request: "elasticsearch and a kibana", services: { elasticsearch: {}, kibana: { ports: ["5601:5601"], env: { ELASTICSEARCH_HOSTS: "http://elasticsearch:9200" }, healthy: ["elasticsearch"] } }, noWarnings: true },
-  { request: "nginx reverse proxy in front of 2 node apps", services: { nginx: { dependsOn: ["node"], commandIncludes: "server node:3000" }, node: { replicas: 2, ports: [] } }, noWarnings: true },
+  { request: "nginx reverse proxy in front of 2 node apps", services: { nginx: { dependsOn: ["node"], proxiesTo: "node:3000" }, node: { replicas: 2, ports: [] } }, noWarnings: true },
   { request: "phpmyadmin with mariadb", services: { phpmyadmin: { env: { PMA_HOST: "mariadb" }, dependsOn: ["mariadb"] }, mariadb: {} } },
   { request: "launch a mongo database with user admin and password s3cret on port 27017", services: { mongo: { ports: ["27017:27017"], env: { MONGO_INITDB_ROOT_USERNAME: "admin", MONGO_INITDB_ROOT_PASSWORD: "s3cret" } } }, noWarnings: true },
   { request: "Run a MySQL 8 database with root password hunter2", services: { mysql: { image: "mysql:8", replicas: 1, env: { MYSQL_ROOT_PASSWORD: "hunter2" } } }, noWarnings: true },
@@ -123,7 +126,7 @@ const CASES: Case[] = [
     services: { node: { ports: ["3000:3000"], dependsOn: ["mongo", "redis"] }, redis: { ports: [] }, mongo: { ports: [] } },
   },
   { request: "Create two python workers and a rabbitmq broker", services: { worker: { image: "python:3.12-slim", replicas: 2, dependsOn: ["rabbitmq"] }, rabbitmq: {} } },
-  { request: "nginx + php", services: { nginx: { dependsOn: ["php"], commandIncludes: "server php:80" }, php: { image: "php:8.3-apache", ports: [] } }, noWarnings: true },
+  { request: "nginx + php", services: { nginx: { dependsOn: ["php"], proxiesTo: "php:80" }, php: { image: "php:8.3-apache", ports: [] } }, noWarnings: true },
   { request: "a python api with kafka", services: { api: { dependsOn: ["kafka"], env: { KAFKA_BOOTSTRAP_SERVERS: "kafka:9092" } }, kafka: { image: "apache/kafka:3.8.0", ports: [] } }, noWarnings: true },
   { request: "I'd like nginx listening on 8000", services: { nginx: { ports: ["8000:80"] } }, noWarnings: true },
   { request: "Spin up a Redis cache and a Postgres DB for my Django app", services: { redis: {}, postgres: {}, python: { dependsOn: ["postgres", "redis"] } } },
@@ -141,6 +144,10 @@ function check(project: Project, name: string, want: Expect): void {
   for (const dep of want.healthy ?? []) expect(svc.depends_on?.[dep]?.condition).toBe("service_healthy");
   if (want.volumes) expect((svc.volumes ?? []).map((v) => `${v.source}:${v.target}`)).toEqual(want.volumes);
   if (want.commandIncludes) expect((svc.command ?? []).join(" ")).toContain(want.commandIncludes);
+  if (want.proxiesTo) {
+    expect(svc.command).toBeUndefined();
+    expect(proxyConfigOf(project, name)).toContain(`server ${want.proxiesTo};`);
+  }
 }
 
 describe("offline drafter", () => {

@@ -148,6 +148,9 @@ describe("ask", () => {
     expect(d.problems).toEqual([]);
     expect(d.levels.length).toBeGreaterThan(0);
     expect(d.cli).toBe("kitten ask 'nginx on port 8080 with a postgres database'");
+    // networks follow the project's final name
+    expect(d.yaml).not.toContain("draft_");
+    expect(Object.values(d.project.networks).map((n) => n.name)).toEqual(Object.keys(d.project.networks).map((k) => `${d.project.name}_${k}`));
     expect(d.diff).toBeUndefined();
     expect(h.calls).toEqual([]);
   });

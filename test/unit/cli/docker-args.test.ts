@@ -27,8 +27,8 @@ test("treats -- as the end of flags", () => {
 });
 
 test.each([
-  [["--bogus", "img"], "unknown flag --bogus"],
-  [["-x", "img"], "unknown flag -x"],
+  [["--bogus", "img"], "unknown flag: --bogus"],
+  [["-x", "img"], "unknown flag: -x"],
   [["--name"], "flag --name needs a value"],
   [["--rm=maybe", "img"], "flag --rm takes true or false"],
 ])("refuses %p", (argv, message) => {

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { eventLine, renderProjects, renderPs, statusText } from "../../../src/cli/render/project.ts";
+import { eventLine, renderProjects, renderPs, statusText, type PsRenderRow } from "../../../src/cli/render/project.ts";
 import { renderStats } from "../../../src/cli/render/usage.ts";
 import type { ContainerRecord } from "../../../src/engine/state/project-store.ts";
 
 const now = Date.parse("2026-01-01T01:00:00Z");
-const c = (r: Partial<ContainerRecord>): ContainerRecord => ({
+const c = (r: Partial<PsRenderRow>): PsRenderRow => ({
   name: "demo-web-1",
   project: "demo",
   service: "web",
@@ -30,19 +30,20 @@ describe("project rendering", () => {
     expect(statusText(rec, now)).toBe(text);
   });
 
-  test("ps shows name, service, status, restarts and ports in aligned columns", () => {
+  test("ps shows docker compose's columns, the command quoted and cut to 20 characters", () => {
     const rows = [
-      c({ restarts: 2, ports: [{ hostIp: "127.0.0.1", hostPort: 8080, containerPort: 80, protocol: "tcp" }] }),
-      c({ name: "demo-db-1", service: "db", status: "exited", exitCode: 0, finishedAt: "2026-01-01T00:59:00Z" }),
+      c({ restarts: 2, command: "nginx -g daemon off;", createdAt: "2026-01-01T00:59:00Z", ports: [{ hostIp: "127.0.0.1", hostPort: 8080, containerPort: 80, protocol: "tcp" }] }),
+      c({ name: "demo-db-1", service: "db", image: "postgres", command: "docker-entrypoint.sh postgres", status: "exited", exitCode: 0, finishedAt: "2026-01-01T00:59:00Z" }),
     ];
     expect(renderPs(rows, now)).toBe(
       [
-        "NAME        SERVICE  STATUS                   RESTARTS  PORTS",
-        "demo-web-1  web      Up 30 seconds            2         127.0.0.1:8080->80/tcp",
-        "demo-db-1   db       Exited (0) 1 minute ago  0",
+        "NAME        IMAGE     COMMAND                 SERVICE  CREATED       STATUS                   PORTS",
+        'demo-web-1  nginx     "nginx -g daemon off;"  web      1 minute ago  Up 30 seconds            127.0.0.1:8080->80/tcp',
+        'demo-db-1   postgres  "docker-entrypoint.s…"  db                     Exited (0) 1 minute ago',
         "",
       ].join("\n"),
     );
+    expect(renderPs(rows.slice(1), now, { noTrunc: true })).toContain('"docker-entrypoint.sh postgres"');
   });
 
   test("ls counts containers by state", () => {

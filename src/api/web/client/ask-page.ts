@@ -53,18 +53,19 @@ export function askPage(main: HTMLElement): () => void {
     const deployResult = h("div");
     const deployButton = h("button", { id: "ask-deploy", disabled: d.problems.length > 0, onclick: () => void deploy() }, "Deploy");
     const deploy = async () => {
-      const name = d.project.name;
+      // the name is the YAML's own (the reviewer may have changed it)
+      const name = /^name:\s*["']?([a-z0-9][a-z0-9_-]*)/m.exec(yaml.value)?.[1] ?? d.project.name;
       if (!(await confirmAction({ title: `Deploy ${name}?`, text: "Start the project exactly as the YAML shows it now.", cli: `kitten up -d -f compose.yaml  # the YAML above saved as compose.yaml`, ok: "Deploy" }))) return;
       deployButton.setAttribute("disabled", "");
       clear(progress);
       clear(deployResult);
       try {
-        await sendWithProgress("/v1/ask/deploy", { yaml: yaml.value, name }, (e) => {
+        const done = await sendWithProgress<{ project: string }>("/v1/ask/deploy", { yaml: yaml.value }, (e) => {
           const text = e.type === "container" ? `${e.container} ${e.action}` : e.type === "progress" ? `${e.id} ${e.action}` : `${e.type}: ${e.message}`;
           progress.append(h("li", {}, text));
         });
-        deployResult.append(h("p", {}, "Deployed. ", h("a", { href: `#/projects/${encodeURIComponent(name)}`, id: "deployed-link" }, `Watch ${name} come up →`)));
-        location.hash = `#/projects/${encodeURIComponent(name)}`;
+        deployResult.append(h("p", {}, "Deployed. ", h("a", { href: `#/projects/${encodeURIComponent(done.project)}`, id: "deployed-link" }, `Watch ${done.project} come up →`)));
+        location.hash = `#/projects/${encodeURIComponent(done.project)}`;
       } catch (err) {
         deployResult.append(errorBox(err));
         deployButton.removeAttribute("disabled");

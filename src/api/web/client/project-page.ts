@@ -82,11 +82,20 @@ export function projectPage(main: HTMLElement, name: string): () => void {
 
   // logs: one stream for the whole project, each line prefixed by its container in the service's colour
   const logs = h("pre", { class: "logs", tabindex: "0", "aria-label": "logs", "aria-live": "off" });
+  // a record without a newline (conmon splits long or fast output) is continued by the container's next one
+  const partial = new Map<string, string>();
   const addLine = (l: LogLine) => {
+    const text = (partial.get(l.container) ?? "") + l.text;
+    if (!text.endsWith("\n")) {
+      partial.set(l.container, text);
+      return;
+    }
+    partial.delete(l.container);
+    l = { ...l, text };
     const atBottom = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 8;
     const prefix = h("span", { class: "svc" }, `${l.container.startsWith(`${name}-`) ? l.container.slice(name.length + 1) : l.container} | `);
     prefix.style.setProperty("--svc", serviceColor(l.service));
-    logs.append(h("span", { class: l.stream === "stderr" ? "line err" : "line", "data-service": l.service }, prefix, h("span", { class: "txt" }, l.text.endsWith("\n") ? l.text : `${l.text}\n`)));
+    logs.append(h("span", { class: l.stream === "stderr" ? "line err" : "line", "data-service": l.service }, prefix, h("span", { class: "txt" }, l.text)));
     while (logs.childElementCount > MAX_LOG_LINES) logs.firstElementChild?.remove();
     if (atBottom) logs.scrollTop = logs.scrollHeight;
   };

@@ -28,6 +28,8 @@ export const OPAQUE_XATTR = "user.overlay.opaque";
 export interface LayerWriterOptions {
   /** called for entries skipped with a reason (device nodes when unprivileged, xattrs that can't be set) */
   warn?: (message: string) => void;
+  /** `.wh.` names are plain files (a Dockerfile ADD extracting an archive, as docker's Untar does), not whiteouts */
+  plainFiles?: boolean;
 }
 
 function lstatOrNull(path: string): Stats | null {
@@ -132,7 +134,7 @@ export class LayerWriter implements TarSink {
     this.entries++;
     const parts = this.components(h.path, h.path);
     const base = parts[parts.length - 1];
-    if (base !== undefined && base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(parts, h);
+    if (base !== undefined && base.startsWith(WHITEOUT_PREFIX) && !this.options.plainFiles) return this.whiteout(parts, h);
     this.ensureParents(parts, h.path, true);
     const path = this.full(parts);
     switch (h.type) {

@@ -4,9 +4,13 @@
  * `kubectl apply --server-side --field-manager=kitten` and kubectl runs the plugin. Pruning uses
  * kubectl's own ApplySet support (KUBECTL_APPLYSET=true, --prune --applyset=<parent>), whose id is
  * the one kitten labels the objects with; waiting uses `rollout status` and `wait`.
+ * `--validate=false`: kubectl's own validation downloads the server's OpenAPI documents first;
+ * kitten's objects are built as kubernetes-types and tested against the published schemas, and
+ * the API server still checks every applied object against its schema.
  */
 import type { KubeObject } from "../objects.ts";
-import { MANAGER } from "../labels.ts";
+import { APPLYSET_PART_OF, MANAGER } from "../labels.ts";
+import { toYamlDocuments } from "../yaml.ts";
 import type { ApplySetRef } from "./apply.ts";
 
 export interface KubectlCall {
@@ -25,9 +29,17 @@ function base(t: KubectlTarget): string[] {
   return [t.kubectl, ...(t.kubeconfig ? ["--kubeconfig", t.kubeconfig] : []), ...(t.context ? ["--context", t.context] : [])];
 }
 
-export function kubectlApplyCalls(t: KubectlTarget, yaml: string, objects: KubeObject[], set: ApplySetRef, o: { force?: boolean; dryRun?: boolean; prune?: boolean; wait?: boolean; waitTimeoutMs?: number }): KubectlCall[] {
+export function kubectlApplyCalls(t: KubectlTarget, objects: KubeObject[], set: ApplySetRef, o: { force?: boolean; dryRun?: boolean; prune?: boolean; wait?: boolean; waitTimeoutMs?: number }): KubectlCall[] {
   const calls: KubectlCall[] = [];
-  const argv = [...base(t), "apply", "--server-side", `--field-manager=${MANAGER}`, "-n", set.namespace, "-f", "-"];
+  // with --applyset kubectl labels the members itself and refuses input that carries the label
+  const input = o.prune
+    ? objects.map((x) => {
+        const { [APPLYSET_PART_OF]: _, ...labels } = x.metadata.labels ?? {};
+        return { ...x, metadata: { ...x.metadata, labels } };
+      })
+    : objects;
+  const yaml = toYamlDocuments(input);
+  const argv = [...base(t), "apply", "--server-side", `--field-manager=${MANAGER}`, "--validate=false", "-n", set.namespace, "-f", "-"];
   if (o.force) argv.push("--force-conflicts");
   if (o.dryRun) argv.push("--dry-run=server");
   const env: Record<string, string> = {};

@@ -14,6 +14,7 @@ import { containerEnv } from "./env.ts";
 import { containerPorts, type ContainerPortSpec } from "./ports.ts";
 import { imageHealthcheck, probes } from "./probes.ts";
 import { securityContext } from "./security.ts";
+import { pullPolicy } from "./runtime-keys.ts";
 import { podStorage, type PodStorage } from "./storage.ts";
 import type { ExportInputs, ExportOptions } from "./types.ts";
 
@@ -27,7 +28,7 @@ export interface BuiltContainer {
 export function clusterImage(project: Project, name: string, s: Service, o: ExportOptions, findings: Findings): string {
   const built = `${o.registry ? `${o.registry.replace(/\/+$/, "")}/` : ""}${project.name}-${name}:latest`;
   if (s.image === undefined) {
-    findings.approximated(`service ${name}`, "build", `the cluster cannot build: image ${built} must be pushed first (kitten push${o.registry ? "" : "; --registry names where"})`);
+    findings.approximated(`service ${name}`, "build", `the cluster cannot build and kitten push pushes only named images: add image: ${built} and run kitten push${o.registry ? "" : " (--registry names the registry)"}`);
     return built;
   }
   if (isRootfsPath(s.image)) {
@@ -79,7 +80,7 @@ export function buildContainer(
     image: clusterImage(project, name, s, o, findings),
     // compose pulls a missing image and keeps a present one (pull_policy: missing); Kubernetes
     // would pull `:latest` every time (Always) unless told
-    imagePullPolicy: "IfNotPresent",
+    imagePullPolicy: pullPolicy(name, s, findings),
   };
   if (s.entrypoint) c.command = s.entrypoint;
   if (s.command) c.args = s.command;

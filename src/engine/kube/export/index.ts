@@ -21,6 +21,7 @@ import { containerPorts, type ContainerPortSpec } from "./ports.ts";
 import { reachedByName } from "./reach.ts";
 import { clusterService, publishedService } from "./services.ts";
 import { volumeClaims } from "./storage.ts";
+import { RUNTIME_KEYS, runtimeKeys } from "./runtime-keys.ts";
 import { DEFAULT_EXPORT_OPTIONS, EMPTY_INPUTS, type ExportInputs, type ExportOptions } from "./types.ts";
 
 export { DEFAULT_EXPORT_OPTIONS, EMPTY_INPUTS } from "./types.ts";
@@ -38,7 +39,7 @@ export const EXPORTED_SERVICE_KEYS = new Set([
   "image", "command", "entrypoint", "environment", "ports", "expose", "networks", "network_mode", "depends_on", "restart",
   "healthcheck", "deploy", "volumes", "working_dir", "user", "hostname", "container_name", "labels", "extra_hosts",
   "stop_signal", "stop_grace_period", "init", "read_only", "tmpfs", "cap_add", "cap_drop", "security_opt", "ulimits",
-  "profiles", "tty", "stdin_open",
+  "profiles", "tty", "stdin_open", "build", ...RUNTIME_KEYS,
 ]);
 
 interface Ctx {
@@ -157,6 +158,12 @@ function buildWorkload(ctx: Ctx, root: string, group: string[], kind: "Job" | "S
     },
   };
   const pod = template.spec!;
+  group.forEach((n, i) => {
+    const extra = runtimeKeys(project, n, project.services[n]!, built[i]!.container, pod, ctx.inputs, ctx.emit, findings);
+    for (const v of extra.volumes) if (!(pod.volumes ??= []).some((x) => x.name === v.name)) pod.volumes.push(v);
+  });
+  const annotationsOf = group.flatMap((n) => Object.entries(project.services[n]!.annotations ?? {}));
+  if (annotationsOf.length) template.metadata!.annotations = { ...template.metadata!.annotations, ...Object.fromEntries(annotationsOf) };
   if (waits.needsJobReader) pod.serviceAccountName = jobReaderName();
   if (s.network_mode === "host") pod.hostNetwork = true;
   if (s.hostname) {
@@ -246,7 +253,8 @@ function serviceFindings(ctx: Ctx, n: string, kind: string): void {
   for (const key of Object.keys(s)) {
     if (!EXPORTED_SERVICE_KEYS.has(key) && (s as Record<string, unknown>)[key] !== undefined) findings.dropped(subject, key, "kitten kube export does not translate this key yet");
   }
-  for (const key of ctx.inputs.ignoredKeys[n] ?? []) findings.dropped(subject, key, "kitten does not model this key (the loader ignored it)");
+  // `kitten push` pushes a built service's image under its `image:` (compose push's rule): the cluster pulls that
+  if ((s as Record<string, unknown>).build !== undefined && s.image) findings.approximated(subject, "build", `not built in the cluster: push ${s.image} first (kitten push)`);
   if (s.container_name) findings.approximated(subject, "container_name", `pods are named after the ${kind} (${dnsLabel(podRoot(project, n))}-...)`);
   if (s.stop_signal) findings.dropped(subject, "stop_signal", "lifecycle.stopSignal is alpha (KEP-4960); Kubernetes sends SIGTERM");
   if (s.init) findings.dropped(subject, "init", "no init process in the container: the app is pid 1");
@@ -268,6 +276,9 @@ function serviceFindings(ctx: Ctx, n: string, kind: string): void {
 
 function projectFindings(ctx: Ctx, roots: string[]): void {
   const { project, findings, o } = ctx;
+  for (const [subject, keys] of Object.entries(ctx.inputs.ignoredKeys)) {
+    for (const key of keys) findings.dropped(subject, key, "kitten does not model this key (the loader ignored it)");
+  }
   const used = new Set(roots.flatMap((r) => podNetworks(project, r)));
   const many = used.size > 1;
   for (const [key, net] of Object.entries(project.networks)) {
@@ -277,9 +288,17 @@ function projectFindings(ctx: Ctx, roots: string[]): void {
     if (net.driver && net.driver !== "bridge") findings.dropped(subject, "driver", `driver ${net.driver}: the cluster's network plugin decides`);
     if (net.external) findings.approximated(subject, "external", "pods of the namespace share the cluster network");
     if (net.labels) findings.dropped(subject, "labels", "a network is not an object in Kubernetes");
-    if (!o.networkPolicies) {
-      if (net.internal) findings.approximated(subject, "internal", "not enforced: pods can reach the outside (--network-policies restricts them)");
-      else if (many) findings.approximated(subject, "isolation", "all pods of a namespace reach each other (--network-policies isolates the networks)");
+    if (!net.external && net.name !== `${project.name}_${key}`) findings.dropped(subject, "name", "a network is not an object in Kubernetes");
+    if (!o.networkPolicies && net.internal) findings.approximated(subject, "internal", "not enforced: pods can reach the outside (--network-policies restricts them)");
+  }
+  if (!o.networkPolicies) {
+    for (const root of roots) {
+      const nets = podNetworks(project, root).filter((n) => n !== "default");
+      if (nets.length > 0 && (many || nets.some((n) => project.networks[n]?.internal))) {
+        findings.approximated(`service ${root}`, "networks", `[${nets.join(", ")}]: every pod of the namespace reaches it (--network-policies isolates the networks)`);
+      } else if (nets.length > 0) {
+        findings.approximated(`service ${root}`, "networks", `[${nets.join(", ")}]: pods share the namespace's network`);
+      }
     }
   }
 }

@@ -10,6 +10,7 @@ import type { LoadedProject } from "../../compose/index.ts";
 import { isRootfsPath } from "../../compose/kitten-format.ts";
 import type { OciImageConfig } from "../../image/types.ts";
 import type { ExportInputs, HostPath } from "./types.ts";
+import { parseDotenv } from "../../compose/dotenv.ts";
 
 /** Directories are read one level deep and only while small: a ConfigMap holds 1 MiB. */
 const READ_LIMIT = 2 * 1024 * 1024;
@@ -57,10 +58,46 @@ export async function storedImageConfigs(paths: KittenPaths, refs: string[]): Pr
   return out;
 }
 
-export async function gatherInputs(loaded: LoadedProject, paths: KittenPaths): Promise<ExportInputs> {
+export async function gatherInputs(loaded: LoadedProject, paths: KittenPaths, env: Record<string, string | undefined> = process.env): Promise<ExportInputs> {
   const services = Object.values(loaded.project.services);
   const refs = [...new Set(services.flatMap((s) => (s.image && !isRootfsPath(s.image) ? [s.image] : [])))];
   const hostPaths: ExportInputs["hostPaths"] = {};
   for (const s of services) for (const m of s.volumes ?? []) if (m.type === "bind" && m.source) hostPaths[m.source] ??= readHostPath(m.source);
-  return { imageConfigs: await storedImageConfigs(paths, refs), hostPaths, envFiles: loaded.envFiles ?? {}, ignoredKeys: loaded.ignoredKeys ?? {} };
+  return { imageConfigs: await storedImageConfigs(paths, refs), hostPaths, envFiles: loaded.envFiles ?? {}, ignoredKeys: loaded.ignoredKeys ?? {}, fileSources: fileSources(loaded, env) };
+}
+
+/**
+ * The values of the project's secrets and configs: a file's bytes, the content, or the variable
+ * of the project environment (the shell over the project's .env, as the loader reads them).
+ */
+function fileSources(loaded: LoadedProject, env: Record<string, string | undefined>): ExportInputs["fileSources"] {
+  const out: ExportInputs["fileSources"] = {};
+  let dotenv: Record<string, string> | undefined;
+  const lookup = (k: string): string | undefined => {
+    if (env[k] !== undefined) return env[k];
+    if (dotenv === undefined) {
+      const file = join(loaded.workingDir, ".env");
+      try {
+        dotenv = existsSync(file) ? parseDotenv(readFileSync(file, "utf8"), (x) => env[x]) : {};
+      } catch {
+        dotenv = {};
+      }
+    }
+    return dotenv[k];
+  };
+  for (const kind of ["secret", "config"] as const) {
+    for (const [key, def] of Object.entries((kind === "secret" ? loaded.project.secrets : loaded.project.configs) ?? {})) {
+      let value: Uint8Array | undefined;
+      if (def.content !== undefined) value = new TextEncoder().encode(def.content);
+      else if (def.environment !== undefined) {
+        const v = lookup(def.environment);
+        if (v !== undefined) value = new TextEncoder().encode(v);
+      } else if (def.file !== undefined) {
+        const h = readHostPath(def.file);
+        if (h.kind === "file") value = h.content;
+      }
+      if (value !== undefined) out[`${kind}:${key}`] = value;
+    }
+  }
+  return out;
 }

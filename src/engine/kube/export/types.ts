@@ -58,8 +58,10 @@ export interface ExportInputs {
   hostPaths: Record<string, HostPath>;
   /** per service, the env files it read and the keys each gave (from the loader) */
   envFiles: Record<string, EnvFileKeys[]>;
-  /** per service, compose keys the loader ignored (kitten does not model them) */
+  /** by "service NAME", "network KEY", "volume KEY": compose keys the loader ignored (kitten does not model them) */
   ignoredKeys: Record<string, string[]>;
+  /** the values of top-level secrets and configs, by "secret:<key>" / "config:<key>" (absent: unreadable) */
+  fileSources: Record<string, Uint8Array>;
 }
 
-export const EMPTY_INPUTS: ExportInputs = { imageConfigs: {}, hostPaths: {}, envFiles: {}, ignoredKeys: {} };
+export const EMPTY_INPUTS: ExportInputs = { imageConfigs: {}, hostPaths: {}, envFiles: {}, ignoredKeys: {}, fileSources: {} };

@@ -41,8 +41,8 @@ export interface PlayOptions {
 
 const WORKLOADS = new Set(["Pod", "Deployment", "StatefulSet", "Job", "DaemonSet"]);
 const DATA_KINDS = new Set(["ConfigMap", "Secret", "PersistentVolumeClaim", "Service"]);
-const POD_FIELDS = new Set(["containers", "initContainers", "volumes", "hostname", "hostAliases", "hostNetwork", "terminationGracePeriodSeconds", "restartPolicy", "enableServiceLinks", "serviceAccountName", "subdomain", "dnsPolicy", "automountServiceAccountToken"]);
-const CONTAINER_FIELDS = new Set(["name", "image", "imagePullPolicy", "command", "args", "workingDir", "env", "envFrom", "ports", "volumeMounts", "readinessProbe", "livenessProbe", "startupProbe", "resources", "securityContext", "tty", "stdin", "terminationMessagePath", "terminationMessagePolicy"]);
+const POD_FIELDS = new Set(["containers", "initContainers", "volumes", "hostname", "hostAliases", "hostNetwork", "hostPID", "hostIPC", "dnsConfig", "securityContext", "terminationGracePeriodSeconds", "restartPolicy", "enableServiceLinks", "serviceAccountName", "subdomain", "dnsPolicy", "automountServiceAccountToken", "nodeSelector"]);
+const CONTAINER_FIELDS = new Set(["name", "image", "imagePullPolicy", "command", "args", "workingDir", "env", "envFrom", "ports", "volumeMounts", "readinessProbe", "livenessProbe", "startupProbe", "resources", "securityContext", "tty", "stdin", "lifecycle", "terminationMessagePath", "terminationMessagePolicy"]);
 
 interface Data {
   configMaps: Map<string, Record<string, Uint8Array>>;
@@ -180,6 +180,15 @@ function playPod(ctx: Ctx, obj: KubeObject, meta: { labels?: Record<string, stri
       if (pod.hostname) s.hostname = pod.hostname;
       if (pod.hostAliases?.length) s.extra_hosts = pod.hostAliases.flatMap((a) => (a.hostnames ?? []).map((h) => `${h}:${a.ip}`));
       if (pod.terminationGracePeriodSeconds !== undefined) s.stop_grace_period = `${pod.terminationGracePeriodSeconds}s`;
+      if (pod.hostPID) s.pid = "host";
+      if (pod.hostIPC) s.ipc = "host";
+      if (pod.dnsConfig?.nameservers?.length) s.dns = pod.dnsConfig.nameservers;
+      if (pod.dnsConfig?.searches?.length) s.dns_search = pod.dnsConfig.searches;
+      if (pod.dnsConfig?.options?.length) s.dns_opt = pod.dnsConfig.options.map((x) => (x.value === undefined ? x.name! : `${x.name}:${x.value}`));
+      if (pod.securityContext?.sysctls?.length) s.sysctls = Object.fromEntries(pod.securityContext.sysctls.map((x) => [x.name, x.value]));
+      if (pod.securityContext?.supplementalGroups?.length) s.group_add = pod.securityContext.supplementalGroups.map(String);
+      for (const key of Object.keys(pod.securityContext ?? {})) if (key !== "sysctls" && key !== "supplementalGroups") findings.dropped(subject, `spec.securityContext.${key}`, "not supported by kube play");
+      if (pod.nodeSelector) findings.approximated(subject, "spec.nodeSelector", "this machine is the only node");
       if (Object.keys(depends).length) s.depends_on = { ...depends };
       const labels = Object.fromEntries(Object.entries(annotations).filter(([k]) => !k.startsWith("kitten.dev/")));
       if (Object.keys(labels).length) s.labels = labels;
@@ -256,16 +265,24 @@ function playContainer(ctx: Ctx, subject: string, c: Container, pod: PodSpec, cl
     if (sc.capabilities?.add?.length) s.cap_add = sc.capabilities.add;
     if (sc.capabilities?.drop?.length) s.cap_drop = sc.capabilities.drop;
     if (sc.readOnlyRootFilesystem) s.read_only = true;
+    if (sc.privileged) s.privileged = true;
     const opts: string[] = [];
     if (sc.allowPrivilegeEscalation === false) opts.push("no-new-privileges:true");
     if (sc.seccompProfile?.type === "Unconfined") opts.push("seccomp=unconfined");
     if (opts.length) s.security_opt = opts;
     for (const key of Object.keys(sc)) {
-      if (!["runAsUser", "runAsGroup", "capabilities", "readOnlyRootFilesystem", "allowPrivilegeEscalation", "seccompProfile"].includes(key)) findings.dropped(where, `securityContext.${key}`, "not supported by kube play");
+      if (!["runAsUser", "runAsGroup", "capabilities", "readOnlyRootFilesystem", "allowPrivilegeEscalation", "seccompProfile", "privileged"].includes(key)) findings.dropped(where, `securityContext.${key}`, "not supported by kube play");
     }
   }
   if (c.tty) s.tty = true;
   if (c.stdin) s.stdin_open = true;
+  if (c.imagePullPolicy === "Always") s.pull_policy = "always";
+  else if (c.imagePullPolicy === "Never") s.pull_policy = "never";
+  for (const [hook, key] of [["postStart", "post_start"], ["preStop", "pre_stop"]] as const) {
+    const h = c.lifecycle?.[hook];
+    if (h?.exec?.command?.length) s[key] = [{ command: h.exec.command }];
+    else if (h) findings.dropped(where, `lifecycle.${hook}`, "only exec hooks");
+  }
   return s;
 }
 

@@ -3,7 +3,8 @@
  * runc create/start, kill, delete, state. conmon monitors each container (log file in k8s-file
  * format, exit file) and outlives every kitten process; catatonit, the pid-ns init, reaps it.
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { ALL_CAPS } from "../spec/capabilities.ts";
 import { join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../../core/errors.ts";
 import { resolveInRoot, resolvesInside } from "../../../core/safe-path.ts";
@@ -101,7 +102,9 @@ export class Containers {
    * with removeDir false and no netnsPath): the upper layer, volumes and netns are kept, and
    * conmon appends to the existing log (k8s-file: O_APPEND, never truncated at open).
    */
-  async create(req: CreateRequest & { volumes: Array<{ path: string; copyFrom?: string; subpath?: string }>; terminal: boolean; monitor: boolean }): Promise<{ pid: number; netnsCreated: boolean }> {
+  async create(
+    req: CreateRequest & { volumes: Array<{ path: string; copyFrom?: string; subpath?: string }>; files: Array<{ source: string; dest: string; uid: number; gid: number; mode: number }>; terminal: boolean; monitor: boolean },
+  ): Promise<{ pid: number; netnsCreated: boolean }> {
     const f = containerFiles(req.containerDir);
     for (const d of [f.upper, f.work, f.merged, f.exitDir]) mkdirSync(d, { recursive: true });
     if (!isMounted(f.merged)) {
@@ -124,6 +127,17 @@ export class Containers {
         await run(["cp", "-a", `${from}/.`, v.path]);
       }
       if (v.subpath !== undefined) checkSubpath(req.name, v.path, v.subpath);
+    }
+    // secrets and configs: written as root of the namespace, so any uid/gid of it can own them
+    for (const file of req.files) {
+      mkdirSync(join(file.dest, ".."), { recursive: true, mode: 0o755 });
+      copyFileSync(file.source, file.dest);
+      chownSync(file.dest, file.uid, file.gid);
+      chmodSync(file.dest, file.mode);
+    }
+    if (req.shm && !isMounted(req.shm.path)) {
+      mkdirSync(req.shm.path, { recursive: true });
+      await must(["mount", "-t", "tmpfs", "-o", `size=${req.shm.size},mode=1777,nosuid,nodev,noexec`, "shm", req.shm.path], `container "${req.name}": mounting its shareable /dev/shm`);
     }
     let netnsCreated = false;
     if (req.netnsPath && !(existsSync(req.netnsPath) && isMounted(req.netnsPath))) {
@@ -231,6 +245,7 @@ export class Containers {
     // a cgroup runc made stays until deleted (runc delete would remove it; here only the state dir goes)
     if (req.cgroupsPath) removeCgroup(req.cgroupsPath);
     await unmount(f.merged, `container ${req.id}: unmounting the rootfs`);
+    await unmount(join(req.containerDir, "shm"), `container ${req.id}: unmounting its /dev/shm`);
     if (req.netnsPath && existsSync(req.netnsPath)) {
       await unmount(req.netnsPath, `container ${req.id}: removing its network namespace`);
       rmSync(req.netnsPath, { force: true });
@@ -279,6 +294,7 @@ export class Containers {
       ...req.env.flatMap((e) => ["--env", e]),
       ...(req.cwd ? ["--cwd", req.cwd] : []),
       ...(req.user ? ["--user", `${req.user.uid}:${req.user.gid}`, ...(req.user.additionalGids ?? []).flatMap((g) => ["--additional-gids", String(g)])] : []),
+      ...(req.privileged ? ALL_CAPS.flatMap((c) => ["--cap", c]) : []),
       req.id,
       ...req.args,
     );

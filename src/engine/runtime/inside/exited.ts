@@ -122,6 +122,8 @@ async function restartInPlace(store: ContainerStore, id: string, runtimeDir: str
     lowerDirs: rec.lowerDirs,
     netnsPath: rec.netnsPath,
     volumes: [],
+    files: [],
+    ...(rec.shm ? { shm: rec.shm } : {}),
     name: rec.name,
     terminal: oci.process?.terminal ?? false,
     monitor: true,

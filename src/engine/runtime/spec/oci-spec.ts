@@ -40,8 +40,10 @@ export interface OciSpec {
     maskedPaths: string[];
     readonlyPaths: string[];
     seccomp?: OciSeccomp;
+    sysctl?: Record<string, string>;
   };
   annotations?: Record<string, string>;
+  hooks?: Partial<Record<"createContainer" | "startContainer" | "poststart" | "poststop", Array<{ path: string; args?: string[]; env?: string[]; timeout?: number }>>>;
 }
 
 /** What the builder needs besides the image config: everything already resolved to paths. */

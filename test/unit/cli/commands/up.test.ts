@@ -7,6 +7,6 @@ describe("parseScale", () => {
   });
 
   test.each(["web", "web=", "=2", "web=-1", "web=two"])("refuses %p with a usage error", (value) => {
-    expect(() => parseScale([value])).toThrow(`invalid --scale "${value}"`);
+    expect(() => parseScale([value])).toThrow(`invalid --scale option "${value}". Should be SERVICE=NUM`);
   });
 });

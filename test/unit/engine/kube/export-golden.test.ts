@@ -30,7 +30,7 @@ const CASES: Case[] = [
   { name: "kitten-single-web", file: join(REPO, "compose-examples/kitten-single-web.json"), projectName: "single" },
   { name: "kitten-web-db", file: join(REPO, "compose-examples/kitten-web-db.json"), projectName: "webdb" },
   { name: "kitten-microservices", file: join(REPO, "compose-examples/kitten-microservices.json"), projectName: "micro" },
-  ...readdirSync(CORPUS).sort().map((f) => ({ name: basename(f, ".yaml"), file: join(CORPUS, f) })),
+  ...readdirSync(CORPUS).filter((f) => f.endsWith(".yaml")).sort().map((f) => ({ name: basename(f, ".yaml"), file: join(CORPUS, f) })),
   { name: "isolated-policies", file: join(CORPUS, "isolated.yaml"), options: { networkPolicies: true, namespace: "shop", exposeAs: "LoadBalancer" } },
   { name: "stateful-liveness", file: join(CORPUS, "stateful.yaml"), options: { liveness: true, statefulSets: true, storageClass: "fast", volumeSize: "20Gi" } },
 ];
@@ -38,8 +38,8 @@ const CASES: Case[] = [
 async function exported(c: Case) {
   const empty = mkdtempSync(join(tmpdir(), "kitten-kube-golden-"));
   try {
-    const loaded = await loadProject({ files: [c.file], projectName: c.projectName, env: { HOME: "/home/user" } });
-    const inputs = await gatherInputs(loaded, { data: join(empty, "data"), runtime: join(empty, "run"), config: join(empty, "config") });
+    const loaded = await loadProject({ files: [c.file], projectName: c.projectName, env: { HOME: "/home/user", KUBE_CORPUS_API_KEY: "key-from-the-environment" } });
+    const inputs = await gatherInputs(loaded, { data: join(empty, "data"), runtime: join(empty, "run"), config: join(empty, "config") }, { KUBE_CORPUS_API_KEY: "key-from-the-environment" });
     return exportProject(loaded.project, inputs, c.options);
   } finally {
     rmSync(empty, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { MemoryReporter } from "../../../../src/core/reporter.ts";
 import { ProjectSchema, type Project } from "../../../../src/engine/compose/model.ts";
 import { applyPlan, waitReady, type ApplyContext } from "../../../../src/engine/orchestrate/apply.ts";
 import { planReconcile } from "../../../../src/engine/orchestrate/reconcile.ts";
+import { serviceOp } from "../../../../src/engine/orchestrate/lifecycle.ts";
 import { planProject, type PlanOptions } from "../../../../src/engine/plan/plan.ts";
 import { closeStateDbs, openStateDb } from "../../../../src/engine/state/db.ts";
 import { ProjectStore } from "../../../../src/engine/state/project-store.ts";
@@ -31,7 +32,7 @@ function world(services: Record<string, unknown>, programs: Record<string, Progr
   let project = ProjectSchema.parse({ name: "demo", services });
   sup = new ProjectSupervisor({ project: "demo", runtime, store, clock, reporter, policy: (s) => servicePolicy(project, s) });
   const supervisor = sup;
-  const up = async (o: PlanOptions & { forceRecreate?: boolean; deadlineMs?: number; next?: Record<string, unknown> } = {}) => {
+  const up = async (o: PlanOptions & { forceRecreate?: boolean; renewAnonVolumes?: boolean; deadlineMs?: number; next?: Record<string, unknown> } = {}) => {
     if (o.next) project = ProjectSchema.parse({ name: "demo", services: o.next });
     const plan = planProject(project, o);
     const rplan = planReconcile({ project, plan, imageIds: {}, observed: await runtime.list({ project: "demo" }) }, o);
@@ -42,6 +43,7 @@ function world(services: Record<string, unknown>, programs: Record<string, Progr
       clock,
       reporter,
       ...(o.deadlineMs === undefined ? {} : { deadline: clock.now() + o.deadlineMs }),
+      ...(o.renewAnonVolumes ? { renewAnonVolumes: true } : {}),
     };
     return { rplan, done: applyPlan(rplan, ctx), ctx };
   };
@@ -136,6 +138,57 @@ describe("applying a plan", () => {
     expect(w.runtime.calls.slice(before)).toEqual(["stop demo-api-1", "remove demo-api-1", "create demo-api-1", "start demo-api-1"]);
     expect(w.reporter.events).toContainEqual({ type: "container", action: "running", container: "demo-db-1", service: "db" });
     expect(w.runtime.spec("demo-api-1")?.env).toEqual({ X: "1" });
+  });
+
+  test("a recreated container inherits its predecessor's anonymous volumes; -V gives it new ones and the old go with the old container", async () => {
+    const services = { db: { image: "db", volumes: [{ type: "volume", target: "/data" }, { type: "volume", source: "named", target: "/n" }] } };
+    const w = world(services, {});
+    await (await w.up()).done;
+    const first = (await w.runtime.inspect("demo-db-1"))!.anonymousVolumes!;
+    expect(first).toEqual({ "/data": "anon-1" });
+    await (await w.up({ forceRecreate: true })).done;
+    expect(w.runtime.spec("demo-db-1")?.inheritVolumes).toEqual(first);
+    expect((await w.runtime.inspect("demo-db-1"))!.anonymousVolumes).toEqual(first);
+    expect(w.runtime.removals.at(-1)).toEqual({ name: "demo-db-1", volumes: false });
+    await (await w.up({ forceRecreate: true, renewAnonVolumes: true })).done;
+    expect(w.runtime.spec("demo-db-1")?.inheritVolumes).toBeUndefined();
+    expect((await w.runtime.inspect("demo-db-1"))!.anonymousVolumes).toEqual({ "/data": "anon-2" });
+    expect(w.runtime.removals.at(-1)).toEqual({ name: "demo-db-1", volumes: true });
+    expect([...w.runtime.anonymousVolumes]).toEqual(["anon-2"]);
+  });
+
+  test("rm keeps a container's anonymous volumes, rm -v removes them (compose rm -v)", async () => {
+    const w = world({ a: { image: "a", volumes: [{ type: "volume", target: "/d" }] }, b: { image: "b", volumes: [{ type: "volume", target: "/d" }] } }, {});
+    await (await w.up()).done;
+    await serviceOp(w.supervisor, w.project, "rm", { services: ["a"], stop: true }, w.reporter);
+    await serviceOp(w.supervisor, w.project, "rm", { services: ["b"], stop: true, volumes: true }, w.reporter);
+    expect(w.runtime.removals).toEqual([{ name: "demo-a-1", volumes: false }, { name: "demo-b-1", volumes: true }]);
+    expect([...w.runtime.anonymousVolumes]).toEqual(["anon-1"]);
+  });
+
+  test("post_start runs after each start, pre_stop before each stop (a failing one is a warning), never before a kill", async () => {
+    const services = {
+      web: {
+        image: "web",
+        post_start: [{ command: ["touch", "/started"], user: "app", environment: { A: "1", B: null } }, { command: ["second"] }],
+        pre_stop: [{ command: ["flush"] }],
+      },
+    };
+    const w = world(services, { web: { exec: (cmd) => (cmd[0] === "flush" ? { exitCode: 3, stdout: "", stderr: "disk full\n" } : { exitCode: 0, stdout: "", stderr: "" }) } });
+    await (await w.up()).done;
+    expect(w.runtime.calls).toEqual(["create demo-web-1", "start demo-web-1", "exec demo-web-1 touch /started", "exec demo-web-1 second"]);
+    await w.supervisor.stop("demo-web-1", 1000);
+    expect(w.runtime.calls.slice(-2)).toEqual(["exec demo-web-1 flush", "stop demo-web-1"]);
+    // a failing pre_stop is said, and the stop goes on
+    expect(w.reporter.warnings).toContain('container "demo-web-1": pre_stop hook `flush` exited with status 3: disk full');
+    await w.supervisor.start("demo-web-1");
+    await w.supervisor.kill("demo-web-1");
+    expect(w.runtime.calls.slice(-1)).toEqual(["kill demo-web-1 KILL"]);
+  });
+
+  test("a failing post_start fails the up with the hook's status", async () => {
+    const failing = world({ web: { image: "web", post_start: [{ command: ["false"] }] } }, { web: { exec: () => ({ exitCode: 1, stdout: "", stderr: "" }) } });
+    await expect((await failing.up()).done).rejects.toThrow('container "demo-web-1": post_start hook `false` exited with status 1');
   });
 
   test("a recreated dependency restarts the dependents that ask for it (depends_on.restart), after it, and only those", async () => {

@@ -30,8 +30,13 @@ interface Entry {
 
 export class FakeRuntime implements ContainerRuntime {
   readonly calls: string[] = [];
+  /** remove's options, by call: whether anonymous volumes went with the container */
+  readonly removals: Array<{ name: string; volumes?: boolean }> = [];
+  /** anonymous volumes that exist (made by create, dropped by remove with volumes) */
+  readonly anonymousVolumes = new Set<string>();
   private readonly containers = new Map<string, Entry>();
   private pidSeq = 1000;
+  private volumeSeq = 0;
 
   constructor(
     readonly clock: FakeClock,
@@ -67,6 +72,15 @@ export class FakeRuntime implements ContainerRuntime {
       image: spec.image,
       configHash: spec.configHash,
     };
+    // anonymous volumes as the real runtime names them: inherited by path when they still exist
+    const anonymous: Record<string, string> = {};
+    for (const m of spec.mounts ?? []) {
+      if (m.type !== "volume" || m.source) continue;
+      const inherited = spec.inheritVolumes?.[m.target];
+      anonymous[m.target] = inherited && this.anonymousVolumes.has(inherited) ? inherited : `anon-${++this.volumeSeq}`;
+      this.anonymousVolumes.add(anonymous[m.target]!);
+    }
+    if (Object.keys(anonymous).length > 0) state.anonymousVolumes = anonymous;
     this.containers.set(spec.name, { spec, state, runs: 0, waiters: [] });
     return { ...state };
   }
@@ -124,9 +138,11 @@ export class FakeRuntime implements ContainerRuntime {
     if (e.state.status === "running") this.exit(e, signal === "SIGKILL" || signal === "KILL" ? 137 : 143);
   }
 
-  async remove(name: string, options: { force?: boolean } = {}): Promise<void> {
+  async remove(name: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     this.calls.push(`remove ${name}`);
+    this.removals.push({ name, volumes: options.volumes });
     const e = this.get(name);
+    if (options.volumes !== false) for (const v of Object.values(e.state.anonymousVolumes ?? {})) this.anonymousVolumes.delete(v);
     if (e.state.status === "running" && !options.force) throw new Error(`container ${name} is running`);
     if (e.state.status === "running") this.exit(e, 137);
     this.containers.delete(name);

@@ -127,6 +127,6 @@ describe("service verbs", () => {
 
   test("refuses an unknown service", async () => {
     await stack();
-    await expect(serviceOp(h.supervisor, project, "stop", { services: ["nope"] }, h.reporter)).rejects.toThrow('no such service: "nope"');
+    await expect(serviceOp(h.supervisor, project, "stop", { services: ["nope"] }, h.reporter)).rejects.toThrow("no such service: nope");
   });
 });

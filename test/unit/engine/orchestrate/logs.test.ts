@@ -131,3 +131,52 @@ describe("project logs, stopping", () => {
     expect(show(seen)).toEqual(["p-a-1|first", "p-a-1|last words"]);
   });
 });
+
+describe("resuming a reader (the API's Last-Event-ID)", () => {
+  test("a character split across two writes stays whole, and the position is after the last complete record", () => {
+    const f = join(dir, "u.log");
+    const line = rec(1, "grüße");
+    const bytes = Buffer.from(line);
+    const cut = bytes.indexOf(Buffer.from("ü")) + 1; // inside the two bytes of ü
+    writeFileSync(f, bytes.subarray(0, cut));
+    const r = new K8sFileReader(f);
+    expect(r.read()).toEqual([]);
+    expect(r.position().offset).toBe(0);
+    appendFileSync(f, bytes.subarray(cut));
+    expect(r.read().map((x) => x.text)).toEqual(["grüße\n"]);
+    expect(r.position().offset).toBe(bytes.length);
+  });
+
+  test("a new reader from a position reads only what came after; a replaced file is read from its start", () => {
+    const f = join(dir, "p.log");
+    writeFileSync(f, rec(1, "one") + rec(2, "two"));
+    const first = new K8sFileReader(f);
+    first.read();
+    const at = first.position();
+    appendFileSync(f, rec(3, "three"));
+    expect(new K8sFileReader(f, at).read().map((x) => x.text)).toEqual(["three\n"]);
+    rmSync(f);
+    writeFileSync(f, rec(4, "new file"));
+    expect(new K8sFileReader(f, at).read().map((x) => x.text)).toEqual(["new file\n"]);
+  });
+
+  test("projectLogs resumes each container from its cursor without --tail, and reports the cursor after each read", async () => {
+    const a = join(dir, "a.log");
+    const b = join(dir, "b.log");
+    writeFileSync(a, rec(1, "a1") + rec(3, "a3"));
+    writeFileSync(b, rec(2, "b2"));
+    const containers: LogContainer[] = [
+      { name: "a", service: "a", logPath: a },
+      { name: "b", service: "b", logPath: b },
+    ];
+    const files = { containers: () => containers, open: (p: string, from?: { ino: number; offset: number }) => new K8sFileReader(p, from) };
+    const cursors: Array<Record<string, { ino: number; offset: number }>> = [];
+    const seen: LogLine[] = [];
+    await projectLogs(files, { tail: 1, onTick: (c) => cursors.push(c) }, (l) => seen.push(l));
+    expect(show(seen)).toEqual(["b|b2", "a|a3"]);
+    appendFileSync(a, rec(4, "a4"));
+    const again: LogLine[] = [];
+    await projectLogs(files, { tail: 1, from: cursors.at(-1)! }, (l) => again.push(l));
+    expect(show(again)).toEqual(["a|a4"]);
+  });
+});

@@ -100,7 +100,7 @@ describe("planProject", () => {
 
   test("names an unknown selected service with a suggestion", () => {
     const err = thrown(() => planProject(stack, { services: ["wbe"] }));
-    expect(err.message).toBe('no such service: "wbe"');
+    expect(err.message).toBe("no such service: wbe");
     expect(err.hint).toBe('did you mean "web"?');
   });
 

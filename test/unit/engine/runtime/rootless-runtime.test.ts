@@ -350,11 +350,11 @@ function runtimeWith(cgroups: CgroupSupport): RootlessRuntime {
 }
 const noCgroups: CgroupSupport = { usable: false, base: "/kitten/1001", mounts: {}, reason: "cgroup v1 without a subtree handed to this user", fix: "mkdir -p x && chown -R 1001:1001 x" };
 
-test("warns once per service about limits it cannot enforce, naming why and root's fix", async () => {
+test("warns about limits of a run container it cannot enforce, naming why and root's fix (up warns for services)", async () => {
   const r = runtimeWith(noCgroups);
+  await r.create(spec({ resources: { memory: "64m", cpus: "0.5" } }));
   await r.create(spec({ name: "p-web-1", service: "web", resources: { memory: "64m", cpus: "0.5" } }));
-  await r.create(spec({ name: "p-web-2", service: "web", resources: { memory: "64m", cpus: "0.5" } }));
-  expect(reporter.warnings).toEqual(['service "web": memory=64m, cpus=0.5 not enforced: cgroup v1 without a subtree handed to this user; to enforce them, as root: mkdir -p x && chown -R 1001:1001 x (kitten doctor)']);
+  expect(reporter.warnings).toEqual(['container "web": memory=64m, cpus=0.5 not enforced: cgroup v1 without a subtree handed to this user; to enforce them, as root: mkdir -p x && chown -R 1001:1001 x (kitten doctor)']);
   expect(JSON.parse(readFileSync(join(lastCreate.containerDir, "bundle/config.json"), "utf8")).linux.cgroupsPath).toBeUndefined();
 });
 

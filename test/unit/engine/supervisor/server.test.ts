@@ -74,7 +74,7 @@ describe("supervisor control socket", () => {
 
   test("errors come back with their message, hint and exit code", async () => {
     const err = (await ask({ op: "service", action: "stop", services: ["nope"] }).catch((e) => e)) as { message: string; exitCode: number };
-    expect(err.message).toBe('no such service: "nope"');
+    expect(err.message).toBe("no such service: nope");
     expect(err.exitCode).toBe(2);
   });
 
