@@ -6,17 +6,20 @@
  */
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from "./flock.ts";
+import { flock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from "./flock.ts";
 
 export interface HeldLock {
   release(): void;
 }
 
-/** Takes the lock at once, or returns undefined when another open file description holds it. */
-export function tryFileLock(path: string): HeldLock | undefined {
+/**
+ * Takes the lock at once, or returns undefined when another open file description holds it.
+ * `shared`: one of many holders (LOCK_SH), which an exclusive taker waits out.
+ */
+export function tryFileLock(path: string, shared = false): HeldLock | undefined {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, "a", 0o600);
-  if (flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+  if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) !== 0) {
     closeSync(fd);
     return undefined;
   }
@@ -32,10 +35,10 @@ export function tryFileLock(path: string): HeldLock | undefined {
 }
 
 /** Waits for the lock (polling: flock without LOCK_NB would block Bun's only thread). */
-export async function fileLock(path: string, timeoutMs: number, pollMs = 10): Promise<HeldLock | undefined> {
+export async function fileLock(path: string, timeoutMs: number, pollMs = 10, shared = false): Promise<HeldLock | undefined> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const lock = tryFileLock(path);
+    const lock = tryFileLock(path, shared);
     if (lock) return lock;
     if (performance.now() > deadline) return undefined;
     await Bun.sleep(pollMs);

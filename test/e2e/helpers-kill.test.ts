@@ -250,7 +250,7 @@ for (const c of cases) {
       kill(procs(appCmd));
       // the supervisor finds it gone without an exit file, and restart: always runs it again
       expect(await until(async () => (await row()).restarts === restarts + 1 && (await row()).status === "running", 20_000)).toBe(true);
-      const die = JSON.parse(`[${(await r.k(["events", "-p", project, "--format", "json"], env)).stdout.trim().split("\n").join(",")}]`) as Array<{ action: string; container?: string; exitCode?: number }>;
+      const die = JSON.parse(`[${(await r.k(["events", "-p", project, "--since", "0", "--until", "0s", "--format", "json"], env)).stdout.trim().split("\n").join(",")}]`) as Array<{ action: string; container?: string; exitCode?: number }>;
       expect(die.filter((e) => e.action === "die" && e.container === `${project}-app-1`).at(-1)?.exitCode).toBeUndefined();
     });
 

@@ -88,7 +88,7 @@ describe("as root", () => {
     await Bun.sleep(400);
     expect(await tick()).not.toBe(a);
     expect((await r.k(["ps", "-p", project, "--format", "json"])).stdout).toContain('"status": "running"');
-    const events = (await r.k(["events", "-p", project, "--format", "json"])).stdout;
+    const events = (await r.k(["events", "-p", project, "--since", "0", "--until", "0s", "--format", "json"])).stdout;
     expect(events).toContain('"action":"pause"');
     expect(events).toContain('"action":"unpause"');
     const before = kittenDirs(0).filter((d) => d.includes(`/${project}-`));

@@ -191,7 +191,8 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     try {
       const res = await r.k(["run", "--rm", "--project", "lb", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`], { KITTEN_HOST_LOOPBACK: "1" });
       expect(res).toMatchObject({ code: 0, stdout: "hello from the host\n" });
-      const bridged = await r.k(["run", "--rm", "--project", "lb", "--network", "bridge", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`]);
+      // each foreground run's namespace goes when it is idle again (releaseIfIdle): ask for loopback again
+      const bridged = await r.k(["run", "--rm", "--project", "lb", "--network", "bridge", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`], { KITTEN_HOST_LOOPBACK: "1" });
       expect(bridged).toMatchObject({ code: 0, stdout: "hello from the host\n" });
       const denied = await r.k(["run", "--rm", rootfs, "wget", "-qO-", "-T", "3", `http://10.0.2.2:${server.port}/`]);
       expect(denied.code).not.toBe(0);
@@ -355,8 +356,9 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
   test("starts one namespace for three runs launched at once", async () => {
     const runs = await Promise.all(["one", "two", "three"].map((w) => r.k(["run", "--rm", "--project", "multi", rootfs, "echo", w])));
     expect(runs.map((x) => [x.code, x.stdout])).toEqual([[0, "one\n"], [0, "two\n"], [0, "three\n"]]);
+    // never two; none once the last run released the idle namespace (releaseIfIdle)
     const rk = processesWith(join(r.root, "run/ns/multi")).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("rootlesskit"));
-    expect(rk.length).toBe(1);
+    expect(rk.length).toBeLessThanOrEqual(1);
   });
 
   test("follows a container's log with logs -f until it exits", async () => {

@@ -187,3 +187,42 @@ export function cgroupRoots(mountinfo: string): string[] {
   }
   return [...out];
 }
+
+/** Reads a file of a container's cgroup (host or namespace: the same paths), or undefined. */
+function cgroupFile(mountinfo: string, controller: string, cgroupsPath: string, file: string): string | undefined {
+  const mount = v1Mounts(mountinfo)[controller];
+  if (!mount) return undefined;
+  try {
+    return readFileSync(join(mount, cgroupsPath, file), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export function isFrozen(mountinfo: string, cgroupsPath: string): boolean {
+  const state = cgroupFile(mountinfo, "freezer", cgroupsPath, "freezer.state")?.trim();
+  return state === "FROZEN" || state === "FREEZING";
+}
+
+/** Whether the kernel's OOM killer killed a process in the cgroup (v1 memory.oom_control, oom_kill). */
+export function oomKilled(mountinfo: string, cgroupsPath: string): boolean {
+  const text = cgroupFile(mountinfo, "memory", cgroupsPath, "memory.oom_control");
+  const n = text ? /^oom_kill (\d+)$/m.exec(text)?.[1] : undefined;
+  return n !== undefined && Number(n) > 0;
+}
+
+/** Removes a container's (empty) cgroup in every hierarchy. */
+export function removeContainerCgroup(mountinfo: string, cgroupsPath: string): void {
+  for (const root of cgroupRoots(mountinfo)) {
+    try {
+      rmdirSync(join(root, cgroupsPath));
+    } catch {}
+  }
+}
+
+let ownMountinfo: string | undefined;
+/** This process's mountinfo, read once (cgroup mounts do not move while kitten runs). */
+export function mountinfo(): string {
+  ownMountinfo ??= readFileSync("/proc/self/mountinfo", "utf8");
+  return ownMountinfo;
+}

@@ -4,13 +4,16 @@ import type { InsideState } from "./agent-protocol.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import type { ContainerRecord } from "./store.ts";
 import type { ContainerState } from "./types.ts";
+import { mountinfo, oomKilled } from "./cgroups.ts";
 
 /** A container whose namespace is gone: its exit file tells, else it died with the namespace (SIGKILL). */
 export function deadState(rec: ContainerRecord): InsideState {
   if (rec.exitCode !== undefined) return { id: rec.id, status: "exited", exitCode: rec.exitCode };
   try {
     const code = Number(readFileSync(exitFile(rec.dir, rec.id), "utf8").trim());
-    return { id: rec.id, status: "exited", exitCode: code };
+    // its cgroup stays until the container is removed: the OOM killer's count is still there
+    const oom = rec.cgroupsPath !== undefined && oomKilled(mountinfo(), rec.cgroupsPath);
+    return { id: rec.id, status: "exited", exitCode: code, ...(oom ? { oomKilled: true } : {}) };
   } catch {}
   return {
     id: rec.id,

@@ -10,11 +10,12 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import { buildIdentity, ensureNamespace, ensureSlirp, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
+import { buildIdentity, ensureNamespace, ensureSlirp, findNamespace, namespaceUseLock, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { agentClient, type AgentClient } from "./agent-client.ts";
 import { ensureAgent } from "./agent-process.ts";
+import { fileLock, tryFileLock, type HeldLock } from "../../core/file-lock.ts";
 import type { InsideState } from "./agent-protocol.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import { readImageFile } from "./image-source.ts";
@@ -32,7 +33,7 @@ import { resolveUser } from "./spec/user.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
 import { kittenForwarder, portsServed, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
 import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
-import { cgroupSupport, ensureBase, ociResources, projectCgroup, type CgroupSupport } from "./cgroups.ts";
+import { cgroupSupport, ensureBase, mountinfo, ociResources, projectCgroup, removeContainerCgroup, type CgroupSupport } from "./cgroups.ts";
 import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
 import { VolumeStore } from "../volume/store.ts";
@@ -103,7 +104,21 @@ export class RootlessRuntime implements ContainerRuntime {
 
   // ---- namespace -------------------------------------------------------------------------
 
+  /**
+   * A shared lock on the project's namespace held while this process uses it: `kitten run`'s
+   * releaseIfIdle stops an idle namespace only when it gets the lock alone, so a concurrent run
+   * that is still creating its container there is never cut off (three `run`s at once).
+   */
+  private readonly uses = new Map<string, HeldLock>();
+
+  private async useNamespace(project: string): Promise<void> {
+    if (this.uses.has(project)) return;
+    const lock = await fileLock(namespaceUseLock(this.deps.paths, project), 60_000, 10, true);
+    if (lock) this.uses.set(project, lock);
+  }
+
   async namespace(project: string): Promise<{ ns: NamespaceRecord; agent: AgentClient }> {
+    await this.useNamespace(project);
     let ns = await this.ns.ensure(this.deps.paths, project, this.deps.namespace);
     if (ns.holder) {
       // helpers that died come back; an agent of another build is replaced (once per command)
@@ -174,13 +189,22 @@ export class RootlessRuntime implements ContainerRuntime {
    * Returns whether it stopped one.
    */
   async releaseIfIdle(project: string): Promise<boolean> {
-    const ns = this.ns.find(this.deps.paths, project);
-    if (!ns) return false;
-    const inUse = this.store
-      .list({ project })
-      .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
-    if (inUse) return false;
-    return this.ns.stop(this.deps.paths, project);
+    // another kitten using the namespace right now (a run still creating its container) keeps it
+    this.uses.get(project)?.release();
+    this.uses.delete(project);
+    const alone = tryFileLock(namespaceUseLock(this.deps.paths, project));
+    if (!alone) return false;
+    try {
+      const ns = this.ns.find(this.deps.paths, project);
+      if (!ns) return false;
+      const inUse = this.store
+        .list({ project })
+        .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
+      if (inUse) return false;
+      return await this.ns.stop(this.deps.paths, project);
+    } finally {
+      alone.release();
+    }
   }
 
   /** The running namespace the container was created in, if it still is. */
@@ -509,6 +533,8 @@ export class RootlessRuntime implements ContainerRuntime {
       // to subordinate ids, so the namespace removes them
       if (anonymous.length) await agent.call("rmtree", { paths: anonymous });
     } else {
+      // its namespace is gone: what it left in the cgroup hierarchies goes from here
+      if (rec.cgroupsPath) removeContainerCgroup(mountinfo(), rec.cgroupsPath);
       // files of the upper layer belong to subordinate ids: only the namespace's root may delete them
       const leftovers = [rec.dir, ...anonymous].filter((p) => existsSync(p));
       try {

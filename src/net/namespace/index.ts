@@ -118,6 +118,11 @@ export async function ensureSlirp(paths: KittenPaths, project: string): Promise<
   }
 }
 
+/** The lock a kitten holds shared while it uses the project's namespace (see RootlessRuntime.releaseIfIdle). */
+export function namespaceUseLock(paths: KittenPaths, project: string): string {
+  return `${namespaceLayout(paths, project).record}.use`;
+}
+
 /** Whether the driver process (rootlesskit: the TCP/UDP port API) still runs. */
 export function driverAlive(record: NamespaceRecord): boolean {
   return sameProcess(record.pid, record.pidStart);
@@ -142,6 +147,7 @@ export async function stopNamespace(paths: KittenPaths, project: string): Promis
   reap(record);
   const gone = await waitUntil(() => (isAlive(record.pid) || isAlive(record.childPid) || isAlive(record.slirpPid) ? undefined : true), 5_000);
   rmSync(layout.runtimeDir, { recursive: true, force: true });
+  rmSync(namespaceUseLock(paths, project), { force: true });
   // sockets of a long project name live outside the runtime dir (core/socket-path.ts)
   for (const p of [layout.agentSocket, layout.slirpSocket]) rmSync(p, { force: true });
   // the driver's log explains a namespace that failed or would not die: kept only then
