@@ -96,6 +96,7 @@ for (const c of [{ label: "root", tag: "31" }, { label: TEST_USER, user: TEST_US
       expect(lines).toHaveLength(3);
       for (const l of lines) expect(l).toBe(`chatty-1 | a chatty line from ${project}`);
       const one = await r.k(["logs", "--tail", "2", `${project}-chatty-1`]);
+      expect(one.stderr).toBe("");
       expect(one.stdout).toBe(`a chatty line from ${project}\n`.repeat(2));
     });
 
