@@ -46,6 +46,7 @@ describe("as root", () => {
   afterAll(async () => {
     await r.k(["down", "-p", project, "-t", "1"]);
     await r.k(["rm", "-f", "oom", "forks"]);
+    await r.k(["__ns-down", "default"]);
     removeRoot(r.root);
     removeRootfs(rootfs);
     rmSync(dir, { recursive: true, force: true });
@@ -110,6 +111,7 @@ describe("as kittest", () => {
 
   afterAll(async () => {
     await r.k(["rm", "-f", "plain", "oomu"]);
+    await r.k(["__ns-down", "default"]);
     // the subtree root handed over for the test goes again
     for (const h of readdirSync("/sys/fs/cgroup")) {
       const d = join("/sys/fs/cgroup", h, "kitten", String(ids.uid));

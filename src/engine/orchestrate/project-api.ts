@@ -11,7 +11,7 @@ import { ProjectSchema, type Project } from "../compose/model.ts";
 import { serviceImage } from "../compose/build.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
-import { withProjectLock } from "../state/lock.ts";
+import { acquireProjectLock, withProjectLock } from "../state/lock.ts";
 import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "../supervisor/client.ts";
 import type { ContainerState } from "../runtime/types.ts";
@@ -217,7 +217,15 @@ export interface ServiceCommandOptions {
 export async function serviceCommand(action: ServiceAction, o: ServiceCommandOptions, deps: ProjectEngineDeps): Promise<string[]> {
   if (o.ifKnown && !isKnown(deps, o.project)) return [];
   requireKnown(deps, o.project);
-  return withProjectLock(deps.paths, o.project, async () => {
+  const lock = await acquireProjectLock(deps.paths, o.project);
+  // a `down` that held the lock meanwhile may have taken the project away: asking its
+  // supervisor now would start one (and a namespace) for a project that is gone; and the lock
+  // file this made again goes with it, as down's did
+  if (!isKnown(deps, o.project)) {
+    lock.release({ remove: true });
+    requireKnown(deps, o.project);
+  }
+  try {
     const r = (await ask(deps, o.project, {
       op: "service",
       action,
@@ -230,7 +238,9 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
       ...(o.signal === undefined ? {} : { signal: o.signal }),
     })) as { containers: string[] };
     return r.containers;
-  });
+  } finally {
+    lock.release();
+  }
 }
 
 export function isKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): boolean {

@@ -2,26 +2,52 @@
  * Who applies a project's restart policies right now: whoever holds the supervisor lock
  * (`<runtime>/sup/<project>.lock`, flock). A supervisor holds it for its whole life; when none
  * runs, conmon's exit command (`kitten __exited`, ./exit-policy.ts) takes it for the moment of
- * one decision. Both wait a little for the other: an exit command holds it only briefly, and a
- * supervisor that answers on its socket is the one to leave things to.
+ * one decision. The holder writes who it is into the file, so a waiter knows whether to wait (an
+ * exit command holds it for milliseconds) or to leave things to the supervisor that holds it.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { tryFileLock, type HeldLock } from "../../core/file-lock.ts";
 import type { Clock } from "./clock.ts";
+import { isAlive } from "../../net/namespace/proc.ts";
+
+export type Claimant = "supervisor" | "exit";
+
+/** "supervisor" when the file names a live supervisor (a stale name of a killed one does not count). */
+function holder(lockPath: string): string {
+  try {
+    const [who, pid] = readFileSync(lockPath, "utf8").trim().split(" ");
+    return who === "supervisor" && !isAlive(Number(pid)) ? "" : (who ?? "");
+  } catch {
+    return "";
+  }
+}
 
 /**
- * The lock, or undefined when a running supervisor answers (it handles things) or it stayed
- * busy for timeoutMs. `answers` asks the supervisor's socket.
+ * The lock, or undefined when a supervisor holds it (it handles things) or it stayed busy for
+ * timeoutMs.
  */
-export async function claimSupervision(lockPath: string, answers: () => Promise<boolean>, clock: Clock, timeoutMs = 10_000): Promise<HeldLock | undefined> {
+export async function claimSupervision(lockPath: string, who: Claimant, clock: Clock, timeoutMs = 10_000): Promise<HeldLock | undefined> {
   const deadline = clock.now() + timeoutMs;
-  for (let round = 0; ; round++) {
+  for (;;) {
     const lock = tryFileLock(lockPath);
-    if (lock) return lock;
-    // every few rounds: a busy lock held by a serving supervisor will stay busy
-    if (round % 5 === 0 && (await answers())) return undefined;
+    if (lock) {
+      writeFileSync(lockPath, `${who} ${process.pid}\n`);
+      return lock;
+    }
+    if (holder(lockPath) === "supervisor") return undefined;
     if (clock.now() > deadline) return undefined;
     await clock.sleep(20);
   }
+}
+
+/** Whether a supervisor holds the lock right now (starting or serving). */
+export function supervisorRuns(lockPath: string): boolean {
+  const lock = tryFileLock(lockPath);
+  if (lock) {
+    lock.release();
+    return false;
+  }
+  return holder(lockPath) === "supervisor";
 }
 
 /** Whether something accepts connections on the unix socket (a live supervisor): connect, then close. */

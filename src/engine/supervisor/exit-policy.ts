@@ -28,7 +28,7 @@ export interface ExitPolicyDeps {
   exit: { code?: number; finishedAt: string; note?: string; oomKilled?: boolean };
   /** the supervisor lock, or undefined when a running supervisor handles it (claimSupervision) */
   claim(): Promise<HeldLock | undefined>;
-  /** whether a supervisor answers on its socket */
+  /** whether a supervisor holds the supervisor lock (starting or serving) */
   supervisorAnswers(): Promise<boolean>;
   /** the container's pid (as its namespace sees it) */
   restartInPlace(): Promise<number>;

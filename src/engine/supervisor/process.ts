@@ -12,7 +12,7 @@ import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { ContainerRuntime } from "../runtime/types.ts";
 import { openStateDb } from "../state/db.ts";
-import { claimSupervision, socketAnswers } from "./claim.ts";
+import { claimSupervision } from "./claim.ts";
 import { systemClock } from "./clock.ts";
 import { ProjectStore } from "../state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "./client.ts";
@@ -33,9 +33,15 @@ export async function runSupervisor(project: string, paths: KittenPaths, runtime
   const socket = supervisorSocketPath(paths, project);
   // another supervisor that answers: nothing to do; conmon's exit command may hold the lock for
   // a moment while it applies a restart policy (exit-policy.ts): wait for that
-  const lock = await claimSupervision(lockPath, () => socketAnswers(socket), systemClock, 10_000);
+  const lock = await claimSupervision(lockPath, "supervisor", systemClock, 10_000);
   if (!lock) return 0;
   const store = new ProjectStore(openStateDb(paths));
+  // the project went down while this one waited for the lock: nothing to supervise
+  if (!store.getProject(project) && store.listContainers(project).length === 0) {
+    rmSync(lockPath, { force: true });
+    lock.release();
+    return 0;
+  }
   let stop!: () => void;
   let forget = false;
   const stopped = new Promise<void>((resolve) => (stop = resolve));

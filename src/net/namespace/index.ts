@@ -5,7 +5,7 @@
  * the agent (src/engine/runtime/agent-process.ts), the port forwarders and slirp4netns
  * (./slirp.ts, ensureSlirp) are helpers restarted around it when they die.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RuntimeFailure, errorText } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
@@ -23,8 +23,20 @@ export { parseNamespaceRecord } from "./types.ts";
 
 /** Whether the namespace of this record still lives: its holder (or, in older records, driver and init) runs. */
 export function namespaceAlive(record: NamespaceRecord): boolean {
-  if (record.holder) return sameProcess(record.childPid, record.childStart);
+  // a killed holder is not gone at once: as pid 1 it waits in exit until every process of its
+  // pid namespace died (seconds with a database flushing), its namespaces already released —
+  // the namespace is alive only while they can still be entered
+  if (record.holder) return sameProcess(record.childPid, record.childStart) && enterable(record.childPid);
   return isAlive(record.pid) && isAlive(record.childPid);
+}
+
+function enterable(pid: number): boolean {
+  try {
+    readlinkSync(`/proc/${pid}/ns/net`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The namespace's record as it is on disk, alive or not: read-only (for ps and doctor). */

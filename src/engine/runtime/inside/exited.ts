@@ -16,8 +16,7 @@ import { namespaceLayout, parseNamespaceRecord, type NamespaceRecord } from "../
 import { rootlesskitPorts, slirpPorts } from "../../../net/ports.ts";
 import { openStateDb } from "../../state/db.ts";
 import { ProjectStore } from "../../state/project-store.ts";
-import { claimSupervision, socketAnswers } from "../../supervisor/claim.ts";
-import { supervisorSocketPath } from "../../supervisor/client.ts";
+import { claimSupervision, supervisorRuns } from "../../supervisor/claim.ts";
 import { systemClock } from "../../supervisor/clock.ts";
 import { applyExitPolicy } from "../../supervisor/exit-policy.ts";
 import { supervisorLockPath } from "../../supervisor/process.ts";
@@ -45,14 +44,14 @@ export async function containerExited(paths: KittenPaths, id: string): Promise<s
     return "ports released";
   }
   const exit = readExit(rec);
-  const socket = supervisorSocketPath(paths, rec.project);
+  const lockPath = supervisorLockPath(paths, rec.project);
   return applyExitPolicy({
     store: new ProjectStore(openStateDb(paths)),
     project: rec.project,
     container: rec.name,
     exit,
-    claim: () => claimSupervision(supervisorLockPath(paths, rec.project), () => socketAnswers(socket), systemClock),
-    supervisorAnswers: () => socketAnswers(socket),
+    claim: () => claimSupervision(lockPath, "exit", systemClock),
+    supervisorAnswers: async () => supervisorRuns(lockPath),
     restartInPlace: () => restartInPlace(containers, rec.id, layout.runtimeDir),
     releasePorts: release,
     clock: systemClock,
