@@ -183,12 +183,14 @@ for (const c of cases) {
       await running(before);
     });
 
-    test("kill -9 of the supervisor: ps stays true without starting one, and a live supervisor repairs a dead forwarder by itself", async () => {
+    test("kill -9 of the supervisor: ps stays true without starting one, doctor names it, and a live supervisor repairs a dead forwarder by itself", async () => {
       const before = await ps();
       const pids = containers();
       kill(procs("__supervise", project));
       expect(await until(() => procs("__supervise", project).length === 0, 5000)).toBe(true);
       await running(before);
+      const doctor = JSON.parse((await r.k(["doctor", "--format", "json"], env)).stdout) as { checks: Array<{ name: string; status: string; detail: string }> };
+      expect(doctor.checks.find((x) => x.name === `project ${project}`)).toMatchObject({ status: "warn", detail: expect.stringContaining("gone: supervisor") });
       expect(procs("__supervise", project)).toEqual([]);
       expect((await r.k(["up", "-d", "-f", file], env)).code).toBe(0);
       expect(procs("__supervise", project)).toHaveLength(1);
@@ -261,6 +263,9 @@ for (const c of cases) {
       const res = await r.k(["ps", "-p", project, "-a"], env);
       expect(res.stdout).toMatch(/Exited \(137\)/);
       expect(res.stderr).toContain("its namespace is gone (the holder process died)");
+      // doctor says so too, with the command that runs the stack again
+      const doctor = JSON.parse((await r.k(["doctor", "--format", "json"], env)).stdout) as { checks: Array<{ name: string; status: string; detail: string; fix: string | null }> };
+      expect(doctor.checks.find((x) => x.name === `project ${project}`)).toMatchObject({ status: "warn", detail: expect.stringContaining("the holder (catatonit"), fix: `kitten start -p ${project}` });
       expect((await r.k(["up", "-d", "-f", file], env)).code).toBe(0);
       expect((await ps()).map((x) => x.status)).toEqual(["running", "running"]);
       expect(await until(answers, 5000)).toBe(true);

@@ -135,7 +135,15 @@ async function converge(kind: string, project: string, args: string[], what: str
   const rows = down ? [] : await ps(project);
   const ok = again.code === 0 && expect(rows);
   const leaks = down ? leaksAfterDown(r.root, project) : leaksWhileUp(r.root, project);
-  record(kind, ok, leaks, `${what} → ${ok ? "converged" : `exit ${again.code}: ${again.stderr.trim().split("\n")[0] ?? ""}; ps ${rows.map((x) => `${x.name}=${x.status}`).join(",")}`}${count(leaks) ? `, leaks ${JSON.stringify(leaks)}` : ""}`);
+  // what went wrong, for the report: the command's error and the supervisor's log
+  const supLog = () => {
+    try {
+      return readFileSync(join(r.root, "run", "sup", `${project}.log`), "utf8").trim().split("\n").slice(-3).join(" | ");
+    } catch {
+      return "";
+    }
+  };
+  record(kind, ok, leaks, `${what} → ${ok ? "converged" : `exit ${again.code}: ${again.stderr.trim().replaceAll("\n", " | ")}; ps ${rows.map((x) => `${x.name}=${x.status}`).join(",")}; supervisor log: ${supLog()}`}${count(leaks) ? `, leaks ${JSON.stringify(leaks)}` : ""}`);
 }
 
 const running = (services: Record<string, number>) => (rows: Row[]) =>

@@ -146,7 +146,13 @@ export function leaksWhileUp(root: string, project: string): Leaks {
   const perContainer = (role: string) => {
     const counts = new Map<string, number>();
     for (const pid of procs(role, join(root, "data", "containers"))) {
-      const id = /containers\/([0-9a-f]{64})/.exec(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "))?.[1];
+      let cmd = "";
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        continue; // it ended meanwhile
+      }
+      const id = /containers\/([0-9a-f]{64})/.exec(cmd)?.[1];
       if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     return counts;
@@ -159,7 +165,14 @@ export function leaksWhileUp(root: string, project: string): Leaks {
     if (!allRuntime.has(id)) add(leaks, "forwarders", id);
     else if (n > 1) add(leaks, "forwarders", `${id} ×${n}`);
   }
-  if (procs("__agent", join(root, "run", "projects", project)).filter((p) => !readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("nsenter")).length > 1) add(leaks, "agents", "more than one");
+  const agents = procs("__agent", join(root, "run", "projects", project)).filter((p) => {
+    try {
+      return !readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("nsenter");
+    } catch {
+      return false;
+    }
+  });
+  if (agents.length > 1) add(leaks, "agents", "more than one");
   if (ofRoot(procs(`__supervise ${project}`), root).length > 1) add(leaks, "supervisors", "more than one");
   return leaks;
 }

@@ -548,6 +548,14 @@ export class RootlessRuntime implements ContainerRuntime {
     this.deps.reporter.emit({ type: "container", action: "removed", container: rec.name, service: rec.service });
   }
 
+  /** Runs argv in the container's own network namespace, as root of the project's namespace (kitten chaos net). */
+  async inNetns(name: string, argv: string[], stdin?: string): Promise<ExecResult> {
+    const rec = this.record(name);
+    const ns = this.liveNamespace(rec);
+    if (!ns || !rec.netnsPath) throw new InvalidInputError(`container "${rec.name}" has no network namespace of its own`);
+    return this.agent(ns).call("spawn", { argv: ["nsenter", `--net=${rec.netnsPath}`, ...argv], ...(stdin === undefined ? {} : { stdin }) });
+  }
+
   /** pause / unpause through the cgroup freezer (docker pause); only a container with a cgroup */
   async pause(name: string): Promise<void> {
     await this.freeze(name, true);

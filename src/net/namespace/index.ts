@@ -153,12 +153,15 @@ export async function stopNamespace(paths: KittenPaths, project: string): Promis
   const record = readRecord(layout.record);
   if (!record) {
     rmSync(layout.runtimeDir, { recursive: true, force: true });
+    rmSync(layout.stateDir, { recursive: true, force: true });
     return false;
   }
   const wasAlive = namespaceAlive(record);
   reap(record);
   const gone = await waitUntil(() => (isAlive(record.pid) || isAlive(record.childPid) || isAlive(record.slirpPid) ? undefined : true), 5_000);
   rmSync(layout.runtimeDir, { recursive: true, force: true });
+  // rootlesskit removes its state dir when it exits cleanly; not when it went with its child
+  if (gone) rmSync(layout.stateDir, { recursive: true, force: true });
   rmSync(namespaceUseLock(paths, project), { force: true });
   // sockets of a long project name live outside the runtime dir (core/socket-path.ts)
   for (const p of [layout.agentSocket, layout.slirpSocket]) rmSync(p, { force: true });
