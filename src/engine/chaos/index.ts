@@ -23,6 +23,7 @@ import type { Project } from "../compose/model.ts";
 import { openStateDb } from "../state/db.ts";
 import { ProjectStore, type ContainerRecord } from "../state/project-store.ts";
 import { chaosReport, dependentsOf, type ChaosReport } from "./report.ts";
+import { stopGraceMs } from "../orchestrate/container-spec.ts";
 
 export type ChaosAction = "kill" | "stop" | "pause" | "net" | "cpu-hog" | "fill-disk";
 
@@ -94,7 +95,10 @@ export async function runChaos(o: ChaosOptions, d: ChaosDeps): Promise<ChaosRepo
       for (const n of names) await d.runtime.kill(n, (o.signal ?? "KILL").replace(/^SIG/i, "").toUpperCase());
       break;
     case "stop":
-      for (const n of names) await d.runtime.stop(n, o.signal ? { signal: o.signal.replace(/^SIG/i, "").toUpperCase() } : {});
+      for (const n of names) {
+        const grace = d.project?.services[o.service] ? stopGraceMs(d.project.services[o.service]) : undefined;
+        await d.runtime.stop(n, { ...(o.signal ? { signal: o.signal.replace(/^SIG/i, "").toUpperCase() } : {}), ...(grace === undefined ? {} : { timeoutMs: grace }) });
+      }
       break;
     case "pause":
       for (const n of names) await d.runtime.pause(n);
@@ -118,11 +122,19 @@ export async function runChaos(o: ChaosOptions, d: ChaosDeps): Promise<ChaosRepo
   const watch = o.watchMs ?? 30_000;
   const end = at + Math.max(watch, now() - at);
   let recoveredAt: number | undefined;
-  await sleep(200);
+  // a killed or stopped container has recovered once it was started again after the action;
+  // the others once they run (healthy, with a healthcheck) after the fault was undone
+  // (a signal it ignores leaves it running: unaffected, once the supervisor had a second to see a death)
+  const restartedSince = (name: string) => {
+    if (o.action !== "kill" && o.action !== "stop") return true;
+    const evs = store.listEvents({ project: o.project, since: new Date(at).toISOString() }).filter((e) => e.container === name);
+    if (!evs.some((e) => e.action === "die")) return now() - at >= 1_000;
+    return evs.some((e) => e.action === "start");
+  };
   while (now() < end) {
     const rows = store.listContainers(o.project).filter((c) => names.includes(c.name));
-    if (rows.length === names.length && rows.every(recovered)) {
-      recoveredAt = now();
+    if (rows.length === names.length && rows.every(recovered) && names.every(restartedSince)) {
+      recoveredAt ??= now();
       if (o.watchMs === undefined) break;
     } else recoveredAt = undefined;
     await sleep(100);
