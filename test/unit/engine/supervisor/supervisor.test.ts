@@ -1,3 +1,4 @@
+import { EVENTS_KEPT } from "../../../../src/engine/state/project-store.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { parseRestartPolicy } from "../../../../src/engine/supervisor/restart-policy.ts";
 import type { HealthConfig } from "../../../../src/engine/supervisor/healthcheck.ts";
@@ -270,4 +271,27 @@ describe("first create", () => {
     expect(order.slice(0, 2)).toEqual(["begin demo-a-1", "end demo-a-1"]);
     expect(order.slice(2, 4).sort()).toEqual(["begin demo-b-1", "begin demo-c-1"]);
   });
+});
+
+describe("a day-long crash loop, in compressed time", () => {
+  test("keeps the supervisor's memory flat and the event log bounded", async () => {
+    // runs 10 s (a stable run resets the backoff) and crashes, again and again: ~8 500 restarts a day
+    h = harness({ app: { exitAfterMs: 10_000, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    const day = 24 * 3600_000;
+    const step = 60_000;
+    // warm up an hour, then measure over the rest of the day
+    for (let t = 0; t < 3600_000; t += step) await h.clock.advance(step);
+    Bun.gc(true);
+    const before = process.memoryUsage().heapUsed;
+    for (let t = 3600_000; t < day; t += step) await h.clock.advance(step);
+    Bun.gc(true);
+    const growth = process.memoryUsage().heapUsed - before;
+    const restarts = h.store.getContainer("demo-app-1")!.restarts;
+    expect(restarts).toBeGreaterThan(8000);
+    // flat: what a day of restarts leaves is well under a few bytes per restart
+    expect(growth).toBeLessThan(8 * 1024 * 1024);
+    // the event log keeps the newest EVENTS_KEPT of the project, not the ~25 000 a day makes
+    expect(h.store.listEvents({ project: "demo" }).length).toBeLessThanOrEqual(EVENTS_KEPT + 500);
+  }, 120_000);
 });
