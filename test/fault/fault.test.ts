@@ -47,12 +47,16 @@ interface Tally {
   runs: number;
   converged: number;
   leaks: Leaks;
+  /** what went wrong */
   details: string[];
+  /** what happened, every run (the report's record of the postgres rounds) */
+  log: string[];
 }
 const tally: Record<string, Tally> = {};
 function record(kind: string, ok: boolean, leaks: Leaks, detail: string): void {
-  const t = (tally[kind] ??= { runs: 0, converged: 0, leaks: {}, details: [] });
+  const t = (tally[kind] ??= { runs: 0, converged: 0, leaks: {}, details: [], log: [] });
   t.runs++;
+  t.log.push(detail);
   if (ok) t.converged++;
   for (const [k, v] of Object.entries(leaks)) t.leaks[k] = [...(t.leaks[k] ?? []), ...v];
   if (!ok || count(leaks) > 0) t.details.push(detail);
@@ -77,7 +81,7 @@ afterAll(async () => {
   const byKind: Record<string, number> = {};
   for (const t of Object.values(tally)) for (const [k, v] of Object.entries(t.leaks)) byKind[k] = (byKind[k] ?? 0) + v.length;
   const leaks = Object.values(byKind).reduce((a, b) => a + b, 0);
-  const summary = { seed: SEED, iterations: ITERATIONS, total, converged, leaks, byKind, transitions: Object.fromEntries(Object.entries(tally).map(([k, t]) => [k, { runs: t.runs, converged: t.converged, leaks: Object.values(t.leaks).flat().length, details: t.details }])) };
+  const summary = { seed: SEED, iterations: ITERATIONS, total, converged, leaks, byKind, transitions: Object.fromEntries(Object.entries(tally).map(([k, t]) => [k, { runs: t.runs, converged: t.converged, leaks: Object.values(t.leaks).flat().length, details: t.details, log: t.log }])) };
   console.log(`fault: ${converged}/${total} killed transitions converged, ${leaks} leaks${leaks ? ` (${Object.entries(byKind).map(([k, n]) => `${k}: ${n}`).join(", ")})` : ""} — seed ${SEED}, ${ITERATIONS} per transition`);
   for (const [k, t] of Object.entries(tally)) console.log(`  ${k}: ${t.converged}/${t.runs}${t.details.length ? ` — ${t.details.join("; ")}` : ""}`);
   if (process.env.KITTEN_FAULT_REPORT) writeFileSync(process.env.KITTEN_FAULT_REPORT, JSON.stringify(summary, null, 2));
