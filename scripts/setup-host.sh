@@ -17,7 +17,9 @@ PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins c
   # issue #15: the browser tests' chromium, and wrk for bench/api
   chromium wrk
   # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives
-  buildah xz-utils bzip2)
+  buildah xz-utils bzip2
+  # issue #13: the fault suite's real database (test/fault: run from the host's /usr, read-only)
+  postgresql)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
