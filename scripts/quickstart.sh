@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The quick start on a fresh Debian 12, as root, in a clone of this repository: set up the host,
-# build dist/kitten, pull the example images from a local registry on 127.0.0.1 (busybox-based
-# stand-ins, see compose-examples/README.md), then run the main job — the webstack example
-# (nginx → python api → postgres + redis) with `kitten up -d --wait` — and show it answering.
+# build dist/kitten, then run the main job — the webstack example (nginx → a Python API →
+# postgres + redis), its four images built from Dockerfiles on debian:bookworm-slim with Debian's
+# packages — with `kitten up -d --wait`, and show it answering: a row written to postgres and read
+# back through nginx and the API, a counter in redis.
 #
-# Nothing leaves the machine: the registry listens on 127.0.0.1 and is stopped before the stack
-# starts; the web port is published on 127.0.0.1 only (QUICKSTART_PORT, default 8080).
+# No image registry is needed: debian:bookworm-slim is made from Debian's mirror by
+# scripts/debian-base.sh (debootstrap, cached in /var/cache/kitten). The web port is published on
+# 127.0.0.1 only (QUICKSTART_PORT, default 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FILE=compose-examples/webstack/compose.yaml
 PORT=${QUICKSTART_PORT:-8080}
+URL=http://127.0.0.1:$PORT
 
 bash scripts/setup-host.sh
 bun run build
@@ -21,47 +24,35 @@ if ss -Hltn "sport = :$PORT" | grep -q . && [ "$(dist/kitten port webstack-web-1
   exit 1
 fi
 
-# 1. pull the example images through kitten's docker.io mirror setting from a local registry
-ready=$(mktemp -u /tmp/kitten-quickstart-registry.XXXXXX)
-bun scripts/example-registry.ts "$ready" &
-registry_pid=$!
-stop_registry() {
-  if kill -0 "$registry_pid" 2>/dev/null; then
-    kill -TERM "$registry_pid"
-    wait "$registry_pid" 2>/dev/null || true
-  fi
-  rm -f "$ready" "$ready.tmp"
-}
-trap stop_registry EXIT
-for _ in $(seq 1 300); do
-  [ -f "$ready" ] && break
-  kill -0 "$registry_pid" 2>/dev/null || { echo "quickstart: the example registry did not start" >&2; exit 1; }
-  sleep 0.1
-done
-[ -f "$ready" ] || { echo "quickstart: the example registry did not get ready in 30 s" >&2; exit 1; }
-# shellcheck disable=SC1090 # KITTEN_REGISTRY_MIRROR=docker.io=http://127.0.0.1:PORT and EXAMPLE_IMAGES="…"
-source "$ready"
-# shellcheck disable=SC2086 # a list of image references
-KITTEN_REGISTRY_MIRROR=$KITTEN_REGISTRY_MIRROR dist/kitten pull $EXAMPLE_IMAGES
-stop_registry
-trap - EXIT
+# 1. the base image the Dockerfiles start FROM
+bash scripts/debian-base.sh
 
-# 2. the main job: the webstack example, detached, once every service is healthy
+# 2. the main job: the webstack example — its images built from their Dockerfiles when missing
+# (kitten's builder; cached steps afterwards), then started, detached, once every service is healthy
 echo
 echo "\$ dist/kitten up -d --wait -f $FILE"
 WEB_PORT="127.0.0.1:$PORT" dist/kitten up -d --wait -f "$FILE"
 echo
 echo "\$ dist/kitten ps -f $FILE"
 dist/kitten ps -f "$FILE"
+show() { # description, then the command
+  echo
+  echo "\$ ${*:2}    # $1"
+  "${@:2}"
+}
+show "the API through nginx: it answers with the postgres and redis versions it talks to" curl -fsS --max-time 10 "$URL/api/"
 echo
-echo "\$ curl http://127.0.0.1:$PORT/"
-curl -fsS --max-time 10 "http://127.0.0.1:$PORT/"
-echo
-echo "\$ dist/kitten exec webstack-web-1 wget -qO- http://api:8000/    # web reaches api by name"
-dist/kitten exec webstack-web-1 wget -qO- http://api:8000/
+echo "\$ curl -fsS -X POST -H 'content-type: application/json' -d '{\"text\":\"hello from the quickstart\"}' $URL/api/notes    # write a row to postgres"
+note=$(curl -fsS --max-time 10 -X POST -H 'content-type: application/json' -d '{"text":"hello from the quickstart"}' "$URL/api/notes")
+echo "$note"
+id=$(sed -n 's/^{"id": \([0-9]*\),.*/\1/p' <<<"$note")
+show "read it back from postgres" curl -fsS --max-time 10 "$URL/api/notes/$id"
+show "a counter in redis" curl -fsS --max-time 10 -X POST "$URL/api/hits"
+show "again: it counts" curl -fsS --max-time 10 -X POST "$URL/api/hits"
+show "web reaches api by name on their network" dist/kitten exec webstack-web-1 curl -fsS http://api:8000/healthz
 echo
 cat <<EOF
-The webstack example is running (web on http://127.0.0.1:$PORT/). Next:
+The webstack example is running (web on $URL/, the API under $URL/api/). Next:
   dist/kitten logs -f -p webstack                 # follow every service's output (Ctrl-C stops following)
-  dist/kitten down -f $FILE     # stop and remove it (-v: the db volume too; -t 1: don't wait 10 s per level)
+  dist/kitten down -f $FILE     # stop and remove it (-v: the db and cache volumes too)
 EOF

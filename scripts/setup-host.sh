@@ -16,8 +16,11 @@ PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins c
   openssl tar podman
   # issue #15: the browser tests' chromium, and wrk for bench/api
   chromium wrk
-  # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives
-  buildah xz-utils bzip2
+  # issue #11: buildah is the conformance oracle and benchmark peer of kitten build; xz and bzip2 for ADD archives;
+  # debootstrap makes the webstack's debian:bookworm-slim (scripts/debian-base.sh)
+  buildah xz-utils bzip2 debootstrap
+  # issue #14: node runs the fuzzer (V8 block coverage guides it; bun has no such API)
+  nodejs
   # issue #13: the fault suite's real database (test/fault: run from the host's /usr, read-only)
   postgresql)
 missing=()

@@ -45,7 +45,7 @@ function referenceProblems(project: Project): string[] {
   const published = new Map<string, string>();
   for (const [name, svc] of Object.entries(project.services)) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) problems.push(`service "${name}": the name must be letters, digits, dots, dashes and underscores`);
-    if (!svc.image) problems.push(`service "${name}": it has no image`);
+    if (!svc.image && !svc.build) problems.push(`service "${name}": it has no image and nothing to build`);
     for (const dep of Object.keys(svc.depends_on ?? {})) {
       if (!(dep in project.services)) problems.push(`service "${name}": depends on "${dep}", which is not a service of the project`);
       if (dep === name) problems.push(`service "${name}": depends on itself`);

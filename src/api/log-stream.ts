@@ -31,7 +31,10 @@ export function decodeCursor(id: string | undefined): LogCursor | undefined {
   }
 }
 
-export type LogSource = (o: { follow: boolean; from?: LogCursor; signal: AbortSignal; onTick: (cursor: LogCursor) => void }, onLine: (l: LogLine) => void) => Promise<void>;
+export type LogSource = (o: { follow: boolean; from?: LogCursor; signal: AbortSignal; onTick: (cursor: LogCursor) => void; readLimit?: number }, onLine: (l: LogLine) => void) => Promise<void>;
+
+/** bytes of log file per event at most: a client far behind gets many moderate events, not one huge one */
+const READ_LIMIT = 1 << 20;
 
 /** Lines as JSON (not following), or as an event stream. */
 export async function logsResponse(c: Context<AppEnv>, ctx: ApiContext, follow: boolean, stream: boolean, source: LogSource): Promise<Response> {
@@ -47,6 +50,7 @@ export async function logsResponse(c: Context<AppEnv>, ctx: ApiContext, follow: 
       {
         follow,
         ...(from ? { from } : {}),
+        readLimit: READ_LIMIT,
         signal: sink.signal,
         onTick(cursor) {
           if (batch.length === 0) return;

@@ -1,6 +1,6 @@
 /** Reading projects for the routes: summaries from the store, a project that must exist, its applied config. */
 import type { Project } from "../engine/compose/model.ts";
-import { checkProjectName } from "../core/names.ts";
+import { checkName, checkProjectName, quoteName } from "../core/names.ts";
 import { silentReporter } from "../core/reporter.ts";
 import type { ApiContext } from "./context.ts";
 import { ApiError } from "./http.ts";
@@ -41,8 +41,9 @@ export function summaryOf(ctx: ApiContext, p: KnownProject, containers: Containe
 }
 
 export function requireService(p: KnownProject, service: string): string {
+  checkName("service", service, "the request");
   if (p.config && !(service in p.config.services)) {
-    throw new ApiError(404, "no_such_service", `project "${p.name}" has no service "${service}"`, `its services are: ${Object.keys(p.config.services).join(", ")}`);
+    throw new ApiError(404, "no_such_service", `project "${p.name}" has no service ${quoteName(service)}`, `its services are: ${Object.keys(p.config.services).join(", ")}`);
   }
   return service;
 }

@@ -148,6 +148,23 @@ export const DiagnosisSchema = z.object({
   containers: z.array(
     z.object({ service: z.string(), container: z.string(), state: z.string(), exitCode: z.number().int().optional(), restartCount: z.number().int(), findings: z.array(FindingSchema) }),
   ),
+  builds: z.array(
+    z.object({
+      service: z.string().optional(),
+      image: z.string().optional(),
+      context: z.string(),
+      dockerfile: z.string(),
+      step: z.string().optional(),
+      stage: z.string().optional(),
+      instruction: z.string().optional(),
+      line: z.number().int().optional(),
+      command: z.string().optional(),
+      exitCode: z.number().int().optional(),
+      error: z.string(),
+      time: z.string(),
+      findings: z.array(FindingSchema),
+    }),
+  ),
   explanation: z.string().optional(),
 });
 

@@ -20,12 +20,18 @@ import { colorWanted, logPrinter } from "./render/log-lines.ts";
 import { renderPs } from "./render/project.ts";
 import { renderDiagnosis } from "./commands/diagnose.ts";
 
-/** Starts the saved draft (`kitten up --wait` of `configFile`). */
+/**
+ * Starts the saved draft (`kitten up --wait` of `configFile`): the file as written is loaded back,
+ * so what runs is exactly what was saved (build contexts and paths resolved beside it).
+ */
 export function upDeployer(configFile: string): Deployer {
   return {
-    async deploy(project, workingDir, reporter) {
+    async deploy(draft, _workingDir, reporter) {
+      const { loadProject } = await import("../engine/compose/index.ts");
+      const loaded = await loadProject({ files: [resolve(configFile)], projectName: draft.name, reporter });
+      const project = loaded.project;
       try {
-        await up({ project, workingDir, configFiles: [resolve(configFile)], wait: true }, engineDeps(reporter));
+        await up({ project, workingDir: loaded.workingDir, configFiles: loaded.files, wait: true, environment: loaded.environment }, engineDeps(reporter, loaded.workingDir));
       } catch (err) {
         throw withStartHint(err, project);
       }

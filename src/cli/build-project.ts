@@ -7,6 +7,7 @@ import { InvalidInputError } from "../core/errors.ts";
 import { didYouMeanHint } from "../core/suggest.ts";
 import { parseBuildArgs, type BuildFlags } from "./build-args.ts";
 import { buildProgress, parseProgress } from "./render/build-progress.ts";
+import { invocation } from "./invocation.ts";
 
 export async function buildProject(f: BuildFlags): Promise<number> {
   const contextOnly = [f.tags.length && "-t", f.target && "--target", f.secrets.length && "--secret", f.labels.length && "--label", f.iidfile && "--iidfile", f.network && "--network", f.addHosts.length && "--add-host", f.platform && "--platform"].filter(Boolean);
@@ -15,7 +16,7 @@ export async function buildProject(f: BuildFlags): Promise<number> {
   }
   let mode;
   try {
-    mode = parseProgress(f.progress, f.quiet);
+    mode = parseProgress(f.progress ?? invocation().global.progress, f.quiet);
   } catch (err) {
     throw new InvalidInputError(`--progress: ${(err as Error).message}`, { code: "bad_flag", hint: "use auto, tty, plain or json" });
   }
@@ -27,7 +28,16 @@ export async function buildProject(f: BuildFlags): Promise<number> {
     import("./project-context.ts"),
   ]);
   try {
-    const { project } = await loadProject({ files: f.composeFiles, projectName: f.projectName, projectDirectory: f.projectDirectory, envFiles: f.envFiles, profiles: f.profiles, reporter });
+    // the project flags may also come before the verb (`kitten -f x.yaml build`, compose's place for them)
+    const g = invocation().global;
+    const { project } = await loadProject({
+      files: [...g.files, ...f.composeFiles],
+      projectName: f.projectName ?? g.projectName,
+      projectDirectory: f.projectDirectory ?? g.projectDirectory,
+      envFiles: [...g.envFiles, ...f.envFiles],
+      profiles: [...g.profiles, ...f.profiles.flatMap((p) => p.split(","))],
+      reporter,
+    });
     const buildable = Object.entries(project.services).filter(([, s]) => s.build).map(([n]) => n);
     for (const s of f.positionals) {
       if (!project.services[s]) throw new InvalidInputError(`no such service: ${s}`, { code: "unknown_service", hint: didYouMeanHint(s, Object.keys(project.services)) });

@@ -51,6 +51,7 @@ export async function containersVerb(action: ServiceAction, names: string[], o: 
   if (loose.length === 0) return;
   const { containerRuntime } = await import("./container-runtime.ts");
   const rt = containerRuntime();
+  const namespaces = new Set(loose.flatMap((n) => rt.store.find(n)?.project ?? []));
   for (const name of loose) {
     switch (action) {
       case "stop":
@@ -79,4 +80,6 @@ export async function containersVerb(action: ServiceAction, names: string[], o: 
     }
     process.stdout.write(`${name}\n`);
   }
+  // `kitten run`'s "default" namespace goes once nothing runs in it any more
+  if (namespaces.has("default") && (action === "rm" || action === "stop" || action === "kill")) await rt.releaseIfIdle("default");
 }

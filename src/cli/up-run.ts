@@ -5,6 +5,7 @@
  * with `web-1 |` prefixes, until Ctrl-C (stop what this up started; a second Ctrl-C kills it),
  * until every container exited, or per --abort-on-container-exit/-failure / --exit-code-from.
  */
+import { buildAware } from "./render/build-progress.ts";
 import { projectOptions, repeated } from "./args.ts";
 import { engineDeps, timeoutMs, waitSeconds } from "./project-context.ts";
 import { colorWanted, logPrinter } from "./render/log-lines.ts";
@@ -52,7 +53,7 @@ export interface UpFlags {
 
 type UpArgs = Record<string, unknown> & { _: unknown[] };
 
-const fail = (message: string) => new InvalidInputError(message, { code: "bad_flag" });
+const fail = (message: string) => new InvalidInputError(message, { code: "bad_flag", hint: "`kitten up --help` lists up's flags and their values" });
 
 /** The flags of up (and create), checked with docker compose's messages (cmd/compose/up.go validateFlags, create.go). */
 export function upFlags(args: UpArgs, rawArgs: string[]): UpFlags {
@@ -116,7 +117,9 @@ function quietPull(reporter: Reporter): Reporter {
 export async function runUp(f: UpFlags, format: EventFormat): Promise<number> {
   const attached = !f.detach && !f.noStart;
   const live = format === "text" && !attached ? liveStatus() : undefined;
-  const base = live ?? cliReporter({ format });
+  const events = live ?? cliReporter({ format });
+  // service builds render as kitten build renders them (BuildKit-style, folded on a terminal)
+  const base = format === "text" ? buildAware(events) : events;
   const reporter = f.quietPull ? quietPull(base) : base;
   const loaded = await loadForServices({ ...projectOptions(), reporter }, f.services);
   const project = loaded.project;

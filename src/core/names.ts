@@ -11,7 +11,9 @@
  *   or digit (docker compose refuses `..` only later, when it names a container; kitten at load)
  * - container, volume: docker's RestrictedNameChars `[a-zA-Z0-9][a-zA-Z0-9_.-]*`
  * - network: libcni's ValidateNetworkName, the same set (host-local keeps a directory per name)
- * Every name is at most 255 bytes (NAME_MAX of the directory entry it becomes).
+ * Every name is at most 255 bytes (NAME_MAX of the directory entry it becomes); a project name at
+ * most 128, since it is a prefix: `<project>.lock`, `<project>_<network>`, `<project>-<service>-1`
+ * must fit too (a 255-byte project name could not even be locked).
  */
 import { InvalidInputError } from "./errors.ts";
 
@@ -23,6 +25,8 @@ export const RESTRICTED_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const SERVICE_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 /** NAME_MAX: a name becomes one directory entry */
 export const MAX_NAME_BYTES = 255;
+/** a project name prefixes other names and file names (see above) */
+export const MAX_PROJECT_BYTES = 128;
 
 export type NameKind = "project" | "service" | "container" | "volume" | "network" | "secret" | "config";
 
@@ -39,7 +43,8 @@ const RULES: Record<NameKind, { re: RegExp; hint: string }> = {
 /** Why `name` is not a valid name of this kind, or undefined when it is. */
 export function nameProblem(kind: NameKind, name: string): string | undefined {
   if (name === "") return "it is empty";
-  if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `it is longer than ${MAX_NAME_BYTES} bytes`;
+  const max = kind === "project" ? MAX_PROJECT_BYTES : MAX_NAME_BYTES;
+  if (Buffer.byteLength(name) > max) return `it is longer than ${max} bytes`;
   if (!RULES[kind].re.test(name)) return /^[a-zA-Z0-9]/.test(name) ? "it has characters that are not allowed" : "it must start with a letter or digit";
   return undefined;
 }
@@ -65,8 +70,8 @@ export function checkName(kind: NameKind, name: string, source?: string): string
 
 /** The name itself, or an error naming where it came from (`-p`, `name:`, COMPOSE_PROJECT_NAME). */
 export function checkProjectName(name: string, source = "project name"): string {
-  if (PROJECT_NAME_RE.test(name) && Buffer.byteLength(name) <= MAX_NAME_BYTES) return name;
-  const why = Buffer.byteLength(name) > MAX_NAME_BYTES ? `: it is longer than ${MAX_NAME_BYTES} bytes` : "";
+  if (PROJECT_NAME_RE.test(name) && Buffer.byteLength(name) <= MAX_PROJECT_BYTES) return name;
+  const why = Buffer.byteLength(name) > MAX_PROJECT_BYTES ? `: it is longer than ${MAX_PROJECT_BYTES} bytes` : "";
   throw new InvalidInputError(`invalid project name ${quoteName(name)} (from ${source})${why}`, {
     code: "bad_project_name",
     hint: RULES.project.hint,

@@ -39,3 +39,17 @@ export function currentSubIds(): { user: string; uid: number; gid: number; subui
   };
   return { user: info.username, uid: info.uid, gid: info.gid, subuid: read("/etc/subuid"), subgid: read("/etc/subgid") };
 }
+
+/**
+ * The largest uid and gid a project's user namespace maps: 0 is the user, 1..count its
+ * subordinate range (newuidmap writes exactly that map). Without a range (doctor reports it), the
+ * kernel's own limit, so loading never fails on a host that cannot run containers anyway.
+ */
+export function mappedIdLimits(): { maxUid: number; maxGid: number; source: string } {
+  try {
+    const ids = currentSubIds();
+    return { maxUid: ids.subuid.count, maxGid: ids.subgid.count, source: `/etc/subuid and /etc/subgid give ${ids.user} ${ids.subuid.count} and ${ids.subgid.count} ids` };
+  } catch {
+    return { maxUid: 4294967294, maxGid: 4294967294, source: "the kernel's limit" };
+  }
+}

@@ -86,7 +86,10 @@ for (const c of [{ label: "root", tag: "31" }, { label: TEST_USER, user: TEST_US
       expect(existsSync(`${path}.3`)).toBe(false);
       // max-file files of about max-size, the current one at most conmon's cap (max-size + 4 MB)
       expect(total(path)).toBeLessThanOrEqual(3 * 5 * MB);
-      expect(statSync(`${path}.1`).size).toBeGreaterThanOrEqual(1 * MB);
+      // a rotated file holds what was written since the rotation before: about max-size, less when
+      // `yes` outran the 250 ms rotation and conmon's cap truncated the file first (docs/runtime.md)
+      expect(statSync(`${path}.1`).size).toBeGreaterThan(0);
+      expect(statSync(`${path}.1`).size).toBeLessThanOrEqual(5 * MB);
     });
 
     test("logs --tail reads the last lines of the rotated log", async () => {

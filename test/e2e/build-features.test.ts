@@ -44,6 +44,7 @@ const dockerfile = (url: string) => `# syntax=docker/dockerfile:1.7
 FROM busybox AS base
 RUN --mount=type=cache,target=/cache,id=runs echo run >> /cache/runs && wc -l < /cache/runs > /runs-seen
 RUN --mount=type=bind,source=bindme.txt,target=/mnt/b cat /mnt/b > /bound.txt
+RUN --mount=type=bind,target=/ctx test -e /ctx/bindme.txt && test ! -e /ctx/secret.txt && echo hidden > /ignored-check
 RUN --mount=type=secret,id=tok --mount=type=secret,id=tok,env=TOKEN sh -c 'test "$(cat /run/secrets/tok)" = "$TOKEN" && echo secret-ok > /secret-check'
 RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch > /tmpfs-seen
 RUN --network=none cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ' > /netdevs
@@ -66,7 +67,7 @@ echo "script $0" > /docs/script
 EOF
 
 FROM busybox
-COPY --from=base /runs-seen /bound.txt /secret-check /tmpfs-seen /netdevs /out/
+COPY --from=base /runs-seen /bound.txt /ignored-check /secret-check /tmpfs-seen /netdevs /out/
 COPY --from=docs /docs /docs
 COPY --link src/a /linked/
 COPY --parents src/./a/b/two.txt /parents/
@@ -74,6 +75,7 @@ COPY --exclude=*.log src/c /excl/
 COPY src/a/link /top-link
 ADD payload.tgz /extracted/
 ADD --checksum=${DOWNLOAD_SUM} ${url} /downloads/
+RUN --mount=type=cache,from=docs,source=/docs,target=/seedc,id=seeded cp /seedc/hello.txt /seeded.txt
 `;
 
 /** The build context, owned by `user`. */
@@ -91,6 +93,8 @@ function context(user: string | undefined, url: string): string {
   symlinkSync("one.txt", join(dir, "src/a/link"));
   w("bindme.txt", "bind data\n");
   w("secret.txt", SECRET);
+  // what .dockerignore excludes is not in a bind mount of the context either
+  w(".dockerignore", "secret.txt\n");
   writeFileSync(join(dir, "payload.tgz"), Bun.gzipSync(buildTar([{ path: "top", type: "dir" }, { path: "top/file", type: "file", content: "inside\n" }])));
   // hostile inputs for the escape tests
   symlinkSync("/etc/passwd", join(dir, "outside-link"));
@@ -151,7 +155,7 @@ for (const user of [undefined, "kittest"] as const) {
         'for f in out/*; do echo "$f: $(cat $f)"; done',
         "cat docs/hello.txt docs/lines docs/script",
         "find linked parents excl extracted downloads -exec stat -c '%n %F %a %U' {} + | sort",
-        "readlink linked/link; cat top-link; cat downloads/note.txt; date -u -r downloads/note.txt +%Y",
+        "readlink linked/link; cat top-link; cat downloads/note.txt; date -u -r downloads/note.txt +%Y; cat seeded.txt",
         "ls /run/secrets 2>&1",
       ].join("; ");
       const run = await r.k(["run", "--rm", "feat", "sh", "-c", script], env);
@@ -159,6 +163,7 @@ for (const user of [undefined, "kittest"] as const) {
       expect(run.stdout).toBe(
         [
           "out/bound.txt: bind data",
+          "out/ignored-check: hidden",
           "out/netdevs: lo",
           "out/runs-seen: 1",
           "out/secret-check: secret-ok",
@@ -187,6 +192,7 @@ for (const user of [undefined, "kittest"] as const) {
           "A",
           DOWNLOAD.trim(),
           "2015",
+          "hello heredoc",
           "ls: /run/secrets: No such file or directory",
           "",
         ].join("\n"),
@@ -195,7 +201,7 @@ for (const user of [undefined, "kittest"] as const) {
       writeFileSync(join(ctx, "secret.txt"), "another-value");
       const again = await r.k(["build", "--progress", "plain", ...secret, "-t", "feat", ctx], env, 120_000);
       expect(again.code).toBe(0);
-      expect(again.stderr.match(/CACHED/g)?.length).toBe(16);
+      expect(again.stderr.match(/CACHED/g)?.length).toBe(18);
       const history = (await r.k(["image", "inspect", "feat"])).stdout;
       expect(history).not.toContain(SECRET);
       expect(filesContaining(join(root, "data"), SECRET)).toEqual([]);
@@ -223,7 +229,7 @@ for (const user of [undefined, "kittest"] as const) {
       expect(cache.total).toBeGreaterThan(10);
       const prune = await r.k(["builder", "prune", "-a", "-f"]);
       expect(prune.code).toBe(0);
-      expect(prune.stdout).toMatch(/^removed \d+ cache entries, \d+ layers and 1 cache mount\nTotal reclaimed space: /);
+      expect(prune.stdout).toMatch(/^removed \d+ cache entries, \d+ layers and 2 cache mounts\nTotal reclaimed space: /);
       const after = JSON.parse((await r.k(["system", "df", "--format", "json"])).stdout).find((row: { type: string }) => row.type === "Build Cache");
       expect(after.total).toBe(0);
       // images keep their layers: the built image still runs

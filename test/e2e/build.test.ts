@@ -6,10 +6,10 @@
  * content. Errors (issue #11 §8) each with their message and exit code.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { removeRoot, tempRoot, userIds } from "./helpers.ts";
+import { KITTEN, kitten, removeRoot, tempRoot, userIds } from "./helpers.ts";
 import { freePort, runner, type Runner } from "./run-fixtures.ts";
 import { startRegistry, type Registry } from "../fixtures/registry.ts";
 import { userNamespace } from "../fixtures/tree.ts";
@@ -100,16 +100,43 @@ for (const user of [undefined, "kittest"] as const) {
     test("compose up builds a missing image; up --build after a change serves the new content", async () => {
       const port = freePort();
       const proj = workspace(user, {
-        "compose.yaml": `name: bp\nservices:\n  web:\n    build: ./web\n    ports: ["127.0.0.1:${port}:80"]\n`,
+        "compose.yaml": [
+          "name: bp",
+          "services:",
+          "  web:",
+          "    build: ./web",
+          `    ports: ["127.0.0.1:${port}:80"]`,
+          "  tool:",
+          "    image: team/tool:1",
+          "    build:",
+          "      context: ./tool",
+          "      args: { FLAVOUR: mint }",
+          "      secrets: [token]",
+          "      dockerfile_inline: |",
+          "        FROM busybox",
+          "        ARG FLAVOUR",
+          "        RUN --mount=type=secret,id=token test \"$$(cat /run/secrets/token)\" = opensesame && echo $$FLAVOUR > /flavour",
+          '        CMD ["sleep", "1000"]',
+          "secrets:",
+          "  token:",
+          "    file: ./token.txt",
+          "",
+        ].join("\n"),
         "web/Dockerfile": 'FROM busybox\nCOPY index.html /www/\nCMD ["httpd", "-f", "-p", "80", "-h", "/www"]\n',
         "web/index.html": "version one\n",
+        "tool/.keep": "",
+        "token.txt": "opensesame",
       });
       dirs.push(proj);
       const compose = ["-f", join(proj, "compose.yaml")];
       const env = registry.mirrorEnv;
       const up = await r.k(["up", "-d", "--wait", ...compose], env, 120_000);
       expect(up.stderr).toContain("building service web (bp-web)");
+      // image: and build: — the pull fails (the registry has no team/tool), so it is built
+      expect(up.stderr).toContain("service tool: pulling team/tool:1 failed");
+      expect(up.stderr).toContain("building service tool (team/tool:1)");
       expect(up.code).toBe(0);
+      expect((await r.k(["exec", "bp-tool-1", "cat", "/flavour"])).stdout).toBe("mint\n");
       const get = async () => (await fetch(`http://127.0.0.1:${port}/`).then((res) => res.text()).catch((e) => String(e)));
       expect(await get()).toBe("version one\n");
       writeFileSync(join(proj, "web/index.html"), "version two\n");
@@ -120,12 +147,17 @@ for (const user of [undefined, "kittest"] as const) {
       expect(rebuilt.code).toBe(0);
       expect(await get()).toBe("version two\n");
       expect((await r.k(["images"])).stdout).toContain("bp-web");
+      // kitten build SERVICE: a project's service, the build cache shared with up's builds
+      const one = await r.k(["build", "--progress", "plain", ...compose, "tool"], env, 120_000);
+      expect(one.code).toBe(0);
+      expect(one.stderr).toContain("CACHED");
+      expect(one.stderr).toContain("service tool: built sha256:");
       expect((await r.k(["down", ...compose], env)).code).toBe(0);
     }, 240_000);
   });
 }
 
-describe("build errors", () => {
+describe("build inputs, outputs and errors", () => {
   let root: string;
   let r: Runner;
   const dirs: string[] = [];
@@ -143,6 +175,59 @@ describe("build errors", () => {
     dirs.push(d);
     return d;
   };
+
+  test("a Dockerfile on stdin (-f -), a tar context on stdin (-), --progress json, --iidfile, --label", async () => {
+    const d = ctx({ "hello.txt": "from the tar\n" });
+    const df = "FROM busybox\nCOPY hello.txt /\nCMD [\"cat\", \"/hello.txt\"]\n";
+    const fromStdin = await kitten(["build", "-q", "-f", "-", "-t", "stdin-df", d], { env: { ...registry.mirrorEnv, KITTEN_ROOT: root }, stdin: df, timeoutMs: 120_000 });
+    expect(fromStdin.stderr).toBe("");
+    expect(fromStdin.stdout).toMatch(/^sha256:[a-f0-9]{64}\n$/);
+    writeFileSync(join(d, "Dockerfile"), df);
+    const tar = Bun.spawn(["sh", "-c", `tar -C ${d} -c . | ${KITTEN} build --progress json --iidfile ${join(d, "iid")} --label team=core -t from-tar -`], {
+      env: { PATH: process.env.PATH!, HOME: "/root", NO_COLOR: "1", KITTEN_ROOT: root, ...registry.mirrorEnv },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [, err, code] = await Promise.all([new Response(tar.stdout).text(), new Response(tar.stderr).text(), tar.exited]);
+    expect(code).toBe(0);
+    const events = err.trim().split("\n").map((l) => JSON.parse(l) as { type: string; status?: string; name?: string });
+    expect(events.filter((e) => e.type === "build-step" && e.status !== "running").map((e) => `${e.name} ${e.status}`)).toEqual(["[1/3] FROM busybox done", "[2/3] COPY hello.txt / cached"]);
+    const iid = readFileSync(join(d, "iid"), "utf8");
+    expect((await r.k(["run", "--rm", iid], registry.mirrorEnv)).stdout).toBe("from the tar\n");
+    const inspect = JSON.parse((await r.k(["image", "inspect", "from-tar"])).stdout)[0];
+    expect(inspect.Config.Labels).toEqual({ team: "core" });
+  }, 120_000);
+
+  test("ONBUILD triggers run in the build FROM the image, and are not passed on", async () => {
+    const parent = ctx({ Dockerfile: "FROM busybox\nONBUILD RUN echo triggered > /from-trigger\n" });
+    expect((await r.k(["build", "-q", "-t", "with-trigger", parent], registry.mirrorEnv, 120_000)).code).toBe(0);
+    const child = ctx({ Dockerfile: "FROM with-trigger\nRUN cat /from-trigger\n" });
+    const built = await r.k(["build", "--progress", "plain", "-t", "child", child], registry.mirrorEnv, 120_000);
+    expect(built.code).toBe(0);
+    expect(built.stderr).toContain("RUN echo triggered > /from-trigger");
+    const inspect = JSON.parse((await r.k(["image", "inspect", "child"])).stdout)[0];
+    expect(inspect.Config.OnBuild ?? null).toBeNull();
+  }, 120_000);
+
+  test("a build killed in the middle of a RUN leaves no cache entry: the next build runs the step", async () => {
+    const d = ctx({ Dockerfile: "FROM busybox\nRUN sleep 3 && echo done > /slow\n" });
+    const env = { PATH: process.env.PATH!, HOME: "/root", NO_COLOR: "1", KITTEN_ROOT: root, ...registry.mirrorEnv };
+    // the base first, so the kill lands in the RUN
+    expect((await r.k(["pull", "busybox"], registry.mirrorEnv)).code).toBe(0);
+    const proc = Bun.spawn([KITTEN, "build", "--progress", "plain", "-t", "killed", d], { env, stdout: "ignore", stderr: "pipe" });
+    let seen = "";
+    for await (const chunk of proc.stderr) {
+      seen += new TextDecoder().decode(chunk);
+      if (seen.includes("RUN sleep")) break;
+    }
+    await Bun.sleep(500);
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const again = await r.k(["build", "--progress", "plain", "-t", "killed", d], registry.mirrorEnv, 120_000);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain("CACHED");
+    expect((await r.k(["run", "--rm", "killed", "cat", "/slow"], registry.mirrorEnv)).stdout).toBe("done\n");
+  }, 120_000);
 
   test("a failing RUN names the step, the command and its exit code and shows its last lines (exit 1)", async () => {
     const d = ctx({ Dockerfile: "FROM busybox\nRUN echo first line; echo last words >&2; exit 3\n" });

@@ -40,6 +40,18 @@ function composeFile(rootfs: string, name: string) {
       },
       worker: { image: rootfs, command: ["sleep", "1000"], deploy: { replicas: 2 }, stop_grace_period: "1s" },
       flaky: { image: rootfs, command: ["sh", "-c", "exit 1"], restart: "always", profiles: ["flaky"] },
+      syncer: {
+        image: rootfs,
+        command: ["sleep", "1000"],
+        stop_grace_period: "1s",
+        profiles: ["dev"],
+        develop: {
+          watch: [
+            { path: "./src", action: "sync", target: "/app", ignore: ["*.tmp"] },
+            { path: "./conf", action: "sync+restart", target: "/etc/app" },
+          ],
+        },
+      },
     },
   };
 }
@@ -66,11 +78,13 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     project = `conform${user ? "u" : "r"}`;
     dir = join(base, project);
     mkdirSync(join(dir, "sub", "deeper"), { recursive: true });
+    mkdirSync(join(dir, "src"));
+    mkdirSync(join(dir, "conf"));
     writeFileSync(join(dir, "compose.yaml"), JSON.stringify(composeFile(rootfs, project), null, 2));
     writeFileSync(join(dir, ".env"), "GREETING=from-dotenv\nQUOTED='lit$eral${X}'\n");
     writeFileSync(join(dir, "other.env"), "GREETING=from-other\n");
     writeFileSync(join(dir, "hello.txt"), "hello from the host\n");
-    for (const p of [base, dir, join(dir, "sub"), join(dir, "sub", "deeper"), join(dir, "compose.yaml"), join(dir, ".env"), join(dir, "other.env"), join(dir, "hello.txt")]) own(p);
+    for (const p of [base, dir, join(dir, "src"), join(dir, "conf"), join(dir, "sub"), join(dir, "sub", "deeper"), join(dir, "compose.yaml"), join(dir, ".env"), join(dir, "other.env"), join(dir, "hello.txt")]) own(p);
   });
 
   afterAll(async () => {
@@ -119,6 +133,8 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     expect(ps.stdout.split("\n")[0]).toMatch(/^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$/);
     for (const name of [`${project}-db-1`, `${project}-web-1`, `${project}-worker-1`, `${project}-worker-2`]) expect(ps.stdout).toMatch(new RegExp(`^${name} .* Up `, "m"));
     expect(ps.stdout).toMatch(/127\.0\.0\.1:\d+->80\/tcp/);
+    // COMMAND is what the container runs (its OCI process args), quoted and cut like docker's
+    expect(ps.stdout).toMatch(new RegExp(`^${project}-worker-1 +\\S+ +"sleep 1000" `, "m"));
     const quiet = await k(["compose", "ps", "-q"]);
     expect(quiet.stdout.trim().split("\n")).toHaveLength(4);
     for (const id of quiet.stdout.trim().split("\n")) expect(id).toMatch(/^[0-9a-f]{64}$/);
@@ -212,6 +228,9 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     expect(ps.stdout.split("\n").filter(Boolean).sort()).toEqual(["db", "web", "worker"]);
     expect((await k(["compose", "-p", project, "logs", "--no-log-prefix", "-n", "1", "db"], { cwd: elsewhere })).stdout).toBe("db ready\n");
     expect((await k(["compose", "-p", project, "exec", "db", "cat", "/tmp/hello.txt"], { cwd: elsewhere })).stdout).toBe("hello from the host\n");
+    ok(await k(["compose", "-p", project, "cp", "db:/tmp/hello.txt", "copied.txt"], { cwd: elsewhere }));
+    expect(readFileSync(join(elsewhere, "copied.txt"), "utf8")).toBe("hello from the host\n");
+    expect((await k(["compose", "-f", join(dir, "compose.yaml"), "run", "--rm", "--no-deps", "worker", "echo", "from elsewhere"], { cwd: elsewhere })).stdout).toBe("from elsewhere\n");
     expect((await k(["-f", join(dir, "compose.yaml"), "ps", "-q"], { cwd: elsewhere })).stdout.trim().split("\n")).toHaveLength(4);
     expect((await k(["--project-directory", dir, "compose", "port", "web", "80"], { cwd: elsewhere })).stdout).toMatch(/^127\.0\.0\.1:\d+\n$/);
     // long global flags after the verb too (compose takes them only before it)
@@ -242,7 +261,7 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
 
   test("config prints --services, --volumes, --images, --profiles and --hash, and -q only validates", async () => {
     expect((await k(["compose", "config", "--services"])).stdout.split("\n").filter(Boolean).sort()).toEqual(["db", "web", "worker"]);
-    expect((await k(["compose", "config", "--profiles"])).stdout).toBe("flaky\n");
+    expect((await k(["compose", "config", "--profiles"])).stdout).toBe("dev\nflaky\n");
     expect((await k(["compose", "config", "--images"])).stdout).toBe(`${rootfs}\n${rootfs}\n${rootfs}\n`);
     expect((await k(["compose", "config", "--volumes"])).stdout).toBe("");
     expect((await k(["compose", "config", "--hash", "db"])).stdout).toMatch(/^db [0-9a-f]{64}\n$/);
@@ -299,12 +318,108 @@ describe.each([{ label: "root" }, { label: TEST_USER, user: TEST_USER }])("docke
     expect(wait.stdout).toMatch(new RegExp(`^${project}-worker-1 \\d+\\n${project}-worker-2 \\d+\\n$`));
   });
 
+  test("rm asks on a terminal before removing stopped containers (n keeps them, y removes them); -f does not ask", async () => {
+    // `script` gives kitten a terminal; the answer is typed into it
+    const onTerminal = async (answer: string) => {
+      const argv = [...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--init-groups"] : []), "script", "-q", "-c", `${KITTEN} compose rm worker`, "/dev/null"];
+      const proc = Bun.spawn(argv, { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1", TERM: "dumb", KITTEN_ROOT: root }, stdin: new Blob([answer]), stdout: "pipe", stderr: "pipe" });
+      const out = await new Response(proc.stdout).text();
+      await proc.exited;
+      return out;
+    };
+    const workers = async () => (await psJson()).filter((c) => c.service === "worker").length;
+    expect(await workers()).toBe(2);
+    expect(await onTerminal("n")).toContain(`Going to remove ${project}-worker-1, ${project}-worker-2`);
+    expect(await workers()).toBe(2);
+    await onTerminal("y");
+    expect(await workers()).toBe(0);
+    expect((await k(["compose", "rm", "-f", "worker"])).stderr).toBe("No stopped containers\n");
+  });
+
   test("regression: an unknown service is `no such service` with a did-you-mean, exit 2, for every verb", async () => {
     for (const verb of [["logs"], ["exec"], ["stop"], ["start"], ["restart"], ["kill"], ["rm", "-f"], ["ps"], ["port"], ["top"], ["up", "-d"], ["run", "--rm"], ["pause"], ["events"], ["images"], ["create"], ["pull"], ["config"]]) {
       const args = [...verb, "wbe", ...(verb[0] === "exec" || verb[0] === "run" ? ["true"] : verb[0] === "port" ? ["80"] : [])];
       const r = await k(["compose", ...args]);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr: 'error: no such service: wbe\nhint: did you mean "web"?\n' });
     }
+  });
+
+  test("watch syncs changed files into the container, deletes removed ones, skips ignored ones, restarts on sync+restart", async () => {
+    const argv = [...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--init-groups"] : []), KITTEN, "compose", "watch", "syncer"];
+    const proc = Bun.spawn(argv, { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1", KITTEN_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    let err = "";
+    void (async () => {
+      for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
+    })();
+    const until = async (check: () => Promise<boolean> | boolean, ms = 20_000) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        if (await check()) return true;
+        await Bun.sleep(200);
+      }
+      return false;
+    };
+    const inContainer = async (path: string) => (await k(["compose", "exec", "syncer", "cat", path])).stdout;
+    try {
+      expect(await until(() => err.includes("Watch enabled for syncer"))).toBe(true);
+      const write = (path: string, text: string) => {
+        writeFileSync(join(dir, path), text);
+        own(join(dir, path));
+      };
+      write("src/a.txt", "synced\n");
+      write("src/skip.tmp", "ignored\n");
+      expect(await until(async () => (await inContainer("/app/a.txt")) === "synced\n")).toBe(true);
+      expect(await inContainer("/app/skip.tmp")).toBe("");
+      rmSync(join(dir, "src", "a.txt"));
+      expect(await until(async () => (await k(["compose", "exec", "syncer", "test", "-e", "/app/a.txt"])).code === 1)).toBe(true);
+      const before = (await psJson()).find((c) => c.service === "syncer")?.startedAt;
+      write("conf/app.conf", "restarted\n");
+      expect(await until(async () => (await psJson()).find((c) => c.service === "syncer")?.startedAt !== before)).toBe(true);
+      expect(await until(async () => (await inContainer("/etc/app/app.conf")) === "restarted\n")).toBe(true);
+    } finally {
+      proc.kill("SIGINT");
+      await proc.exited;
+    }
+    writeFileSync(join(dir, "rebuild.yaml"), JSON.stringify({ services: { r: { image: rootfs, develop: { watch: [{ path: ".", action: "rebuild" }] } } } }));
+    own(join(dir, "rebuild.yaml"));
+    const rebuild = await k(["compose", "-f", "rebuild.yaml", "watch"]);
+    expect(rebuild.code).toBe(2);
+    expect(rebuild.stderr).toStartWith('error: can\'t watch service "r" with action rebuild without a build context');
+    ok(await k(["compose", "rm", "-s", "-f", "syncer"]));
+  });
+
+  test("watch rebuild builds the image again and recreates the service; --prune drops the image it replaced", async () => {
+    const pdir = join(base, "rebuilt");
+    const ctx = join(pdir, "ctx");
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, "busybox"), readFileSync("/usr/bin/busybox"), { mode: 0o755 });
+    writeFileSync(join(ctx, "version.txt"), "v1\n");
+    writeFileSync(join(ctx, "Dockerfile"), 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY version.txt /version.txt\nCMD ["/bin/busybox", "sleep", "1000"]\n');
+    writeFileSync(join(pdir, "compose.yaml"), JSON.stringify({ services: { app: { build: "./ctx", stop_grace_period: "1s", develop: { watch: [{ path: "./ctx/version.txt", action: "rebuild" }] } } } }));
+    for (const p of [pdir, ctx, join(ctx, "busybox"), join(ctx, "version.txt"), join(ctx, "Dockerfile"), join(pdir, "compose.yaml")]) own(p);
+    const argv = [...(ids ? ["setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--init-groups"] : []), KITTEN, "compose", "watch"];
+    const proc = Bun.spawn(argv, { cwd: pdir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/tmp", NO_COLOR: "1", KITTEN_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+    let err = "";
+    void (async () => {
+      for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
+    })();
+    const version = async () => (await k(["compose", "exec", "app", "/bin/busybox", "cat", "/version.txt"], { cwd: pdir })).stdout;
+    const until = async (check: () => Promise<boolean> | boolean) => {
+      for (const end = Date.now() + 40_000; Date.now() < end; await Bun.sleep(300)) if (await check()) return true;
+      return false;
+    };
+    try {
+      expect(await until(() => err.includes("Watch enabled for app"))).toBe(true);
+      expect(await version()).toBe("v1\n");
+      writeFileSync(join(ctx, "version.txt"), "v2\n");
+      expect(await until(async () => (await version()) === "v2\n")).toBe(true);
+    } finally {
+      proc.kill("SIGINT");
+      await proc.exited;
+    }
+    const images = JSON.parse((await k(["image", "ls", "--format", "json"], { cwd: pdir })).stdout) as Array<{ repository: string; tag: string }>;
+    expect(images.filter((i) => i.repository.endsWith("rebuilt-app") || i.tag === "<none>").map((i) => i.tag)).toEqual(["latest"]);
+    ok(await k(["compose", "down", "-t", "1"], { cwd: pdir }));
   });
 
   test("down from a subdirectory removes the containers, one-offs included, and the project is gone", async () => {
@@ -331,6 +446,17 @@ describe("the command line itself", () => {
       ["stop", "--signal", "KILL"],
       ["doctor", "--bogus"],
       ["ask", "--bogus", "x"],
+      // commands other work added: every one refuses too
+      ["build", "--bogus", "."],
+      ["builder", "prune", "--bogus"],
+      ["system", "df", "--bogus"],
+      ["push", "--bogus", "x"],
+      ["tag", "--bogus", "a", "b"],
+      ["image", "save", "--bogus", "x"],
+      ["volume", "ls", "--bogus"],
+      ["volumes", "--bogus"],
+      ["kube", "export", "--bogus"],
+      ["serve", "--bogus"],
     ];
     for (const args of cases) {
       const r = await kitten(args, { env: { KITTEN_ROOT: "/nonexistent-kitten-root" } });
@@ -412,8 +538,12 @@ describe("kitten run's namespace", () => {
       expect(existsSync(join(root, "run", "ns", "default.json"))).toBe(false);
       const d = await kitten(["run", "-d", "--name", "lingers", rootfs, "sleep", "1000"], { env: { KITTEN_ROOT: root } });
       expect(d.code).toBe(0);
-      // a detached container keeps it: ls shows it, down -p default stops it
+      // a detached container keeps it: ls shows it; removing the container stops it
       expect((await kitten(["ls"], { env: { KITTEN_ROOT: root } })).stdout).toMatch(/^default +running\(1\)/m);
+      expect((await kitten(["rm", "-f", "lingers"], { env: { KITTEN_ROOT: root } })).code).toBe(0);
+      expect(existsSync(join(root, "run", "ns", "default.json"))).toBe(false);
+      // and down -p default stops it with what runs in it
+      expect((await kitten(["run", "-d", "--name", "lingers", rootfs, "sleep", "1000"], { env: { KITTEN_ROOT: root } })).code).toBe(0);
       expect((await kitten(["down", "-p", "default"], { env: { KITTEN_ROOT: root } })).code).toBe(0);
       expect(existsSync(join(root, "run", "ns", "default.json"))).toBe(false);
     } finally {

@@ -76,12 +76,18 @@ describe("kitten config on the Kitten README's examples", () => {
 });
 
 describe("kitten config on the webstack compose project", () => {
+  const healthcheck = (test: string[], interval: string, retries: number, timeout: string, startPeriod?: string) => ({
+    interval,
+    retries,
+    test,
+    timeout,
+    ...(startPeriod ? { start_interval: "1s", start_period: startPeriod } : {}),
+  });
   const expected = {
     name: "webstack",
     services: {
       api: {
-        command: ["python", "-m", "http.server", "8000", "--directory", "/srv"],
-        depends_on: { cache: started(), db: { condition: "service_healthy", required: true } },
+        depends_on: { cache: { condition: "service_healthy", required: true }, db: { condition: "service_healthy", required: true } },
         deploy: { replicas: 1, resources: { limits: { memory: "268435456" } } },
         environment: {
           DATABASE_URL: "postgres://app:change-me@db:5432/app",
@@ -90,32 +96,25 @@ describe("kitten config on the webstack compose project", () => {
           REDIS_URL: "redis://cache:6379/0",
         },
         expose: ["8000"],
-        healthcheck: {
-          interval: "15s",
-          retries: 5,
-          start_period: "1m30s",
-          test: ["CMD-SHELL", `python -c "import urllib.request; urllib.request.urlopen('http://localhost:8000/')"`],
-          timeout: "5s",
-        },
-        image: "python:3.11-slim",
+        healthcheck: healthcheck(["CMD", "python3", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8000/healthz', timeout=3)"], "10s", 5, "5s", "30s"),
+        build: { context: join(WEBSTACK, "api") },
         networks: { back: null, front: null },
         ports: [],
         restart: "unless-stopped",
-        working_dir: "/srv",
       },
       cache: {
-        command: ["redis-server", "--appendonly", "yes"],
         environment: {},
-        healthcheck: { interval: "5s", retries: 5, test: ["CMD", "redis-cli", "ping"], timeout: "3s" },
-        image: "redis:7-alpine",
+        healthcheck: healthcheck(["CMD", "redis-cli", "ping"], "5s", 5, "3s", "10s"),
+        build: { context: join(WEBSTACK, "cache") },
         networks: { back: null },
         ports: [],
         restart: "unless-stopped",
+        volumes: [{ source: "cachedata", target: "/data", type: "volume", volume: {} }],
       },
       db: {
         environment: { POSTGRES_DB: "app", POSTGRES_PASSWORD: "change-me", POSTGRES_USER: "app" },
-        healthcheck: { interval: "5s", retries: 10, test: ["CMD-SHELL", "pg_isready -U ${POSTGRES_USER} -d ${POSTGRES_DB}"], timeout: "3s" },
-        image: "postgres:16-alpine",
+        healthcheck: healthcheck(["CMD-SHELL", "pg_isready -h 127.0.0.1 -U ${POSTGRES_USER} -d ${POSTGRES_DB}"], "5s", 10, "3s", "30s"),
+        build: { context: join(WEBSTACK, "db") },
         networks: { back: { aliases: ["postgres"] } },
         ports: [],
         restart: "unless-stopped",
@@ -124,24 +123,15 @@ describe("kitten config on the webstack compose project", () => {
       web: {
         depends_on: { api: { condition: "service_healthy", required: true } },
         environment: {},
-        healthcheck: { interval: "10s", retries: 3, test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://localhost/"], timeout: "3s" },
-        image: "nginx:1.27-alpine",
+        healthcheck: healthcheck(["CMD", "curl", "-fsS", "-o", "/dev/null", "http://localhost/healthz"], "10s", 3, "3s"),
+        build: { context: join(WEBSTACK, "web") },
         networks: { front: null },
         ports: [port("8080", 80)],
         restart: "unless-stopped",
-        volumes: [
-          {
-            bind: { create_host_path: true },
-            read_only: true,
-            source: join(WEBSTACK, "web/default.conf"),
-            target: "/etc/nginx/conf.d/default.conf",
-            type: "bind",
-          },
-        ],
       },
     },
     networks: { back: { internal: true, name: "webstack_back" }, front: { name: "webstack_front" } },
-    volumes: { dbdata: { name: "webstack_dbdata" } },
+    volumes: { cachedata: { name: "webstack_cachedata" }, dbdata: { name: "webstack_dbdata" } },
   };
 
   test("finds compose.yaml and .env in the working directory and prints the canonical form", async () => {

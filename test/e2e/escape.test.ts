@@ -5,7 +5,8 @@
  * - a project name from `-p` must never become a path outside kitten's root;
  * - a network's or volume's `name:` is a directory name too (host-local's data dir): `..` refused;
  * - an image's symlink at a volume's mount point must not make kitten copy a host directory
- *   into the new volume (the mount point is resolved inside the rootfs).
+ *   into the new volume (the mount point is resolved inside the rootfs);
+ * - a bind mount may not reach kitten's own state (other projects' volumes, the state db, credentials).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
@@ -140,6 +141,16 @@ for (const who of USERS) {
         await r.k(["down", "-f", file, "-v", "-t", "1"]);
       } finally {
         unlinkSync(link);
+      }
+    });
+
+    test("a bind mount into kitten's own state is refused at up", async () => {
+      for (const source of [join(r.root, "data"), join(r.root, "config"), join(r.root, "run")]) {
+        const file = composeFile("bind-state.json", { w: { image: rootfs, command: ["sleep", "30"], volumes: [`${source}:/k`] } });
+        const res = await r.k(["up", "-d", "-f", file]);
+        expect(res.code).toBe(2);
+        expect(res.stderr).toContain(`bind mount of ${source}: it is inside kitten's own state`);
+        expect(res.stderr).toContain("hint:");
       }
     });
 

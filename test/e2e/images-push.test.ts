@@ -28,7 +28,8 @@ beforeAll(async () => {
   registry = await startRegistry();
   await registry.pushBusyboxImage("busybox");
   dir = mkdtempSync(join(tmpdir(), "kitten-push-"));
-  chmodSync(dir, 0o755);
+  // kittest writes saved archives here
+  chmodSync(dir, 0o777);
   small = join(dir, "small");
   mkdirSync(join(small, "bin"), { recursive: true });
   mkdirSync(join(small, "etc"));
@@ -44,6 +45,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
   for (const { root, user } of roots) {
+    // builds and `kitten run` leave their namespace (a project's, or "default") up for the next one: take them down
+    const ls = await k(root, ["ls", "-a", "--format", "json"], { user });
+    for (const { name } of (ls.code === 0 ? JSON.parse(ls.stdout) : []) as { name: string }[]) await k(root, ["down", "-p", name, "-t", "1"], { user });
     Bun.spawnSync([...userNamespace(user), "rm", "-rf", join(root, "data")]);
     removeRoot(root);
   }
@@ -57,8 +61,8 @@ function newRoot(user?: string): string {
   return root;
 }
 
-function k(root: string, args: string[], options: { user?: string; env?: Record<string, string>; stdin?: string } = {}): Promise<RunResult> {
-  return kitten(args, { user: options.user, stdin: options.stdin, env: { KITTEN_ROOT: root, ...options.env }, timeoutMs: 120_000 });
+function k(root: string, args: string[], options: { user?: string; env?: Record<string, string>; stdin?: string; cwd?: string } = {}): Promise<RunResult> {
+  return kitten(args, { user: options.user, stdin: options.stdin, cwd: options.cwd, env: { KITTEN_ROOT: root, ...options.env }, timeoutMs: 120_000 });
 }
 
 function ok(r: RunResult): RunResult {
@@ -119,6 +123,32 @@ for (const user of [undefined, "kittest"] as const) {
       expect(pushedDigest(repush)).toBe(digest);
       expect(repush.stderr).not.toContain("pushed");
     }, 60_000);
+
+    test("an image kitten build made, pushed and pulled back into another store, has the same id, layers and digest; so does its saved archive", async () => {
+      const root = newRoot(user);
+      const context = join(dir, `context-${who}`);
+      mkdirSync(context);
+      writeFileSync(join(context, "Dockerfile"), "FROM busybox\nRUN mkdir -p /srv && echo built > /srv/built && chown 1234:1234 /srv/built\nCOPY message /srv/message\nUSER 1234\nCMD [\"cat\", \"/srv/message\"]\n");
+      writeFileSync(join(context, "message"), "hello from a built image\n");
+      chmodSync(context, 0o755);
+      const ref = `${registry.host}/${who}/built:1`;
+      const id = ok(await k(root, ["build", "-q", "-t", ref, context], { user, env: registry.mirrorEnv })).stdout.trim();
+      const layers = (await inspect(root, ref, user)).RootFS.Layers;
+      expect(layers.length).toBe(3);
+      const digest = pushedDigest(await k(root, ["push", ref], { user }));
+      const again = newRoot(user);
+      const pull = JSON.parse(ok(await k(again, ["pull", "--format", "json", ref], { user })).stdout)[0];
+      expect([pull.id, pull.digest]).toEqual([id, digest]);
+      expect((await inspect(again, ref, user)).RootFS.Layers).toEqual(layers);
+      // the pulled copy runs: the built file tree came back whole (owner included)
+      const run = ok(await k(again, ["run", "--rm", ref, "sh", "-c", "cat /srv/message /srv/built; stat -c %u /srv/built; id -u"], { user }));
+      expect(run.stdout).toBe("hello from a built image\nbuilt\n1234\n1234\n");
+      const out = join(dir, `built-${who}.tar`);
+      ok(await k(root, ["image", "save", "-o", out, ref], { user }));
+      const loaded = newRoot(user);
+      ok(await k(loaded, ["image", "load", "-i", out], { user }));
+      expect((await inspect(loaded, ref, user)).Id).toBe(id);
+    }, 120_000);
 
     test("kitten save, then load into a fresh store, round-trips docker-archive and oci archives", async () => {
       const root = newRoot(user);
@@ -234,6 +264,28 @@ describe("push as docker does it", () => {
       }
     }, 60_000);
   }
+});
+
+describe("compose push", () => {
+  test("pushes the services that are built and named for a registry, under image: and build.tags; skips the rest", async () => {
+    const r = newRoot();
+    const project = join(dir, "project");
+    mkdirSync(join(project, "app"), { recursive: true });
+    writeFileSync(join(project, "app/Dockerfile"), "FROM busybox\nRUN echo app > /app\n");
+    const image = `${registry.host}/team/composed`;
+    writeFileSync(
+      join(project, "compose.yaml"),
+      `services:\n  app:\n    image: ${image}:1\n    build:\n      context: ./app\n      tags: ["${image}:latest"]\n  db:\n    image: busybox\n  worker:\n    build: ./app\n`,
+    );
+    const file = join(project, "compose.yaml");
+    ok(await k(r, ["compose", "-f", file, "build"], { env: registry.mirrorEnv }));
+    const push = await k(r, ["compose", "-f", file, "push"], { env: registry.mirrorEnv });
+    expect(ok(push).stdout.split("\n").filter(Boolean).map((l) => l.split(": digest:")[0]).sort()).toEqual([`${image}:1`, `${image}:latest`]);
+    expect(push.stderr).toContain("db: skipped (not built by the project)");
+    expect(push.stderr).toContain("worker: skipped (no image: to push to)");
+    const tags = JSON.parse(await run(["skopeo", "list-tags", "--tls-verify=false", `docker://${image}`])).Tags;
+    expect(tags.sort()).toEqual(["1", "latest"]);
+  }, 120_000);
 });
 
 describe("save", () => {

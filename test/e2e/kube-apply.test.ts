@@ -206,6 +206,23 @@ describe("kube apply --kubectl, with the real kubectl client", () => {
     const id = await applySetId();
     expect(members.every((r) => r.body.metadata.labels["applyset.kubernetes.io/part-of"] === id)).toBe(true);
     expect(server.objects.get("/api/v1/namespaces/default/secrets/kitten-applyset-webstack").metadata.labels["applyset.kubernetes.io/id"]).toBe(id);
+
+    // a server dry run through kubectl changes nothing
+    server.requests.length = 0;
+    const count = server.objects.size;
+    expect((await k(["kube", "apply", "-f", WEBSTACK, "--kubectl", "--dry-run"])).code).toBe(0);
+    expect(patches().length).toBe(14);
+    expect(patches().every((r) => r.query.dryRun === "All")).toBe(true);
+    expect(server.objects.size).toBe(count);
+
+    // kube delete --kubectl: kubectl deletes by the set's label, keeping the claim without -v
+    server.requests.length = 0;
+    const del = await k(["kube", "delete", "-f", WEBSTACK, "--kubectl"]);
+    expect(del.code).toBe(0);
+    expect(server.requests.filter((r) => r.method === "GET" && r.query.labelSelector).every((r) => r.query.labelSelector === `applyset.kubernetes.io/part-of=${id}`)).toBe(true);
+    expect([...server.objects.keys()].sort()).toEqual(["/api/v1/namespaces/default/persistentvolumeclaims/webstack-dbdata", "/api/v1/namespaces/default/secrets/kitten-applyset-webstack"]);
+    expect((await k(["kube", "delete", "-f", WEBSTACK, "--kubectl", "-v"])).code).toBe(0);
+    expect(server.objects.size).toBe(0);
   }, 60_000);
 });
 

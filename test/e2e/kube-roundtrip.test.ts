@@ -19,7 +19,7 @@ import { startRegistry, type Registry } from "../fixtures/registry.ts";
 
 requireBinary();
 
-const IMAGES = ["nginx:latest", "nginx:1.27-alpine", "postgres:latest", "postgres:16-alpine", "redis:alpine", "redis:7-alpine", "python:3.11-slim"];
+const IMAGES = ["busybox:latest", "nginx:latest", "nginx:1.27-alpine", "postgres:latest", "postgres:16-alpine", "redis:alpine", "redis:7-alpine", "python:3.11-slim"];
 const NGINX_PAGE = "hello from kitten nginx fixture";
 const TIMEOUT = 150_000;
 
@@ -142,6 +142,39 @@ describe("kube export | kube play - brings every compose example up, serving on 
         expect(await inside(root, "webstack-db-1", "echo $POSTGRES_PASSWORD")).toBe("change-me\n");
       },
     });
+  }, TIMEOUT);
+});
+
+describe("a Job and a StatefulSet come back as compose semantics", () => {
+  test("service_completed_successfully: the Job runs to completion before the StatefulSet's pod starts (root)", async () => {
+    const w = who();
+    expect((await k(w, ["pull", "-q", "nginx:latest", "busybox:latest"])).code).toBe(0);
+    const port = freePort();
+    const file = join(dir, "jobs.yaml");
+    writeFileSync(
+      file,
+      `name: rtjobs\nservices:\n  migrate:\n    image: busybox:latest\n    command: ["sh", "-c", "sleep 1; echo migrated"]\n    restart: "no"\n` +
+        `  web:\n    image: nginx:latest\n    ports: ["127.0.0.1:${port}:80"]\n    volumes: ["data:/data"]\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\nvolumes:\n  data: {}\n`,
+    );
+    const exported = await k(w, ["kube", "export", "-f", file, "--statefulset"]);
+    expect(exported.stdout).toContain("kind: Job");
+    expect(exported.stdout).toContain("kind: StatefulSet");
+    const played = await k(w, ["kube", "play", "-", "--wait"], { stdin: exported.stdout });
+    try {
+      expect(played.code).toBe(0);
+      expect(await get(port)).toContain(NGINX_PAGE);
+      const ps = JSON.parse((await k(w, ["ps", "-p", "rtjobs", "-a", "--format", "json"])).stdout) as Array<{ service: string; status: string; exitCode?: number }>;
+      expect(ps.find((r) => r.service === "migrate")?.status).toBe("exited");
+      expect((await k(w, ["logs", "rtjobs-migrate-1"])).stdout).toContain("migrated");
+      // the order compose gives: the job's container died (exit 0) before web's was created
+      // --until now: print the log and exit (without it, events follows like compose)
+      const events = (await k(w, ["events", "-p", "rtjobs", "--until", new Date().toISOString()])).stdout;
+      const died = events.indexOf("container die rtjobs-migrate-1 (service=migrate, exitCode=0)");
+      expect(died).toBeGreaterThan(-1);
+      expect(died).toBeLessThan(events.indexOf("container create rtjobs-web-1"));
+    } finally {
+      await k(w, ["kube", "play", "--down", "-", "-t", "1"], { stdin: exported.stdout });
+    }
   }, TIMEOUT);
 });
 

@@ -163,8 +163,10 @@ describe("restart policies and healthchecks", () => {
     expect(await until(async () => ((await ps())[0]?.restarts ?? 0) >= 3)).toBe(true);
     const delays = (await events()).filter((e) => e.action === "restart").map((e) => Number(/in (\d+)ms/.exec(e.detail ?? "")?.[1]));
     expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
+    // docker compose's columns: the count is in the JSON (restarts), the state in STATUS (docker's
+    // "Restarting (3)" while the policy's delay runs)
     const text = await r.k(["ps", "-p", project!, "-a"]);
-    expect(text.stdout).toMatch(new RegExp(`${project}-crash-1\\s+crash\\s+\\S.*\\s+[3-9]\\d*\\s*$`, "m"));
+    expect(text.stdout).toMatch(new RegExp(`^${project}-crash-1 .* crash +\\S.* (Up|Exited \\(3\\)|Restarting \\(3\\)) `, "m"));
   });
 
   test("restart: no leaves a crashed container down with its exit code", async () => {
@@ -337,7 +339,8 @@ describe("logs", () => {
       const decoder = new TextDecoder();
       for await (const chunk of follow.stdout) out += decoder.decode(chunk);
     })();
-    const runs = () => out.split("\n").filter((l) => l === `${project}-app-1 | run`).length;
+    // compose's prefix: the container name without the project's
+    const runs = () => out.split("\n").filter((l) => l === "app-1 | run").length;
     // the first run, then two restarts, each printing "run" again, all seen by the one follower
     expect(await until(async () => runs() >= 3, 30_000)).toBe(true);
     expect(((await ps())[0]?.restarts ?? 0) >= 2).toBe(true);
@@ -352,8 +355,8 @@ describe("foreground up", () => {
     const file = compose({ a: { command: ["sh", "-c", "echo hello from a"] }, b: { command: ["sh", "-c", "sleep 0.5; echo hello from b"] } });
     const up = await r.k(["up", "-f", file]);
     expectOk(up);
-    expect(up.stdout).toContain(`${project}-a-1 | hello from a`);
-    expect(up.stdout).toContain(`${project}-b-1 | hello from b`);
+    expect(up.stdout).toContain("a-1 | hello from a");
+    expect(up.stdout).toContain("b-1 | hello from b");
   });
 
   test("--exit-code-from stops the stack when that service exits and returns its code", async () => {

@@ -93,6 +93,13 @@ describe("the seed's curl commands", () => {
     expect(without.stdout).toBe("401");
     const health = await curl([`${served.url}/health`]);
     expect(JSON.parse(health.stdout).status).toBe("ok");
+    // the UI comes out of the binary alone: serve runs in a temp dir, far from the repository's files
+    const js = await fetch(`${served.url}/ui/app.js`);
+    expect(js.headers.get("content-type")).toContain("javascript");
+    expect((await js.text()).length).toBeGreaterThan(5000);
+    const page = await served.api("/");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<script type="module" src="/ui/app.js">');
     // the token is nowhere in serve's argv or its output
     expect(readFileSync(`/proc/${served.pid}/cmdline`, "utf8")).not.toContain(served.token);
     expect(served.stderr()).not.toContain(served.token);

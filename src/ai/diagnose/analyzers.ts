@@ -4,6 +4,7 @@
  * tools ignore the crash logs (k8sgpt #1059, #1367): every finding here quotes them.
  */
 import { entryForImage } from "../catalog.ts";
+import { COMPOSE_KEY_ANALYZERS } from "./compose-key-analyzers.ts";
 import type { ContainerEvidence } from "./evidence.ts";
 
 export type Confidence = "high" | "medium" | "low";
@@ -44,7 +45,11 @@ function portIn(text: string): string | undefined {
 
 const NOT_FOUND = /(?:executable file not found|: not found|command not found|no such file or directory)/i;
 
+/** A hook's error is about the hook, not the service's command (compose-key-analyzers.ts names it). */
+const hookFailure = (e: ContainerEvidence) => e.startPhase === "post_start";
+
 export const commandNotFound: Analyzer = (e) => {
+  if (hookFailure(e)) return undefined;
   const hits = lines(e, NOT_FOUND);
   if (e.exitCode !== 127 && !(e.startError && /executable file not found/i.test(e.startError))) return undefined;
   const text = hits.join("\n");
@@ -64,8 +69,10 @@ export const commandNotFound: Analyzer = (e) => {
 };
 
 export const notExecutable: Analyzer = (e) => {
+  if (hookFailure(e)) return undefined;
   const hits = lines(e, /permission denied|not executable|exec format error/i);
-  if (e.exitCode !== 126 && !(e.startError && /permission denied|exec format error/i.test(e.startError))) return undefined;
+  // only the runtime's exec of the command itself: a sysctl or device refused says "permission denied" too
+  if (e.exitCode !== 126 && !(e.startError && /exec[^\n]*(?:permission denied|exec format error)/i.test(e.startError))) return undefined;
   const format = hits.some((l) => /exec format error/i.test(l));
   return {
     rule: "exit-126",
@@ -78,16 +85,34 @@ export const notExecutable: Analyzer = (e) => {
   };
 };
 
+/** 536870912 → "512 MiB" */
+function mib(bytes: string): string {
+  const n = Number(bytes);
+  return Number.isFinite(n) && n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MiB` : `${bytes} bytes`;
+}
+
 export const killed: Analyzer = (e) => {
   if (!(e.exitCode === 137 || e.oomKilled || e.signal === "SIGKILL")) return undefined;
-  const limit = e.config.deploy?.resources?.limits?.memory;
+  const deployLimit = e.config.deploy?.resources?.limits?.memory;
+  const limit = deployLimit ?? e.config.mem_limit;
+  const key = deployLimit ? "deploy.resources.limits.memory" : "mem_limit";
   const hits = lines(e, /out of memory|oom|killed|cannot allocate memory|heap/i);
   if (e.oomKilled || hits.some((l) => /out of memory|oom|cannot allocate|heap/i.test(l))) {
+    if (limit && e.limitsNotEnforced) {
+      // the limit was never applied here: the kill came from the host running out, not from it
+      return {
+        rule: "oom",
+        cause: `killed for running out of memory: the host's memory ran out (its ${key} of ${mib(limit)} is not enforced here)`,
+        evidence: [exitLine(e), ...hits, e.limitsNotEnforced],
+        fix: `free memory on the host or make "${e.service}" use less; for the limit to hold it instead, enable cgroup delegation (kitten doctor prints the fix)`,
+        confidence: e.oomKilled ? "high" : "medium",
+      };
+    }
     return {
       rule: "oom",
-      cause: `killed for running out of memory${limit ? ` (limit ${limit} bytes)` : ""}`,
-      evidence: [exitLine(e), ...hits],
-      fix: limit ? `raise deploy.resources.limits.memory of "${e.service}", or make it use less memory` : `give the host more free memory or make "${e.service}" use less (e.g. smaller caches or heap)`,
+      cause: limit ? `killed for running out of memory at its limit (${key}: ${mib(limit)})` : "killed for running out of memory",
+      evidence: [exitLine(e), ...hits, ...(limit ? [`${key}: ${limit} bytes`] : [])],
+      fix: limit ? `raise ${key} of "${e.service}", or make it use less memory (smaller caches, heap, worker count)` : `give the host more free memory or make "${e.service}" use less (e.g. smaller caches or heap)`,
       confidence: e.oomKilled ? "high" : "medium",
     };
   }
@@ -142,7 +167,8 @@ const ENV_IN_LOG = [
 export const missingEnv: Analyzer = (e) => {
   const env = e.config.environment;
   const missing = (entryForImage(e.config.image)?.requiredEnv ?? []).filter((v) => !env[v] && !(ALTERNATIVES[v] ?? []).some((a) => env[a]));
-  const hits = lines(e, /not set|not specified|must be set|is required|is missing|need to specify|superuser password|environment variable/i);
+  // a variable a secret or config is read from is not the container's environment (compose-key-analyzers.ts)
+  const hits = lines(e, /not set|not specified|must be set|is required|is missing|need to specify|superuser password|environment variable/i).filter((l) => !/required by (?:secret|config) "/.test(l));
   let name: string | undefined;
   for (const l of hits) {
     for (const re of ENV_IN_LOG) {
@@ -218,6 +244,16 @@ const ENTRYPOINT_MISSING = /(?:entrypoint|exec)[^\n]*no such file or directory|s
 
 export const missingImageOrEntrypoint: Analyzer = (e) => {
   const err = e.startError ?? "";
+  if (hookFailure(e)) return undefined;
+  if (e.startPhase === "pull" && !IMAGE_MISSING.test(err)) {
+    return {
+      rule: "image-missing",
+      cause: `the image "${e.config.image}" cannot be pulled${/not reachable|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|timed out/i.test(err) ? ": its registry is not reachable" : ""}`,
+      evidence: [err],
+      fix: "check the image name and the network; without one, load the image first (kitten image load -i image.tar) or set a mirror in config.yaml",
+      confidence: "high",
+    };
+  }
   if (IMAGE_MISSING.test(err)) {
     return {
       rule: "image-missing",
@@ -258,6 +294,17 @@ export const crashLoop: Analyzer = (e) => {
 
 export const unhealthy: Analyzer = (e) => {
   if (e.health?.status !== "unhealthy") return undefined;
+  const timeout = e.health.lastExitCode === -1 && /exceeded timeout/.test(e.health.lastOutput ?? "");
+  if (timeout) {
+    // docker's wording and exit code -1 for a probe that outlives healthcheck.timeout
+    return {
+      rule: "healthcheck-timeout",
+      cause: `the healthcheck times out${e.config.healthcheck?.timeout ? ` (timeout: ${e.config.healthcheck.timeout})` : " (the default timeout is 30s)"}`,
+      evidence: [`healthcheck: ${JSON.stringify(e.config.healthcheck?.test ?? [])}`, (e.health.lastOutput ?? "").trim()],
+      fix: "the probe hangs rather than fails: give it its own time limit (curl --max-time 2, wget -T 2), check that it targets the port the service listens on inside the container, or raise healthcheck.timeout",
+      confidence: "high",
+    };
+  }
   return {
     rule: "healthcheck",
     cause: `the healthcheck fails${e.health.failingStreak ? ` (${e.health.failingStreak} times in a row)` : ""}`,
@@ -275,19 +322,19 @@ export const fallback: Analyzer = (e) => {
   const quoted = hits.length ? hits : e.logs.slice(-3);
   return {
     rule: "generic",
-    cause: e.exitCode !== undefined ? `exited with code ${e.exitCode}${e.signal ? ` (${e.signal})` : ""}` : `is ${e.state}`,
+    cause: e.startPhase ? `failed at ${e.startPhase === "post_start" ? "its post_start hook" : e.startPhase === "pull" ? "pulling its image" : e.startPhase === "secrets" ? "writing its secrets" : `${e.startPhase} of its container`}` : e.exitCode !== undefined ? `exited with code ${e.exitCode}${e.signal ? ` (${e.signal})` : ""}` : `is ${e.state}`,
     evidence: [exitLine(e), ...quoted],
     fix: quoted.length ? "the quoted log lines are the best lead: search for them, or ask with --explain" : "it printed nothing: run it by hand with the same command to see what it does",
     confidence: "low",
   };
 };
 
-export const ANALYZERS: Analyzer[] = [missingImageOrEntrypoint, commandNotFound, notExecutable, killed, segfault, addressInUse, missingEnv, dependencyRefused, unhealthy, crashLoop];
+export const ANALYZERS: Analyzer[] = [missingImageOrEntrypoint, commandNotFound, notExecutable, killed, segfault, addressInUse, missingEnv, dependencyRefused, unhealthy, crashLoop, ...COMPOSE_KEY_ANALYZERS];
 
 /** Every finding for one container, most certain first; the fallback when no rule names a cause. */
 export function analyze(e: ContainerEvidence): Finding[] {
   const findings = ANALYZERS.map((a) => a(e)).filter((f): f is Finding => f !== undefined);
-  if (!findings.some((f) => f.rule !== "crash-loop" && f.rule !== "healthcheck")) findings.push(fallback(e)!);
+  if (!findings.some((f) => f.rule !== "crash-loop" && f.rule !== "healthcheck" && f.rule !== "mount-clash")) findings.push(fallback(e)!);
   const rank: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
   return findings.sort((a, b) => rank[a.confidence] - rank[b.confidence] || (a.rule === "crash-loop" ? 1 : 0) - (b.rule === "crash-loop" ? 1 : 0));
 }
@@ -295,7 +342,7 @@ export function analyze(e: ContainerEvidence): Finding[] {
 /** A finding for an error that kept a container from starting at all (it leaves no state to diagnose). */
 export function startErrorFinding(service: string, config: ContainerEvidence["config"], message: string): Finding | undefined {
   const e: ContainerEvidence = { service, container: service, state: "created", restartCount: 0, startError: message, logs: [], config, dependencies: [] };
-  for (const analyzer of [missingImageOrEntrypoint, commandNotFound, notExecutable]) {
+  for (const analyzer of [missingImageOrEntrypoint, commandNotFound, notExecutable, ...COMPOSE_KEY_ANALYZERS]) {
     const finding = analyzer(e);
     if (finding) return finding;
   }

@@ -5,31 +5,23 @@
  * Passwords inside URLs (scheme://user:password@host) are masked whatever their variable.
  */
 import type { Service } from "../../engine/compose/model.ts";
-import type { ContainerEvidence } from "./evidence.ts";
+import { MASK, isSecretName, looksLikeToken, maskSecrets, secretForms } from "../../core/secret-mask.ts";
+import type { BuildEvidence, ContainerEvidence } from "./evidence.ts";
 
-export const MASK = "****";
+export { MASK, isSecretName } from "../../core/secret-mask.ts";
 
-const SECRET_NAME = /(PASSWORD|PASSWD|PASS$|_PASS_|SECRET|TOKEN|KEY|CREDENTIAL|PASSPHRASE|PRIVATE|AUTH|SALT|COOKIE|SESSION)/i;
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
-
-/** The secret values of a service's environment (short values are left out: masking "a" everywhere helps no one). */
+/** The secret values of the services' environments and build args (short values are left out: masking "a" everywhere helps no one). */
 export function secretValues(services: Service[]): string[] {
-  const values = new Set<string>();
+  const values: string[] = [];
   for (const svc of services) {
-    for (const [name, value] of Object.entries(svc.environment)) {
-      if (value && value.length >= 3 && isSecretName(name)) values.add(value);
-    }
+    for (const [name, value] of Object.entries(svc.environment)) if (value && isSecretName(name)) values.push(value);
+    for (const [name, value] of Object.entries(svc.build?.args ?? {})) if (value && (isSecretName(name) || looksLikeToken(value))) values.push(value);
   }
-  return [...values].sort((a, b) => b.length - a.length);
+  return secretForms(values);
 }
 
 export function maskText(text: string, secrets: string[]): string {
-  let out = text.replace(/(\w+:\/\/[^:/@\s]*:)([^@\s]+)(@)/g, `$1${MASK}$3`);
-  for (const s of secrets) out = out.split(s).join(MASK);
-  return out;
+  return maskSecrets(text, secrets);
 }
 
 function maskService(svc: Service, secrets: string[]): Service {
@@ -56,5 +48,27 @@ export function maskEvidence(evidence: ContainerEvidence, extraSecrets: string[]
     logs: evidence.logs.map(m),
     ...(evidence.startError !== undefined ? { startError: m(evidence.startError) } : {}),
     ...(evidence.health ? { health: { ...evidence.health, ...(evidence.health.lastOutput !== undefined ? { lastOutput: m(evidence.health.lastOutput) } : {}) } } : {}),
+  };
+}
+
+/** A build's record masked again with the project's secrets (the builder masked its own build secrets and args). */
+export function maskBuildEvidence(b: BuildEvidence, extraSecrets: string[] = []): BuildEvidence {
+  const secrets = secretForms(extraSecrets);
+  const m = (t: string) => maskSecrets(t, secrets);
+  return {
+    ...b,
+    error: m(b.error),
+    ...(b.hint !== undefined ? { hint: m(b.hint) } : {}),
+    ...(b.step
+      ? {
+          step: {
+            ...b.step,
+            name: m(b.step.name),
+            ...(b.step.original !== undefined ? { original: m(b.step.original) } : {}),
+            ...(b.step.command !== undefined ? { command: m(b.step.command) } : {}),
+            output: b.step.output.map(m),
+          },
+        }
+      : {}),
   };
 }

@@ -173,7 +173,8 @@ export function buildDraft(parsed: ParsedRequest, request: string, options: Buil
     const what = upstreams.length > 1 ? upstreams.map((u) => `"${u.name}"`).join(", ") : `"${upstreams[0]!.name}" (${lbUpstreams[0]!.count} replica${lbUpstreams[0]!.count > 1 ? "s" : ""})`;
     summary.push(`${lbNode.name} is nginx configured as a load balancer for ${what}; they are reached through it`);
   }
-  const appServers = nodes.filter((n) => n.entry?.kind === "runtime" || (n.entry?.kind === "app" && !n.entry.needs));
+  // application servers: runtimes, apps that need no database of their own, and what the project builds itself
+  const appServers = nodes.filter((n) => n.entry?.kind === "runtime" || (n.entry?.kind === "app" && !n.entry.needs) || (!n.entry && n.service.build !== undefined));
   const webFront = added.find((n) => n.entry?.key === "nginx" && !front.has(n) && ![...front.values()].flat().includes(n));
   if (webFront && appServers[0] && !lb) {
     front.set(webFront, [appServers[0]]);

@@ -1,5 +1,6 @@
 /** /v1/containers: the containers of every project (`kitten ps -a`), one inspected, one's logs. */
 import type { Project } from "../../engine/compose/model.ts";
+import { checkName } from "../../core/names.ts";
 import type { ApiContext } from "../context.ts";
 import { ApiError, param, queryBool, queryInt } from "../http.ts";
 import { logsResponse } from "../log-stream.ts";
@@ -14,7 +15,7 @@ import { LOG_QUERY } from "./project-streams.ts";
 export function containerRoutes(routes: Routes, ctx: ApiContext): void {
   const config = (project: string) => ctx.store().getProject(project)?.config as Project | undefined;
   const find = (name: string) => {
-    const rec = ctx.store().getContainer(name);
+    const rec = ctx.store().getContainer(checkName("container", name, "the URL"));
     if (!rec) throw new ApiError(404, "no_such_container", `no such container: "${name}"`, "GET /v1/containers lists them");
     return rec;
   };

@@ -13,12 +13,16 @@ import { DEFAULT_MODEL, llmSettingsFromEnv, promptPreview } from "../../ai/llm/c
 import { engineOperations, upDeployer } from "../ai-wiring.ts";
 import { parseFormat } from "../render/format.ts";
 import { cliReporter } from "../render/reporter.ts";
+import { askFolder } from "../folder.ts";
+import type { Draft } from "../../ai/draft.ts";
+import type { Project } from "../../engine/compose/model.ts";
 
 export default defineCommand({
   meta: { name: "ask", description: "draft a project from plain English, review it, then save or deploy it" },
   args: {
     request: { type: "positional", description: 'what to run, e.g. "nginx on port 8080 with a postgres db"', required: true },
     file: { type: "string", alias: "f", description: "an existing project file the request changes" },
+    dir: { type: "string", description: "a folder to run: its compose file, or a draft from what kitten finds in it (\"\" as the request takes it as it is)" },
     yes: { type: "boolean", alias: "y", description: "no review: deploy the draft (or carry out the action)" },
     out: { type: "string", alias: "o", description: "write the draft to this file" },
     format: { type: "string", description: "draft format: yaml or json", default: "yaml" },
@@ -32,12 +36,15 @@ export default defineCommand({
     const format = parseFormat(args.format, ["yaml", "json"]);
     const stderr = cliReporter();
     if (args["project-name"]) checkProjectName(args["project-name"], "-p");
-    const loaded = args.file ? await loadExisting(args.file, args["project-name"], stderr) : undefined;
-    const existing = loaded?.project;
+    if (args.dir && args.file) throw new InvalidInputError("--dir and -f cannot be combined", { code: "bad_flag", hint: "give the folder or the compose file, not both" });
+    const folder = args.dir ? askFolder(args.dir, args["project-name"]) : undefined;
+    const file = args.file ?? folder?.file;
+    const loaded = file ? await loadExisting(file, args["project-name"], stderr) : undefined;
+    const existing = loaded?.project ?? folder?.draft?.project;
     const projectName = args["project-name"] ?? existing?.name ?? projectNameFor(process.cwd());
     const tty = !!process.stdin.isTTY && !!process.stdout.isTTY;
 
-    const intent = classifyIntent(request);
+    const intent = folder ? undefined : classifyIntent(request);
     if (intent && !(existing && intent.action === "scale")) return runIntent(intent, loaded, { yes: !!args.yes, tty, projectName: args["project-name"], reporter: stderr });
 
     const llm = args.offline ? undefined : llmSettingsFromEnv(process.env, args.model);
@@ -45,18 +52,21 @@ export default defineCommand({
       process.stdout.write(`${JSON.stringify(promptPreview({ model: llm?.model ?? args.model ?? process.env.KITTEN_MODEL ?? DEFAULT_MODEL }, request, existing), null, 2)}\n`);
       return 0;
     }
-    const draft = await draftRequest(request, { projectName, existing, llm, reporter: stderr });
-    const target = args.out ?? (args.yes ? (args.file ?? "compose.yaml") : undefined);
+    const draft = await folderOrRequest(request, folder?.draft, () => draftRequest(request, { projectName, existing, llm, reporter: stderr }));
+    const defaultPath = args.out ?? file ?? folder?.defaultPath ?? "compose.yaml";
+    // a folder's draft is saved with its build contexts beside the file and its Dockerfiles written
+    const save = (project: Project, path: string) => saveDraft(folder ? folder.save(project, path) : project, path, format);
+    const target = args.out ?? (args.yes ? defaultPath : undefined);
     if (tty && !args.yes) {
       const { reviewDraft } = await import("../prompts/review.ts");
       const outcome = await reviewDraft(draft, {
         refine: (text, current) => draftRequest(text, { projectName, existing: current, llm, reporter: stderr }),
-        defaultPath: args.out ?? args.file ?? "compose.yaml",
+        defaultPath,
         format,
         canDeploy: true,
-        refusePath: (path) => (existsSync(path) && resolve(path) !== resolve(args.file ?? "") && path !== args.out ? `${path} already exists: name another file` : undefined),
+        refusePath: (path) => (existsSync(path) && resolve(path) !== resolve(file ?? "") && path !== args.out ? `${path} already exists: name another file` : undefined),
       });
-      saveDraft(outcome.draft.project, outcome.path, format);
+      save(outcome.draft.project, outcome.path);
       process.stderr.write(`wrote ${outcome.path}\n`);
       if (outcome.action === "deploy") await upDeployer(outcome.path).deploy(outcome.draft.project, resolve(outcome.path, ".."), stderr);
       return 0;
@@ -67,10 +77,10 @@ export default defineCommand({
       process.stdout.write(renderDraft(draft.project, format));
       return 0;
     }
-    if (!args.out && existsSync(target) && resolve(target) !== resolve(args.file ?? "")) {
+    if (!args.out && existsSync(target) && resolve(target) !== resolve(file ?? "")) {
       throw new InvalidInputError(`${target} already exists`, { hint: "name another file with --out, or edit it with -f" });
     }
-    saveDraft(draft.project, target, format);
+    save(draft.project, target);
     process.stderr.write(`wrote ${target}\n`);
     if (args.yes) await upDeployer(target).deploy(draft.project, resolve(target, ".."), stderr);
     return 0;
@@ -96,4 +106,11 @@ async function runIntent(intent: Intent, loaded: LoadedProject | undefined, o: {
   }
   await engineOperations(here, o.reporter).run(resolved, project);
   return 0;
+}
+
+/** A folder's draft as it is (an empty request), or edited by the request with the folder's notes kept. */
+async function folderOrRequest(request: string, folderDraft: Draft | undefined, draftIt: () => Promise<Draft>): Promise<Draft> {
+  if (folderDraft && !request.trim()) return folderDraft;
+  const draft = await draftIt();
+  return folderDraft ? { ...draft, summary: [...folderDraft.summary, ...draft.summary], warnings: [...folderDraft.warnings, ...draft.warnings] } : draft;
 }

@@ -49,11 +49,13 @@ export default defineCommand({
   async run({ rawArgs }) {
     const f = parseBuildArgv(rawArgs);
     const first = f.positionals[0];
-    if (first !== undefined) checkContextArg(first);
-    if (first === undefined || !looksLikePath(first)) {
+    const { invocation } = await import("../invocation.ts");
+    // `kitten compose build` builds services; so does `kitten build` without a path-like argument
+    if (invocation().compose || first === undefined || !looksLikePath(first)) {
       const { buildProject } = await import("../build-project.ts");
       return buildProject(f);
     }
+    checkContextArg(first);
     if (f.positionals.length > 1) throw new InvalidInputError(`kitten build takes one context, not ${f.positionals.length}`, { code: "bad_usage", hint: "kitten build [OPTIONS] CONTEXT" });
     return buildContext(f, first);
   },
@@ -88,7 +90,7 @@ async function buildContext(f: BuildFlags, contextArg: string): Promise<number> 
   }
   let mode;
   try {
-    mode = parseProgress(f.progress, f.quiet);
+    mode = parseProgress(f.progress ?? (await import("../invocation.ts")).invocation().global.progress, f.quiet);
   } catch (err) {
     throw new InvalidInputError(`--progress: ${(err as Error).message}`, { code: "bad_flag", hint: "use auto, tty, plain or json" });
   }

@@ -10,7 +10,7 @@ import { isatty } from "node:tty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { shellSplit } from "../../engine/compose/shell-words.ts";
 import { oneOffSpec } from "../../engine/orchestrate/one-off.ts";
-import { ps, serviceCommand, up } from "../../engine/orchestrate/project-api.ts";
+import { ps, recordProject, serviceCommand, up } from "../../engine/orchestrate/project-api.ts";
 import { waitConditions } from "../../engine/orchestrate/ready.ts";
 import { runContainer } from "../../engine/runtime/run.ts";
 import { specFromRunFlags } from "../../engine/runtime/run-options.ts";
@@ -76,8 +76,10 @@ export default defineCommand({
       const conditions = Object.fromEntries(Object.entries(dependsOn).filter(([d]) => needed.includes(d)));
       for (const w of await waitConditions({ project: project.name, conditions, waiter: `service "${service}"` }, deps)) reporter.emit({ type: "warning", message: w });
     } else {
-      // the networks the one-off joins are planned as up plans them
+      // the networks the one-off joins are planned as up plans them; the project is recorded so
+      // that `-p NAME` and `down` know it
       await deps.prepare!(project);
+      recordProject({ project, workingDir: loaded.workingDir, configFiles: loaded.files }, deps);
     }
 
     // -e, --env-from-file, -v and -p read the way docker run reads them

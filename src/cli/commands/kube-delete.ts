@@ -30,7 +30,11 @@ export default defineCommand({
       const kubectl = process.env.KITTEN_KUBECTL || "kubectl";
       const base = [kubectl, ...(args.kubeconfig ? ["--kubeconfig", args.kubeconfig] : []), ...(args.context ? ["--context", args.context] : [])];
       const kinds = `deployments.apps,statefulsets.apps,jobs.batch,services,configmaps,secrets,networkpolicies.networking.k8s.io,serviceaccounts,roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io${args.volumes ? ",persistentvolumeclaims" : ""}`;
-      await runKubectl([{ argv: [...base, "delete", kinds, "-n", set.namespace, "-l", `${APPLYSET_PART_OF}=${set.id}`, ...(args["dry-run"] ? ["--dry-run=server"] : [])], env: {} }]);
+      const dry = args["dry-run"] ? ["--dry-run=server"] : [];
+      const calls = [{ argv: [...base, "delete", kinds, "-n", set.namespace, "-l", `${APPLYSET_PART_OF}=${set.id}`, ...dry], env: {} }];
+      // the parent goes last, and only when nothing of the set is kept
+      if (args.volumes) calls.push({ argv: [...base, "delete", "secret", set.parent, "-n", set.namespace, "--ignore-not-found", ...dry], env: {} });
+      await runKubectl(calls);
       return 0;
     }
     const [{ fetchClient }, { deleteApplySet }] = await Promise.all([import("../../engine/kube/apply/client.ts"), import("../../engine/kube/apply/apply.ts")]);

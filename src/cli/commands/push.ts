@@ -1,7 +1,8 @@
 /**
  * `kitten push [-a] [-q] [--format json] NAME[:TAG]`: send a local image to its registry (docker
- * push). In a project, `kitten push [SERVICE…]` is docker compose push: the services' images
- * (--include-deps: their dependencies' too; --ignore-push-failures: warn and go on).
+ * push). In a project, `kitten push [SERVICE…]` is docker compose push: the images of the services
+ * that are built and named (build: and image:), as docker compose pushes them (--include-deps:
+ * their dependencies' too; --ignore-push-failures: warn and go on).
  */
 import { defineCommand } from "citty";
 import { formatArg } from "../args.ts";
@@ -38,44 +39,39 @@ export default defineCommand({
     } finally {
       reporter.finish();
     }
+    // docker push's last line: `<tag>: digest: sha256:… size: <bytes>`
     if (format === "json") process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      // docker push's last line: `<tag>: digest: sha256:… size: <bytes>`
     else for (const r of results) process.stdout.write(`${familiarReference(parseReference(r.ref))}: digest: ${r.digest} size: ${r.size}\n`);
   },
 });
 
-/** compose push: each service's image, in turn; a rootfs directory or a service without an image is skipped. */
+/**
+ * compose push: docker compose's rules, kept in the engine (pushServiceImages) — the services that
+ * have both build: and image:, each under its image and build.tags; the others are skipped.
+ */
 async function pushServices(
   target: import("../../engine/orchestrate/target.ts").Target,
   args: { quiet?: boolean; "ignore-push-failures"?: boolean; "include-deps"?: boolean },
   format: "text" | "json",
 ): Promise<number> {
-  const [{ pushImage }, { projectConfig }, { kittenPaths }, { cliReporter }] = await Promise.all([
-    import("../../engine/image/push.ts"),
+  const [{ pushServiceImages }, { projectConfig }, { kittenPaths }] = await Promise.all([
+    import("../../engine/image/project-push.ts"),
     import("../../engine/orchestrate/project-api.ts"),
     import("../../core/paths.ts"),
-    import("../render/reporter.ts"),
   ]);
   const project = target.loaded?.project ?? projectConfig(target.project!, { paths: kittenPaths() });
   if (!project) throw new InvalidInputError(`no such project: "${target.project}"`, { hint: "pass its compose file with -f" });
-  let services = target.services.length > 0 ? target.services : Object.keys(project.services);
-  if (args["include-deps"]) services = [...new Set(services.flatMap((s) => [s, ...Object.keys(project.services[s]?.depends_on ?? {})]))];
-  const refs = [...new Set(services.flatMap((s) => (project.services[s]?.image && !project.services[s]!.image!.startsWith("/") ? [project.services[s]!.image!] : [])))];
+  let names = target.services.length > 0 ? target.services : Object.keys(project.services);
+  if (args["include-deps"]) names = [...new Set(names.flatMap((s) => [s, ...Object.keys(project.services[s]?.depends_on ?? {})]))];
+  const services = Object.fromEntries(names.flatMap((s) => (project.services[s] ? [[s, project.services[s]!]] : [])));
   const reporter = pullReporter(pullDisplay({ format, quiet: Boolean(args.quiet) }));
-  const results = [];
+  let rows;
   try {
-    for (const ref of refs) {
-      try {
-        results.push(await pushImage(ref, { reporter }));
-      } catch (err) {
-        if (!args["ignore-push-failures"]) throw err;
-        cliReporter().emit({ type: "warning", message: `${ref}: ${(err as Error).message}` });
-      }
-    }
+    rows = await pushServiceImages(services, { reporter, ignoreFailures: Boolean(args["ignore-push-failures"]) });
   } finally {
     reporter.finish();
   }
-  if (format === "json") process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else for (const r of results) process.stdout.write(`${r.ref}: digest: ${r.digest} size: ${r.size}\n`);
+  if (format === "json") process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else for (const r of rows) if (r.result) process.stdout.write(`${r.result.ref}: digest: ${r.result.digest} size: ${r.result.size}\n`);
   return 0;
 }

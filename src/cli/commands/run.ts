@@ -60,7 +60,7 @@ export default defineCommand({
     );
     const pull = str(f.pull);
     if (pull !== undefined && pull !== "always" && pull !== "missing" && pull !== "never") {
-      throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`);
+      throw new InvalidInputError(`--pull must be always, missing or never, not "${pull}"`, { code: "bad_flag", hint: "e.g. --pull always" });
     }
     const rt = containerRuntime();
     const result = await runContainer(rt, spec, {
@@ -72,9 +72,9 @@ export default defineCommand({
       process.stdout.write(`${result.id}\n`);
       return 0;
     }
-    // the container is gone: its namespace goes too when nothing else runs in it (a project's
-    // namespace is `down`'s to stop)
-    if (!isKnown({ paths: rt.deps.paths }, spec.project)) await rt.releaseIfIdle(spec.project);
+    // the container is gone: the "default" namespace goes too when nothing else runs in it (one
+    // named with --project lives on with its settings, like a project's, until `kitten down -p`)
+    if (str(f.project) === undefined && !isKnown({ paths: rt.deps.paths }, spec.project)) await rt.releaseIfIdle(spec.project);
     return result.exitCode;
   },
 });

@@ -13,6 +13,7 @@ import { cliReporter } from "../render/reporter.ts";
 import { planUp } from "../../engine/plan/index.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 import { runUp, upFlags } from "../up-run.ts";
+import { folderArgument, upFolder } from "../folder.ts";
 
 export default defineCommand({
   meta: { name: "up", description: "create and start a project's containers (--dry-run prints the plan)" },
@@ -43,13 +44,16 @@ export default defineCommand({
     timestamps: { type: "boolean", description: "show timestamps in the output" },
     "no-color": { type: "boolean", description: "no colours in the output prefixes" },
     "no-log-prefix": { type: "boolean", description: "don't prefix output lines with the container's name" },
-    yes: { type: "boolean", alias: "y", description: "answer yes to prompts (up has none)" },
+    yes: { type: "boolean", alias: "y", description: "accept the draft of `kitten up DIR` without a prompt" },
     format: { type: "string", description: "progress and --dry-run output: text or json", default: "text" },
-    services: { type: "positional", required: false, description: "SERVICE… (default: all)" },
+    services: { type: "positional", required: false, description: "SERVICE… (default: all), or a folder (./app) to detect and run" },
   },
   async run({ args, rawArgs }) {
     const format = parseFormat(args.format, ["text", "json"]);
     const flags = upFlags(args, rawArgs);
+    // `kitten up ./app`: a folder, not a service (issue #17)
+    const folder = folderArgument(flags.services);
+    if (folder) return upFolder(folder, flags, format, !!args.yes);
     if (!args["dry-run"] && !invocation().global.dryRun) return runUp(flags, format);
     const plan = await planUp({ ...projectOptions(), reporter: cliReporter({ format }) }, { services: flags.services, noDeps: flags.noDeps, scale: flags.scale });
     process.stdout.write(format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));

@@ -22,7 +22,7 @@ export default defineCommand({
   args: {
     "no-up": { type: "boolean", description: "don't start the services first" },
     quiet: { type: "boolean", description: "don't print what is synced or restarted" },
-    prune: { type: "boolean", description: "remove dangling images left by rebuilds (default true; kitten does not rebuild yet)", default: true },
+    prune: { type: "boolean", description: "remove dangling images left by rebuilds (default true)", default: true },
     services: { type: "positional", required: false, description: "SERVICE… (default: every service with develop.watch)" },
   },
   async run({ args }) {
@@ -47,13 +47,26 @@ export default defineCommand({
       effects: {
         async sync(service, host, path) {
           const dir = statSync(host).isDirectory();
-          for (const c of running(service)) await copyToContainer(rt, c, dir ? `${host}/.` : host, path);
+          for (const c of running(service)) await copyToContainer(rt, c, dir ? `${host}/.` : host, path, { parents: true });
         },
         async remove(service, path) {
           for (const c of running(service)) await removeInContainer(rt, c, path);
         },
         async restart(service) {
           await serviceCommand("restart", { project: project.name, services: [service] }, deps);
+        },
+        async rebuild(service) {
+          const before = new Set(store.listContainers(project.name).filter((c) => c.service === service).flatMap((c) => rt.store.find(c.name)?.imageId ?? []));
+          // compose: build the image again, then recreate the service (its new image id changes its hash)
+          await up({ project, workingDir: loaded.workingDir, configFiles: loaded.files, services: [service], noDeps: true, build: "always" }, deps);
+          if (negated(args, "prune")) return;
+          // --prune (default): the image the rebuild replaced goes, when nothing names or uses it any more
+          const [{ removeImages, listImages }, { containerImageUse }] = await Promise.all([import("../../engine/image/manage.ts"), import("../../engine/runtime/image-use.ts")]);
+          const named = new Set(listImages().filter((i) => i.tag !== "<none>").map((i) => i.id));
+          for (const id of before) {
+            if (named.has(id)) continue;
+            await removeImages([id], kittenPaths(), { usedBy: containerImageUse(kittenPaths()).usedBy }).catch(() => {});
+          }
         },
         async exec(service, e) {
           const env = Object.fromEntries(Object.entries(e.environment ?? {}).flatMap(([k, v]) => (v === null ? [] : [[k, v]])));

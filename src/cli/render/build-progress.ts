@@ -22,7 +22,7 @@ export function parseProgress(value: string | undefined, quiet: boolean, isTty =
   if (quiet) return "quiet";
   const v = value ?? "auto";
   if (v === "auto") return isTty && !process.env.NO_COLOR ? "tty" : "plain";
-  if (v === "tty" || v === "plain" || v === "json") return v;
+  if (v === "tty" || v === "plain" || v === "json" || v === "quiet") return v;
   if (v === "rawjson") return "json";
   throw new Error(`unknown progress mode "${v}"`);
 }
@@ -121,6 +121,27 @@ export function buildProgress(mode: ProgressMode, write: (s: string) => void = (
     },
     done() {
       clear();
+    },
+  };
+}
+
+/**
+ * For `up`: builds render as `kitten build` renders them (folded on a terminal, plain lines
+ * otherwise), everything else goes to `next`; a build's live region is closed before any other
+ * line is written, so the two never draw over each other.
+ */
+export function buildAware(next: Reporter, mode: ProgressMode = parseProgress(undefined, false)): Reporter {
+  let active: BuildProgress | undefined;
+  return {
+    emit(e: KittenEvent) {
+      if (e.type === "build-step" || e.type === "build-log") {
+        active ??= buildProgress(mode);
+        active.emit(e);
+        return;
+      }
+      active?.done();
+      active = undefined;
+      next.emit(e);
     },
   };
 }

@@ -5,7 +5,7 @@
  * one plain line, as cliReporter prints it.
  */
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
-import { textLine } from "./reporter.ts";
+import { buildLogLines, textLine } from "./reporter.ts";
 
 export interface LiveStatus extends Reporter {
   /** leaves the last state on screen and stops redrawing */
@@ -17,7 +17,8 @@ export function liveStatus(
   tty = Boolean(process.stderr.isTTY),
   color = !process.env.NO_COLOR,
 ): LiveStatus {
-  if (!tty) return { emit: (e) => write(`${textLine(e)}\n`), done() {} };
+  const buildLines = buildLogLines(write);
+  if (!tty) return { emit: (e) => buildLines(e) || write(`${textLine(e)}\n`), done() {} };
   const lines = new Map<string, string>();
   let drawn = 0;
   const clear = () => {
@@ -38,7 +39,7 @@ export function liveStatus(
         lines.set(`container ${e.container}`, `  ${e.container.padEnd(24)} ${e.action}${e.detail ? ` ${e.detail}` : ""}${e.exitCode === undefined ? "" : ` (exit ${e.exitCode})`}`);
       } else if (e.type === "progress") {
         lines.set(`service ${e.id}`, `  ${e.id.padEnd(24)} ${e.action}`);
-      } else {
+      } else if (!buildLines(e)) {
         write(`${textLine(e, color)}\n`);
       }
       draw();

@@ -25,7 +25,31 @@ export function cliReporter(options: CliReporterOptions = {}): Reporter {
   if (options.format === "json" || (options.format === undefined && progress === "json")) return { emit: (event) => write(`${JSON.stringify(event)}\n`) };
   if (progress === "quiet") return { emit: (event) => (event.type === "warning" ? write(`${textLine(event, false)}\n`) : undefined) };
   const color = options.color ?? (Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
-  return { emit: (event) => write(`${textLine(event, color)}\n`) };
+  const buildLines = buildLogLines(write);
+  return { emit: (event) => buildLines(event) || write(`${textLine(event, color)}\n`) };
+}
+
+/**
+ * A build step's output as whole lines: it comes in chunks that split lines anywhere (apt writes
+ * "E", ": " and the message apart), so each line is printed once complete and a step's rest when
+ * the step ends. Returns whether it printed the event itself (build-log events).
+ */
+export function buildLogLines(write: (s: string) => void): (event: KittenEvent) => boolean {
+  const partial = new Map<number, string>();
+  return (event) => {
+    if (event.type === "build-log") {
+      const parts = ((partial.get(event.id) ?? "") + event.text).split("\n");
+      partial.set(event.id, parts.pop() ?? "");
+      for (const line of parts) write(`#${event.id} ${line}\n`);
+      return true;
+    }
+    if (event.type === "build-step" && event.status !== "running") {
+      const rest = partial.get(event.id);
+      partial.delete(event.id);
+      if (rest) write(`#${event.id} ${rest}\n`);
+    }
+    return false;
+  };
 }
 
 /** One line of text for an event. */

@@ -73,6 +73,7 @@ export function serviceBuildOptions(project: Project, name: string, s: Service &
     extraHosts: b.extra_hosts ?? [],
     ...(b.additional_contexts ? { namedContexts: b.additional_contexts } : {}),
     project: project.name,
+    service: name,
   };
 }
 
@@ -85,6 +86,19 @@ function present(store: ImageStore, ref: string): boolean {
   }
 }
 
+/**
+ * What `up` does with a service that builds (compose build.go / pull.go): "build" it, "skip"
+ * it (its image is there, or --no-build), or "pull" first and build only if that fails (a
+ * service that names an `image:`; `pull_policy: always` pulls even when present).
+ */
+export function buildDecision(s: Pick<Service, "image" | "pull_policy">, present: boolean, policy: BuildPolicy): "build" | "skip" | "pull" {
+  if (policy === "never") return "skip";
+  if (policy === "always" || s.pull_policy === "build") return "build";
+  if (s.image && s.pull_policy === "always") return "pull";
+  if (present) return "skip";
+  return s.image && s.pull_policy !== "never" ? "pull" : "build";
+}
+
 /** Builds the services the policy asks for; returns what was built, by service. */
 export async function buildServices(o: ServiceBuildOptions, deps: ServiceBuildDeps): Promise<Map<string, BuildResult>> {
   const built = new Map<string, BuildResult>();
@@ -93,17 +107,17 @@ export async function buildServices(o: ServiceBuildOptions, deps: ServiceBuildDe
   for (const [name, s] of Object.entries(o.project.services)) {
     if (!s.build || (o.services && o.services.length > 0 && !o.services.includes(name))) continue;
     const image = serviceImage(o.project.name, name, s)!;
-    let wanted = o.policy === "always" || s.pull_policy === "build" || !present(store, image);
-    if (wanted && o.policy === "missing" && s.pull_policy !== "build" && s.image && s.pull_policy !== "never" && deps.images) {
+    const decision = buildDecision(s, present(store, image), o.policy);
+    if (decision === "skip") continue;
+    if (decision === "pull" && deps.images) {
       // image: and build: — pull first; a failed pull means build (compose pull.go mustPull)
       try {
-        await deps.images.resolve(s.image, { pull: "missing" });
-        wanted = false;
+        await deps.images.resolve(s.image!, { pull: s.pull_policy === "always" ? "always" : "missing" });
+        continue;
       } catch (err) {
         deps.reporter.emit({ type: "info", message: `service ${name}: pulling ${s.image} failed (${errorText(err)}); building it` });
       }
     }
-    if (!wanted) continue;
     deps.reporter.emit({ type: "info", message: `building service ${name} (${image})` });
     built.set(name, await buildImage(serviceBuildOptions(o.project, name, s as Service & { build: Build }, o, deps.reporter), { paths: deps.paths, reporter: deps.reporter }));
   }

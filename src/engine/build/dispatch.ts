@@ -264,17 +264,22 @@ export class StageDispatcher {
           };
           const retries = instr.retries === undefined ? 0 : Number(instr.retries);
           if (!Number.isInteger(retries) || retries < 0) this.fail(line, `--retries must be a whole number of at least 0, not "${instr.retries}"`);
-          this.config.Healthcheck = {
-            Test: instr.test,
-            Interval: dur("interval", instr.interval),
-            Timeout: dur("timeout", instr.timeout),
-            StartPeriod: dur("start-period", instr.startPeriod),
-            StartInterval: dur("start-interval", instr.startInterval),
-            Retries: retries,
+          // unset and zero durations are left out, as docker's HealthConfig marshals them (omitempty)
+          const hc: NonNullable<BuildConfig["Healthcheck"]> = { Test: instr.test };
+          const put = (key: "Interval" | "Timeout" | "StartPeriod" | "StartInterval", name: string, v: string | undefined) => {
+            const ns = dur(name, v);
+            if (ns) hc[key] = ns;
           };
+          put("Interval", "interval", instr.interval);
+          put("Timeout", "timeout", instr.timeout);
+          put("StartPeriod", "start-period", instr.startPeriod);
+          put("StartInterval", "start-interval", instr.startInterval);
+          if (retries) hc.Retries = retries;
+          this.config.Healthcheck = hc;
         }
         const h = this.config.Healthcheck;
-        this.entry(`HEALTHCHECK ${h.Test?.[0] === "NONE" ? "NONE" : `{Test:${goList(h.Test ?? [])} Interval:${h.Interval} Timeout:${h.Timeout} StartPeriod:${h.StartPeriod} StartInterval:${h.StartInterval} Retries:${h.Retries}}`}`, false);
+        const d = (ns?: number) => `${(ns ?? 0) / 1e9}s`;
+        this.entry(`HEALTHCHECK ${h.Test?.[0] === "NONE" ? "NONE" : `{Test:${goList(h.Test ?? [])} Interval:${d(h.Interval)} Timeout:${d(h.Timeout)} StartPeriod:${d(h.StartPeriod)} StartInterval:${d(h.StartInterval)} Retries:${h.Retries ?? 0}}`}`, false);
         return undefined;
       }
       case "onbuild":

@@ -26,6 +26,8 @@ import { IgnoreMatcher } from "./context/ignore.ts";
 import { MissingSourceError, excludedByIgnore } from "./context/select.ts";
 import { StepExitError, type BuildWorker } from "./worker-client.ts";
 import type { SourceRoot, WorkerMount } from "./worker/protocol.ts";
+import { OUTPUT_LINES, type FailedStep } from "../state/failure-store.ts";
+import { OutputTail } from "./output-tail.ts";
 
 export type SecretSource = { file: string } | { env: string };
 
@@ -55,7 +57,8 @@ export interface ExecutorDeps {
 }
 
 export interface StageResult {
-  layers: { diffId: string; size: number }[];
+  /** a base image's layers keep their stored blob (digest, media type); built ones are uncompressed tars (digest = diff id) */
+  layers: { diffId: string; size: number; digest?: string; mediaType?: string }[];
   config: BuildConfig;
   history: HistoryEntry[];
   env: Map<string, string>;
@@ -71,6 +74,7 @@ export class BuildStepError extends RuntimeFailure {
     message: string,
     readonly stepId: number,
     location: { file: string; line: number },
+    readonly runExitCode?: number,
   ) {
     super(message, { code: "build_step_failed", location, hint: "the step's last output lines are above" });
   }
@@ -84,6 +88,10 @@ export class Executor {
   private workerP?: Promise<{ worker: BuildWorker; runtimeDir: string }>;
   private readonly results = new Map<number, Promise<StageResult>>();
   private readonly ignore?: IgnoreMatcher;
+  /** the step each error came from, for the failure record diagnose reads */
+  private readonly stepFailures = new WeakMap<object, Omit<FailedStep, "stage" | "original">>();
+  /** values of the build secrets RUN steps were given: masked in a failure record */
+  readonly secretValues = new Set<string>();
   steps = 0;
   cached = 0;
 
@@ -109,6 +117,15 @@ export class Executor {
   private workDir(): string {
     mkdirSync(this.tmp, { recursive: true, mode: 0o700 });
     return join(this.tmp, `${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  }
+
+  /** The step an error of this build came from, when it came from one. */
+  failedStep(err: unknown): Omit<FailedStep, "stage" | "original"> | undefined {
+    return typeof err === "object" && err !== null ? this.stepFailures.get(err) : undefined;
+  }
+
+  private noteFailure(err: unknown, step: Omit<FailedStep, "stage" | "original">): void {
+    if (typeof err === "object" && err !== null && !this.stepFailures.has(err)) this.stepFailures.set(err, step);
   }
 
   private fail(line: number, message: string, hint?: string): never {
@@ -171,9 +188,16 @@ export class Executor {
     } else {
       const t0 = performance.now();
       this.deps.reporter.emit({ type: "build-step", id: fromId, name: `${fromName.replace(stage.from.image, p.base.ref)}`, status: "running" });
-      const { record } = await this.resolveImage(p.base.ref, stage.from.line, p.base.platform);
+      let record;
+      try {
+        ({ record } = await this.resolveImage(p.base.ref, stage.from.line, p.base.platform));
+      } catch (err) {
+        this.deps.reporter.emit({ type: "build-step", id: fromId, name: fromName.replace(stage.from.image, p.base.ref), status: "error", durationMs: performance.now() - t0 });
+        this.noteFailure(err, { name: fromName.replace(stage.from.image, p.base.ref), instruction: "FROM", line: stage.from.line, output: [] });
+        throw err;
+      }
       this.deps.reporter.emit({ type: "build-step", id: fromId, name: fromName.replace(stage.from.image, p.base.ref), status: "done", durationMs: performance.now() - t0 });
-      layers = record.layers.map((l) => ({ diffId: l.diffId, size: l.size }));
+      layers = record.layers.map((l) => ({ diffId: l.diffId, size: l.size, digest: l.digest, mediaType: l.mediaType }));
       const doc = record.config as { config?: BuildConfig; history?: HistoryEntry[]; author?: string; created?: string };
       start = { config: stageBaseConfig(doc.config ?? {}) };
       history = [...(doc.history ?? [])];
@@ -216,7 +240,6 @@ export class Executor {
       }
       if (result.layer) layers = [...layers, result.layer];
     }
-    void total;
     return {
       layers,
       config: disp.config,
@@ -324,7 +347,8 @@ export class Executor {
     for (const m of step.mounts) {
       if (m.type === "cache") {
         const dir = join(this.deps.paths.data, "build", "cache-mounts", new Bun.CryptoHasher("sha256").update(m.id).digest("hex").slice(0, 32));
-        mounts.push({ type: "cache", target: m.target, dir, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode, locked: m.sharing === "locked" });
+        const seed = m.fromRef ? { from: (await this.source(m.fromRef, step.line)).root, source: m.source } : undefined;
+        mounts.push({ type: "cache", target: m.target, dir, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode, locked: m.sharing === "locked", ...(seed ? { seed } : {}) });
         // the cache's content is not part of the key (BuildKit: cache mounts are not inputs)
         defMounts.push({ type: "cache", target: m.target, readonly: m.readonly, uid: m.uid, gid: m.gid, mode: m.mode });
       } else if (m.type === "bind") {
@@ -360,6 +384,7 @@ export class Executor {
           if (v === undefined) throw new InvalidInputError(`secret "${m.id}": the environment variable ${source.env} is not set`, { code: "build_secret" });
           value = new TextEncoder().encode(v);
         }
+        this.secretValues.add(new TextDecoder().decode(value));
         if (m.env) env.push(`${m.env}=${new TextDecoder().decode(value)}`);
         if (m.target) {
           const dir = join(this.tmp, `secrets-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
@@ -376,7 +401,26 @@ export class Executor {
     return { def, mounts, env, cleanup };
   }
 
+  /** A filesystem step; its failure is noted with the step, its command, exit code and last output lines. */
   private async fsStep(step: FsStep, name: string, parentKey: string, layers: StageResult["layers"]): Promise<{ key: string; created: string; layer?: { diffId: string; size: number } }> {
+    const tail = new OutputTail(OUTPUT_LINES);
+    try {
+      return await this.runFsStep(step, name, parentKey, layers, tail);
+    } catch (err) {
+      const instruction = step.kind === "run" ? "RUN" : step.kind === "copy" ? (step.add ? "ADD" : "COPY") : "WORKDIR";
+      this.noteFailure(err, {
+        name,
+        instruction,
+        line: step.line,
+        output: tail.take(),
+        ...(step.kind === "run" ? { command: step.argv.join(" "), network: step.network === "none" || this.input.network === "none" ? "none" : "default" } : {}),
+        ...(err instanceof BuildStepError && err.runExitCode !== undefined ? { exitCode: err.runExitCode } : {}),
+      });
+      throw err;
+    }
+  }
+
+  private async runFsStep(step: FsStep, name: string, parentKey: string, layers: StageResult["layers"], tail: OutputTail): Promise<{ key: string; created: string; layer?: { diffId: string; size: number } }> {
     const id = ++this.stepIds;
     const t0 = performance.now();
     this.steps++;
@@ -393,7 +437,10 @@ export class Executor {
         const { worker, runtimeDir } = await this.worker();
         return worker.send(
           { op: "run", ...base, workDir: this.workDir(), argv: step.argv, env: r.env, user: step.user, cwd: step.cwd, network, mounts: r.mounts, pipeFiles: step.pipeFiles, extraHosts: this.input.extraHosts, runtime: this.input.runtime, runtimeDir },
-          (stream, text) => this.deps.reporter.emit({ type: "build-log", id, stream, text }),
+          (stream, text) => {
+            tail.add(stream, text);
+            this.deps.reporter.emit({ type: "build-log", id, stream, text });
+          },
         );
       };
     } else if (step.kind === "copy") {
@@ -420,7 +467,10 @@ export class Executor {
             inline: step.inline,
             downloads: c.downloads.map((d) => ({ file: d.file, name: d.name, ...(d.mtime !== undefined ? { mtime: d.mtime } : {}) })),
           },
-          (stream, text) => this.deps.reporter.emit({ type: "build-log", id, stream, text }),
+          (stream, text) => {
+            tail.add(stream, text);
+            this.deps.reporter.emit({ type: "build-log", id, stream, text });
+          },
         );
       };
     } else {
@@ -446,7 +496,7 @@ export class Executor {
       } catch (err) {
         this.deps.reporter.emit({ type: "build-step", id, name, status: "error", durationMs: performance.now() - t0 });
         if (err instanceof StepExitError && step.kind === "run") {
-          throw new BuildStepError(`${name}: process "${step.argv.join(" ")}" did not complete successfully: exit code: ${err.exitCode}`, id, { file: this.input.dockerfile.file, line: step.line });
+          throw new BuildStepError(`${name}: process "${step.argv.join(" ")}" did not complete successfully: exit code: ${err.exitCode}`, id, { file: this.input.dockerfile.file, line: step.line }, err.exitCode);
         }
         if (isKittenError(err) && !err.location) {
           const e = err.exitCode === 2 ? new InvalidInputError(err.message, { code: err.code, hint: err.hint, location: { file: this.input.dockerfile.file, line: step.line } }) : new RuntimeFailure(`${name}: ${err.message}`, { code: err.code, hint: err.hint, location: { file: this.input.dockerfile.file, line: step.line } });

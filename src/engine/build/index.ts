@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { InvalidInputError } from "../../core/errors.ts";
+import { InvalidInputError, errorText } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { checkProjectName } from "../../core/names.ts";
@@ -15,12 +15,15 @@ import { Images } from "../image/resolver.ts";
 import { hostPlatform } from "../image/manifest.ts";
 import { normalizeReference } from "../image/reference.ts";
 import { parseDockerfile } from "./dockerfile/parser.ts";
-import { toDockerfile } from "./dockerfile/instructions.ts";
+import { toDockerfile, type Dockerfile } from "./dockerfile/instructions.ts";
 import { planBuild, platformString, type Platform } from "./stages.ts";
 import { Executor, type SecretSource } from "./executor.ts";
 import { documentBytes, imageDocument } from "./image-config.ts";
 import { readIgnoreFile } from "./context/ignore.ts";
 import { startWorker } from "./worker-client.ts";
+import { openStateDb } from "../state/db.ts";
+import { FailureStore } from "../state/failure-store.ts";
+import { buildFailureRecord } from "./failure-record.ts";
 
 export type { SecretSource } from "./executor.ts";
 
@@ -49,6 +52,8 @@ export interface BuildOptions {
   namedContexts?: Record<string, string>;
   /** working directory relative names in messages are shown against */
   cwd?: string;
+  /** the compose service this builds (with `project`): its failure is recorded under it for diagnose */
+  service?: string;
 }
 
 export interface BuildDeps {
@@ -78,10 +83,10 @@ function readDockerfile(options: BuildOptions): { text: string; file: string; la
 }
 
 /** `<Dockerfile>.dockerignore` beside the Dockerfile wins over the context's `.dockerignore` (BuildKit dockerui). */
-function readIgnore(context: string, dockerfile: string | undefined): string[] {
+function ignoreFile(context: string, dockerfile: string | undefined): { file: string; text: string } | undefined {
   const candidates = [...(dockerfile ? [`${dockerfile}.dockerignore`] : []), join(context, ".dockerignore")];
-  for (const c of candidates) if (existsSync(c)) return readIgnoreFile(readFileSync(c, "utf8"));
-  return [];
+  for (const c of candidates) if (existsSync(c)) return { file: c, text: readFileSync(c, "utf8") };
+  return undefined;
 }
 
 function checkPlatform(wanted: string | undefined, host: Platform): void {
@@ -91,14 +96,63 @@ function checkPlatform(wanted: string | undefined, host: Platform): void {
   throw new InvalidInputError(`platform ${wanted} is not supported`, { code: "build_platform", hint: `kitten builds for this host's platform, ${h}` });
 }
 
+/** What a build got to before it failed: the failure record is made from it. */
+interface BuildProgressState {
+  text?: string;
+  parsed?: Dockerfile;
+  executor?: Executor;
+  ignore?: { file: string; text: string };
+}
+
+/**
+ * Builds the image; a failure is recorded for `kitten diagnose` (the failing step, its command,
+ * exit code and last output lines, secrets masked), and a success clears the record of the same
+ * service or context and Dockerfile.
+ */
 export async function buildImage(options: BuildOptions, deps: BuildDeps): Promise<BuildResult> {
   const context = resolve(options.context);
   if (!existsSync(context) || !statSync(context).isDirectory()) {
     throw new InvalidInputError(`build context ${options.context} is not a directory`, { code: "build_context", hint: "give a directory, or - for a tar on stdin" });
   }
   const project = checkProjectName(options.project ?? "default", "build namespace");
+  const dockerfilePath = options.dockerfileText !== undefined ? "-" : options.dockerfile ? resolve(context, options.dockerfile) : join(context, "Dockerfile");
+  const owner = { ...(options.service !== undefined ? { project, service: options.service } : {}), context, dockerfile: dockerfilePath };
+  const failures = new FailureStore(openStateDb(deps.paths));
+  const state: BuildProgressState = {};
+  try {
+    const result = await runBuild(options, deps, context, project, state);
+    failures.clearBuild(owner);
+    return result;
+  } catch (err) {
+    try {
+      failures.recordBuild(
+        buildFailureRecord({
+          err,
+          time: new Date().toISOString(),
+          ...owner,
+          tags: options.tags ?? [],
+          text: state.text,
+          parsed: state.parsed,
+          step: state.executor?.failedStep(err),
+          secrets: state.executor?.secretValues ?? [],
+          buildArgs: options.buildArgs ?? {},
+          ignore: state.ignore,
+        }),
+      );
+    } catch (recordErr) {
+      // the build's own error is what the user needs; a record that cannot be written is said
+      deps.reporter.emit({ type: "warning", message: `the failed build could not be recorded for kitten diagnose: ${errorText(recordErr)}` });
+    }
+    throw err;
+  }
+}
+
+async function runBuild(options: BuildOptions, deps: BuildDeps, context: string, project: string, state: BuildProgressState): Promise<BuildResult> {
   const df = readDockerfile({ ...options, context });
+  state.text = df.text;
   const dockerfile = toDockerfile(parseDockerfile(df.text, df.label));
+  state.parsed = dockerfile;
+  state.ignore = ignoreFile(context, options.dockerfileText === undefined ? df.file : undefined);
   for (const w of dockerfile.warnings) deps.reporter.emit({ type: "warning", message: `${df.label}:${w.line}: ${w.message}` });
   const host = hostPlatform();
   const platform: Platform = { os: host.os, architecture: host.architecture, ...(host.variant ? { variant: host.variant } : {}) };
@@ -113,7 +167,7 @@ export async function buildImage(options: BuildOptions, deps: BuildDeps): Promis
       dockerfile,
       plan,
       context,
-      ignoreLines: readIgnore(context, options.dockerfileText === undefined ? df.file : undefined),
+      ignoreLines: state.ignore ? readIgnoreFile(state.ignore.text) : [],
       buildArgs,
       usedArgs,
       platform,
@@ -136,6 +190,7 @@ export async function buildImage(options: BuildOptions, deps: BuildDeps): Promis
       },
     },
   );
+  state.executor = executor;
   let result;
   try {
     result = await executor.run();
@@ -162,7 +217,7 @@ export async function buildImage(options: BuildOptions, deps: BuildDeps): Promis
       id,
       config: doc as unknown as Parameters<typeof store.saveImage>[0]["config"],
       // uncompressed: the blob is the layer's tar, produced from the layer dir on push or save
-      layers: result.layers.map((l) => ({ digest: l.diffId, diffId: l.diffId, size: l.size, mediaType: "application/vnd.oci.image.layer.v1.tar" })),
+      layers: result.layers.map((l) => ({ digest: l.digest ?? l.diffId, diffId: l.diffId, size: l.size, mediaType: l.mediaType ?? "application/vnd.oci.image.layer.v1.tar" })),
       manifests: [],
       tags,
       digests: [],

@@ -74,6 +74,7 @@ export function readComposeFile(parsed: ParsedFile, baseDir: string, ctx: Compos
     const key = `${kind}s` as const;
     if (doc[key] === undefined) continue;
     for (const [name, value] of Object.entries(r.optMap(doc[key], [key]))) {
+      r.name(kind, name, [key, name], true);
       model[key] = { ...model[key], [name]: readSecretDef(r, kind, value, [key, name], ctx.home) };
     }
   }

@@ -3,7 +3,8 @@
  * unreadable, binary or directory path is an exit-2 error naming the file — before #14 a
  * directory was "a bug in kitten" — and no message ever shows what the file holds.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { FileTooLarge, readCapped } from "../../core/read-capped.ts";
 
 export const ENV_FILE_HINT = "an env file holds KEY=VALUE lines (docs.docker.com/compose/how-tos/environment-variables/variable-interpolation/#env-file-syntax)";
 
@@ -22,8 +23,9 @@ export function readEnvFileText(path: string, fail: (message: string, hint: stri
   if (st.isFile() && st.size > MAX_ENV_FILE_BYTES) return fail(`env file ${path} is larger than ${MAX_ENV_FILE_BYTES / 1024 / 1024} MB`, "an env file holds KEY=VALUE lines; is this the right file?");
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readCapped(path, MAX_ENV_FILE_BYTES);
   } catch (err) {
+    if (err instanceof FileTooLarge) return fail(`env file ${path} is larger than ${MAX_ENV_FILE_BYTES / 1024 / 1024} MB`, "an env file holds KEY=VALUE lines; is this the right file?");
     const code = (err as NodeJS.ErrnoException).code ?? "error";
     return fail(`cannot read env file ${path}: ${code === "EACCES" ? "permission denied" : code}`, code === "EACCES" ? "make it readable by the user running kitten" : "check the path and its permissions");
   }

@@ -5,7 +5,6 @@
  * → parse with positions → interpolate → read each file (compose or Kitten format, extends) →
  * merge files → profiles, defaults, names → validate (conflicts, dependency graph).
  */
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { silentReporter, type Reporter } from "../../core/reporter.ts";
@@ -20,6 +19,10 @@ import { discoverFiles, exists, projectName } from "./discover.ts";
 import type { Dict } from "./read.ts";
 
 export { toCanonical, toCanonicalJson, toComposeYaml } from "./render.ts";
+// the validators every front end uses for names and values it takes directly (an API route's
+// path parameter, a flag): the same rules the loader applies, with the same messages (#14)
+export { checkName, checkProjectName, nameProblem, nameHint, type NameKind } from "../../core/names.ts";
+export { extraHostProblem, hostnameProblem, mountTargetProblem, signalProblem, tmpfsProblem, ulimitProblem, userProblem } from "./runtime-checks.ts";
 
 export type ConfigFormat = "compose" | "kitten";
 
@@ -67,7 +70,8 @@ const STDIN_NAME = "<stdin>";
 let stdinText: string | undefined;
 /** The process's stdin, read once: a command may load the project more than once. */
 function processStdin(): string {
-  stdinText ??= readFileSync(0, "utf8");
+  // bounded like any compose file: `-f - < /dev/zero` must not read forever (#14)
+  stdinText ??= readSourceFile("/dev/stdin");
   return stdinText;
 }
 

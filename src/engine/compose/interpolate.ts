@@ -28,8 +28,12 @@ export interface InterpolateOptions {
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 
-export function interpolate(text: string, options: InterpolateOptions): string {
+/** `${A:-${B:-…}}` nests defaults; compose files use one or two levels. Deeper is refused, not recursed (#14: 50,000 levels overflowed the stack). */
+const MAX_NESTING = 32;
+
+export function interpolate(text: string, options: InterpolateOptions, depth = 0): string {
   if (!text.includes("$")) return text;
+  if (depth > MAX_NESTING) throw new InterpolationError(`variables nested more than ${MAX_NESTING} levels deep in "${shorten(text)}"`, "invalid");
   let out = "";
   let i = 0;
   while (i < text.length) {
@@ -46,7 +50,7 @@ export function interpolate(text: string, options: InterpolateOptions): string {
     } else if (next === "{") {
       const end = matchingBrace(text, i + 2);
       if (end < 0) throw invalid(text);
-      out += braced(text.slice(i + 2, end), text, options);
+      out += braced(text.slice(i + 2, end), text, options, depth);
       i = end + 1;
     } else if (next !== undefined && NAME_START.test(next)) {
       let j = i + 1;
@@ -63,7 +67,12 @@ export function interpolate(text: string, options: InterpolateOptions): string {
 }
 
 function invalid(text: string): InterpolationError {
-  return new InterpolationError(`invalid interpolation format in "${text}"`, "invalid");
+  return new InterpolationError(`invalid interpolation format in "${shorten(text)}"`, "invalid");
+}
+
+/** A value quoted in a message: long ones cut (the message is one line, not the value). */
+function shorten(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
 }
 
 /** Index of the "}" closing a "${" whose body starts at `start`, honouring nested "${...}". */
@@ -93,7 +102,7 @@ function plain(name: string, options: InterpolateOptions): string {
   return value;
 }
 
-function braced(body: string, whole: string, options: InterpolateOptions): string {
+function braced(body: string, whole: string, options: InterpolateOptions, depth: number): string {
   let j = 0;
   if (!NAME_START.test(body[0] ?? "")) throw invalid(whole);
   while (j < body.length && NAME_CHAR.test(body[j]!)) j++;
@@ -109,12 +118,12 @@ function braced(body: string, whole: string, options: InterpolateOptions): strin
   const set = colon ? value !== undefined && value !== "" : value !== undefined;
   switch (op) {
     case "-":
-      return set ? value! : interpolate(arg, options);
+      return set ? value! : interpolate(arg, options, depth + 1);
     case "+":
-      return set ? interpolate(arg, options) : "";
+      return set ? interpolate(arg, options, depth + 1) : "";
     case "?": {
       if (set) return value!;
-      const message = interpolate(arg, options);
+      const message = interpolate(arg, options, depth + 1);
       const what = `required variable ${name} is missing a value`;
       throw new InterpolationError(message ? `${what}: ${message}` : what, "required", name);
     }

@@ -41,6 +41,9 @@ export function formatPath(path: KeyPath): string {
   return out;
 }
 
+/** compose-spec's merge control tags (the yaml library leaves them unresolved, with a warning) */
+const COMPOSE_TAGS = new Set(["!reset", "!override"]);
+
 export function parseText(text: string, file: string): ParsedFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
@@ -49,6 +52,17 @@ export function parseText(text: string, file: string): ParsedFile {
     const pos = lines.linePos(offset);
     return { file, line: pos.line, col: pos.col };
   };
+  // compose's own tags and YAML's core ones only: anything else (`!!python/object`, `!evil`)
+  // is refused rather than read as a plain string
+  const tagOf = (message: string) => (/tag:?\s*(\S+)/i.exec(message)?.[1] ?? "").replace(/[.:]$/, "");
+  const unknownTag = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED" && !COMPOSE_TAGS.has(tagOf(w.message)));
+  if (unknownTag && !doc.errors[0]) {
+    throw new InvalidInputError(`invalid YAML: unknown tag ${JSON.stringify(tagOf(unknownTag.message).slice(0, 60))}`, {
+      code: "invalid_yaml",
+      location: at(unknownTag.pos[0]),
+      hint: "compose files use only !reset and !override (and YAML's own !!str, !!int, ...)",
+    });
+  }
   const first = doc.errors[0];
   if (first) {
     throw new InvalidInputError(yamlMessage(first.code, first.message), {
@@ -64,6 +78,9 @@ export function parseText(text: string, file: string): ParsedFile {
     const text = err instanceof Error ? err.message : String(err);
     // yaml's guard against "billion laughs": aliases that expand without bound
     const bomb = /alias count/i.test(text);
+    if (/call stack/i.test(text)) {
+      throw new InvalidInputError("invalid YAML: it nests too deeply", { code: "invalid_yaml", location: { file }, hint: "a compose file nests a few levels; this one nests thousands" });
+    }
     throw new InvalidInputError(bomb ? "invalid YAML: its aliases expand to too many values (more than 1000 alias uses)" : `invalid YAML: ${oneLineLower(text)}`, {
       code: "invalid_yaml",
       location: { file },
@@ -97,6 +114,7 @@ export function parseText(text: string, file: string): ParsedFile {
 }
 
 function yamlHint(code: string, message: string): string {
+  if (/call stack/i.test(message)) return "a compose file nests a few levels; this one nests thousands";
   if (code === "TAB_AS_INDENT") return "indent YAML with spaces, not tabs";
   if (code === "DUPLICATE_KEY") return "a key may appear once per mapping: remove or merge the repeated one";
   if (code === "MULTIPLE_DOCS") return "split the documents into files and pass each with -f";
@@ -108,6 +126,7 @@ function yamlHint(code: string, message: string): string {
 
 function yamlMessage(code: string, message: string): string {
   const text = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  if (/call stack/i.test(text)) return "invalid YAML: it nests too deeply";
   if (code === "DUPLICATE_KEY") return "invalid YAML: duplicate key (map keys must be unique)";
   if (code === "MULTIPLE_DOCS") return "invalid YAML: a second document (---) in one file; use one document, or one file per -f";
   return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;

@@ -108,6 +108,8 @@ export class FileReader {
     if (typeof v === "number" && Number.isInteger(v)) n = v;
     else if (typeof v === "string" && /^-?\d+$/.test(v.trim())) n = Number(v.trim());
     if (n === undefined) return this.fail(path, `expected an integer, got ${describe(v)}`);
+    // beyond 2^53 a number is no longer exact (and no kernel limit is that large)
+    if (!Number.isSafeInteger(n)) return this.fail(path, `${typeof v === "string" ? v.trim() : String(v)} is too large`, `use an integer up to ${Number.MAX_SAFE_INTEGER}, or -1 where it means unlimited`);
     if (n < min) return this.fail(path, `must be at least ${min}, got ${n}`);
     return n;
   }

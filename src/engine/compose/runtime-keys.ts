@@ -6,7 +6,7 @@
  * (hooks.ts). Checks that need the whole project (a referenced service exists, limits agree
  * with deploy.resources) are in runtime-keys-check.ts.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
@@ -20,6 +20,7 @@ import { parseBytes } from "./units.ts";
 import { readSecretRefs } from "./secrets.ts";
 import { readDevelop, readHooks } from "./hooks.ts";
 import { expandHome } from "./volumes.ts";
+import { ENV_FILE_HINT, readEnvFileText } from "./env-file.ts";
 
 type Draft = Partial<Service> & { ignored?: string[] };
 type Handler = (r: FileReader, v: unknown, path: KeyPath, d: Draft, home: string | undefined) => void;
@@ -144,10 +145,12 @@ function labelFiles(r: FileReader, v: unknown, path: KeyPath, home: string | und
     const p = typeof v === "string" ? path : [...path, i];
     const file = resolve(r.baseDir, expandHome(f, home));
     if (!existsSync(file)) r.fail(p, `label file ${file} not found`, "create it, or remove it from label_file");
+    // read as an env file is: bounded, a directory or unreadable file the user's error, no content shown (#14)
+    const text = readEnvFileText(file, (message, hint) => r.fail(p, message.replace(/^env file/, "label file"), hint));
     try {
-      Object.assign(out, parseDotenv(readFileSync(file, "utf8")));
+      Object.assign(out, parseDotenv(text));
     } catch (err) {
-      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { location: { file, line: err.line } });
+      if (err instanceof DotenvError) throw new InvalidInputError(oneLine(err.message), { location: { file, line: err.line }, hint: ENV_FILE_HINT });
       throw err;
     }
   });

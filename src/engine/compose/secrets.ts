@@ -41,7 +41,7 @@ export function readSecretDef(r: FileReader, kind: SecretKind, raw: unknown, pat
     if (external) r.fail([...path, "external"], `unsupported external ${kind} ${key}`, `kitten has no ${kind} store: give it a file:, environment:${kind === "config" ? " or content:" : ""} source instead`);
   }
   const d: SecretDraft = {};
-  if (m.name !== undefined) d.name = r.str(m.name, [...path, "name"]);
+  if (m.name !== undefined) d.name = r.name(kind, r.str(m.name, [...path, "name"]), [...path, "name"]);
   if (m.file !== undefined) d.file = resolve(r.baseDir, expandHome(r.str(m.file, [...path, "file"]), home));
   if (m.environment !== undefined) {
     const v = r.str(m.environment, [...path, "environment"]);
@@ -60,6 +60,8 @@ export function readSecretDef(r: FileReader, kind: SecretKind, raw: unknown, pat
 
 function checkTarget(r: FileReader, kind: SecretKind, target: string, path: KeyPath): string {
   if (target === "" || target.includes("\0")) r.fail(path, `invalid ${kind} target ${JSON.stringify(target)}`);
+  // a relative target stays under /run/secrets (or /): "../../etc/passwd" may not climb out (#14)
+  if (target.split("/").includes("..")) r.fail(path, `invalid ${kind} target ${JSON.stringify(target)}: it must not contain ".."`, `name a file like "db_password" or "/etc/app/key.pem"`);
   const full = posix.normalize(target.startsWith("/") ? target : kind === "secret" ? `/run/secrets/${target}` : `/${target}`);
   if (full === "/" || full.endsWith("/")) r.fail(path, `invalid ${kind} target ${JSON.stringify(target)}: it must name a file`);
   return full;

@@ -3,7 +3,11 @@
  * interpolation environment is shared by every file of a load, and each unset variable is
  * warned about once, as docker compose does.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { FileTooLarge, readCapped } from "../../core/read-capped.ts";
+
+/** far above any real compose file (the 300-service benchmark is 100 KB), and bounded */
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
 import { interpolate, InterpolationError, type Lookup } from "./interpolate.ts";
@@ -51,8 +55,9 @@ export function readSourceFile(path: string): string {
   if (!isFile) throw new InvalidInputError(`not a file: ${path}`, { hint: "pass the compose file itself with -f, or use --project-directory for a directory" });
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readCapped(path, MAX_CONFIG_BYTES);
   } catch (err) {
+    if (err instanceof FileTooLarge) throw new InvalidInputError(`${path} is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MB`, { code: "file_too_large", hint: "a compose file is a few KB; is this the right file?" });
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new InvalidInputError(`cannot read ${path}: ${code === "EACCES" ? "permission denied" : code}`, { code: "file_unreadable", hint: "check the path and that the user running kitten may read it" });
   }

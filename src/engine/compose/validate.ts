@@ -5,18 +5,29 @@
  * with every address), container_name with several replicas or on two services, a service
  * without an image, and — through the planner's graph — unknown dependencies and cycles.
  */
+import { posix } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import { didYouMeanHint } from "../../core/suggest.ts";
+import { MAX_NAME_BYTES, quoteName } from "../../core/names.ts";
 import { dependencyLevels } from "../plan/graph.ts";
 import { replicasOf, type Project } from "./model.ts";
 import { parseCidr } from "./cidr.ts";
 import type { Assembled } from "./project.ts";
 import { serviceError } from "./read.ts";
 import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
+import { checkRuntimeLimits, type HostIds } from "./runtime-checks.ts";
+import { mappedIdLimits } from "../../core/subid.ts";
+
+let cachedIds: HostIds | undefined;
+/** the namespace's id range, read once per process */
+function hostIds(): HostIds {
+  cachedIds ??= mappedIdLimits();
+  return cachedIds;
+}
 
 type Fail = (service: string, path: (string | number)[], message: string, hint?: string) => never;
 
-export function validateProject({ project, explicitNetworks, readers }: Assembled): void {
+export function validateProject({ project, explicitNetworks, readers }: Assembled, ids: HostIds = hostIds()): void {
   const fail: Fail = (service, path, message, hint) => {
     throw serviceError(readers, service, path, message, hint);
   };
@@ -48,6 +59,8 @@ export function validateProject({ project, explicitNetworks, readers }: Assemble
     }
   }
   checkContainerNames(project, fail);
+  checkMountTargets(project, fail);
+  checkRuntimeLimits(project, fail, ids);
   checkAddresses(project, fail);
   checkPorts(project, fail);
   try {
@@ -69,11 +82,46 @@ function locateDependencyError(err: unknown, readers: Assembled["readers"]): unk
 
 function checkContainerNames(project: Project, fail: Fail): void {
   const seen = new Map<string, string>();
+  // the names made from the project's name must fit a directory entry too (core/names.ts)
+  for (const [name, s] of Object.entries(project.services)) {
+    const longest = s.container_name ?? `${project.name}-${name}-${replicasOf(s)}`;
+    if (Buffer.byteLength(longest) > MAX_NAME_BYTES) {
+      fail(name, s.container_name ? ["container_name"] : [], `service "${name}": its container name ${quoteName(longest)} is longer than ${MAX_NAME_BYTES} bytes`, "use a shorter service or project name");
+    }
+  }
+  for (const [kind, defs] of [["network", project.networks], ["volume", project.volumes]] as const) {
+    for (const [key, d] of Object.entries(defs)) {
+      if (Buffer.byteLength(d.name) > MAX_NAME_BYTES) {
+        throw new InvalidInputError(`${kind} "${key}": its name ${quoteName(d.name)} is longer than ${MAX_NAME_BYTES} bytes`, { code: `bad_${kind}_name`, hint: `use a shorter ${kind} key, a shorter project name, or name: to set it` });
+      }
+    }
+  }
   for (const [name, s] of Object.entries(project.services)) {
     if (!s.container_name) continue;
     const other = seen.get(s.container_name);
     if (other) fail(name, ["container_name"], `services "${other}" and "${name}" both use container_name "${s.container_name}"`);
     seen.set(s.container_name, name);
+  }
+}
+
+/**
+ * One mount per path in a container: docker refuses a volume, bind, tmpfs, secret or config on a
+ * path another one already takes ("Duplicate mount point"); kitten used to mount the later over
+ * the earlier, hiding a volume behind a secret file without a word.
+ */
+function checkMountTargets(project: Project, fail: Fail): void {
+  for (const [name, s] of Object.entries(project.services)) {
+    const seen = new Map<string, string>();
+    const add = (target: string, what: string, path: (string | number)[]) => {
+      const key = posix.normalize(target).replace(/(.)\/$/, "$1");
+      const other = seen.get(key);
+      if (other) fail(name, path, `service "${name}": duplicate mount point ${key} (${other} and ${what})`, "mount each path of the container once: change one of the targets");
+      seen.set(key, what);
+    };
+    (s.volumes ?? []).forEach((v, i) => add(v.target, v.type === "volume" ? (v.source ? `volume "${v.source}"` : "an anonymous volume") : v.type === "bind" ? `bind mount ${v.source}` : "a tmpfs", ["volumes", i]));
+    (s.tmpfs ?? []).forEach((t, i) => add(t.split(":")[0]!, "a tmpfs", ["tmpfs", i]));
+    (s.secrets ?? []).forEach((r, i) => add(r.target ?? `/run/secrets/${r.source}`, `secret "${r.source}"`, ["secrets", i]));
+    (s.configs ?? []).forEach((r, i) => add(r.target ?? `/${r.source}`, `config "${r.source}"`, ["configs", i]));
   }
 }
 

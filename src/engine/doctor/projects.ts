@@ -4,6 +4,8 @@
  * process is — and which of its helpers are gone (agent, slirp4netns, supervisor), which the next
  * kitten command starts again.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { KittenPaths } from "../../core/paths.ts";
 import { readNamespace } from "../../net/namespace/index.ts";
 import { sameProcess } from "../../net/namespace/proc.ts";
@@ -15,9 +17,16 @@ import { supervisorLockPath } from "../supervisor/process.ts";
 import { ok, warn, type Check } from "./types.ts";
 
 export function checkProjects(paths: KittenPaths): Check[] {
-  const store = new ProjectStore(openStateDb(paths));
+  // doctor changes nothing: no state yet (or none this user may read) means no projects to check
+  let projects;
+  try {
+    if (!existsSync(join(paths.data, "state.db"))) return [];
+    projects = new ProjectStore(openStateDb(paths)).listProjects();
+  } catch {
+    return [];
+  }
   const checks: Check[] = [];
-  for (const p of store.listProjects()) {
+  for (const p of projects) {
     const ns = readNamespace(paths, p.name);
     if (!ns) continue;
     const name = `project ${p.name}`;

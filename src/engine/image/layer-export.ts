@@ -5,23 +5,23 @@
  * buildah and docker do). So:
  *
  * - push and `save --format oci` send a compressed blob as it is, and gzip an uncompressed one
- *   (gzip as docker push does; the same zlib level gives the same bytes, so the same digest);
+ *   (gzip.ts: on every core, the same bytes for the same layer, so the same digest);
  * - `save` (docker-archive) writes uncompressed tars, decompressing a compressed blob and checking
  *   that its content is the diffID the config names.
  *
  * A pulled image whose stored manifest still describes its blobs goes out with those very bytes:
  * the pushed digest is the pulled one (docker re-pushes a pulled image unchanged too).
  */
-import { createReadStream, createWriteStream, rmSync, statSync } from "node:fs";
+import { createWriteStream, rmSync, statSync } from "node:fs";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { RuntimeFailure } from "../../core/errors.ts";
 import { decompressedStream, fileCompression, LAYER_MEDIA_TYPE, type Compression } from "./decompress.ts";
 import { MEDIA, parseManifest, type Descriptor } from "./manifest.ts";
 import { shortId } from "./pull.ts";
 import type { ImageRecord, ImageStore } from "./store.ts";
 import { migrate } from "../state/db.ts";
+import { gzipFile } from "./gzip.ts";
 
 export const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
 export const DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
@@ -45,17 +45,27 @@ export interface LayerFile {
   release(): void;
 }
 
-/** The image's layer blobs; an image whose blob is gone (never true for kitten's own store) cannot leave it. */
+/**
+ * The image's layer blobs. A layer is its diffID: when the record's own blob is not there, another
+ * image's blob of the same layer serves (a built image shares its base image's layers, stored as
+ * the base pulled them). An image none of whose records has a blob of a layer cannot leave the store.
+ */
 export function storedLayers(store: ImageStore, image: ImageRecord, what: string): StoredLayer[] {
+  let others: ImageRecord[] | undefined;
   return image.layers.map((l) => {
-    if (!store.hasBlob(l.digest)) {
+    let digest = l.digest;
+    if (!store.hasBlob(digest)) {
+      others ??= store.list();
+      digest = others.flatMap((img) => img.layers).find((o) => o.diffId === l.diffId && store.hasBlob(o.digest))?.digest ?? digest;
+    }
+    if (!store.hasBlob(digest)) {
       throw new RuntimeFailure(`${what}: the blob of layer ${shortId(l.diffId)} is not in the store`, {
         code: "layer_blob_missing",
         hint: "pull, load or build the image again",
       });
     }
-    const path = store.blobPath(l.digest);
-    return { diffId: l.diffId, path, digest: l.digest, size: statSync(path).size, compression: fileCompression(path) };
+    const path = store.blobPath(digest);
+    return { diffId: l.diffId, path, digest, size: statSync(path).size, compression: fileCompression(path) };
   });
 }
 
@@ -89,15 +99,14 @@ export async function compressedLayer(store: ImageStore, layer: StoredLayer): Pr
     return { path: layer.path, digest: layer.digest, size: layer.size, mediaType: LAYER_MEDIA_TYPE[layer.compression], release: keep };
   }
   const tmp = store.tempPath(`gzip-${shortId(layer.diffId)}`);
-  const hash = hashing();
+  let gz;
   try {
-    // zlib's default level, as Go's gzip.DefaultCompression that docker push uses
-    await pipeline(createReadStream(layer.path, { highWaterMark: 1 << 20 }), createGzip({ chunkSize: 1 << 18 }), hash, createWriteStream(tmp));
+    gz = await gzipFile(layer.path, tmp);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
   }
-  const file = { path: tmp, digest: hash.digest(), size: hash.size, mediaType: LAYER_MEDIA_TYPE.gzip, release: () => rmSync(tmp, { force: true }) };
+  const file = { path: tmp, ...gz, mediaType: LAYER_MEDIA_TYPE.gzip, release: () => rmSync(tmp, { force: true }) };
   rememberCompressed(store, layer.diffId, file);
   return file;
 }

@@ -109,7 +109,10 @@ function isOpaque(path: string): boolean {
   return v !== undefined && v.length === 1 && v[0] === 0x79; // "y"
 }
 
-/** The tar stream of a layer directory, in chunks. */
+/**
+ * The tar stream of a layer directory, in chunks. A chunk is valid until the next one is asked
+ * for (file data comes as a view of one reused buffer: a 1 GB layer never costs 1 GB of memory).
+ */
 export async function* layerTar(dir: string, options: LayerTarOptions = {}): AsyncGenerator<Uint8Array> {
   const seen = new Map<string, string>();
   let pending: Uint8Array[] = [];
@@ -134,7 +137,8 @@ export async function* layerTar(dir: string, options: LayerTarOptions = {}): Asy
 
   function* entries(rel: string): Generator<{ rel: string; path: string; st: Stats }> {
     const base = rel === "" ? dir : `${dir}/${rel}`;
-    const names = readdirSync(base).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    // code unit order: the same everywhere this stream is produced (commit, push, save)
+    const names = readdirSync(base).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const childRel = rel === "" ? name : `${rel}/${name}`;
       const path = `${base}/${name}`;
@@ -169,13 +173,14 @@ export async function* layerTar(dir: string, options: LayerTarOptions = {}): Asy
       options.onFile?.(rel, st.size);
       const fd = openSync(path, "r");
       try {
+        // headers so far go out first; file data is yielded as a view of one reused buffer
+        yield* flush();
         let left = st.size;
         while (left > 0) {
           const n = readSync(fd, buffer, 0, Math.min(CHUNK, left), null);
           if (n <= 0) throw new Error(`${path}: file shrank while it was read`);
-          push(buffer.slice(0, n));
+          yield buffer.subarray(0, n);
           left -= n;
-          if (pendingSize >= CHUNK) yield* flush();
         }
       } finally {
         closeSync(fd);

@@ -8,6 +8,8 @@
  */
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, isAbsolute, join, resolve as resolvePath } from "node:path";
+import { createReadStream, createWriteStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { InvalidInputError, RuntimeFailure, errorText } from "../../core/errors.ts";
 import { silentReporter, type Reporter } from "../../core/reporter.ts";
 import { decompressedStream, fileCompression, LAYER_MEDIA_TYPE } from "./decompress.ts";
@@ -51,7 +53,7 @@ function splitPathTag(spec: string, cwd?: string): { path: string; tag?: string 
   if (existsSync(absolute(spec, cwd))) return { path: absolute(spec, cwd) };
   const colon = spec.lastIndexOf(":");
   if (colon > 0 && existsSync(absolute(spec.slice(0, colon), cwd))) return { path: absolute(spec.slice(0, colon), cwd), tag: spec.slice(colon + 1) };
-  throw new InvalidInputError(`${spec}: no such file or directory`, { code: "image_missing" });
+  throw new InvalidInputError(`${spec}: no such file or directory`, { code: "image_missing", hint: "check the path" });
 }
 
 /** Stages every regular file of a (possibly compressed) tar archive; returns them by normalized name. */
@@ -316,7 +318,7 @@ async function importTree(source: string, name: string, options: LoadOptions): P
   const { store } = options;
   const tag = formatReference(parseReference(name));
   const path = absolute(source, options.cwd);
-  if (!existsSync(path)) throw new InvalidInputError(`${source}: no such file or directory`, { code: "image_missing" });
+  if (!existsSync(path)) throw new InvalidInputError(`${source}: no such file or directory`, { code: "image_missing", hint: "give a root filesystem tar (or directory) that exists" });
   store.ensureDirs();
   const tmp = store.tempPath("import");
   try {
@@ -324,8 +326,12 @@ async function importTree(source: string, name: string, options: LoadOptions): P
       const proc = Bun.spawn(["tar", "--numeric-owner", "--xattrs", "-C", path, "-cf", tmp, "."], { stdout: "ignore", stderr: "pipe" });
       const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
       if (code !== 0) throw new RuntimeFailure(`cannot archive ${source}: ${err.trim().split("\n")[0]}`, { code: "import_failed" });
-    } else {
+    } else if (statSync(path).isFile()) {
       copyFileSync(path, tmp);
+    } else {
+      // a pipe or a device (`image import /dev/stdin`, `<(…)`): copied as a stream, since
+      // copy_file_range does not read them (ENOTSUP was reported as a bug in kitten)
+      await pipeline(createReadStream(path), createWriteStream(tmp, { mode: 0o600 }));
     }
     const digest = await sha256File(tmp);
     const size = statSync(tmp).size;

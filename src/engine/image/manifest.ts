@@ -45,7 +45,7 @@ export function parseManifest(bytes: Uint8Array, mediaTypeHeader: string, what: 
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new RuntimeFailure(`${what}: manifest is not valid JSON`, { code: "bad_manifest" });
+    throw new RuntimeFailure(`${what}: manifest is not valid JSON`, { code: "bad_manifest", hint: "the registry served something else than a manifest; check the registry address" });
   }
   const mediaType = doc.mediaType || mediaTypeHeader;
   if (doc.schemaVersion === 1 || mediaType === MEDIA.dockerSchema1 || mediaType === MEDIA.dockerSchema1Signed) {
@@ -55,7 +55,7 @@ export function parseManifest(bytes: Uint8Array, mediaTypeHeader: string, what: 
     return { kind: "index", manifests: doc.manifests };
   }
   if (doc.config && Array.isArray(doc.layers)) return { kind: "manifest", config: doc.config, layers: doc.layers };
-  throw new RuntimeFailure(`${what}: unsupported manifest type "${mediaType || "unknown"}"`, { code: "unsupported_manifest" });
+  throw new RuntimeFailure(`${what}: unsupported manifest type ${JSON.stringify((mediaType || "unknown").slice(0, 100))}`, { code: "unsupported_manifest", hint: "kitten pulls OCI and docker schema 2 images and indexes" });
 }
 
 const ARCH_ALIASES: Record<string, string> = { x64: "amd64", x86_64: "amd64", aarch64: "arm64", ia32: "386" };

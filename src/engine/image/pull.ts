@@ -14,6 +14,7 @@ import { endpointsFor, loadRegistrySettings, type RegistrySettings } from "./reg
 import { ManifestNotFound, RegistryClient } from "./registry-client.ts";
 import { ImageStore, type ImageRecord, type LayerRecord } from "./store.ts";
 import { limiter } from "./limit.ts";
+import { LIMITS, tooLargeError } from "./http-limits.ts";
 
 export interface PullOptions {
   platform?: string;
@@ -101,21 +102,23 @@ async function pull(r: ImageReference, store: ImageStore, paths: KittenPaths, op
   if (doc.kind === "index") {
     const chosen = selectPlatform(doc, wanted, name);
     const m = await client.getManifest(r.repository, chosen.digest);
-    if (m.digest !== chosen.digest) throw new RuntimeFailure(`${name}: manifest ${chosen.digest} does not match its digest`, { code: "digest_mismatch" });
+    if (m.digest !== chosen.digest) throw new RuntimeFailure(`${name}: manifest ${chosen.digest} does not match its digest`, { code: "digest_mismatch", hint: "the registry or a proxy served other content than the index lists" });
     manifests.push({ digest: m.digest, bytes: m.bytes });
     doc = parseManifest(m.bytes, m.mediaType, name);
-    if (doc.kind !== "manifest") throw new RuntimeFailure(`${name}: an index points to another index`, { code: "unsupported_manifest" });
+    if (doc.kind !== "manifest") throw new RuntimeFailure(`${name}: an index points to another index`, { code: "unsupported_manifest", hint: "nested indexes are not supported; pull the platform's manifest by digest" });
   }
   const manifest: ImageManifest = doc;
 
   // the config is small: fetch it (verified) unless we have it
   const configDigest = manifest.config.digest;
+  // read whole into memory below: bounded first (#14, http-limits.ts)
+  if (!(manifest.config.size <= LIMITS.config)) throw tooLargeError(client.endpoint.host, `the config of ${name} (${manifest.config.size} bytes declared)`, LIMITS.config);
   if (!store.hasBlob(configDigest)) await store.fetchBlob(configDigest, (tmp) => client.downloadBlob(r.repository, manifest.config, tmp));
   const config = JSON.parse(new TextDecoder().decode(store.readBlob(configDigest))) as ImageConfigDoc;
   const diffIds = config.rootfs?.diff_ids ?? [];
   const layerDescs = manifest.layers.filter((l) => !l.mediaType.includes("foreign"));
   if (diffIds.length !== layerDescs.length) {
-    throw new RuntimeFailure(`${name}: the config lists ${diffIds.length} layers, the manifest ${layerDescs.length}`, { code: "bad_manifest" });
+    throw new RuntimeFailure(`${name}: the config lists ${diffIds.length} layers, the manifest ${layerDescs.length}`, { code: "bad_manifest", hint: "the image is inconsistent; rebuild or re-push it" });
   }
   if (manifests.length === 1 && options.platform && config.architecture && config.architecture !== wanted.architecture) {
     reporter.emit({ type: "warning", message: `${name} is for ${formatPlatform({ os: config.os, architecture: config.architecture, variant: config.variant })}, not the requested ${formatPlatform(wanted)}` });

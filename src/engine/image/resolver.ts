@@ -58,6 +58,11 @@ export class Images implements ImageResolver {
       const record = await loadLocalSource(ref, { store: this.store, reporter: this.reporter, platform: options.platform, cwd: this.options.cwd });
       return toResolved(this.store, record, record.tags[0] ?? ref);
     }
+    // an image id (sha256:<hex>, or 12+ hex digits) names a local image, as `docker run <id>` does
+    if (/^(sha256:[a-f0-9]{12,64}|[a-f0-9]{12,64})$/.test(ref)) {
+      const byId = this.store.find(ref);
+      if (byId && byId.id.startsWith(ref.startsWith("sha256:") ? ref : `sha256:${ref}`)) return toResolved(this.store, byId, byId.tags[0] ?? byId.id);
+    }
     const r = parseReference(ref);
     const name = storedName(r);
     const policy = options.pull ?? "missing";

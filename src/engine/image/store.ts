@@ -21,7 +21,7 @@ import type { Reporter } from "../../core/reporter.ts";
 import type { OciImageConfig } from "./types.ts";
 import { runInNamespace } from "./unpack/host.ts";
 import { withStoreLock, type LockMode } from "./store-lock.ts";
-import { flock, LOCK_EX, LOCK_NB } from "../../core/flock.ts";
+import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from "../../core/flock.ts";
 import { cachedLayers } from "../build/cache.ts";
 
 export interface LayerRecord {
@@ -109,7 +109,11 @@ export class ImageStore {
 
   /** Holds the store lock: shared for pulls, loads and imports; exclusive for garbage collection. */
   locked<T>(mode: LockMode, fn: () => Promise<T>): Promise<T> {
-    return withStoreLock(join(this.root, "lock"), mode, fn);
+    // a writer starts by removing what dead writers left (#14); prune (exclusive) does more
+    return withStoreLock(join(this.root, "lock"), mode, async () => {
+      if (mode === "shared") await this.cleanLeftovers().catch(() => {});
+      return fn();
+    });
   }
 
   blobPath(digest: string): string {
@@ -361,19 +365,104 @@ export class ImageStore {
     let layers = 0;
     for (const name of readdirSync(this.layersDir)) {
       const p = join(this.layersDir, name);
-      if (name.startsWith(".tmp-")) {
-        if (statSync(p).mtimeMs < cutoff) trees.push(p);
-      } else if (!keepLayers.has(name)) {
+      if (name.startsWith(".tmp-")) continue; // leftovers() below
+      if (!keepLayers.has(name)) {
         trees.push(p);
         layers++;
       }
     }
-    for (const name of readdirSync(this.tmpDir)) {
-      const p = join(this.tmpDir, name);
-      if (statSync(p).mtimeMs < cutoff) rmSync(p, { recursive: true, force: true });
-    }
-    await this.removeTrees(trees);
+    // every ingest no pull holds is freed: prune is asked to give the disk back
+    const stale = this.leftovers({ cutoff, ingests: "unheld" });
+    for (const f of stale.files) bytes += sizeOf(f);
+    for (const f of stale.files) rmSync(f, { recursive: true, force: true });
+    await this.removeTrees([...trees, ...stale.trees]);
     return { images, blobs, layers, bytes };
+  }
+
+  /**
+   * What writers of the store left behind when they died (#14: a killed `image import` left
+   * 590 MB that neither a re-import nor `image prune` removed): temp files and unpack dirs name
+   * their process (`<label>.<pid>.<rand>`, `.tmp-<what>-<pid>-<rand>`), so those of a process
+   * that is gone are stale at any age, those of a live one never. Ingests (resumable downloads)
+   * are flocked while written: an unheld one is stale for prune ("unheld"), and for the next pull
+   * once a day old ("old"), so a download broken a minute ago still resumes. Anything without
+   * an owner is stale after `cutoff`.
+   */
+  leftovers(o: { cutoff?: number; ingests: "unheld" | "old" }): { files: string[]; trees: string[] } {
+    const cutoff = o.cutoff ?? Date.now() - 10 * 60_000;
+    const files: string[] = [];
+    const trees: string[] = [];
+    const mtime = (p: string) => {
+      try {
+        return statSync(p).mtimeMs;
+      } catch {
+        return Date.now();
+      }
+    };
+    if (existsSync(this.tmpDir)) {
+      for (const name of readdirSync(this.tmpDir)) {
+        const p = join(this.tmpDir, name);
+        if (name.startsWith("ingest-")) {
+          if ((o.ingests === "unheld" || mtime(p) < Date.now() - 24 * 3600_000) && unheld(p)) files.push(p);
+          continue;
+        }
+        const owner = /^[a-z]+\.(\d+)\.[a-z0-9]+$/.exec(name)?.[1];
+        if (owner !== undefined ? !processAlive(Number(owner)) : mtime(p) < cutoff) files.push(p);
+      }
+    }
+    if (existsSync(this.layersDir)) {
+      for (const name of readdirSync(this.layersDir)) {
+        if (!name.startsWith(".tmp-")) continue;
+        const p = join(this.layersDir, name);
+        const owner = /^\.tmp-[a-z0-9]+-(\d+)-[a-z0-9]+$/.exec(name)?.[1];
+        if (owner !== undefined ? !processAlive(Number(owner)) : mtime(p) < cutoff) trees.push(p);
+      }
+    }
+    return { files, trees };
+  }
+
+  /** Removes the leftovers of dead writers; every pull, load and import starts with it. */
+  async cleanLeftovers(): Promise<void> {
+    const { files, trees } = this.leftovers({ ingests: "old" });
+    for (const f of files) rmSync(f, { recursive: true, force: true });
+    if (trees.length > 0) await this.removeTrees(trees);
+  }
+}
+
+/** Whether process `pid` exists (EPERM: it does, as another user's). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Whether no process holds the flock of an ingest file (a download in progress does). */
+function unheld(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return false;
+  }
+  try {
+    if (flock(fd, LOCK_EX | LOCK_NB) !== 0) return false;
+    flock(fd, LOCK_UN);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
   }
 }
 

@@ -35,12 +35,14 @@ export interface LogReader {
   /** reads no further than the log's end as it is now (logs without --follow) */
   stopAtCurrentEnd?(): void;
   close?(): void;
+  /** the last read stopped at its byte limit: more is there to read now */
+  more?(): boolean;
 }
 
 export interface LogFiles {
   /** the project's containers now (selected services only) */
   containers(): LogContainer[];
-  open(path: string, from?: LogPosition): LogReader;
+  open(path: string, from?: LogPosition, limit?: number): LogReader;
 }
 
 export interface ProjectLogsOptions {
@@ -57,6 +59,8 @@ export interface ProjectLogsOptions {
   from?: LogCursor;
   /** after each read's lines were delivered: the position every container's log was read to */
   onTick?: (cursor: LogCursor) => void;
+  /** bytes one read takes from a file at most (a stream that starts far behind goes in steps, not one huge batch) */
+  readLimit?: number;
 }
 
 /** The last n lines; a partial record belongs to the line that follows it. */
@@ -121,12 +125,9 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
   // (`kitten serve`'s streams): a held-back part would be behind the cursor it is given
   const joiner = o.onTick ? undefined : new PartialJoiner();
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  /** records read in the last round: a round that read none has caught up */
-  let read = 0;
   /** one round: at most a chunk of each container's log (memory stays bounded on a huge log) */
   const collect = (first: boolean): LogLine[][] => {
     const batches: LogLine[][] = [];
-    read = 0;
     const current = files.containers();
     for (const c of current) {
       if (!c.logPath) continue;
@@ -136,7 +137,9 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
       if (!entry || entry.path !== c.logPath) {
         entry?.reader.close?.();
         // a new replica, or a recreated container with a new file: read it from the start
-        entry = { reader: files.open(c.logPath, resumed), path: c.logPath };
+        // --tail needs the whole file at once; otherwise a read takes at most readLimit bytes
+        const limit = first && !resumed && o.tail !== undefined ? undefined : o.readLimit;
+        entry = { reader: files.open(c.logPath, resumed, limit), path: c.logPath };
         readers.set(c.name, entry);
         // without --follow: up to the end as it is now, however fast the container writes
         if (!o.follow) entry.reader.stopAtCurrentEnd?.();
@@ -147,7 +150,6 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
         }
       }
       records ??= entry.reader.read();
-      read += records.length;
       records = records.filter((r) => inWindow(r, o.since, o.until));
       const lines = records.map((r) => ({ ...r, container: c.name, service: c.service }));
       batches.push(joiner ? joiner.push(lines) : lines);
@@ -171,23 +173,22 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
       o.onTick(cursor);
     }
   };
-  /** every round until nothing is left to read now (rounds interleave among themselves only) */
-  const drain = (first: boolean) => {
-    for (let batches = collect(first); ; batches = collect(false)) {
-      deliver(batches);
-      if (read === 0 || o.signal?.aborted) return;
-    }
-  };
+  const behind = () => [...readers.values()].some((e) => e.reader.more?.());
   try {
-    drain(true);
-    while (o.follow && !o.signal?.aborted) {
-      await sleep(o.pollMs ?? 100);
+    deliver(collect(true));
+    while (!o.signal?.aborted && (o.follow || behind())) {
+      // still behind: read on at once (yielding to the loop); caught up: wait for the next write
+      if (behind()) await new Promise<void>((r) => setImmediate(r));
+      else await sleep(o.pollMs ?? 100);
       if (o.signal?.aborted) break;
-      drain(false);
+      deliver(collect(false));
     }
     // after a stop (every container exited, or cancelled): their last lines may have landed after
     // the last read (conmon writes the log before the exit file, but the exit can be seen first)
-    if (o.follow) drain(false);
+    if (o.follow) {
+      deliver(collect(false));
+      while (!o.signal?.aborted && behind()) deliver(collect(false));
+    }
     if (joiner) for (const l of joiner.flush()) onLine(l);
   } finally {
     for (const { reader } of readers.values()) reader.close?.();

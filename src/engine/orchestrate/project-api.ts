@@ -4,11 +4,13 @@
  * the project's supervisor runs (starting one adopts running containers), and talk to it over
  * its control socket. They report through the Reporter and never print.
  */
-import { InvalidInputError } from "../../core/errors.ts";
+import { InvalidInputError, errorText, isKittenError } from "../../core/errors.ts";
+import { didYouMeanHint } from "../../core/suggest.ts";
 import type { KittenPaths } from "../../core/paths.ts";
 import type { KittenEvent, Reporter } from "../../core/reporter.ts";
-import { ProjectSchema, type Project } from "../compose/model.ts";
+import { ProjectSchema, replicasOf, type Project } from "../compose/model.ts";
 import { serviceImage } from "../compose/build.ts";
+import { containerNames } from "../plan/plan.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { acquireProjectLock, withProjectLock } from "../state/lock.ts";
@@ -17,10 +19,12 @@ import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "
 import type { ContainerState } from "../runtime/types.ts";
 import { overlayTruth } from "./truth.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { containerFiles } from "../runtime/container-files.ts";
+import { INIT_PATH } from "../runtime/spec/oci-spec.ts";
 import { dirname, join } from "node:path";
 import { PROJECT_NAME_RE } from "../../core/names.ts";
-import { findNamespace } from "../../net/namespace/index.ts";
+import { readNamespace } from "../../net/namespace/index.ts";
 import type { ContainerStatus } from "../runtime/types.ts";
 import { Wakeup } from "../runtime/wakeup.ts";
 import type { Request } from "../supervisor/protocol.ts";
@@ -31,7 +35,8 @@ import { oneOffRecords, oneOffService } from "./one-off.ts";
 import { containerProcesses, sampleUsage, scanProcs, type ContainerUsage, type ProcInfo } from "./proc-stats.ts";
 import { K8sFileReader, projectLogs, type LogFiles, type LogLine, type ProjectLogsOptions } from "./logs.ts";
 import { ensureProjectVolumes, removeProjectVolumes } from "../volume/project-volumes.ts";
-import { materializeSecrets, removeSecrets } from "../runtime/secret-files.ts";
+import { SecretSourceError, materializeSecrets, removeSecrets } from "../runtime/secret-files.ts";
+import { FailureStore, type StartPhase } from "../state/failure-store.ts";
 import { checkPlatforms, hostWarnings, pullMode, staleImage, strongest } from "./up-checks.ts";
 
 export interface ProjectEngineDeps {
@@ -53,6 +58,19 @@ export interface ProjectEngineDeps {
 
 function store(deps: Pick<ProjectEngineDeps, "paths">): ProjectStore {
   return new ProjectStore(openStateDb(deps.paths));
+}
+
+/** A failure before any container (a pull, the secrets) recorded for the services it stopped, for diagnose. */
+function recordStartFailure(deps: ProjectEngineDeps, project: string, services: string[], phase: StartPhase, err: unknown, extra: { image?: string } = {}): void {
+  try {
+    const failures = new FailureStore(openStateDb(deps.paths));
+    const time = new Date().toISOString();
+    for (const service of services) {
+      failures.recordStart(project, { time, service, phase, ...extra, error: errorText(err), ...(isKittenError(err) ? { code: err.code, ...(err.hint ? { hint: err.hint } : {}) } : {}) });
+    }
+  } catch (recordErr) {
+    deps.reporter.emit({ type: "warning", message: `the failure could not be recorded for kitten diagnose: ${errorText(recordErr)}` });
+  }
 }
 
 async function ask(deps: ProjectEngineDeps, project: string, req: Request): Promise<unknown> {
@@ -99,67 +117,140 @@ export async function up(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResul
     deps.paths,
     name,
     async () => {
-      const imageIds: Record<string, string> = {};
-      const imageConfigs: Record<string, OciImageConfig> = {};
-      checkPlatforms(o.project);
-      for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
-      if (deps.images) {
-        const builds = Object.values(o.project.services).some((s) => s.build);
-        if (builds) {
-          const { buildServices } = await import("../build/compose.ts");
-          await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
-        }
-        const refs = new Map<string, string[]>();
-        for (const [svc, s] of Object.entries(o.project.services)) {
-          const image = serviceImage(name, svc, s);
-          if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
-        }
-        await Promise.all(
-          [...refs].map(async ([ref, services]) => {
-            // a built image is local: never pulled (its name is not a registry's)
-            const built = services.some((svc) => o.project.services[svc]!.build);
-            const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
-            let img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
-            if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
-            for (const s of services) {
-              imageIds[s] = img.id;
-              imageConfigs[s] = img.config;
-            }
-          }),
-        );
+      const s = store(deps);
+      // a project that did not exist before this up, and ends it without a container, is removed
+      // again: a refused container must not leave a namespace, a supervisor or a network plan (#14)
+      const fresh = !s.getProject(name) && s.listContainers(name).length === 0;
+      try {
+        return await upLocked(o, deps);
+      } catch (err) {
+        if (fresh && s.listContainers(name).length === 0) await abandon(deps, name);
+        throw err;
       }
-      await deps.prepare?.(o.project);
-      ensureProjectVolumes(deps.paths, o.project, deps.reporter);
-      materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
-      store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
-      const result = (await ask(deps, name, {
-        op: "up",
-        project: o.project,
-        imageIds,
-        imageConfigs,
-        services: o.services ?? [],
-        noDeps: o.noDeps ?? false,
-        forceRecreate: o.forceRecreate ?? false,
-        recreateDeps: o.alwaysRecreateDeps ?? false,
-        noRecreate: o.noRecreate ?? false,
-        noStart: o.noStart ?? false,
-        removeOrphans: o.removeOrphans ?? false,
-        scale: o.scale ?? {},
-        wait: o.wait ?? false,
-        ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
-        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
-        renewAnonVolumes: o.renewAnonVolumes ?? false,
-      })) as UpResult;
-      return result;
     },
     { onWait: (pid) => deps.reporter.emit({ type: "info", message: `waiting for another kitten command on project "${name}" (pid ${pid})` }) },
   );
+}
+
+/** Removes what a failed first `up` made; its own failures are not the user's error to see. */
+async function abandon(deps: ProjectEngineDeps, project: string): Promise<void> {
+  const socket = supervisorSocketPath(deps.paths, project);
+  if (existsSync(socket)) {
+    await requestSupervisor(socket, project, { op: "shutdown" }).catch(() => {});
+    await supervisorGone(deps.paths, project);
+  }
+  await deps.teardown?.(project, { volumes: false }).catch(() => {});
+  store(deps).removeProject(project);
+}
+
+/**
+ * Container names another project already uses, refused before anything is made: the runtime
+ * would refuse the create after the namespace and the networks exist.
+ */
+function checkNameCollisions(project: Project, paths: KittenPaths): void {
+  const runtimeStore = new ContainerStore(openStateDb(paths));
+  for (const [service, s] of Object.entries(project.services)) {
+    const names = containerNames(project.name, service, s, replicasOf(s));
+    for (const n of names) {
+      const other = runtimeStore.find(n);
+      if (other && other.name === n && other.project !== project.name) {
+        throw new InvalidInputError(`service "${service}": container name "${n}" is already used by ${other.project === "default" ? "a container of `kitten run`" : `project "${other.project}"`}`, {
+          code: "name_in_use",
+          hint: other.project === "default" ? `remove it (kitten rm -f ${n}) or change container_name` : `change container_name, or bring project "${other.project}" down first`,
+        });
+      }
+    }
+  }
+}
+
+async function upLocked(o: UpOptions, deps: ProjectEngineDeps): Promise<UpResult> {
+  const name = o.project.name;
+  // compose: `up --scale x=2` for a service the project does not have is an error, not ignored
+  for (const svc of Object.keys(o.scale ?? {})) {
+    if (!Object.hasOwn(o.project.services, svc)) throw new InvalidInputError(`no such service: ${svc}`, { code: "no_such_service", hint: didYouMeanHint(svc, Object.keys(o.project.services)) ?? "--scale takes SERVICE=N for a service of the project" });
+  }
+  checkNameCollisions(o.project, deps.paths);
+  const imageIds: Record<string, string> = {};
+  const imageConfigs: Record<string, OciImageConfig> = {};
+  checkPlatforms(o.project);
+  for (const message of hostWarnings(o.project)) deps.reporter.emit({ type: "warning", message });
+  if (deps.images) {
+    const builds = Object.values(o.project.services).some((s) => s.build);
+    if (builds) {
+      const { buildServices } = await import("../build/compose.ts");
+      await buildServices({ project: o.project, policy: o.build ?? "missing" }, { paths: deps.paths, reporter: deps.reporter, images: deps.images });
+    }
+    const refs = new Map<string, string[]>();
+    for (const [svc, s] of Object.entries(o.project.services)) {
+      const image = serviceImage(name, svc, s);
+      if (image) refs.set(image, [...(refs.get(image) ?? []), svc]);
+    }
+    await Promise.all(
+      [...refs].map(async ([ref, services]) => {
+        // a built image is local: never pulled (its name is not a registry's)
+        const built = services.some((svc) => o.project.services[svc]!.build);
+        const mode = built ? "never" : strongest(services.map((s) => pullMode(o.project.services[s]!, o.pull)));
+        let img;
+        try {
+          img = await deps.images!.resolve(ref, { pull: typeof mode === "object" ? "missing" : mode });
+          if (typeof mode === "object" && staleImage(img.pulledAt, mode.maxAgeMs)) img = await deps.images!.resolve(ref, { pull: "always" });
+        } catch (err) {
+          recordStartFailure(deps, name, services, "pull", err, { image: ref });
+          throw err;
+        }
+        for (const s of services) {
+          imageIds[s] = img.id;
+          imageConfigs[s] = img.config;
+        }
+      }),
+    );
+  }
+  await deps.prepare?.(o.project);
+  ensureProjectVolumes(deps.paths, o.project, deps.reporter);
+  try {
+    materializeSecrets(deps.paths, o.project, o.environment ?? process.env);
+  } catch (err) {
+    if (err instanceof SecretSourceError) {
+      const users = Object.entries(o.project.services).filter(([, s]) => (s[`${err.kind}s`] ?? []).some((r) => r.source === err.key));
+      recordStartFailure(deps, name, users.map(([svc]) => svc), "secrets", err);
+    }
+    throw err;
+  }
+  store(deps).saveProject({ name, workingDir: o.workingDir, configFiles: o.configFiles, config: o.project });
+  const result = (await ask(deps, name, {
+    op: "up",
+    project: o.project,
+    imageIds,
+    imageConfigs,
+    services: o.services ?? [],
+    noDeps: o.noDeps ?? false,
+    forceRecreate: o.forceRecreate ?? false,
+    recreateDeps: o.alwaysRecreateDeps ?? false,
+    noRecreate: o.noRecreate ?? false,
+    noStart: o.noStart ?? false,
+    removeOrphans: o.removeOrphans ?? false,
+    scale: o.scale ?? {},
+    wait: o.wait ?? false,
+    ...(o.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: o.waitTimeoutMs }),
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+    renewAnonVolumes: o.renewAnonVolumes ?? false,
+  })) as UpResult;
+  return result;
 }
 
 /** The project as `up` last applied it (what `-p NAME` alone stands on), when it parses. */
 export function projectConfig(project: string, deps: Pick<ProjectEngineDeps, "paths">): Project | undefined {
   const parsed = ProjectSchema.safeParse(store(deps).getProject(project)?.config);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Records a project as kitten knows it (what `up` records) without starting anything: `compose
+ * run --no-deps` of a project never up, so `-p NAME` and `down` know it afterwards.
+ */
+export function recordProject(p: { project: Project; workingDir: string; configFiles: string[] }, deps: Pick<ProjectEngineDeps, "paths">): void {
+  const s = store(deps);
+  if (!s.getProject(p.project.name)) s.saveProject({ name: p.project.name, workingDir: p.workingDir, configFiles: p.configFiles, config: p.project });
 }
 
 export interface DownOptions {
@@ -187,6 +278,10 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
     const volumes = o.volumes ? await removeProjectVolumes(deps.paths, o.project, deps.reporter) : [];
     removeSecrets(deps.paths, o.project);
     s.removeProject(o.project);
+    new FailureStore(s.db).clearProjectStarts(o.project);
+    // a container's exit command may have taken the supervisor lock after the supervisor left
+    // (the file made again); the namespace is gone now, and every exit command with it
+    rmSync(supervisorLockPath(deps.paths, o.project), { force: true });
     return { removed, volumes };
   }, { removeAfter: true });
 }
@@ -310,14 +405,14 @@ export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pic
   const runtimeRecords = new ContainerStore(openStateDb(deps.paths));
   const rows: PsRow[] = records.map((c) => {
     const rt = runtimeRecords.find(c.name);
-    return { ...c, ...(rt ? { id: rt.id } : {}), command: commandOf(rt?.spec), ...(rt?.createdAt ? { createdAt: rt.createdAt } : {}), oneOff: false };
+    return { ...c, ...(rt ? { id: rt.id } : {}), command: commandOf(rt), ...(rt?.createdAt ? { createdAt: rt.createdAt } : {}), oneOff: false };
   });
   if (o.all && deps.runtime) {
     for (const r of oneOffRecords(o.project, deps)) {
       const st = await deps.runtime.inspect(r.name);
       rows.push({
         id: r.id, name: r.name, project: r.project, service: oneOffService(r), replica: 0, image: r.image, status: st?.status ?? "dead", restarts: 0, health: "none",
-        manualStop: false, command: commandOf(r.spec), createdAt: r.createdAt, oneOff: true,
+        manualStop: false, command: commandOf(r), createdAt: r.createdAt, oneOff: true,
         ...(st?.exitCode === undefined ? {} : { exitCode: st.exitCode }),
         ...(st?.startedAt ? { startedAt: st.startedAt } : {}),
         ...(st?.finishedAt ? { finishedAt: st.finishedAt } : {}),
@@ -333,8 +428,19 @@ export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pic
   );
 }
 
-function commandOf(spec: { entrypoint?: string[] | null; command?: string[] | null } | undefined): string {
-  return [...(spec?.entrypoint ?? []), ...(spec?.command ?? [])].join(" ");
+/**
+ * docker's COMMAND: what the container runs — its OCI process args (entrypoint and command, the
+ * image's where the service sets none), without the init kitten puts in front; the service's own
+ * words when the bundle is gone.
+ */
+function commandOf(rt: { dir: string; spec?: { entrypoint?: string[] | null; command?: string[] | null } } | undefined): string {
+  if (!rt) return "";
+  try {
+    const args = (JSON.parse(readFileSync(containerFiles(rt.dir).config, "utf8")) as { process?: { args?: string[] } }).process?.args ?? [];
+    return (args[0] === INIT_PATH && args[1] === "--" ? args.slice(2) : args).join(" ");
+  } catch {
+    return [...(rt.spec?.entrypoint ?? []), ...(rt.spec?.command ?? [])].join(" ");
+  }
 }
 
 export interface ProjectListing {
@@ -358,7 +464,8 @@ export function listProjects(deps: Pick<ProjectEngineDeps, "paths">, o: { all?: 
   try {
     names = readdirSync(join(deps.paths.runtime, "ns")).flatMap((f) => (f.endsWith(".json") && PROJECT_NAME_RE.test(f.slice(0, -5)) ? [f.slice(0, -5)] : []));
   } catch {}
-  const live = new Set(names.filter((n) => findNamespace(deps.paths, n) !== undefined));
+  // read-only: a dead namespace's leftovers stay for the next command that acts (ps and ls change nothing)
+  const live = new Set(names.filter((n) => readNamespace(deps.paths, n)?.alive === true));
   const rows: ProjectListing[] = known.map((p) => ({ ...p, namespace: live.has(p.name) }));
   const runtime = new ContainerStore(openStateDb(deps.paths));
   for (const name of live) {
@@ -451,7 +558,7 @@ export async function logs(o: LogsOptions, deps: Pick<ProjectEngineDeps, "paths"
           if (c.logPath) wakeup?.add(dirname(c.logPath));
           return { name: c.name, service: c.service, ...(c.logPath ? { logPath: c.logPath } : {}) };
         }),
-    open: (path, from) => new K8sFileReader(path, from),
+    open: (path, from, limit) => new K8sFileReader(path, from, limit),
   };
   const stop = () => wakeup?.fire();
   o.signal?.addEventListener("abort", stop);

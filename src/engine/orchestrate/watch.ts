@@ -2,10 +2,10 @@
  * `kitten watch` (docker compose watch, compose-spec develop.md): each service's develop.watch
  * rules turn file changes under their `path` into actions on the service's containers —
  * sync (copy the changed files to `target`, delete the removed ones), restart, sync+restart,
- * sync+exec — batched after 500 ms without a change (compose's QuietPeriod). `ignore` takes
+ * sync+exec, rebuild — batched after 500 ms without a change (compose's QuietPeriod). `ignore` takes
  * .dockerignore patterns relative to the rule's path; `.git` and editors' temporary files are
- * always ignored (docs.docker.com/compose/how-tos/file-watch). `rebuild` needs the image builder,
- * which kitten does not have yet: it is refused by name before anything is watched.
+ * always ignored (docs.docker.com/compose/how-tos/file-watch). `rebuild` goes through the image builder
+ * (engine/build) and a `build:` section: it rebuilds the image and recreates the service.
  * Files are written through the container's namespace (runtime/copy.ts), so unlike docker compose
  * no tool (stat, mkdir, tar) is needed in the image and any USER works (docker/compose#11304).
  */
@@ -13,26 +13,15 @@ import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join, relative } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import type { Project } from "../compose/model.ts";
+import type { z } from "zod";
+import type { Project, WatchRuleSchema } from "../compose/model.ts";
 
-export type WatchAction = "sync" | "rebuild" | "restart" | "sync+restart" | "sync+exec";
+export type WatchRule = z.infer<typeof WatchRuleSchema>;
+export type WatchAction = WatchRule["action"];
 
-export interface WatchRule {
-  /** absolute host path (the loader resolves it against the project directory) */
-  path: string;
-  action: WatchAction;
-  /** absolute path in the container (sync actions) */
-  target?: string;
-  ignore?: string[];
-  include?: string[];
-  initial_sync?: boolean;
-  exec?: { command: string[]; user?: string; working_dir?: string; environment?: Record<string, string | null> };
-}
-
-/** A service's watch rules (develop.watch, modelled by the compose loader). */
+/** A service's watch rules (develop.watch; the loader made each path absolute). */
 export function watchRules(project: Project, service: string): WatchRule[] {
-  const s = project.services[service] as { develop?: { watch?: WatchRule[] } } | undefined;
-  return s?.develop?.watch ?? [];
+  return project.services[service]?.develop?.watch ?? [];
 }
 
 /** The services to watch, checked as compose checks them (pkg/compose/watch.go). */
@@ -41,11 +30,9 @@ export function watchedServices(project: Project, names: string[]): string[] {
   const watched = candidates.filter((s) => watchRules(project, s).length > 0);
   if (watched.length === 0) throw new InvalidInputError("none of the selected services is configured for watch, consider setting a 'develop' section", { code: "no_watch" });
   for (const s of watched) {
-    if (watchRules(project, s).some((r) => r.action === "rebuild")) {
-      throw new InvalidInputError(`service "${s}": watch action rebuild needs the image builder, which kitten does not have yet`, {
-        code: "no_builder",
-        hint: "use sync, restart or sync+restart for this service, or leave it out of `kitten watch`",
-      });
+    // compose's wording (pkg/compose/watch.go)
+    if (watchRules(project, s).some((r) => r.action === "rebuild") && !project.services[s]!.build) {
+      throw new InvalidInputError(`can't watch service "${s}" with action rebuild without a build context`, { code: "no_build_context", hint: "give the service a build: section, or use sync / restart" });
     }
   }
   return watched;
@@ -78,6 +65,8 @@ export interface WatchEffects {
   /** remove a path in each running container of the service */
   remove(service: string, containerPath: string): Promise<void>;
   restart(service: string): Promise<void>;
+  /** build the service's image again and recreate its containers */
+  rebuild(service: string): Promise<void>;
   exec(service: string, exec: NonNullable<WatchRule["exec"]>): Promise<void>;
 }
 
@@ -125,7 +114,9 @@ export function planBatch(project: Project, services: string[], changed: string[
 
 async function apply(plans: RulePlan[], o: WatchOptions): Promise<void> {
   const restart = new Set<string>();
+  const rebuild = new Set<string>();
   for (const p of plans) {
+    if (p.rule.action === "rebuild") rebuild.add(p.service);
     if (p.rule.action.startsWith("sync")) {
       if (p.sync.length + p.remove.length > 0) o.reporter.emit({ type: "info", message: `Syncing service "${p.service}" after ${p.sync.length + p.remove.length} changes were detected` });
       for (const [host, target] of p.sync) await o.effects.sync(p.service, host, target);
@@ -134,7 +125,12 @@ async function apply(plans: RulePlan[], o: WatchOptions): Promise<void> {
     if (p.rule.action === "restart" || p.rule.action === "sync+restart") restart.add(p.service);
     if (p.rule.action === "sync+exec" && p.rule.exec) await o.effects.exec(p.service, p.rule.exec);
   }
+  for (const s of rebuild) {
+    o.reporter.emit({ type: "info", message: `Rebuilding service "${s}" after changes were detected` });
+    await o.effects.rebuild(s);
+  }
   for (const s of restart) {
+    if (rebuild.has(s)) continue;
     o.reporter.emit({ type: "info", message: `Restarting service "${s}" after changes were detected` });
     await o.effects.restart(s);
   }

@@ -21,6 +21,8 @@ export interface CopyOptions {
   followLink?: boolean;
   /** -a: keep owners */
   archive?: boolean;
+  /** make missing parent directories in the container (watch) */
+  parents?: boolean;
 }
 
 const KERNEL_FS = new Set(["proc", "sysfs", "devpts", "mqueue", "cgroup", "cgroup2", "tmpfs", "devtmpfs", "shm"]);
@@ -38,7 +40,7 @@ async function copyRequest(rt: RootlessRuntime, rec: ContainerRecord, direction:
     if (bind && m.source) mounts.push({ destination: m.destination, source: m.source });
     else if (KERNEL_FS.has(m.type ?? "")) unreachable.push(m.destination);
   }
-  return { root: files.merged, mounts, unreachable, direction, path, followLink: o.followLink ?? false, archive: o.archive ?? false, ...(entry ? { entry } : {}) };
+  return { root: files.merged, mounts, unreachable, direction, path, followLink: o.followLink ?? false, archive: o.archive ?? false, parents: o.parents ?? false, ...(entry ? { entry } : {}) };
 }
 
 function finished(child: ChildProcess, what: string): Promise<void> {

@@ -106,7 +106,8 @@ export class K8sFileReader {
     let found = 0;
     for (let i = this.files.length - 1; i >= 0; i--) {
       const f = this.files[i]!;
-      let pos = fstatSync(f.fd).size;
+      // no further than the end stopAtCurrentEnd fixed (the file grows while this looks back)
+      let pos = this.endOf(f);
       /** absolute offset of the newline that ends the line whose start is being looked for */
       let lineEnd: number | undefined;
       let carry = Buffer.alloc(0);
@@ -128,6 +129,11 @@ export class K8sFileReader {
     }
     // fewer than n lines in all: everything
     for (const f of this.files) f.offset = 0;
+  }
+
+  private endOf(f: Open): number {
+    const size = fstatSync(f.fd).size;
+    return this.until && f.ino === this.until.ino ? Math.min(size, this.until.size) : size;
   }
 
   private skipTo(index: number, offset: number): void {
@@ -154,8 +160,45 @@ export class K8sFileReader {
     return f ? { ino: f.ino, offset: f.offset - this.rest.length } : { ino: -1, offset: 0 };
   }
 
+  /** More is there to read now: the last read stopped at its byte limit, or a newer file waits. */
+  more(): boolean {
+    if (!this.started) return false;
+    const f = this.files[0];
+    if (!f) return false;
+    if (this.files.length > 1) return true;
+    let size = fstatSync(f.fd).size;
+    if (this.until && f.ino === this.until.ino) size = Math.min(size, this.until.size);
+    return size > f.offset;
+  }
+
   /** The next records, from at most chunkBytes of the log; [] when there is nothing new. */
   read(): LogRecord[] {
+    if (!this.until) return this.readRaw();
+    // without --follow: a line's partial records wait for the record that ends it, so a line still
+    // being written when the end was fixed is not shown — even when its first part ends a rotated file
+    for (;;) {
+      const out = this.readRaw();
+      if (out.length === 0) {
+        this.held = [];
+        return [];
+      }
+      const all = this.held.length ? [...this.held, ...out] : out;
+      let cut = all.length;
+      while (cut > 0 && !all[cut - 1]!.text.endsWith("\n")) cut--;
+      this.held = all.slice(cut);
+      // a line longer than a chunk goes out in parts rather than held whole in memory
+      if (this.held.reduce((n, r) => n + r.text.length, 0) > this.chunkBytes) {
+        cut = all.length;
+        this.held = [];
+      }
+      if (cut > 0) return all.slice(0, cut);
+    }
+  }
+
+  /** partial records read but not returned yet (see read) */
+  private held: LogRecord[] = [];
+
+  private readRaw(): LogRecord[] {
     this.start();
     for (;;) {
       const f = this.files[0];
@@ -180,8 +223,6 @@ export class K8sFileReader {
         const out = this.take(f, Math.min(size - f.offset, this.chunkBytes));
         // a chunk that ended inside a long line gave nothing yet: read on
         if (out.length === 0 && f.offset < size) continue;
-        // at the end as it was: partial records whose line is not finished yet are not shown
-        if (this.until && f.ino === this.until.ino && f.offset >= this.until.size) while (out.length && !out.at(-1)!.text.endsWith("\n")) out.pop();
         return out;
       }
       // at the end of this file: go on with the next one, or with the file the path names now

@@ -7,8 +7,10 @@
  * new `ctr.log`. What it writes between the rename and the reopen lands in `ctr.log.1` (the same
  * file, renamed): nothing is lost. Readers follow it (log-reader.ts).
  *
- * Run by the supervisor every second; without one, conmon's --log-size-max (twice max-size,
- * log-policy.ts) keeps the file bounded by truncating it.
+ * Run by the supervisor every 250 ms; without one, conmon's --log-size-max (max-size plus at least
+ * 4 MiB, log-policy.ts) keeps the file bounded by starting it over. A writer faster than that cap
+ * per 250 ms (`yes`) reaches the cap between two rotations: what it wrote since the last one is
+ * then dropped by conmon, and a rotated file can be smaller than max-size. The bound holds.
  */
 import { closeSync, constants, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";

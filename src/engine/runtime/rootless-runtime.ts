@@ -10,7 +10,7 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import { buildIdentity, ensureNamespace, ensureSlirp, findNamespace, namespaceUseLock, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
+import { buildIdentity, ensureNamespace, ensureSlirp, namespaceUseLock, readNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { agentClient, type AgentClient } from "./agent-client.ts";
@@ -68,7 +68,11 @@ export interface Namespaces {
 
 const realNamespaces: Namespaces = {
   ensure: ensureNamespace,
-  find: findNamespace,
+  // looks only: a dead namespace's leftovers are cleaned by ensure and stop, never by a read (ps -a inspects)
+  find: (paths, project) => {
+    const found = readNamespace(paths, project);
+    return found?.alive ? found.record : undefined;
+  },
   stop: stopNamespace,
   async helpers(paths, ns, o) {
     const restarted: string[] = [];

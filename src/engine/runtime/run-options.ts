@@ -6,6 +6,9 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { InvalidInputError } from "../../core/errors.ts";
+import { mappedIdLimits } from "../../core/subid.ts";
+import { execProblems, extraHostProblem, hostnameProblem, mountTargetProblem, signalProblem, tmpfsProblem, ulimitProblem, userProblem, type HostIds } from "../compose/runtime-checks.ts";
+import { parseBytes } from "../compose/units.ts";
 import type { Port, VolumeMount } from "../compose/model.ts";
 import { parsePublish } from "../../net/ports.ts";
 import type { ContainerSpec } from "./types.ts";
@@ -74,7 +77,7 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
   const ulimits: Record<string, { soft: number; hard: number }> = {};
   for (const u of f.ulimits ?? []) {
     const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
-    if (!m) throw new InvalidInputError(`ulimit "${u}": expected name=soft[:hard]`);
+    if (!m) throw new InvalidInputError(`ulimit "${u}": expected name=soft[:hard]`, { code: "bad_flag", hint: "e.g. --ulimit nofile=1024:4096" });
     ulimits[m[1]!] = { soft: Number(m[2]), hard: Number(m[3] ?? m[2]) };
   }
   const labels: Record<string, string> = {};
@@ -83,8 +86,11 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
   }
   const { noNewPrivileges, seccomp } = parseSecurityOpts(f.securityOpts ?? [], "--security-opt");
+  if (f.pidsLimit !== undefined && !/^-?\d+$/.test(f.pidsLimit)) {
+    throw new InvalidInputError(`--pids-limit: "${f.pidsLimit}" is not an integer`, { code: "bad_flag", hint: "e.g. --pids-limit 100, or -1 for unlimited" });
+  }
   const resources = f.memory || f.cpus || f.pidsLimit ? { memory: f.memory, cpus: f.cpus, pids: f.pidsLimit ? Number(f.pidsLimit) : undefined } : undefined;
-  return {
+  const spec: ContainerSpec = {
     name: f.name ?? "",
     project: f.project ?? "default",
     image: f.image,
@@ -112,6 +118,53 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     resources,
     runtime: f.runtime,
   };
+  checkRunSpec(spec);
+  return spec;
+}
+
+/**
+ * The flags of `kitten run` get the checks a compose file gets (compose/runtime-checks.ts):
+ * what runc or the kernel would refuse is refused here, naming the flag, before anything exists.
+ */
+export function checkRunSpec(spec: ContainerSpec, ids: HostIds = mappedIdLimits()): void {
+  const refuse = (flag: string, problem: string, hint: string): never => {
+    throw new InvalidInputError(`${flag}: ${problem}`, { code: "bad_flag", hint });
+  };
+  if (spec.user !== undefined) {
+    const p = userProblem(spec.user, ids);
+    if (p) refuse("--user", p, `use a uid between 0 and ${ids.maxUid} (${ids.source}), or a user name from the image`);
+  }
+  if (spec.hostname) {
+    const p = hostnameProblem(spec.hostname);
+    if (p) refuse("--hostname", p, "use letters, digits, '.', '-' and '_', at most 64 bytes");
+  }
+  if (spec.workingDir !== undefined && !spec.workingDir.startsWith("/")) refuse("--workdir", `"${spec.workingDir}" must be an absolute path`, 'e.g. -w /app');
+  for (const t of spec.tmpfs ?? []) {
+    const p = tmpfsProblem(t, ids);
+    if (p) refuse("--tmpfs", `"${t}": ${p}`, "write /path[:option,...] with options like size=64m, mode=1777");
+  }
+  for (const m of spec.mounts ?? []) {
+    const p = mountTargetProblem(m.target);
+    if (p) refuse("--volume", p, "mount on a directory of the container, e.g. -v ./data:/data");
+  }
+  for (const [name, u] of Object.entries(spec.ulimits ?? {})) {
+    const p = ulimitProblem(name, u.soft, u.hard);
+    if (p) refuse("--ulimit", `${name}: ${p}`, "e.g. --ulimit nofile=1024:4096; -1 means unlimited");
+  }
+  for (const h of spec.extraHosts ?? []) {
+    const p = extraHostProblem(h.includes("=") && !h.includes(":") ? h.replace("=", ":") : h);
+    if (p) refuse("--add-host", `"${h}": ${p}`, "write host:ip, e.g. --add-host db:10.0.0.5");
+  }
+  if (spec.stopSignal !== undefined) {
+    const p = signalProblem(spec.stopSignal);
+    if (p) refuse("--stop-signal", p, "use a signal name like SIGTERM or a number from 1 to 64");
+  }
+  const exec = execProblems({ environment: spec.env, command: spec.command ?? undefined, entrypoint: spec.entrypoint ?? undefined })[0];
+  if (exec) refuse(exec.path[0] === "environment" ? "--env" : "the command", exec.message, "pass large data in a file (a volume) instead of the environment or the command line");
+  const r = spec.resources;
+  if (r?.memory !== undefined && parseBytes(r.memory) === undefined) refuse("--memory", `"${r.memory}" is not a size`, 'use bytes or a size like "512m" or "1g"');
+  if (r?.cpus !== undefined && !(/^\d+(\.\d+)?$/.test(r.cpus) && Number(r.cpus) > 0)) refuse("--cpus", `"${r.cpus}" is not a positive number`, "e.g. --cpus 0.5");
+  if (r?.pids !== undefined && !Number.isSafeInteger(r.pids)) refuse("--pids-limit", `"${r.pids}" is not an integer`, "e.g. --pids-limit 100, or -1 for unlimited");
 }
 
 function addEnv(env: Record<string, string>, entry: string, host: Record<string, string | undefined>): void {

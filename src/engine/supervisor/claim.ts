@@ -5,7 +5,7 @@
  * one decision. The holder writes who it is into the file, so a waiter knows whether to wait (an
  * exit command holds it for milliseconds) or to leave things to the supervisor that holds it.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tryFileLock, type HeldLock } from "../../core/file-lock.ts";
 import type { Clock } from "./clock.ts";
 import { isAlive } from "../../net/namespace/proc.ts";
@@ -42,6 +42,8 @@ export async function claimSupervision(lockPath: string, who: Claimant, clock: C
 
 /** Whether a supervisor holds the lock right now (starting or serving). */
 export function supervisorRuns(lockPath: string): boolean {
+  // no lock file, no supervisor (and asking makes none: doctor and ps change nothing)
+  if (!existsSync(lockPath)) return false;
   const lock = tryFileLock(lockPath);
   if (lock) {
     lock.release();

@@ -33,6 +33,8 @@ export interface ExitPolicyDeps {
   /** the container's pid (as its namespace sees it) */
   restartInPlace(): Promise<number>;
   releasePorts(): Promise<void>;
+  /** removes the supervisor lock file (a `down` took the project away while this waited: the claim made it again) */
+  dropLock?(): void;
   clock: Clock;
 }
 
@@ -59,6 +61,9 @@ export async function applyExitPolicy(d: ExitPolicyDeps): Promise<ExitOutcome> {
   if (!before) return "unknown";
   if (before.manualStop || (before.status !== "running" && before.status !== "restarting")) return "left alone";
   for (;;) {
+    // taken down (or stopped) while a restart delay ran: nothing to do, and no lock file to make again
+    const now = d.store.getContainer(d.container);
+    if (!now || now.manualStop) return now ? "left alone" : "unknown";
     const lock = await d.claim();
     if (!lock) {
       // a supervisor runs and handles the exit; stay until it has, in case it dies first (a
@@ -69,7 +74,10 @@ export async function applyExitPolicy(d: ExitPolicyDeps): Promise<ExitOutcome> {
     let waitMs: number;
     try {
       const rec = d.store.getContainer(d.container);
-      if (!rec) return "unknown";
+      if (!rec) {
+        if (!d.store.getProject(d.project)) d.dropLock?.();
+        return "unknown";
+      }
       if (rec.manualStop) return "left alone";
       if (rec.status === "running" && ourRun(rec.startedAt)) {
         const policy = parseRestartPolicy(storedRestartPolicy(d.store.getProject(d.project)?.config, rec.service));

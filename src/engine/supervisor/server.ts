@@ -19,6 +19,7 @@ import { overlayTruth } from "../orchestrate/truth.ts";
 import { planProject } from "../plan/plan.ts";
 import type { ContainerRuntime } from "../runtime/types.ts";
 import type { ProjectStore } from "../state/project-store.ts";
+import { FailureStore } from "../state/failure-store.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { KEEPALIVE_MS, LineSplitter, MAX_MESSAGE_BYTES, MessageTooLarge, RequestSchema, type ParsedRequest, type Response } from "./protocol.ts";
 import { servicePolicy } from "./service-policy.ts";
@@ -70,6 +71,7 @@ export class SupervisorServer {
       store: o.store,
       clock: this.clock,
       reporter: this.broadcast,
+      failures: new FailureStore(o.store.db),
       policy: (s) => (this.project ? servicePolicy(this.project, s, this.imageConfigs[s]) : undefined),
     });
   }

@@ -9,7 +9,7 @@
  * applies the restart policy to those that died while nobody watched.
  */
 import type { Reporter } from "../../core/reporter.ts";
-import { errorText } from "../../core/errors.ts";
+import { errorText, isKittenError } from "../../core/errors.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState } from "../runtime/types.ts";
 import type { ContainerRecord, EventAction, ProjectStore } from "../state/project-store.ts";
 import { ChangeFeed } from "./change-feed.ts";
@@ -19,6 +19,7 @@ import { HealthMonitor, type HealthConfig, type HealthStatus } from "./healthche
 import { RestartTracker, type RestartPolicy } from "./restart-policy.ts";
 import { runHooks } from "./hooks.ts";
 import type { Hook } from "../compose/model.ts";
+import type { FailureStore, StartPhase } from "../state/failure-store.ts";
 
 export interface ServicePolicy {
   restart: RestartPolicy;
@@ -38,6 +39,8 @@ export interface SupervisorOptions {
   policy: (service: string) => ServicePolicy | undefined;
   clock?: Clock;
   reporter?: Reporter;
+  /** where a container that fails to be created, started or to pass its post_start hooks is recorded for diagnose */
+  failures?: FailureStore;
 }
 
 interface Watch {
@@ -111,13 +114,18 @@ export class ProjectSupervisor {
 
   async create(spec: ContainerSpec): Promise<ContainerRecord> {
     let state: ContainerState;
-    if (!this.firstCreate) {
-      const first = this.o.runtime.create(spec);
-      this.firstCreate = first.catch(() => {});
-      state = await first;
-    } else {
-      await this.firstCreate;
-      state = await this.o.runtime.create(spec);
+    try {
+      if (!this.firstCreate) {
+        const first = this.o.runtime.create(spec);
+        this.firstCreate = first.catch(() => {});
+        state = await first;
+      } else {
+        await this.firstCreate;
+        state = await this.o.runtime.create(spec);
+      }
+    } catch (err) {
+      this.recordFailure(spec.service ?? spec.name, spec.name, "create", err);
+      throw err;
     }
     const record: ContainerRecord = {
       name: spec.name,
@@ -140,13 +148,44 @@ export class ProjectSupervisor {
   async start(name: string): Promise<ContainerRecord | undefined> {
     const before = this.o.store.getContainer(name);
     if (before) this.o.store.updateContainer(name, { manualStop: false });
-    const state = await this.runStart(name);
+    const service = before?.service ?? name;
+    let state: ContainerState;
+    try {
+      state = await this.runStart(name);
+    } catch (err) {
+      this.recordFailure(service, name, "start", err);
+      throw err;
+    }
     const record = this.recordStarted(name, state, before?.restarts ?? 0);
     this.event("start", { name, service: record?.service });
     if (record) this.watch(record);
     const hooks = record ? this.policy(record.service).postStart : undefined;
-    if (hooks?.length) await runHooks(this.o.runtime, name, "post_start", hooks);
+    if (hooks?.length) {
+      try {
+        await runHooks(this.o.runtime, name, "post_start", hooks);
+      } catch (err) {
+        this.recordFailure(service, name, "post_start", err);
+        throw err;
+      }
+    }
+    this.o.failures?.clearStart(this.o.project, service, name);
     return record;
+  }
+
+  /** A create, start or post_start that failed leaves no state a container record shows: kept for diagnose. */
+  private recordFailure(service: string, container: string, phase: StartPhase, err: unknown): void {
+    try {
+      this.o.failures?.recordStart(this.o.project, {
+        time: this.iso(),
+        service,
+        container,
+        phase,
+        error: errorText(err),
+        ...(isKittenError(err) ? { code: err.code, ...(err.hint ? { hint: err.hint } : {}) } : {}),
+      });
+    } catch (recordErr) {
+      this.o.reporter?.emit({ type: "warning", message: `supervisor: could not record the failure of ${container} for diagnose: ${errorText(recordErr)}` });
+    }
   }
 
   private recordStarted(name: string, state: ContainerState, restarts: number): ContainerRecord | undefined {

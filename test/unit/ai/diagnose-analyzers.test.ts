@@ -71,7 +71,7 @@ const CASES: Case[] = [
     name: "an OOM kill",
     evidence: evidence({ exitCode: 137, signal: "SIGKILL", oomKilled: true, config: { deploy: { resources: { limits: { memory: "67108864" } } } } }),
     rule: "oom",
-    cause: "killed for running out of memory (limit 67108864 bytes)",
+    cause: "killed for running out of memory at its limit (deploy.resources.limits.memory: 64 MiB)",
     fixIncludes: "deploy.resources.limits.memory",
     confidence: "high",
   },

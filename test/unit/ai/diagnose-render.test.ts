@@ -16,7 +16,7 @@ describe("diagnose text output", () => {
       config: { image: "python:3.12-slim", command: ["sh", "-c", "pythn app.py"], environment: { API_TOKEN: "tok_abc123" }, ports: [] },
       dependencies: [],
     });
-    const text = renderDiagnosis({ containers: [{ service: e.service, container: e.container, state: e.state, exitCode: 127, restartCount: 3, findings: analyze(e) }], explanation: "api's command has a typo." });
+    const text = renderDiagnosis({ containers: [{ service: e.service, container: e.container, state: e.state, exitCode: 127, restartCount: 3, findings: analyze(e) }], builds: [], explanation: "api's command has a typo." });
     expect(text).toBe(
       [
         "api (shop-api-1): restarting, exit code 127, restarted 3 times",
@@ -38,6 +38,6 @@ describe("diagnose text output", () => {
   });
 
   test("says so when nothing failed", () => {
-    expect(renderDiagnosis({ containers: [] })).toBe("no failing or restarting containers\n");
+    expect(renderDiagnosis({ containers: [], builds: [] })).toBe("no failing or restarting containers\n");
   });
 });

@@ -54,7 +54,7 @@ describe("evidence from the orchestration state", () => {
     expect(api.restartTimes).toEqual([Date.parse("2026-11-23T20:00:00Z"), Date.parse("2026-11-23T20:00:05Z")]);
     expect(api.config.environment.DB_PASSWORD).toBe("pw");
     expect(api.dependencies.find((d) => d.service === "db")).toEqual({ service: "db", image: "postgres:16", state: "exited", exitCode: 1, condition: "service_started" });
-    expect(evidence[2]!.health).toEqual({ status: "unhealthy", lastOutput: "wget: can't connect" });
+    expect(evidence[2]!.health).toEqual({ status: "unhealthy", lastOutput: "wget: can't connect", lastExitCode: 1 });
   });
 
   test("feeds the analyzers: OOM for api, the missing password for db", () => {
@@ -77,5 +77,39 @@ describe("evidence from the orchestration state", () => {
       { stream: "stdout", text: "no newline at the end" },
     ];
     expect(recordLines(records)).toEqual(["starting", "sh: pythn: not found", "no newline at the end"]);
+  });
+});
+
+describe("evidence from failed starts", () => {
+  const base = { project, events: [], logTail: () => [] };
+
+  test("a running container whose post_start hook failed is diagnosed, with where the error came from", () => {
+    const snap: StateSnapshot = {
+      ...base,
+      containers: [record({ name: "shop-web-1", service: "web", status: "running" })],
+      starts: [{ time: "t", service: "web", container: "shop-web-1", phase: "post_start", error: 'container "shop-web-1": post_start hook `/warm` exited with status 3' }],
+    };
+    const [web] = evidenceFromState(snap, []);
+    expect(web).toMatchObject({ container: "shop-web-1", state: "running", startPhase: "post_start", startError: 'container "shop-web-1": post_start hook `/warm` exited with status 3' });
+  });
+
+  test("a failure that left no container (a create, a pull, the secrets) is diagnosed as not created, for known services only", () => {
+    const snap: StateSnapshot = {
+      ...base,
+      containers: [],
+      starts: [
+        { time: "t", service: "api", container: "shop-api-1", phase: "create", error: "open /proc/sys/net/ipv4/x: no such file or directory" },
+        { time: "t", service: "db", phase: "secrets", error: 'secret "pw": file /x not found' },
+        { time: "t", service: "gone", phase: "pull", error: "manifest unknown" },
+      ],
+      limitsWarning: (service) => (service === "api" ? "memory=1 not enforced" : undefined),
+    };
+    const evidence = evidenceFromState(snap, []);
+    expect(evidence.map((e) => [e.service, e.container, e.state, e.startPhase])).toEqual([
+      ["api", "shop-api-1", "not created", "create"],
+      ["db", "", "not created", "secrets"],
+    ]);
+    expect(evidence[0]!.limitsNotEnforced).toBe("memory=1 not enforced");
+    expect(evidenceFromState(snap, ["db"]).map((e) => e.service)).toEqual(["db"]);
   });
 });

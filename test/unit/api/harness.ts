@@ -93,7 +93,7 @@ export function harness(o: { bodyLimit?: number; pingMs?: number; allowHosts?: s
     },
     async diagnose(d) {
       calls.push({ op: "diagnose", args: { project: d.project, services: d.services } });
-      return { containers: [] };
+      return { containers: [], builds: [] };
     },
     ...o.engine,
   };

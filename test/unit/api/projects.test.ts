@@ -99,6 +99,7 @@ describe("projects", () => {
     ]);
     expect((await h.req("/v1/projects/shop/explode", { method: "POST" })).status).toBe(404);
     expect((await h.req("/v1/projects/shop/services/nope/stop", { method: "POST" })).status).toBe(404);
+    expect((await h.req("/v1/projects/shop/services/-x/stop", { method: "POST" })).status).toBe(400);
     expect((await h.req("/v1/projects/shop/restart?timeout=-1", { method: "POST" })).status).toBe(400);
     expect((await h.req("/v1/projects/shop/restart?services=ghost", { method: "POST" })).status).toBe(404);
   });
@@ -127,6 +128,7 @@ describe("containers and images", () => {
     expect(ContainerListSchema.parse(await (await h.req("/v1/containers?project=b")).json()).map((c) => c.name)).toEqual(["b-db-1"]);
     expect(((await (await h.req("/v1/containers/a-web-1")).json()) as { service: string }).service).toBe("web");
     expect((await h.req("/v1/containers/ghost")).status).toBe(404);
+    expect((await h.req("/v1/containers/..%2Fx")).status).toBe(400);
   });
 
   test("images list, and pull with progress events", async () => {
@@ -181,7 +183,7 @@ describe("ask", () => {
 describe("diagnose", () => {
   test("runs the diagnosis of the project's failing services; unknown services refused", async () => {
     h.seed("shop", { web: { status: "exited", exitCode: 1 } });
-    expect(await (await h.req("/v1/projects/shop/diagnose?services=web")).json()).toEqual({ containers: [] });
+    expect(await (await h.req("/v1/projects/shop/diagnose?services=web")).json()).toEqual({ containers: [], builds: [] });
     expect(h.calls).toEqual([{ op: "diagnose", args: { project: "shop", services: ["web"] } }]);
     expect((await h.req("/v1/projects/shop/diagnose?services=ghost")).status).toBe(404);
   });

@@ -42,6 +42,10 @@ describe("resolvesInside", () => {
 
 describe("checkProjectName", () => {
   test.each(["web", "a1", "my_app-2", "0x"])("accepts %p", (n) => expect(checkProjectName(n)).toBe(n));
+  test("accepts 128 bytes and refuses 129: the name prefixes lock, socket and network names", () => {
+    expect(checkProjectName(`p${"x".repeat(127)}`)).toHaveLength(128);
+    expect(() => checkProjectName(`p${"x".repeat(128)}`, "-p")).toThrow(/is longer than 128 bytes/);
+  });
   test.each(["", "..", "../../x/victim", "a/b", "Web", "-x", "_x", "a b", "a.b"])("refuses %p with exit 2 and a hint", (n) => {
     try {
       checkProjectName(n, "-p");

@@ -9,7 +9,7 @@ import { Spark } from "./charts.ts";
 import { confirmAction } from "./confirm.ts";
 import { badge, clear, h, serviceColor } from "./dom.ts";
 import { eventFeed } from "./events-page.ts";
-import type { Container, Diagnosis, LogLine, ProjectDetail, Usage } from "./types.ts";
+import type { Container, Diagnosis, Finding, LogLine, ProjectDetail, Usage } from "./types.ts";
 
 const MAX_LOG_LINES = 3000;
 
@@ -105,10 +105,22 @@ export function projectPage(main: HTMLElement, name: string): () => void {
     diagnosis.replaceChildren(h("p", { class: "muted" }, "Diagnosing…"));
     try {
       const d = await getJson<Diagnosis>(`/v1/projects/${enc}/diagnose${only.length ? `?services=${only.map(encodeURIComponent).join(",")}` : ""}`);
+      const builds = d.builds ?? [];
       diagnosis.replaceChildren(
         h("p", { class: "muted" }, "Same as: ", h("code", {}, `kitten diagnose -p ${name}${only.length ? ` ${only.join(" ")}` : ""}`)),
+        // a failed build leaves no container: its step, command and findings come first
+        ...builds.map((b) =>
+          h(
+            "div",
+            { class: "card" },
+            h("strong", {}, `${b.service ?? b.image ?? "build"}: build failed`),
+            ` — ${b.dockerfile}${b.line !== undefined ? `:${b.line}` : ""}${b.step ? ` ${b.step}` : ""}${b.exitCode !== undefined ? `, exit code ${b.exitCode}` : ""}`,
+            b.command ? h("pre", { class: "cli" }, b.command) : null,
+            b.findings.length === 0 ? h("p", { class: "muted" }, b.error) : b.findings.map(findingView),
+          ),
+        ),
         ...(d.containers.length === 0
-          ? [h("p", {}, "Nothing is failing or restarting.")]
+          ? builds.length ? [] : [h("p", {}, "Nothing is failing or restarting.")]
           : d.containers.map((c) =>
               h(
                 "div",
@@ -116,7 +128,7 @@ export function projectPage(main: HTMLElement, name: string): () => void {
                 h("strong", {}, `${c.service} (${c.container})`),
                 ` — ${c.state}${c.exitCode !== undefined ? `, exit code ${c.exitCode}` : ""}${c.restartCount ? `, restarted ${c.restartCount}×` : ""}`,
                 c.findings.length === 0 ? h("p", { class: "muted" }, "no known cause found; see its logs above") : null,
-                c.findings.map((f) => h("div", { class: "finding" }, h("p", {}, h("strong", {}, "Cause: "), f.cause, h("span", { class: "num" }, `${f.confidence} confidence`)), f.evidence.length ? h("pre", { class: "cli" }, f.evidence.join("\n")) : null, h("p", {}, h("strong", {}, "Fix: "), f.fix))),
+                c.findings.map(findingView),
               ),
             )),
         d.explanation ? h("p", {}, d.explanation) : "",
@@ -163,4 +175,9 @@ export function projectPage(main: HTMLElement, name: string): () => void {
   closers.push(() => clearTimeout(timer));
   void services;
   return () => closers.forEach((c) => c());
+}
+
+/** One finding: its cause with the confidence, the evidence lines, the fix. */
+function findingView(f: Finding): HTMLElement {
+  return h("div", { class: "finding" }, h("p", {}, h("strong", {}, "Cause: "), f.cause, h("span", { class: "num" }, `${f.confidence} confidence`)), f.evidence.length ? h("pre", { class: "cli" }, f.evidence.join("\n")) : null, h("p", {}, h("strong", {}, "Fix: "), f.fix));
 }

@@ -63,7 +63,16 @@ export interface Draft {
   cli: string;
 }
 
+export interface Finding {
+  cause: string;
+  fix: string;
+  confidence: string;
+  evidence: string[];
+}
+
 export interface Diagnosis {
-  containers: Array<{ service: string; container: string; state: string; exitCode?: number; restartCount: number; findings: Array<{ cause: string; fix: string; confidence: string; evidence: string[] }> }>;
+  containers: Array<{ service: string; container: string; state: string; exitCode?: number; restartCount: number; findings: Finding[] }>;
+  /** failed builds of the project's services (kitten diagnose's builds) */
+  builds?: Array<{ service?: string; image?: string; dockerfile: string; step?: string; line?: number; command?: string; exitCode?: number; error: string; findings: Finding[] }>;
   explanation?: string;
 }

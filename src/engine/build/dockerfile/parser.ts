@@ -54,7 +54,8 @@ const HEREDOC_WORD = /^(\d*)<<(-?)\s*([^<]*)$/;
 const HEREDOC_COMMANDS = new Set(["run", "copy", "add"]);
 
 export function dockerfileError(file: string, line: number, message: string, hint?: string): InvalidInputError {
-  return new InvalidInputError(message, { code: "bad_dockerfile", location: { file, line }, hint });
+  // every refusal says where to look (#14: the fuzzer's invariant), the instruction's own hint first
+  return new InvalidInputError(message, { code: "bad_dockerfile", location: { file, line }, hint: hint ?? "see https://docs.docker.com/reference/dockerfile/ for the instruction's syntax" });
 }
 
 /** `#!`-style `<<EOF`, `<<-"EOF"`, `3<<'X'` word → heredoc header, or undefined. */

@@ -7,7 +7,7 @@
 import { rmSync } from "node:fs";
 import { errorText, isKittenError } from "../../../core/errors.ts";
 import type { WorkerMessage, WorkerRequest } from "./protocol.ts";
-import { RunFailed, runStep, running } from "./run-step.ts";
+import { RunFailed, killRunning, runStep } from "./run-step.ts";
 import { copyStep, mappedCount, mkdirStep } from "./copy-step.ts";
 
 export async function serveWorker(): Promise<number> {
@@ -45,7 +45,7 @@ export async function serveWorker(): Promise<number> {
     }
   }
   // the build went away: stop what still runs; its step dirs are removed by the handlers
-  for (const proc of running) proc.kill(9);
+  await killRunning();
   await Promise.allSettled([...inflight]);
   return 0;
 }

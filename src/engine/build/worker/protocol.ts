@@ -11,7 +11,7 @@
 export type SourceRoot = { type: "dir"; root: string; ignore?: string[] } | { type: "layers"; lowerDirs: string[] };
 
 export type WorkerMount =
-  | { type: "cache"; target: string; dir: string; readonly: boolean; uid: number; gid: number; mode: number; locked: boolean }
+  | { type: "cache"; target: string; dir: string; readonly: boolean; uid: number; gid: number; mode: number; locked: boolean; seed?: { from: SourceRoot; source: string } }
   | { type: "bind"; target: string; from: SourceRoot; source: string; readonly: boolean }
   | { type: "tmpfs"; target: string; size?: number }
   | { type: "secret"; target: string; file: string; uid: number; gid: number; mode: number };

@@ -8,7 +8,7 @@
  * cleaner), drop directories that were only copied up for them, hash the tar stream (the diff
  * id), rename into layers/<hex>. Rename is atomic: a killed build leaves no partial layer.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, type Stats } from "node:fs";
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, rmdirSync, writeSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../../../core/errors.ts";
 import { fastSyscalls, MNT_DETACH } from "../../runtime/inside/syscalls.ts";
@@ -127,18 +127,20 @@ export async function commitLayer(upper: string, store: { layersDir: string; blo
   const tmp = join(store.tmpDir, `layer-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   const hash = new Bun.CryptoHasher("sha256");
   let size = 0;
-  const out = Bun.file(tmp).writer();
+  // plain writes: a buffered sink would hold whatever the disk has not taken yet in memory
+  const fd = openSync(tmp, "w", 0o644);
   try {
     for await (const chunk of layerTar(upper)) {
       hash.update(chunk);
-      out.write(chunk);
+      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
       size += chunk.length;
     }
-    await out.end();
   } catch (err) {
+    closeSync(fd);
     rmSync(tmp, { force: true });
     throw err;
   }
+  closeSync(fd);
   const diffId = `sha256:${hash.digest("hex")}`;
   mkdirSync(store.blobsDir, { recursive: true, mode: 0o755 });
   const blob = join(store.blobsDir, diffId.slice(7));

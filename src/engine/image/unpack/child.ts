@@ -26,17 +26,17 @@ async function unpackOne(job: Extract<UnpackJob, { op: "unpack" }>, send: (m: Un
       }
     } catch (err) {
       if (isKittenError(err)) throw err;
-      if (err instanceof TarFormatError) throw new InvalidInputError(`layer ${job.name}: not a valid tar archive: ${err.message}`, { code: "bad_layer" });
+      if (err instanceof TarFormatError) throw new InvalidInputError(`layer ${job.name}: not a valid tar archive: ${err.message}`, { code: "bad_layer", hint: BAD_LAYER_HINT });
       const code = (err as NodeJS.ErrnoException).code ?? "";
       if (code.startsWith("Z_") || code.startsWith("ERR_ZSTD") || /zlib|zstd|incorrect header|unexpected end/i.test(errorText(err))) {
-        throw new InvalidInputError(`layer ${job.name}: cannot decompress: ${errorText(err)}`, { code: "bad_layer" });
+        throw new InvalidInputError(`layer ${job.name}: cannot decompress: ${errorText(err)}`, { code: "bad_layer", hint: BAD_LAYER_HINT });
       }
       throw err;
     }
     try {
       reader.close();
     } catch (err) {
-      throw new InvalidInputError(`layer ${job.name}: not a valid tar archive: ${errorText(err)}`, { code: "bad_layer" });
+      throw new InvalidInputError(`layer ${job.name}: not a valid tar archive: ${errorText(err)}`, { code: "bad_layer", hint: BAD_LAYER_HINT });
     }
     writer.finish();
     const diffId = `sha256:${hash.digest("hex")}`;
@@ -49,6 +49,8 @@ async function unpackOne(job: Extract<UnpackJob, { op: "unpack" }>, send: (m: Un
     throw err;
   }
 }
+
+const BAD_LAYER_HINT = "the image's layer is damaged (or not a layer at all): rebuild or re-push the image";
 
 /** Runs a request; every outcome, including errors, goes out through `send`. Returns the exit code. */
 export async function runUnpackRequest(request: UnpackRequest, send: (m: UnpackMessage) => void): Promise<number> {

@@ -50,7 +50,8 @@ function num(buf: Uint8Array, offset: number, length: number): number {
   const text = cstr(buf, offset, length).trim();
   if (!text) return 0;
   const value = parseInt(text, 8);
-  if (Number.isNaN(value)) throw new TarFormatError(`bad number field "${text}"`);
+  // the field's bytes are not shown: they may be anything (a corrupt or hostile layer)
+  if (Number.isNaN(value)) throw new TarFormatError("a header has a number field that is not octal");
   return value;
 }
 
@@ -157,7 +158,7 @@ export class TarReader {
       return;
     }
     const type = TYPES[flag];
-    if (!type) throw new TarFormatError(`unsupported entry type "${flag}"`);
+    if (!type) throw new TarFormatError(`unsupported entry type ${JSON.stringify(flag)}`);
     const magic = cstr(block, 257, 6);
     const prefix = magic === "ustar" && block[262] === 0 ? cstr(block, 345, 155) : "";
     let path = this.longName ?? (prefix ? `${prefix}/${cstr(block, 0, 100)}` : cstr(block, 0, 100));

@@ -247,14 +247,14 @@ function hostAliases(root: string, entries: string[], findings: Findings): NonNu
 
 /** The keys of one service that have no (exact) Kubernetes form. */
 function serviceFindings(ctx: Ctx, n: string, kind: string): void {
-  const { project, findings, o } = ctx;
+  const { project, findings } = ctx;
   const s = project.services[n]!;
   const subject = `service ${n}`;
   for (const key of Object.keys(s)) {
     if (!EXPORTED_SERVICE_KEYS.has(key) && (s as Record<string, unknown>)[key] !== undefined) findings.dropped(subject, key, "kitten kube export does not translate this key yet");
   }
   // `kitten push` pushes a built service's image under its `image:` (compose push's rule): the cluster pulls that
-  if ((s as Record<string, unknown>).build !== undefined && s.image) findings.approximated(subject, "build", `not built in the cluster: push ${s.image} first (kitten push)`);
+  if (s.build && s.image) findings.approximated(subject, "build", `not built in the cluster: push ${s.image} first (kitten push)`);
   if (s.container_name) findings.approximated(subject, "container_name", `pods are named after the ${kind} (${dnsLabel(podRoot(project, n))}-...)`);
   if (s.stop_signal) findings.dropped(subject, "stop_signal", "lifecycle.stopSignal is alpha (KEP-4960); Kubernetes sends SIGTERM");
   if (s.init) findings.dropped(subject, "init", "no init process in the container: the app is pid 1");
@@ -271,7 +271,6 @@ function serviceFindings(ctx: Ctx, n: string, kind: string): void {
   if (s.deploy?.resources?.limits?.memory === undefined && s.deploy?.resources?.reservations?.memory !== undefined) {
     findings.approximated(subject, "deploy.resources.reservations", "a request without a limit");
   }
-  void o;
 }
 
 function projectFindings(ctx: Ctx, roots: string[]): void {

@@ -74,7 +74,7 @@ export function podStorage(project: Project, name: string, s: Service, inputs: E
       addVolume({ name: mount.name, emptyDir: { medium: "Memory", ...(m.tmpfs?.size ? { sizeLimit: String(m.tmpfs.size) } : {}) } });
       if (m.tmpfs?.mode !== undefined) findings.dropped(subject, `volumes[${i}].tmpfs.mode`, "an emptyDir's mode is not settable");
     } else {
-      bindMount(name, s, m.source!, m.target, i, m.read_only === true, mount, inputs, emit, findings, addVolume);
+      bindMount(name, m.source!, m.target, i, m.read_only === true, mount, inputs, emit, findings, addVolume);
     }
     if (m.bind?.propagation) findings.dropped(subject, `volumes[${i}].bind.propagation`, "mount propagation of a ConfigMap is not configurable");
     if (m.bind?.selinux) findings.dropped(subject, `volumes[${i}].bind.selinux`, "SELinux relabelling is the cluster's business");
@@ -92,7 +92,7 @@ export function podStorage(project: Project, name: string, s: Service, inputs: E
 }
 
 function bindMount(
-  name: string, s: Service, source: string, target: string, index: number, readOnly: boolean, mount: VolumeMount,
+  name: string, source: string, target: string, index: number, readOnly: boolean, mount: VolumeMount,
   inputs: ExportInputs, emit: Emitter, findings: Findings, addVolume: (v: Volume) => void,
 ): void {
   const subject = `service ${name}`;
@@ -130,7 +130,6 @@ function bindMount(
   if (host.kind === "dir" && host.skipped.length > 0) findings.dropped(subject, key, `bind mount ${source}: ${host.skipped.join(", ")} not carried (a ConfigMap holds a flat directory of regular files)`);
   if (!readOnly) findings.approximated(subject, key, `bind mount ${source} → ${target}: the files' content, read-only from ConfigMap ${cmName}; writes are not kept`);
   mount.readOnly = true;
-  void s;
 }
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {

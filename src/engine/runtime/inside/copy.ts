@@ -28,6 +28,8 @@ export const CopyRequestSchema = z.object({
   archive: z.boolean().default(false),
   /** in: the name of the copied entry inside the archive */
   entry: z.string().optional(),
+  /** in: make missing parent directories (watch's sync; cp wants them to exist, as docker cp) */
+  parents: z.boolean().default(false),
 });
 export type CopyRequest = z.infer<typeof CopyRequestSchema>;
 
@@ -37,7 +39,7 @@ export class CopyError extends Error {}
 export function resolveInContainer(req: Pick<CopyRequest, "root" | "mounts" | "unreachable">, path: string, followLast: boolean, lstat = lstatSync, readlink = readlinkSync): { container: string; real: string } {
   const mounts = [...req.mounts].sort((a, b) => b.destination.length - a.destination.length);
   const where = (p: string): string => {
-    for (const u of req.unreachable) if (p === u || p.startsWith(`${u}/`)) throw new CopyError(`${p} is on a ${u === "/proc" || u === "/sys" || u === "/dev" ? "kernel" : "tmpfs"} mount kitten cannot copy from or to`);
+    for (const u of req.unreachable) if (p === u || p.startsWith(`${u}/`)) throw new CopyError(`${path} is on a ${u === "/proc" || u === "/sys" || u === "/dev" ? "kernel" : "tmpfs"} mount kitten cannot copy from or to`);
     const m = mounts.find((m) => p === m.destination || p.startsWith(`${m.destination}/`));
     return m ? join(m.source, p.slice(m.destination.length)) : join(req.root, p);
   };
@@ -111,6 +113,7 @@ export async function runCopy(req: CopyRequest): Promise<void> {
     return;
   }
   // DEST does not exist: the entry becomes DEST (docker cp), its parent must exist
+  if (req.parents) mkdirSync(dirname(real), { recursive: true });
   try {
     if (!statSync(dirname(real)).isDirectory()) throw new Error();
   } catch {

@@ -8,7 +8,7 @@
  * - any other container's published ports are released (docker frees them on exit).
  * While a supervisor runs, a project's container is left to it (it watches the exit file).
  */
-import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KittenPaths } from "../../../core/paths.ts";
 import { selfCommand } from "../../../core/self.ts";
@@ -54,6 +54,7 @@ export async function containerExited(paths: KittenPaths, id: string): Promise<s
     supervisorAnswers: async () => supervisorRuns(lockPath),
     restartInPlace: () => restartInPlace(containers, rec.id, layout.runtimeDir),
     releasePorts: release,
+    dropLock: () => rmSync(lockPath, { force: true }),
     clock: systemClock,
   });
 }

@@ -22,6 +22,16 @@ describe("cliReporter", () => {
     expect(line).toBe("\x1b[33mwarning:\x1b[0m x\n");
   });
 
+  test("prints a build step's output line by line, however it was chunked, its rest when the step ends", () => {
+    const events: KittenEvent[] = [
+      { type: "build-log", id: 4, stream: "stderr", text: "E" },
+      { type: "build-log", id: 4, stream: "stderr", text: ": " },
+      { type: "build-log", id: 4, stream: "stderr", text: "Unable to locate package nosuchpkg\nlast" },
+      { type: "build-step", id: 4, name: "[2/2] RUN apt-get install -y nosuchpkg", status: "error" },
+    ];
+    expect(collect("text", events)).toEqual(["#4 E: Unable to locate package nosuchpkg\n", "#4 last\n", "#4 [2/2] RUN apt-get install -y nosuchpkg ERROR\n"]);
+  });
+
   test("writes each event as one JSON line in json format", () => {
     const events: KittenEvent[] = [
       { type: "warning", message: "a" },

@@ -113,7 +113,7 @@ describe("registry client downloads", () => {
     const { seen, client, file } = serve(() => "503");
     const err = await client.downloadBlob("lib/x", { digest: DIGEST, size: BLOB.length }, file).catch((e) => e);
     expect(err).toBeInstanceOf(RuntimeFailure);
-    expect(err.message).toContain("HTTP 503 (after 4 attempts)");
+    expect(err.message).toContain(`answered 503 with the text "busy" (after 4 attempts)`);
     expect(seen).toHaveLength(4);
   });
 

@@ -5,6 +5,8 @@
  * and every unsupported kind and field named.
  */
 import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { playObjects } from "../../../../src/engine/kube/play/convert.ts";
 import { parseYamlDocuments } from "../../../../src/engine/kube/yaml.ts";
 import { exportProject } from "../../../../src/engine/kube/export/index.ts";
@@ -129,5 +131,36 @@ describe("kube play of kitten's own export", () => {
     expect(back.services.app!.restart).toBe("on-failure:3");
     expect(back.services.migrate!.restart).toBe("no");
     expect(back.services.db!.healthcheck).toEqual({ test: ["CMD-SHELL", "pg_isready"], interval: "5s", timeout: "30s", retries: 3 });
+  });
+});
+
+describe("kube play of every golden export", () => {
+  const golden = resolve(import.meta.dir, "../../../fixtures/kube/golden");
+  for (const file of readdirSync(golden).filter((f: string) => f.endsWith(".yaml"))) {
+    test(`${file}: a valid project with a service per workload container`, () => {
+      const objects = parseYamlDocuments(readFileSync(join(golden, file), "utf8"), file);
+      const r = playObjects(objects, { defaultName: "x", filesDir: (p) => `/tmp/play/${p}` });
+      const workloads = objects.filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind)).map((o) => o.metadata.name);
+      for (const w of workloads) expect(r.project.services[w]).toBeDefined();
+      // only kinds kitten writes for the cluster alone are left out
+      expect(new Set(r.findings.filter((f) => f.subject.startsWith("kind ")).map((f) => f.subject))).toEqual(
+        new Set(objects.filter((o) => ["NetworkPolicy", "ServiceAccount", "Role", "RoleBinding"].includes(o.kind)).map((o) => `kind ${o.kind}`)),
+      );
+      for (const s of Object.values(r.project.services)) for (const dep of Object.keys(s.depends_on ?? {})) expect(r.project.services[dep]).toBeDefined();
+    });
+  }
+});
+
+describe("kube play of bare Pods and Jobs", () => {
+  test("a Pod's restartPolicy and a Job's backoffLimit become compose restart policies", () => {
+    const r = playObjects(
+      parseYamlDocuments(
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: once}\nspec: {restartPolicy: OnFailure, containers: [{name: c, image: busybox}]}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: batch}\nspec: {backoffLimit: 4, template: {spec: {restartPolicy: OnFailure, containers: [{name: c, image: busybox}]}}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: never}\nspec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}\n`,
+        "pods.yaml",
+      ),
+      { defaultName: "pods", filesDir: () => "/tmp/x" },
+    );
+    expect(r.project.name).toBe("pods");
+    expect([r.project.services.once!.restart, r.project.services.batch!.restart, r.project.services.never!.restart]).toEqual(["on-failure", "on-failure:4", "no"]);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { K8sFileReader, parseK8sFileLine, projectLogs, tailLines, type LogContainer, type LogLine } from "../../../../src/engine/orchestrate/logs.ts";
+import { K8sFileReader, PartialJoiner, parseK8sFileLine, projectLogs, tailLines, type LogContainer, type LogLine } from "../../../../src/engine/orchestrate/logs.ts";
 import { parseTimeArg, timeKey } from "../../../../src/engine/orchestrate/log-time.ts";
 
 let dir: string;
@@ -129,6 +129,16 @@ describe("project logs, stopping", () => {
       (l) => seen.push(l),
     );
     expect(show(seen)).toEqual(["p-a-1|first", "p-a-1|last words"]);
+  });
+});
+
+describe("partial lines", () => {
+  test("a line written in pieces comes out whole, once, per container and stream; an open one is flushed as it is", () => {
+    const j = new PartialJoiner();
+    const l = (container: string, text: string, stream: "stdout" | "stderr" = "stdout") => ({ time: "2026-01-01T00:00:00Z", stream, text, container, service: "s" });
+    expect(j.push([l("a", "par"), l("b", "other\n"), l("a", "t-"), l("a", "err", "stderr")])).toEqual([l("b", "other\n")]);
+    expect(j.push([l("a", "joined\n")])).toEqual([l("a", "part-joined\n")]);
+    expect(j.flush()).toEqual([l("a", "err", "stderr")]);
   });
 });
 

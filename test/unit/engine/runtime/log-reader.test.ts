@@ -158,3 +158,31 @@ test("without --follow, a line still being written (its partial records) is not 
   expect(texts(readAll(reader))).toEqual(["a\n"]);
   reader.close();
 });
+
+test("--tail of a log that grows between fixing its end and looking back: the last lines up to that end", () => {
+  const log = join(dir, "ctr.log");
+  writeFileSync(log, line("a") + line("b") + line("c"));
+  const reader = new K8sFileReader(log);
+  reader.stopAtCurrentEnd();
+  appendFileSync(log, line("d") + line("e"));
+  reader.seekTail(2);
+  expect(texts(readAll(reader))).toEqual(["b\n", "c\n"]);
+  reader.close();
+});
+
+test("without --follow, a line whose first part ends a rotated file and whose rest is not written yet is not shown", () => {
+  const log = join(dir, "ctr.log");
+  writeFileSync(`${log}.1`, line("a") + line("b") + line("c1", "P"));
+  writeFileSync(log, "");
+  const reader = new K8sFileReader(log);
+  reader.stopAtCurrentEnd();
+  reader.seekTail(2);
+  expect(texts(readAll(reader))).toEqual(["a\n", "b\n"]);
+  reader.close();
+  // once its rest is there, the line is whole
+  writeFileSync(log, line("c2"));
+  const again = new K8sFileReader(log);
+  again.stopAtCurrentEnd();
+  expect(texts(readAll(again))).toEqual(["a\n", "b\n", "c1", "c2\n"]);
+  again.close();
+});

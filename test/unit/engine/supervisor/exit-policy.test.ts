@@ -146,3 +146,20 @@ test("reads a service's restart policy from the stored project", () => {
   expect(storedRestartPolicy({ services: { a: {} } }, "a")).toBeUndefined();
   expect(storedRestartPolicy(null, "a")).toBeUndefined();
 });
+
+test("a down while the backoff runs: the restart is dropped and no lock is taken again", async () => {
+  project("always");
+  const d = deps(3);
+  let claims = 0;
+  const claim = d.claim;
+  d.claim = async () => (claims++, claim());
+  const done = applyExitPolicy(d);
+  await flush();
+  expect(claims).toBe(1);
+  store.removeProject("demo");
+  await clock.advance(100);
+  expect(await done).toBe("unknown");
+  // taking the lock would have made the supervisor lock file again after down removed it
+  expect(claims).toBe(1);
+  expect(calls).toEqual(["unlock"]);
+});
