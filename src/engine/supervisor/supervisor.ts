@@ -276,6 +276,8 @@ export class ProjectSupervisor {
     }
     const rec = this.o.store.getContainer(name);
     if (rec && rec.status === "running" && state.status !== "running") this.recordExit(rec, state, state.exitCode ?? 0);
+    // stopped while its restart delay ran: the restart is called off, it stays down (docker's "Exited")
+    else if (rec?.status === "restarting" && state.status !== "running") this.o.store.updateContainer(name, { status: "exited", restartAt: undefined });
   }
 
   /** The container's anonymous volumes by container path, for its replacement to inherit. */

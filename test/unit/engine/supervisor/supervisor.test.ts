@@ -42,6 +42,18 @@ describe("restart policies under the supervisor", () => {
     expect(h.store.getContainer("demo-app-1")?.restartAt).toBeUndefined();
   });
 
+  test("stop during the restart delay calls the restart off: exited, and no start after the delay", async () => {
+    h = harness({ app: { exitAfterMs: 50, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.clock.advance(50);
+    expect(h.store.getContainer("demo-app-1")?.status).toBe("restarting");
+    await h.supervisor.stop("demo-app-1");
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "exited", manualStop: true, restarts: 1 });
+    expect(h.store.getContainer("demo-app-1")?.restartAt).toBeUndefined();
+    await h.clock.advance(10_000);
+    expect(h.runtime.calls.filter((c) => c.startsWith("start"))).toEqual(["start demo-app-1"]);
+  });
+
   test("restart: no leaves a crashed container down with its exit code", async () => {
     h = harness({ app: { exitAfterMs: 50, exitCode: 3 } }, { app: {} });
     await run(h, "app");
