@@ -2,7 +2,7 @@
  * The fault-injection suite of issue #13, through the compiled binary, as root:
  * - kill -9 of the command — with the supervisor and the agent doing its work, chosen at random —
  *   at a seeded random moment during each transition (up: first, recreate, scale; down; stop and
- *   start; pull; volume rm), then the same command again: it must converge (exit 0, the state
+ *   start; pull; build; volume rm), then the same command again: it must converge (exit 0, the state
  *   asked for) and leave nothing behind (test/fault/leaks.ts, by kind);
  * - kill -9 of a helper (agent, forwarder, supervisor, slirp4netns, all of them) at steady state;
  * - concurrent commands on one project and on several;
@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { KITTEN, removeRoot, requireBinary, tempRoot } from "../e2e/helpers.ts";
 import { buildRootfs, freePort, removeRootfs, runner, type Runner } from "../e2e/run-fixtures.ts";
 import { startRegistry, type Registry } from "../fixtures/registry.ts";
-import { count, leaksAfterDown, leaksWhileUp, ofRoot, procs, type Leaks } from "./leaks.ts";
+import { count, leaksAfterBuild, leaksAfterDown, leaksWhileUp, ofRoot, procs, type Leaks } from "./leaks.ts";
 
 requireBinary();
 setDefaultTimeout(600_000);
@@ -211,6 +211,27 @@ describe("kill -9 at random points of each transition, then the same command aga
       const leaks: Leaks = ingest.length ? { "download files": ingest } : {};
       record("pull", again.code === 0 && images.stdout.includes("busybox"), leaks, `${what} → exit ${again.code}`);
       await r.k(["rmi", "busybox"], registry.mirrorEnv);
+    }
+  });
+
+  test("build", async () => {
+    const ctx = join(dir, "buildctx");
+    mkdirSync(ctx, { recursive: true });
+    // a RUN step long enough to be killed in, a COPY, and a RUN on top; ROUND makes every round's steps new
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      ["FROM busybox", "ARG ROUND", "RUN for i in $(seq 20); do echo $ROUND $i > /f$i; sleep 0.05; done", "COPY a.txt /a.txt", "RUN cat /a.txt /f20 > /b.txt", ""].join("\n"),
+    );
+    for (let i = 0; i < ITERATIONS; i++) {
+      writeFileSync(join(ctx, "a.txt"), `round ${i}\n`);
+      const args = ["build", "-q", "-t", `fbuild:${i}`, "--build-arg", `ROUND=${i}`, ctx];
+      const what = await killedRun("default", args, 3000);
+      const again = await r.k(args, registry.mirrorEnv, 120_000);
+      // the image is whole: a container of it sees what every step wrote
+      const check = again.code === 0 ? await r.k(["run", "--rm", `fbuild:${i}`, "cat", "/b.txt"], registry.mirrorEnv) : undefined;
+      const ok = check?.code === 0 && check.stdout === `round ${i}\n${i} 20\n`;
+      const leaks = leaksAfterBuild(r.root, "default");
+      record("build", ok, leaks, `${what} → ${ok ? "converged" : `exit ${again.code}: ${again.stderr.trim().replaceAll("\n", " | ")}; ${check ? `image gave ${JSON.stringify(check.stdout)} (exit ${check.code})` : ""}`}`);
     }
   });
 

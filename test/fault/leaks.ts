@@ -196,3 +196,27 @@ export function leaksAfterDown(root: string, project: string): Leaks {
 export function count(leaks: Leaks): number {
   return Object.values(leaks).reduce((n, l) => n + l.length, 0);
 }
+
+/**
+ * Leaks of a killed `kitten build` once a build ran again to its end: build work dirs no live
+ * build owns (named `<pid>-…`), build workers and their RUN steps' mounts in the namespace.
+ */
+export function leaksAfterBuild(root: string, project: string): Leaks {
+  const leaks: Leaks = {};
+  const tmp = join(root, "data", "build", "tmp");
+  if (existsSync(tmp)) {
+    for (const e of readdirSync(tmp)) {
+      const pid = /^(?:secrets-)?(\d+)-/.exec(e)?.[1];
+      if (pid && !existsSync(`/proc/${pid}`)) add(leaks, "build dirs", e);
+    }
+  }
+  for (const pid of ofRoot(procs("__build-worker"), root)) add(leaks, "build workers", String(pid));
+  try {
+    const ns = JSON.parse(readFileSync(join(root, "run", "ns", `${project}.json`), "utf8")) as { childPid: number };
+    for (const line of readFileSync(`/proc/${ns.childPid}/mountinfo`, "utf8").split("\n")) {
+      const at = line.split(" ")[4] ?? "";
+      if (at.startsWith(join(root, "data", "build"))) add(leaks, "mounts", at);
+    }
+  } catch {}
+  return leaks;
+}
