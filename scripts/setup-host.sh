@@ -20,7 +20,9 @@ PACKAGES=(runc crun rootlesskit slirp4netns uidmap containernetworking-plugins c
   # debootstrap makes the webstack's debian:bookworm-slim (scripts/debian-base.sh)
   buildah xz-utils bzip2 debootstrap
   # issue #14: node runs the fuzzer (V8 block coverage guides it; bun has no such API)
-  nodejs)
+  nodejs
+  # issue #13: the fault suite's real database (test/fault: run from the host's /usr, read-only)
+  postgresql)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -26,7 +26,7 @@ export const ProjectNameSchema = z.string().regex(PROJECT_NAME_RE, "lower-case l
 
 const PortBindingSchema = z.object({ hostIp: z.string(), hostPort: z.number().int(), containerPort: z.number().int(), protocol: z.enum(["tcp", "udp"]) });
 
-export const ContainerStatusSchema = z.enum(["created", "running", "paused", "exited", "dead"]);
+export const ContainerStatusSchema = z.enum(["created", "running", "paused", "exited", "dead", "restarting"]);
 
 /** How a dashboard should read a container: a finished one-shot is "done", not "exited" (dockge#11). */
 export const PhaseSchema = z.enum(["created", "starting", "running", "unhealthy", "paused", "done", "failed", "stopped"]);
@@ -50,6 +50,11 @@ export const ContainerSchema = z.object({
   finishedAt: z.string().optional(),
   ports: z.array(PortBindingSchema).optional(),
   logPath: z.string().optional(),
+  /** why the state is what it is (a lost monitor, the namespace gone), issue #13 */
+  note: z.string().optional(),
+  /** restart backoff: the delay last applied, and when a pending restart is due */
+  backoffMs: z.number().int().optional(),
+  restartAt: z.string().optional(),
 });
 
 export const ProjectStatusSchema = z.enum(["starting", "running", "degraded", "failed", "done", "stopped", "empty"]);
@@ -91,7 +96,7 @@ export const EventSchema = z.object({
   project: z.string(),
   service: z.string().optional(),
   container: z.string().optional(),
-  action: z.enum(["create", "start", "die", "stop", "kill", "restart", "health_status", "oom", "destroy", "pause", "unpause", "adopt"]),
+  action: z.enum(["create", "start", "die", "stop", "kill", "restart", "health_status", "oom", "destroy", "pause", "unpause", "adopt", "repair"]),
   exitCode: z.number().int().optional(),
   detail: z.string().optional(),
 });

@@ -17,6 +17,9 @@ export function containerPhase(c: ContainerRecord, restart: string | undefined):
       return "created";
     case "paused":
       return "paused";
+    case "restarting":
+      // its restart policy brings it back after the backoff
+      return "starting";
     case "running":
       if (c.health === "unhealthy") return "unhealthy";
       if (c.health === "starting") return "starting";

@@ -92,6 +92,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "system", group: "system", description: "system information: df (disk usage by images, containers, volumes, build cache)", ownArgs: true, load: () => import("./commands/system.ts") },
   { name: "__build-worker", group: "internal", description: "run build steps inside the rootless namespace", load: () => import("./commands/__build-worker.ts") },
   { name: "doctor", group: "system", description: "check host prerequisites and print the fix for each problem", load: () => import("./commands/doctor.ts") },
+  { name: "chaos", group: "system", description: "simulate failures in a project's service and report what followed", load: () => import("./commands/chaos.ts") },
+  { name: "__exited", group: "internal", description: "conmon's exit command: restart policy without a supervisor", load: () => import("./commands/__exited.ts") },
   { name: "version", group: "system", compose: true, description: "print kitten's version", load: () => import("./commands/version.ts") },
 ];
 

@@ -191,7 +191,8 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     try {
       const res = await r.k(["run", "--rm", "--project", "lb", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`], { KITTEN_HOST_LOOPBACK: "1" });
       expect(res).toMatchObject({ code: 0, stdout: "hello from the host\n" });
-      const bridged = await r.k(["run", "--rm", "--project", "lb", "--network", "bridge", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`]);
+      // each foreground run's namespace goes when it is idle again (releaseIfIdle): ask for loopback again
+      const bridged = await r.k(["run", "--rm", "--project", "lb", "--network", "bridge", rootfs, "wget", "-qO-", `http://10.0.2.2:${server.port}/`], { KITTEN_HOST_LOOPBACK: "1" });
       expect(bridged).toMatchObject({ code: 0, stdout: "hello from the host\n" });
       const denied = await r.k(["run", "--rm", rootfs, "wget", "-qO-", "-T", "3", `http://10.0.2.2:${server.port}/`]);
       expect(denied.code).not.toBe(0);
@@ -237,7 +238,14 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(d.code).toBe(0);
     const id = d.stdout.trim();
     const ns = JSON.parse(readFileSync(join(r.root, "run/ns/default.json"), "utf8")) as { childPid: number; runtimeDir: string };
-    const mountinfo = () => readFileSync(`/proc/${ns.childPid}/mountinfo`, "utf8");
+    // rm of the last container releases the idle namespace (releaseIfIdle): its mounts went with it
+    const mountinfo = () => {
+      try {
+        return readFileSync(`/proc/${ns.childPid}/mountinfo`, "utf8");
+      } catch {
+        return "";
+      }
+    };
     const paths = [join(r.root, "data/containers", id), join(ns.runtimeDir, "netns", id), join(ns.runtimeDir, "runc", id)];
     expect(mountinfo()).toContain(id);
     for (const p of paths) expect(existsSync(p)).toBe(true);
@@ -382,11 +390,12 @@ describe.each(USERS)("containers as $label", ({ label, user }) => {
     expect(it).toMatchObject({ code: 2, stderr: "error: the input device is not a TTY\nhint: drop -t, or run it from a terminal\n" });
   });
 
-  test("warns that memory and cpu limits cannot be enforced", async () => {
+  test("enforces memory and cpu limits where it may manage cgroups (root), and warns where it may not", async () => {
     const res = await r.k(["run", "--rm", "--memory", "64m", "--cpus", "0.5", rootfs, "true"]);
     expect(res.code).toBe(0);
-    expect(res.stderr).toContain("warning:");
-    expect(res.stderr).toContain("cannot enforce memory=64m, cpus=0.5");
+    // root manages a cgroup subtree on this cgroup-v1 host; kittest was handed none (test/e2e/limits.test.ts)
+    if (user) expect(res.stderr).toContain("memory=64m, cpus=0.5 not enforced: cgroup v1 without a subtree handed to this user");
+    else expect(res.stderr).not.toContain("not enforced");
   });
 
   test("runs in a hand-rolled unshare + slirp4netns namespace, with a published port", async () => {

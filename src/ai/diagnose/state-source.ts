@@ -6,7 +6,7 @@
  * `evidenceFromState` is the pure part; `stateEvidenceSource` reads them.
  */
 import type { Project } from "../../engine/compose/model.ts";
-import { K8sFileReader } from "../../engine/orchestrate/logs.ts";
+import { lastRecords } from "../../engine/runtime/log-reader.ts";
 import { ps, type ProjectEngineDeps } from "../../engine/orchestrate/project-api.ts";
 import { openStateDb } from "../../engine/state/db.ts";
 import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../../engine/state/project-store.ts";
@@ -139,7 +139,8 @@ export function recordLines(records: { stream: string; text: string }[]): string
 
 function readLogTail(c: ContainerRecord, n = LOG_LINES): string[] {
   if (!c.logPath) return [];
-  return recordLines(new K8sFileReader(c.logPath).read()).slice(-n);
+  // from the end: a huge log costs only its last lines
+  return recordLines(lastRecords(c.logPath, n)).slice(-n);
 }
 
 /** The evidence of a project as the supervisor last recorded it; `project` is the loaded config (else the one `up` applied). */

@@ -13,6 +13,10 @@ export default defineCommand({
     const { runSupervisor } = await import("../../engine/supervisor/process.ts");
     const { containerRuntime } = await import("../container-runtime.ts");
     const paths = kittenPaths();
+    // the supervisor must outlive a stray error (issue #13): logged, never fatal — Bun would end
+    // the process on an unhandled rejection, mid-request, with the containers' watches
+    process.on("uncaughtException", (err) => void process.stderr.write(`${new Date().toISOString()} uncaught: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+    process.on("unhandledRejection", (err) => void process.stderr.write(`${new Date().toISOString()} unhandled: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
     // the same wiring as the container commands: image store, CNI networks, warnings on stderr
     const runtime = containerRuntime();
     const code = await runSupervisor(String(args.project), paths, runtime);

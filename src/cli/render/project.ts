@@ -27,7 +27,9 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
       return `Up ${ago(c.startedAt, now)} (paused)`;
     case "exited":
     case "dead":
-      return c.finishedAt ? `Exited (${c.exitCode ?? "?"}) ${ago(c.finishedAt, now)} ago` : `Exited (${c.exitCode ?? "?"})`;
+      return `Exited (${c.exitCode ?? "unknown"})${c.finishedAt ? ` ${ago(c.finishedAt, now)} ago` : ""}`;
+    case "restarting":
+      return `Restarting (${c.exitCode ?? "unknown"})${c.finishedAt ? ` ${ago(c.finishedAt, now)} ago` : ""}`;
     default:
       return "Created";
   }
@@ -49,9 +51,13 @@ export function commandCell(command: string, noTrunc = false): string {
 
 /** docker compose ps's columns: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS. */
 export function renderPs(rows: PsRenderRow[], now = Date.now(), o: { noTrunc?: boolean } = {}): string {
-  return table(
-    ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"],
-    rows.map((c) => [c.name, c.image, commandCell(c.command ?? "", o.noTrunc), c.service, c.createdAt ? `${ago(c.createdAt, now)} ago` : "", statusText(c, now), portsText(c)]),
+  // what the status cannot say (OOM, a lost monitor, a namespace gone), one line per container below
+  const notes = rows.filter((c) => c.note).map((c) => `${c.name}: ${c.note}\n`);
+  return (
+    table(
+      ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"],
+      rows.map((c) => [c.name, c.image, commandCell(c.command ?? "", o.noTrunc), c.service, c.createdAt ? `${ago(c.createdAt, now)} ago` : "", statusText(c, now), portsText(c)]),
+    ) + notes.join("")
   );
 }
 

@@ -8,6 +8,7 @@
  * lists, networks per service as a map. Durations are kept as Go-style strings ("1m30s") like
  * compose prints them; use `durationMs` from ./duration to read them.
  */
+import { LoggingSchema } from "./logging.ts";
 import { z } from "zod";
 
 export const PortSchema = z.object({
@@ -214,6 +215,8 @@ export const ServiceSchema = z.object({
   annotations: z.record(z.string(), z.string()).optional(),
   /** compose-spec develop.md, kept for `watch` (its verb is the CLI's) */
   develop: DevelopSchema.optional(),
+  /** issue #13: log driver and rotation (compose/logging.ts) */
+  logging: LoggingSchema.optional(),
 });
 export type Service = z.infer<typeof ServiceSchema>;
 

@@ -21,6 +21,7 @@ import { normalizeDuration } from "./duration.ts";
 import { parseBytes } from "./units.ts";
 import { readBuild } from "./build.ts";
 import { RUNTIME_KEY_HANDLERS } from "./runtime-keys.ts";
+import { readLogging } from "./logging.ts";
 
 export interface EnvFileRef {
   path: string;
@@ -340,6 +341,7 @@ const HANDLERS: Record<string, Handler> = {
     if (m.file !== undefined) d.extends.file = resolve(r.baseDir, r.str(m.file, [...p, "file"]));
   },
   ...RUNTIME_KEY_HANDLERS,
+  logging: (r, v, p, d) => readLogging(r, v, p, d),
 };
 
 /** Reads `services.<name>` of a file into its canonical draft, honouring `!reset` / `!override`. */

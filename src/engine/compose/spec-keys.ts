@@ -16,6 +16,8 @@ export const SERVICE_SUPPORTED = new Set([
   "secrets", "configs", "dns", "dns_search", "dns_opt", "sysctls", "shm_size", "mem_limit", "mem_reservation", "cpus",
   "pids_limit", "privileged", "devices", "pid", "ipc", "platform", "pull_policy", "post_start", "pre_stop", "volumes_from",
   "group_add", "domainname", "mac_address", "annotations", "label_file", "develop",
+  // issue #13 (logging.ts)
+  "logging",
   "build",
 ]);
 

@@ -3,6 +3,7 @@
  * /dev/net/tun for slirp4netns, user namespaces, native overlayfs inside a user namespace, the
  * CNI plugins, and cgroup delegation (research/rootless-spike.md §0, §1b, §4).
  */
+import { cgroupSupport, type CgroupSupport } from "../runtime/cgroups.ts";
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,19 +138,28 @@ export function cgroupMode(mounts: string): CgroupMode {
   return v1 ? "v1" : "none";
 }
 
-const GRUB_FIX =
-  `sed -i 's/^GRUB_CMDLINE_LINUX="/&systemd.unified_cgroup_hierarchy=1 /' /etc/default/grub && update-grub && reboot`;
 const DELEGATE_FIX =
   "mkdir -p /etc/systemd/system/user@.service.d && printf '[Service]\\nDelegate=cpu cpuset io memory pids\\n' > /etc/systemd/system/user@.service.d/delegate.conf && systemctl daemon-reload";
 
 /**
- * Resource limits (deploy.resources.limits) need cgroup v2 with the controllers delegated to
- * the user; without it kitten runs containers unlimited and says so — never silently.
+ * Resource limits, the default pids limit and pause need cgroups kitten may manage
+ * (src/engine/runtime/cgroups.ts): on cgroup v1 a `kitten/<uid>` subtree in every hierarchy —
+ * made by kitten itself when it runs as root, handed over once by root otherwise (the fix). On
+ * cgroup v2 kitten does not enforce limits yet, delegated or not, and says so.
  */
-export function checkCgroups(read: (path: string) => string | undefined = readProc, writable: (path: string) => boolean = isWritable): Check {
+export function checkCgroups(
+  read: (path: string) => string | undefined = readProc,
+  writable: (path: string) => boolean = isWritable,
+  v1: () => CgroupSupport = () => cgroupSupport(),
+): Check {
   const mode = cgroupMode(read("/proc/self/mounts") ?? "");
-  const limits = "resource limits (deploy.resources.limits) cannot be enforced; kitten warns and runs containers without them";
-  if (mode !== "v2") return warn("cgroup delegation", `cgroup ${mode === "none" ? "not mounted" : mode}: ${limits}`, mode === "none" ? null : GRUB_FIX);
+  const limits = "memory, cpus and pids limits and pause are not enforced; kitten warns at up and runs containers without them";
+  if (mode === "v1" || mode === "hybrid") {
+    const s = v1();
+    if (s.usable) return ok("cgroup delegation", `cgroup ${mode}: limits, a default pids limit and pause through ${s.base} in each controller, a subtree per project`, false);
+    return warn("cgroup delegation", `cgroup ${mode}: ${s.reason}: ${limits}`, s.fix ?? null);
+  }
+  if (mode !== "v2") return warn("cgroup delegation", `cgroup not mounted: ${limits}`, null);
   const own = (read("/proc/self/cgroup") ?? "").split("\n").find((l) => l.startsWith("0::"))?.slice(3) ?? "/";
   const dir = join("/sys/fs/cgroup", own);
   const controllers = (read(join(dir, "cgroup.controllers")) ?? "").trim().split(/\s+/).filter(Boolean);
@@ -158,7 +168,8 @@ export function checkCgroups(read: (path: string) => string | undefined = readPr
     const what = !writable(dir) ? `${dir} is not writable by this user` : `controllers ${needed.join(", ")} not delegated to ${dir}`;
     return warn("cgroup delegation", `cgroup v2, but ${what}: ${limits}`, DELEGATE_FIX);
   }
-  return ok("cgroup delegation", `cgroup v2 with ${controllers.join(", ")} delegated to ${dir}`, false);
+  // TODO(#13): containers in a delegated v2 subtree (a systemd scope of their own, as podman makes)
+  return warn("cgroup delegation", `cgroup v2 with ${controllers.join(", ")} delegated to ${dir}, but this kitten enforces limits through cgroup v1 only: ${limits}`, null);
 }
 
 function readProc(path: string): string | undefined {

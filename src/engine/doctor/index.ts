@@ -10,10 +10,14 @@ import { checkRuntime } from "./runtime-smoke.ts";
 import { checkNamespace } from "./namespace-smoke.ts";
 import { checkCgroups, checkCniPlugins, checkIdMapper, checkOverlay, checkSubIds, checkTun, checkUserNamespaces } from "./host.ts";
 import type { Check, DoctorReport } from "./types.ts";
+import { checkProjects } from "./projects.ts";
+import { kittenPaths, type KittenPaths } from "../../core/paths.ts";
 
 export type { Check, CheckStatus, DoctorReport } from "./types.ts";
 
 export interface DoctorOptions {
+  /** where the projects are (their namespaces are checked too); kittenPaths() by default */
+  paths?: KittenPaths;
   /** environment of the probes (PATH decides which programs are found); process.env by default */
   env?: Record<string, string | undefined>;
 }
@@ -45,6 +49,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     checkUserNamespaces(),
     checkCniPlugins(),
     checkCgroups(),
+    // the projects kitten runs: holder alive, helpers gone (issue #13)
+    ...checkProjects(options.paths ?? kittenPaths()),
   ];
   return {
     ok: checks.every((c) => c.status !== "fail" || !c.required),

@@ -9,6 +9,7 @@ import type { Project, Service } from "../compose/model.ts";
 import { serviceImage } from "../compose/build.ts";
 import type { ContainerSpec } from "../runtime/types.ts";
 import { parseSecurityOpts } from "../runtime/spec/security-opts.ts";
+import { parseBytes } from "../compose/units.ts";
 import { runtimeKeysSpec } from "./runtime-keys-spec.ts";
 
 /** docker's default grace period between the stop signal and SIGKILL */
@@ -36,6 +37,17 @@ function networkMode(project: Project, mode: string | undefined): ContainerSpec[
     return `container:${svc.container_name ?? `${project.name}-${target}-1`}`;
   }
   throw new InvalidInputError(`network_mode "${mode}" is not one of bridge, host, none, service:<name>, container:<name>`);
+}
+
+/** compose `logging:` (checked by the loader, compose/logging.ts) as the runtime's numbers */
+function logging(l: NonNullable<Service["logging"]>): ContainerSpec["logging"] {
+  const size = l.options?.["max-size"];
+  const files = l.options?.["max-file"];
+  return {
+    ...(l.driver ? { driver: l.driver } : {}),
+    ...(size !== undefined ? { maxSize: parseBytes(size) } : {}),
+    ...(files !== undefined ? { maxFile: Number(files) } : {}),
+  };
 }
 
 export function containerSpec(project: Project, service: string, replica: number, name: string, configHash: string): ContainerSpec {
@@ -107,6 +119,7 @@ export function containerSpec(project: Project, service: string, replica: number
     networks,
     extraHosts: s.extra_hosts,
     ports: s.ports.length > 0 ? s.ports : undefined,
+    logging: s.logging ? logging(s.logging) : undefined,
     ...runtimeKeysSpec(project, s),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (spec as unknown as Record<string, unknown>)[k] = v;

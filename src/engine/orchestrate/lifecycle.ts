@@ -134,7 +134,7 @@ export async function serviceOp(
     case "stop":
       // a container waiting out its restart backoff counts as running: stopping it cancels the
       // restart and keeps it down (docker compose stops a "restarting" container the same way)
-      await each(reverse, async (c) => (running(c) || sup.isWatching(c.name) ? (await sup.stop(c.name, grace(project, c, o.timeoutMs)), true) : false));
+      await each(reverse, async (c) => (running(c) || c.status === "restarting" || sup.isWatching(c.name) ? (await sup.stop(c.name, grace(project, c, o.timeoutMs)), true) : false));
       break;
     case "start":
       await each(forward, async (c) => (running(c) ? false : (await sup.start(c.name), true)));

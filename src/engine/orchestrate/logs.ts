@@ -6,16 +6,10 @@
  * that come and go (the container set is re-read on every tick). docker/compose#8925 and
  * nerdctl#2572 are the bugs this avoids.
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { timeKey } from "./log-time.ts";
+import { K8sFileReader, parseK8sFileLine, type LogPosition, type LogRecord } from "../runtime/log-reader.ts";
 
-export interface LogRecord {
-  /** RFC 3339 with nanoseconds, as conmon writes it */
-  time: string;
-  stream: "stdout" | "stderr";
-  /** the text with its newline; a partial (P) record has none */
-  text: string;
-}
+export { K8sFileReader, parseK8sFileLine, type LogPosition, type LogRecord };
 
 export interface LogLine extends LogRecord {
   container: string;
@@ -28,19 +22,19 @@ export interface LogContainer {
   logPath?: string;
 }
 
-/** Where a reader has read up to in a file: its inode (a replaced file starts over) and byte offset. */
-export interface LogPosition {
-  ino: number;
-  offset: number;
-}
-
 /** Per container name: how far its log was delivered. An SSE stream resumes from it (Last-Event-ID). */
 export type LogCursor = Record<string, LogPosition>;
 
 export interface LogReader {
+  /** the next records (a bounded amount); [] when there is nothing new */
   read(): LogRecord[];
   /** the position after the last complete record returned */
   position?(): LogPosition;
+  /** what is read next are the last n lines (read from the end, whatever the log's size) */
+  seekTail?(n: number): void;
+  /** reads no further than the log's end as it is now (logs without --follow) */
+  stopAtCurrentEnd?(): void;
+  close?(): void;
   /** the last read stopped at its byte limit: more is there to read now */
   more?(): boolean;
 }
@@ -67,87 +61,6 @@ export interface ProjectLogsOptions {
   onTick?: (cursor: LogCursor) => void;
   /** bytes one read takes from a file at most (a stream that starts far behind goes in steps, not one huge batch) */
   readLimit?: number;
-}
-
-/** One k8s-file record: `<time> <stdout|stderr> <F|P> <text>`. */
-export function parseK8sFileLine(line: string): LogRecord | undefined {
-  const a = line.indexOf(" ");
-  const b = a < 0 ? -1 : line.indexOf(" ", a + 1);
-  if (b < 0) return undefined;
-  const stream = line.slice(a + 1, b);
-  if (stream !== "stdout" && stream !== "stderr") return undefined;
-  const c = line.indexOf(" ", b + 1);
-  const tag = c < 0 ? line.slice(b + 1) : line.slice(b + 1, c);
-  const text = c < 0 ? "" : line.slice(c + 1);
-  return { time: line.slice(0, a), stream, text: tag === "P" ? text : `${text}\n` };
-}
-
-/** Reads a growing log file from where it left off; starts over when the file shrank (replaced or truncated). */
-export class K8sFileReader implements LogReader {
-  private offset = 0;
-  /** the bytes of an incomplete last line, kept as bytes so a character split by a read stays whole */
-  private rest: Buffer = Buffer.alloc(0);
-  private ino = -1;
-  private truncated = false;
-
-  /** `from`: continue where an earlier reader stopped (ignored when the file was replaced since); `limit`: bytes per read */
-  constructor(
-    private readonly path: string,
-    from?: LogPosition,
-    private readonly limit = Infinity,
-  ) {
-    if (from) {
-      this.ino = from.ino;
-      this.offset = from.offset;
-    }
-  }
-
-  position(): LogPosition {
-    return { ino: this.ino, offset: this.offset - this.rest.length };
-  }
-
-  more(): boolean {
-    return this.truncated;
-  }
-
-  read(): LogRecord[] {
-    let st;
-    try {
-      st = statSync(this.path);
-    } catch {
-      return [];
-    }
-    if (st.ino !== this.ino || st.size < this.offset) {
-      this.ino = st.ino;
-      this.offset = 0;
-      this.rest = Buffer.alloc(0);
-    }
-    this.truncated = false;
-    if (st.size === this.offset) return [];
-    const fd = openSync(this.path, "r");
-    try {
-      const want = st.size - this.offset;
-      this.truncated = want > this.limit;
-      const buf = Buffer.alloc(Math.min(want, this.limit));
-      const n = readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset += n;
-      const chunk = this.rest.length ? Buffer.concat([this.rest, buf.subarray(0, n)]) : buf.subarray(0, n);
-      const end = chunk.lastIndexOf(10);
-      if (end < 0) {
-        this.rest = Buffer.from(chunk);
-        return [];
-      }
-      this.rest = Buffer.from(chunk.subarray(end + 1));
-      const out: LogRecord[] = [];
-      for (const line of chunk.subarray(0, end).toString("utf8").split("\n")) {
-        const r = parseK8sFileLine(line);
-        if (r) out.push(r);
-      }
-      return out;
-    } finally {
-      closeSync(fd);
-    }
-  }
 }
 
 /** The last n lines; a partial record belongs to the line that follows it. */
@@ -212,6 +125,7 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
   // (`kitten serve`'s streams): a held-back part would be behind the cursor it is given
   const joiner = o.onTick ? undefined : new PartialJoiner();
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  /** one round: at most a chunk of each container's log (memory stays bounded on a huge log) */
   const collect = (first: boolean): LogLine[][] => {
     const batches: LogLine[][] = [];
     const current = files.containers();
@@ -219,20 +133,33 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
       if (!c.logPath) continue;
       let entry = readers.get(c.name);
       const resumed = first ? o.from?.[c.name] : undefined;
+      let records: LogRecord[] | undefined;
       if (!entry || entry.path !== c.logPath) {
+        entry?.reader.close?.();
         // a new replica, or a recreated container with a new file: read it from the start
         // --tail needs the whole file at once; otherwise a read takes at most readLimit bytes
         const limit = first && !resumed && o.tail !== undefined ? undefined : o.readLimit;
         entry = { reader: files.open(c.logPath, resumed, limit), path: c.logPath };
         readers.set(c.name, entry);
+        // without --follow: up to the end as it is now, however fast the container writes
+        if (!o.follow) entry.reader.stopAtCurrentEnd?.();
+        if (first && !resumed && o.tail !== undefined && o.tail >= 0) {
+          // --tail from the end: only the last lines are read at all
+          if (entry.reader.seekTail) entry.reader.seekTail(o.tail);
+          else records = tailLines(entry.reader.read(), o.tail);
+        }
       }
-      let records = entry.reader.read().filter((r) => inWindow(r, o.since, o.until));
-      if (first && !resumed) records = tailLines(records, o.tail);
+      records ??= entry.reader.read();
+      records = records.filter((r) => inWindow(r, o.since, o.until));
       const lines = records.map((r) => ({ ...r, container: c.name, service: c.service }));
       batches.push(joiner ? joiner.push(lines) : lines);
     }
     const names = new Set(current.map((c) => c.name));
-    for (const name of readers.keys()) if (!names.has(name)) readers.delete(name);
+    for (const [name, entry] of readers) {
+      if (names.has(name)) continue;
+      entry.reader.close?.();
+      readers.delete(name);
+    }
     return batches;
   };
   const deliver = (batches: LogLine[][]) => {
@@ -247,16 +174,23 @@ export async function projectLogs(files: LogFiles, o: ProjectLogsOptions, onLine
     }
   };
   const behind = () => [...readers.values()].some((e) => e.reader.more?.());
-  deliver(collect(true));
-  while (!o.signal?.aborted && (o.follow || behind())) {
-    // still behind: read on at once (yielding to the loop); caught up: wait for the next write
-    if (behind()) await new Promise<void>((r) => setImmediate(r));
-    else await sleep(o.pollMs ?? 100);
-    if (o.signal?.aborted) break;
-    deliver(collect(false));
+  try {
+    deliver(collect(true));
+    while (!o.signal?.aborted && (o.follow || behind())) {
+      // still behind: read on at once (yielding to the loop); caught up: wait for the next write
+      if (behind()) await new Promise<void>((r) => setImmediate(r));
+      else await sleep(o.pollMs ?? 100);
+      if (o.signal?.aborted) break;
+      deliver(collect(false));
+    }
+    // after a stop (every container exited, or cancelled): their last lines may have landed after
+    // the last read (conmon writes the log before the exit file, but the exit can be seen first)
+    if (o.follow) {
+      deliver(collect(false));
+      while (!o.signal?.aborted && behind()) deliver(collect(false));
+    }
+    if (joiner) for (const l of joiner.flush()) onLine(l);
+  } finally {
+    for (const { reader } of readers.values()) reader.close?.();
   }
-  // after a stop (every container exited, or cancelled): their last lines may have landed after
-  // the last read (conmon writes the log before the exit file, but the exit can be seen first)
-  if (o.follow) deliver(collect(false));
-  if (joiner) for (const l of joiner.flush()) onLine(l);
 }

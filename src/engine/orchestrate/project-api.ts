@@ -13,16 +13,18 @@ import { serviceImage } from "../compose/build.ts";
 import { containerNames } from "../plan/plan.ts";
 import type { ImageResolver, OciImageConfig } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
-import { withProjectLock } from "../state/lock.ts";
+import { acquireProjectLock, withProjectLock } from "../state/lock.ts";
 import { ProjectStore, type ContainerRecord, type ProjectEvent } from "../state/project-store.ts";
-import { requestSupervisor, supervisorSocketPath } from "../supervisor/client.ts";
+import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "../supervisor/client.ts";
+import type { ContainerState } from "../runtime/types.ts";
+import { overlayTruth } from "./truth.ts";
 import { ensureSupervisor, supervisorLockPath, type Launcher } from "../supervisor/process.ts";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { containerFiles } from "../runtime/container-files.ts";
 import { INIT_PATH } from "../runtime/spec/oci-spec.ts";
 import { dirname, join } from "node:path";
 import { PROJECT_NAME_RE } from "../../core/names.ts";
-import { findNamespace } from "../../net/namespace/index.ts";
+import { readNamespace } from "../../net/namespace/index.ts";
 import type { ContainerStatus } from "../runtime/types.ts";
 import { Wakeup } from "../runtime/wakeup.ts";
 import type { Request } from "../supervisor/protocol.ts";
@@ -47,6 +49,11 @@ export interface ProjectEngineDeps {
   prepare?: (project: Project) => Promise<void>;
   /** after down: networks, namespace, and volumes with -v */
   teardown?: (project: string, options: { volumes: boolean }) => Promise<void>;
+  /**
+   * read-only: the runtime's view of the project's containers (ps without a supervisor), and
+   * whether its namespace's holder died (issue #13: ps says so)
+   */
+  observe?: (project: string) => Promise<{ states: ContainerState[]; namespaceGone: boolean }>;
 }
 
 function store(deps: Pick<ProjectEngineDeps, "paths">): ProjectStore {
@@ -272,6 +279,9 @@ export async function down(o: DownOptions, deps: ProjectEngineDeps): Promise<{ r
     removeSecrets(deps.paths, o.project);
     s.removeProject(o.project);
     new FailureStore(s.db).clearProjectStarts(o.project);
+    // a container's exit command may have taken the supervisor lock after the supervisor left
+    // (the file made again); the namespace is gone now, and every exit command with it
+    rmSync(supervisorLockPath(deps.paths, o.project), { force: true });
     return { removed, volumes };
   }, { removeAfter: true });
 }
@@ -302,7 +312,15 @@ export interface ServiceCommandOptions {
 export async function serviceCommand(action: ServiceAction, o: ServiceCommandOptions, deps: ProjectEngineDeps): Promise<string[]> {
   if (o.ifKnown && !isKnown(deps, o.project)) return [];
   requireKnown(deps, o.project);
-  return withProjectLock(deps.paths, o.project, async () => {
+  const lock = await acquireProjectLock(deps.paths, o.project);
+  // a `down` that held the lock meanwhile may have taken the project away: asking its
+  // supervisor now would start one (and a namespace) for a project that is gone; and the lock
+  // file this made again goes with it, as down's did
+  if (!isKnown(deps, o.project)) {
+    lock.release({ remove: true });
+    requireKnown(deps, o.project);
+  }
+  try {
     const r = (await ask(deps, o.project, {
       op: "service",
       action,
@@ -315,7 +333,9 @@ export async function serviceCommand(action: ServiceAction, o: ServiceCommandOpt
       ...(o.signal === undefined ? {} : { signal: o.signal }),
     })) as { containers: string[] };
     return r.containers;
-  });
+  } finally {
+    lock.release();
+  }
 }
 
 export function isKnown(deps: Pick<ProjectEngineDeps, "paths">, project: string): boolean {
@@ -356,14 +376,32 @@ export interface PsRow extends ContainerRecord {
 }
 
 /**
- * `kitten ps`: the supervisor's records (a dead supervisor is replaced first, so the answer is the
- * truth); with -a also the project's one-off containers, whose state the runtime tells.
+ * `kitten ps`: the supervisor's records when one runs; else the stored records overlaid with what
+ * the runtime sees (issue #13). Read-only: it starts no supervisor (whose adoption would apply
+ * restart policies as a side effect) and changes no record. With -a also the project's one-off
+ * containers, whose state the runtime tells.
  */
 export async function ps(o: PsOptions, deps: ProjectEngineDeps & { runtime?: Pick<ContainerRuntime, "inspect"> }): Promise<PsRow[]> {
   const s = store(deps);
   let records = s.listContainers(o.project);
-  // one round trip: the status that tells the supervisor is alive is the answer
-  if (records.length > 0) records = ((await ensureSupervisor(deps.paths, o.project, { launch: deps.launch })).status as { containers: ContainerRecord[] }).containers;
+  let holderGone = false;
+  if (records.length > 0) {
+    try {
+      // one round trip: the status that tells the supervisor is alive is the answer
+      records = ((await requestSupervisor(supervisorSocketPath(deps.paths, o.project), o.project, { op: "status" })) as { containers: ContainerRecord[] }).containers;
+    } catch (err) {
+      if (!(err instanceof SupervisorUnavailable) || !deps.observe) throw err;
+      const seen = await deps.observe(o.project);
+      records = overlayTruth(records, seen.states);
+      if (seen.namespaceGone) holderGone = true;
+    }
+  }
+  if (holderGone || records.some((r) => (r.status === "exited" || r.status === "dead") && r.note?.includes("namespace"))) {
+    deps.reporter.emit({
+      type: "warning",
+      message: `project "${o.project}": its namespace is gone (the holder process died) and every container in it with it; \`kitten up -d\` or \`kitten start -p ${o.project}\` runs them again`,
+    });
+  }
   const runtimeRecords = new ContainerStore(openStateDb(deps.paths));
   const rows: PsRow[] = records.map((c) => {
     const rt = runtimeRecords.find(c.name);
@@ -426,7 +464,8 @@ export function listProjects(deps: Pick<ProjectEngineDeps, "paths">, o: { all?: 
   try {
     names = readdirSync(join(deps.paths.runtime, "ns")).flatMap((f) => (f.endsWith(".json") && PROJECT_NAME_RE.test(f.slice(0, -5)) ? [f.slice(0, -5)] : []));
   } catch {}
-  const live = new Set(names.filter((n) => findNamespace(deps.paths, n) !== undefined));
+  // read-only: a dead namespace's leftovers stay for the next command that acts (ps and ls change nothing)
+  const live = new Set(names.filter((n) => readNamespace(deps.paths, n)?.alive === true));
   const rows: ProjectListing[] = known.map((p) => ({ ...p, namespace: live.has(p.name) }));
   const runtime = new ContainerStore(openStateDb(deps.paths));
   for (const name of live) {

@@ -8,6 +8,7 @@ import { currentUser } from "../../core/user.ts";
 import { durationMs } from "../compose/duration.ts";
 import type { Project, Service } from "../compose/model.ts";
 import { resourceWarning } from "../runtime/container-mounts.ts";
+import type { CgroupSupport } from "../runtime/cgroups.ts";
 import { firstContainer, resources } from "./runtime-keys-spec.ts";
 
 /** GOARCH names for Node's process.arch, as image indexes name platforms. */
@@ -32,7 +33,7 @@ export function checkPlatforms(project: Project): void {
 }
 
 /** One warning per service and key that kitten honours only in part here. */
-export function hostWarnings(project: Project): string[] {
+export function hostWarnings(project: Project, cgroups?: CgroupSupport): string[] {
   const out: string[] = [];
   const user = currentUser().name;
   for (const [name, s] of Object.entries(project.services)) {
@@ -44,7 +45,7 @@ export function hostWarnings(project: Project): string[] {
       out.push(`service ${name}: mac_address is ignored: with network_mode ${s.network_mode} the container has no network interface of its own`);
     }
     // the runtime says the same per container, but into the supervisor's log: `up` says it once per service
-    const limits = resourceWarning({ name: firstContainer(project, name), resources: resources(s) });
+    const limits = resourceWarning({ name: firstContainer(project, name), resources: resources(s) }, cgroups);
     if (limits) out.push(limits);
   }
   return out;

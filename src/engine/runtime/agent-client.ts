@@ -3,6 +3,8 @@
  * Limits (issue #14): a request or an answer larger than AGENT_MAX_BODY_BYTES is refused with an
  * error naming the operation (the agent refuses larger bodies too), and an agent that does not
  * answer within the call's deadline is reported as such, not as a generic fetch failure.
+ * The agent is a helper that may have died (issue #13): a request that could not reach it starts
+ * it again through `revive` and is sent once more.
  */
 import { InvalidInputError, RuntimeFailure, errorText } from "../../core/errors.ts";
 // types only: the agent validates every request with the protocol's zod schemas; the host
@@ -19,7 +21,18 @@ export interface AgentClient {
 
 const MB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-export function agentClient(socket: string, project: string): AgentClient {
+/** The request never reached an agent (no socket, nobody listening): safe to send again. */
+function neverReached(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === "ENOENT" || code === "ECONNREFUSED" || code === "FailedToOpenSocket" || code === "ConnectionRefused";
+}
+
+/**
+ * `revive`: called when the agent cannot be reached (it is a helper that may have died), to
+ * start it again; the request is then sent once more. Never for a request that reached an agent
+ * which died while handling it: that one may have half happened, and fails.
+ */
+export function agentClient(socket: string, project: string, revive?: () => Promise<void>): AgentClient {
   return {
     async call(op, request, timeoutMs) {
       // an operation with its own deadline (exec, spawn) gets that long and a margin
@@ -35,14 +48,23 @@ export function agentClient(socket: string, project: string): AgentClient {
       }
       let res: Response;
       try {
-        res = await fetch(`http://agent/v1/${op}`, {
-          unix: socket,
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body,
-          signal: AbortSignal.timeout(deadline),
-        });
+        const send = () =>
+          fetch(`http://agent/v1/${op}`, {
+            unix: socket,
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+            signal: AbortSignal.timeout(deadline),
+          });
+        try {
+          res = await send();
+        } catch (err) {
+          if (!revive || !neverReached(err)) throw err;
+          await revive();
+          res = await send();
+        }
       } catch (err) {
+        if (err instanceof RuntimeFailure) throw err;
         if (err instanceof DOMException && err.name === "TimeoutError") {
           throw new RuntimeFailure(`namespace "${project}": the agent did not answer ${op} within ${+(deadline / 1000).toFixed(1)} s`, {
             code: "agent_timeout",
@@ -50,6 +72,7 @@ export function agentClient(socket: string, project: string): AgentClient {
           });
         }
         throw new RuntimeFailure(`namespace "${project}": agent unreachable: ${errorText(err)}`, {
+          code: "agent_unreachable",
           hint: `the namespace may have died; \`kitten __ns-down ${project}\` resets it`,
         });
       }

@@ -31,6 +31,8 @@ export const CreateRequestSchema = z.object({
   monitor: z.boolean().default(true),
   /** run when the container exits (conmon --exit-command), e.g. the --rm cleanup */
   exitCommand: z.array(z.string()).optional(),
+  /** issue #13: keep: false is the none log driver; sizeMax is conmon's --log-size-max (log-policy.ts) */
+  log: z.object({ keep: z.boolean(), sizeMax: z.number().int().positive().optional() }).optional(),
   /** secrets and configs: copied from `source` to `dest` (in the container dir) with this owner and mode */
   files: z
     .array(z.object({ source: z.string(), dest: z.string(), uid: z.number().int().min(0), gid: z.number().int().min(0), mode: z.number().int().min(0).max(0o7777) }))
@@ -44,6 +46,8 @@ export const IdRequestSchema = z.object({ id: Id, runtime: OciRuntimeNameSchema 
 export const KillRequestSchema = IdRequestSchema.extend({ signal: z.string().default("TERM"), all: z.boolean().default(false) });
 export const DeleteRequestSchema = IdRequestSchema.extend({
   containerDir: z.string(),
+  /** the container's cgroup (linux.cgroupsPath), removed in every hierarchy */
+  cgroupsPath: z.string().optional(),
   netnsPath: z.string().optional(),
   force: z.boolean().default(false),
   /** remove the container dir (upper layer, logs) as well */
@@ -53,10 +57,10 @@ export type DeleteRequest = z.input<typeof DeleteRequestSchema>;
 
 export const StateRequestSchema = z.object({
   runtime: OciRuntimeNameSchema,
-  containers: z.array(z.object({ id: Id, containerDir: z.string() })),
+  containers: z.array(z.object({ id: Id, containerDir: z.string(), cgroupsPath: z.string().optional() })),
 });
 
-export const InsideStatusSchema = z.enum(["created", "running", "exited", "unknown"]);
+export const InsideStatusSchema = z.enum(["created", "running", "paused", "exited", "unknown"]);
 export const InsideStateSchema = z.object({
   id: z.string(),
   status: InsideStatusSchema,
@@ -64,6 +68,10 @@ export const InsideStateSchema = z.object({
   pid: z.number().int().optional(),
   exitCode: z.number().int().optional(),
   finishedAt: z.string().optional(),
+  /** why, when not plain: the monitor (conmon) is gone, so the exit code is not known */
+  note: z.string().optional(),
+  /** its cgroup's memory controller killed a process of it (memory.oom_control oom_kill) */
+  oomKilled: z.boolean().optional(),
 });
 export type InsideState = z.infer<typeof InsideStateSchema>;
 
@@ -103,10 +111,14 @@ export const ErrorBodySchema = z.object({ error: z.string() });
 
 /** Each operation's request and response schemas: the whole protocol in one table. */
 export const AGENT_OPS = {
-  ping: { request: z.object({}), response: z.object({ pid: z.number().int() }) },
+  /** build: the kitten build the agent runs; another build's agent is replaced (agent-process.ts) */
+  ping: { request: z.object({}), response: z.object({ pid: z.number().int(), build: z.string().optional() }) },
   /** netnsCreated: the netns file was made now (a restart whose netns was gone needs attaching again) */
   create: { request: CreateRequestSchema, response: z.object({ pid: z.number().int(), netnsCreated: z.boolean().optional() }) },
   start: { request: IdRequestSchema, response: z.object({}) },
+  /** the cgroup freezer (runc pause / resume) */
+  pause: { request: IdRequestSchema, response: z.object({}) },
+  resume: { request: IdRequestSchema, response: z.object({}) },
   kill: { request: KillRequestSchema, response: z.object({}) },
   delete: { request: DeleteRequestSchema, response: z.object({}) },
   state: { request: StateRequestSchema, response: z.object({ states: z.array(InsideStateSchema) }) },

@@ -9,12 +9,16 @@ export interface ContainerFiles {
   merged: string;
   log: string;
   pid: string;
+  /** the container process's start time (ticks, as the namespace sees it): a reused pid is told apart */
+  pidStart: string;
   conmonPid: string;
   exitDir: string;
   runcLog: string;
   hosts: string;
   hostname: string;
   resolvConf: string;
+  /** written when the container's published ports are released: its forwarder ends */
+  portsReleased: string;
 }
 
 export function containerFiles(dir: string): ContainerFiles {
@@ -26,12 +30,14 @@ export function containerFiles(dir: string): ContainerFiles {
     merged: join(dir, "merged"),
     log: join(dir, "ctr.log"),
     pid: join(dir, "pid"),
+    pidStart: join(dir, "pid.start"),
     conmonPid: join(dir, "conmon.pid"),
     exitDir: join(dir, "exit"),
     runcLog: join(dir, "runc.log"),
     hosts: join(dir, "hosts"),
     hostname: join(dir, "hostname"),
     resolvConf: join(dir, "resolv.conf"),
+    portsReleased: join(dir, "ports-released"),
   };
 }
 

@@ -8,6 +8,7 @@ import { isWithin, joinLocal } from "../../core/safe-path.ts";
 import { mountTargetProblem } from "../compose/runtime-checks.ts";
 import type { VolumeMount } from "../compose/model.ts";
 import type { ContainerSpec } from "./types.ts";
+import { cgroupSupport, unenforced, type CgroupSupport } from "./cgroups.ts";
 import { anonymousVolumeName, volumeDataDir, volumeDir } from "../volume/names.ts";
 
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -36,12 +37,15 @@ export function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function resourceWarning(spec: Pick<ContainerSpec, "name" | "resources">): string | undefined {
-  const r = spec.resources;
-  if (!r) return undefined;
-  const asked = [r.memory && `memory=${r.memory}`, r.cpus && `cpus=${r.cpus}`, r.pids !== undefined && `pids=${r.pids}`, r.memoryReservation && `memory reservation=${r.memoryReservation}`].filter(Boolean);
+/**
+ * The one warning about resource limits this host will not let kitten enforce (cgroups.ts), with
+ * the reason and root's fix; nothing when they are enforced or none were asked for.
+ */
+export function resourceWarning(spec: Pick<ContainerSpec, "name" | "resources">, support: CgroupSupport = cgroupSupport()): string | undefined {
+  if (support.usable) return undefined;
+  const asked = unenforced(spec.resources);
   if (asked.length === 0) return undefined;
-  return `container "${spec.name}": cannot enforce ${asked.join(", ")}: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored`;
+  return `container "${spec.name}": ${asked.join(", ")} not enforced: ${support.reason}${support.fix ? `; to enforce them, as root: ${support.fix}` : ""} (kitten doctor)`;
 }
 
 /** A volume the runtime makes or reuses for a container, to be registered once the spec is valid. */

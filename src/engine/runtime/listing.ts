@@ -19,6 +19,10 @@ export interface ContainerRow {
   ports: Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: "tcp" | "udp" }>;
   /** address per network (empty when the container shares the namespace's network) */
   ips: Record<string, string>;
+  /** the OOM killer acted in its cgroup (docker inspect's State.OOMKilled) */
+  oomKilled: boolean;
+  /** why the state is what it is, when not plain (OOM, a lost monitor, the namespace gone) */
+  note: string | null;
 }
 
 export async function listContainers(rt: RootlessRuntime, options: { all?: boolean; project?: string } = {}, now = Date.now()): Promise<ContainerRow[]> {
@@ -44,6 +48,8 @@ export async function listContainers(rt: RootlessRuntime, options: { all?: boole
       finishedAt: st.finishedAt ?? null,
       ports: st.status === "running" ? (st.ports ?? []) : [],
       ips: st.ips ?? {},
+      oomKilled: st.oomKilled ?? false,
+      note: st.note ?? null,
     });
   }
   return rows;
@@ -53,6 +59,7 @@ export function statusText(status: ContainerStatus, exitCode: number | undefined
   if (status === "running") return `Up ${ago(startedAt, now)}`;
   if (status === "created") return "Created";
   if (status === "exited") return `Exited (${exitCode ?? "?"})${finishedAt ? ` ${ago(finishedAt, now)} ago` : ""}`;
+  if (status === "paused") return `Up ${ago(startedAt, now)} (Paused)`;
   return status[0]!.toUpperCase() + status.slice(1);
 }
 

@@ -10,10 +10,12 @@ import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { Reporter } from "../../core/reporter.ts";
-import { buildIdentity, ensureNamespace, findNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
+import { buildIdentity, ensureNamespace, ensureSlirp, namespaceUseLock, readNamespace, stopNamespace, SLIRP, type NamespaceOptions, type NamespaceRecord } from "../../net/namespace/index.ts";
 import type { ImageResolver } from "../image/types.ts";
 import { openStateDb } from "../state/db.ts";
 import { agentClient, type AgentClient } from "./agent-client.ts";
+import { ensureAgent } from "./agent-process.ts";
+import { fileLock, tryFileLock, type HeldLock } from "../../core/file-lock.ts";
 import type { InsideState } from "./agent-protocol.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
 import { readImageFile } from "./image-source.ts";
@@ -21,14 +23,17 @@ import type { NetworkAttacher } from "./network-hook.ts";
 import { builtinBridge } from "./bridge-attacher.ts";
 import { chooseOciRuntime } from "./oci-choice.ts";
 import { Wakeup } from "./wakeup.ts";
+import { logPolicy, monitorLogSettings } from "./log-policy.ts";
+import { rotateIfFull } from "./log-rotation.ts";
 import { buildOciSpec, hostsFile } from "./spec/oci-spec.ts";
 import { applyExtras, resolvConf } from "./spec/extras.ts";
 import { resolveHostExtras } from "./extras-host.ts";
 import { parseProcLimits } from "./spec/rlimits.ts";
 import { resolveUser } from "./spec/user.ts";
 import { ContainerStore, type ContainerRecord } from "./store.ts";
-import { kittenForwarder, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
+import { kittenForwarder, portsServed, publishPorts, unpublishPorts, type TcpForwarder } from "./published-ports.ts";
 import { NAME_RE, randomId, resolveMounts, resourceWarning } from "./container-mounts.ts";
+import { cgroupSupport, ensureBase, mountinfo, ociResources, projectCgroup, removeContainerCgroup, type CgroupSupport } from "./cgroups.ts";
 import { deadState, stateOf } from "./container-status.ts";
 import type { ContainerRuntime, ContainerSpec, ContainerState, ExecOptions, ExecResult } from "./types.ts";
 import { VolumeStore } from "../volume/store.ts";
@@ -46,17 +51,46 @@ export interface RuntimeDeps {
   namespaces?: Namespaces;
   /** TCP port forwarder: kitten's by default; null publishes TCP through the namespace's port driver */
   forwarder?: TcpForwarder | null;
+  /** what the host lets kitten do with cgroups (cgroups.ts); read from the host by default */
+  cgroups?: CgroupSupport;
 }
 
 export interface Namespaces {
   ensure(paths: KittenPaths, project: string, options?: NamespaceOptions): Promise<NamespaceRecord>;
   find(paths: KittenPaths, project: string): NamespaceRecord | undefined;
   stop(paths: KittenPaths, project: string): Promise<boolean>;
+  /**
+   * Brings back the namespace's helpers that died — the agent (of this build, with sameBuild)
+   * and slirp4netns — and returns the record as it is now, with what was restarted.
+   */
+  helpers(paths: KittenPaths, ns: NamespaceRecord, o: { sameBuild?: boolean; agent?: boolean }): Promise<{ ns: NamespaceRecord; restarted: string[] }>;
 }
 
-const realNamespaces: Namespaces = { ensure: ensureNamespace, find: findNamespace, stop: stopNamespace };
+const realNamespaces: Namespaces = {
+  ensure: ensureNamespace,
+  // looks only: a dead namespace's leftovers are cleaned by ensure and stop, never by a read (ps -a inspects)
+  find: (paths, project) => {
+    const found = readNamespace(paths, project);
+    return found?.alive ? found.record : undefined;
+  },
+  stop: stopNamespace,
+  async helpers(paths, ns, o) {
+    const restarted: string[] = [];
+    if (!ns.holder) return { ns, restarted };
+    if (o.agent !== false) {
+      const a = await ensureAgent(ns, { sameBuild: o.sameBuild });
+      if (a.started) restarted.push(a.replacedBuild ? `agent (replacing one of build ${a.replacedBuild})` : "agent");
+    }
+    const s = await ensureSlirp(paths, ns.project);
+    if (s.restarted) restarted.push("slirp4netns");
+    return { ns: s.record ?? ns, restarted };
+  },
+};
 
 const warnedBuild = new Set<string>();
+
+/** How often a waiter checks that a container without its exit file has not died unrecorded. */
+const MONITOR_CHECK_MS = 2_000;
 
 
 export class RootlessRuntime implements ContainerRuntime {
@@ -74,9 +108,27 @@ export class RootlessRuntime implements ContainerRuntime {
 
   // ---- namespace -------------------------------------------------------------------------
 
+  /**
+   * A shared lock on the project's namespace held while this process uses it: `kitten run`'s
+   * releaseIfIdle stops an idle namespace only when it gets the lock alone, so a concurrent run
+   * that is still creating its container there is never cut off (three `run`s at once).
+   */
+  private readonly uses = new Map<string, HeldLock>();
+
+  private async useNamespace(project: string): Promise<void> {
+    if (this.uses.has(project)) return;
+    const lock = await fileLock(namespaceUseLock(this.deps.paths, project), 60_000, 10, true);
+    if (lock) this.uses.set(project, lock);
+  }
+
   async namespace(project: string): Promise<{ ns: NamespaceRecord; agent: AgentClient }> {
+    await this.useNamespace(project);
     let ns = await this.ns.ensure(this.deps.paths, project, this.deps.namespace);
-    if (ns.build && ns.build !== buildIdentity()) {
+    if (ns.holder) {
+      // helpers that died come back; an agent of another build is replaced (once per command)
+      ns = await this.healHelpers(ns, { sameBuild: !this.checkedBuild.has(project) });
+      this.checkedBuild.add(project);
+    } else if (ns.build && ns.build !== buildIdentity()) {
       // started by another kitten build: its agent runs that code. Empty, it is replaced at once;
       // with containers in it, only a warning (replacing it would kill them)
       const inUse = this.store
@@ -96,7 +148,43 @@ export class RootlessRuntime implements ContainerRuntime {
     if (this.deps.namespace?.hostLoopback && !ns.hostLoopback) {
       this.deps.reporter.emit({ type: "warning", message: `namespace "${project}" is already running without host loopback access; stop it first to change that` });
     }
-    return { ns, agent: agentClient(ns.agentSocket, project) };
+    return { ns, agent: this.agent(ns) };
+  }
+
+  private readonly checkedBuild = new Set<string>();
+
+  /** Restarts the namespace's dead helpers, telling what it did (a warning: something had died). */
+  private async healHelpers(ns: NamespaceRecord, o: { sameBuild?: boolean; agent?: boolean } = {}): Promise<NamespaceRecord> {
+    const { ns: now, restarted } = await this.ns.helpers(this.deps.paths, ns, o);
+    for (const what of restarted) {
+      this.deps.reporter.emit({ type: "info", message: `namespace "${ns.project}": restarted ${what}` });
+    }
+    return now;
+  }
+
+  /** The agent's client; an agent found gone is started again and the request sent once more. */
+  private agent(ns: NamespaceRecord): AgentClient {
+    return agentClient(ns.agentSocket, ns.project, ns.holder ? async () => void (await this.healHelpers(ns)) : undefined);
+  }
+
+  /**
+   * Restarts every helper of the project's namespace that died — agent, slirp4netns, and the
+   * port forwarders of its running containers — and returns what it restarted. Nothing when the
+   * namespace itself is gone (that is the holder's death: containers must be started again).
+   * Called by the supervisor periodically and by up/start.
+   */
+  async heal(project: string): Promise<string[]> {
+    const found = this.ns.find(this.deps.paths, project);
+    if (!found?.holder) return [];
+    const { ns, restarted } = await this.ns.helpers(this.deps.paths, found, {});
+    for (const rec of this.store.list({ project })) {
+      if (rec.ports.length === 0 || rec.namespaceStartedAt !== ns.startedAt || portsServed(rec, this.forwarder)) continue;
+      const st = await this.insideState(rec);
+      if (st.status !== "running") continue;
+      await publishPorts(this.store, rec, ns, this.forwarder);
+      restarted.push(`the port forwarder of ${rec.name}`);
+    }
+    return restarted;
   }
 
   /**
@@ -105,13 +193,22 @@ export class RootlessRuntime implements ContainerRuntime {
    * Returns whether it stopped one.
    */
   async releaseIfIdle(project: string): Promise<boolean> {
-    const ns = this.ns.find(this.deps.paths, project);
-    if (!ns) return false;
-    const inUse = this.store
-      .list({ project })
-      .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
-    if (inUse) return false;
-    return this.ns.stop(this.deps.paths, project);
+    // another kitten using the namespace right now (a run still creating its container) keeps it
+    this.uses.get(project)?.release();
+    this.uses.delete(project);
+    const alone = tryFileLock(namespaceUseLock(this.deps.paths, project));
+    if (!alone) return false;
+    try {
+      const ns = this.ns.find(this.deps.paths, project);
+      if (!ns) return false;
+      const inUse = this.store
+        .list({ project })
+        .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
+      if (inUse) return false;
+      return await this.ns.stop(this.deps.paths, project);
+    } finally {
+      alone.release();
+    }
   }
 
   /** The running namespace the container was created in, if it still is. */
@@ -137,8 +234,6 @@ export class RootlessRuntime implements ContainerRuntime {
     // published port ranges ("8000-8010:80") take the first free port: src/net/port-specs.ts
     if (spec.networkMode === "none" && spec.ports?.length) throw new InvalidInputError(`container "${spec.name}": ports cannot be published with network mode none`);
     const joined = this.joinedNetwork(spec);
-    const warning = resourceWarning(spec);
-    if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
     const image = await this.deps.images.resolve(spec.image, options.pull ? { pull: options.pull } : undefined);
     const { ns, agent } = await this.namespace(spec.project);
     const runtime = await chooseOciRuntime(this.deps.paths, agent, ns.runtimeDir, spec.runtime);
@@ -180,6 +275,8 @@ export class RootlessRuntime implements ContainerRuntime {
     });
     applyExtras(oci, { name: spec.name, group: readImageFile(image, "etc/group"), domainnameBinary: Bun.which("domainname") ?? undefined, ...host.extras });
     oci.annotations = { ...spec.annotations, "io.kitten.name": spec.name, "io.kitten.project": spec.project };
+    const cgroupsPath = this.cgroupFor(spec, ns, id);
+    if (cgroupsPath) Object.assign(oci.linux, { cgroupsPath, resources: ociResources(spec.resources) });
     // only now that the spec is valid: nothing is left behind by a refused container
     const madeVolumes = registerVolumes(volumeStore, spec, uses);
     mkdirSync(files.bundle, { recursive: true, mode: 0o700 });
@@ -204,6 +301,7 @@ export class RootlessRuntime implements ContainerRuntime {
       runtime,
       dir,
       netnsPath,
+      ...(cgroupsPath ? { cgroupsPath } : {}),
       spec: { ...spec, stopSignal },
       ports: [],
       ips: joined ? { ...joined.ips } : {},
@@ -224,7 +322,10 @@ export class RootlessRuntime implements ContainerRuntime {
         name: spec.name,
         terminal: oci.process.terminal,
         monitor: record.monitored,
-        exitCommand: record.autoRemove ? [...selfCommand(), "__cleanup", id] : undefined,
+        // conmon runs it inside the namespace when the container exits, with no kitten alive:
+        // the --rm cleanup, ports released, or the restart policy applied (inside/exited.ts)
+        exitCommand: record.monitored ? [...selfCommand(), "__exited", id] : undefined,
+        log: monitorLogSettings(spec.logging),
         files: host.files,
         ...(host.shm ? { shm: host.shm } : {}),
       });
@@ -238,7 +339,7 @@ export class RootlessRuntime implements ContainerRuntime {
         this.store.update(record);
       }
     } catch (err) {
-      await agent.call("delete", { id, runtime, containerDir: dir, netnsPath, force: true }).catch(() => {});
+      await agent.call("delete", { id, runtime, containerDir: dir, netnsPath, cgroupsPath, force: true }).catch(() => {});
       this.store.delete(id);
       // volumes made for this container alone go with it; named ones stay (they may hold data already)
       const made = madeVolumes.filter((n) => uses.some((u) => u.anonymous && u.name === n));
@@ -297,7 +398,9 @@ export class RootlessRuntime implements ContainerRuntime {
       for (const f of [containerFiles(rec.dir).pid, containerFiles(rec.dir).conmonPid]) rmSync(f, { force: true });
       await this.recreateInside(rec, ns, agent);
     } else {
-      agent = agentClient(ns.agentSocket, rec.project);
+      ns = await this.healHelpers(ns, { sameBuild: !this.checkedBuild.has(rec.project) });
+      this.checkedBuild.add(rec.project);
+      agent = this.agent(ns);
       const st = await this.insideState(rec);
       if (st.status === "exited" && rec.monitored) await this.recreateInside(rec, ns, agent);
       else if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status === "exited" ? "exited and was run in the foreground" : st.status}, not created`, st.status === "running" ? undefined : { hint: `kitten rm ${rec.name}, then run it again` });
@@ -322,7 +425,7 @@ export class RootlessRuntime implements ContainerRuntime {
    * the same log and recording a fresh exit file. A netns that is gone is made and attached anew.
    */
   private async recreateInside(rec: ContainerRecord, ns: NamespaceRecord, agent: AgentClient): Promise<void> {
-    await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, force: true, removeDir: false });
+    await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, cgroupsPath: rec.cgroupsPath, force: true, removeDir: false });
     const files = containerFiles(rec.dir);
     const oci = JSON.parse(readFileSync(files.config, "utf8")) as { process?: { terminal?: boolean } };
     const res = await agent.call("create", {
@@ -334,7 +437,8 @@ export class RootlessRuntime implements ContainerRuntime {
       name: rec.name,
       terminal: oci.process?.terminal ?? false,
       monitor: true,
-      exitCommand: rec.autoRemove ? [...selfCommand(), "__cleanup", rec.id] : undefined,
+      exitCommand: [...selfCommand(), "__exited", rec.id],
+      log: monitorLogSettings(rec.spec.logging),
       ...(rec.shm ? { shm: rec.shm } : {}),
     });
     const attacher = this.attacherFor(rec.spec);
@@ -357,6 +461,21 @@ export class RootlessRuntime implements ContainerRuntime {
     this.store.update(rec);
   }
 
+  /** Rotates the logs of the project's containers that reached their max-size (log-rotation.ts). */
+  rotateLogs(project: string): number {
+    let rotated = 0;
+    for (const rec of this.store.list({ project })) {
+      const files = containerFiles(rec.dir);
+      if (rotateIfFull(files.log, files.bundle, logPolicy(rec.spec.logging))) rotated++;
+    }
+    return rotated;
+  }
+
+  async releasePorts(name: string): Promise<void> {
+    const rec = this.store.find(name);
+    if (rec) await unpublishPorts(this.store, rec, this.liveNamespace(rec), this.forwarder);
+  }
+
   async unpublishFor(rec: ContainerRecord): Promise<void> {
     await unpublishPorts(this.store, rec, this.liveNamespace(rec), this.forwarder);
   }
@@ -365,7 +484,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const rec = this.record(name);
     const ns = this.liveNamespace(rec);
     if (ns) {
-      const agent = agentClient(ns.agentSocket, rec.project);
+      const agent = this.agent(ns);
       const st = await this.insideState(rec);
       if (st.status === "running" || st.status === "created") {
         await agent.call("kill", { id: rec.id, runtime: rec.runtime, signal: options.signal ?? rec.spec.stopSignal ?? "TERM" });
@@ -387,7 +506,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const ns = this.liveNamespace(rec);
     const st = await this.insideState(rec);
     if (!ns || st.status !== "running") throw new InvalidInputError(`container "${rec.name}" is not running`);
-    await agentClient(ns.agentSocket, rec.project).call("kill", { id: rec.id, runtime: rec.runtime, signal });
+    await this.agent(ns).call("kill", { id: rec.id, runtime: rec.runtime, signal });
   }
 
   async remove(name: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
@@ -405,7 +524,7 @@ export class RootlessRuntime implements ContainerRuntime {
       if ((st.status === "running" || st.status === "created") && !options.force && rec.startedAt) {
         throw new InvalidInputError(`container "${rec.name}" is running`, { hint: `stop it first (kitten stop ${rec.name}) or use kitten rm -f` });
       }
-      const agent = agentClient(ns.agentSocket, rec.project);
+      const agent = this.agent(ns);
       await unpublishPorts(this.store, rec, ns, this.forwarder);
       const attacher = this.attacherFor(rec.spec);
       if (rec.netnsPath && attacher && Object.keys(rec.ips).length) {
@@ -413,11 +532,13 @@ export class RootlessRuntime implements ContainerRuntime {
           .detach({ project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: containerFiles(rec.dir).hosts, agent, runtimeDir: ns.runtimeDir })
           .catch(() => {});
       }
-      await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, force: true });
+      await agent.call("delete", { id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, cgroupsPath: rec.cgroupsPath, force: true });
       // anonymous volumes (the image's VOLUMEs) go with their container; their files may belong
       // to subordinate ids, so the namespace removes them
       if (anonymous.length) await agent.call("rmtree", { paths: anonymous });
     } else {
+      // its namespace is gone: what it left in the cgroup hierarchies goes from here
+      if (rec.cgroupsPath) removeContainerCgroup(mountinfo(), rec.cgroupsPath);
       // files of the upper layer belong to subordinate ids: only the namespace's root may delete them
       const leftovers = [rec.dir, ...anonymous].filter((p) => existsSync(p));
       try {
@@ -431,12 +552,53 @@ export class RootlessRuntime implements ContainerRuntime {
     this.deps.reporter.emit({ type: "container", action: "removed", container: rec.name, service: rec.service });
   }
 
+  /** Runs argv in the container's own network namespace, as root of the project's namespace (kitten chaos net). */
+  async inNetns(name: string, argv: string[], stdin?: string): Promise<ExecResult> {
+    const rec = this.record(name);
+    const ns = this.liveNamespace(rec);
+    if (!ns || !rec.netnsPath) throw new InvalidInputError(`container "${rec.name}" has no network namespace of its own`);
+    return this.agent(ns).call("spawn", { argv: ["nsenter", `--net=${rec.netnsPath}`, ...argv], ...(stdin === undefined ? {} : { stdin }) });
+  }
+
+  /** pause / unpause through the cgroup freezer (docker pause); only a container with a cgroup */
   async pause(name: string): Promise<void> {
-    throw new RuntimeFailure(`container "${this.record(name).name}" cannot be paused: pausing needs the cgroup freezer, which rootless containers do not have on this host`);
+    await this.freeze(name, true);
   }
 
   async unpause(name: string): Promise<void> {
-    throw new RuntimeFailure(`container "${this.record(name).name}" cannot be unpaused: pausing is not supported rootless on this host`);
+    await this.freeze(name, false);
+  }
+
+  private async freeze(name: string, pause: boolean): Promise<void> {
+    const rec = this.record(name);
+    const verb = pause ? "paused" : "unpaused";
+    if (!rec.cgroupsPath) {
+      const why = (this.deps.cgroups ?? cgroups()).reason ?? "it was created without a cgroup";
+      throw new RuntimeFailure(`container "${rec.name}" cannot be ${verb}: pausing needs the cgroup freezer, and ${why}`, { hint: "`kitten doctor` says how to hand kitten a cgroup subtree" });
+    }
+    const ns = this.liveNamespace(rec);
+    const st = await this.insideState(rec);
+    if (!ns || (pause ? st.status !== "running" : st.status !== "paused")) {
+      throw new InvalidInputError(`container "${rec.name}" is ${st.status === "unknown" ? "gone" : st.status}, so it cannot be ${verb}`);
+    }
+    await this.agent(ns).call(pause ? "pause" : "resume", { id: rec.id, runtime: rec.runtime });
+    this.deps.reporter.emit({ type: "container", action: pause ? "paused" : "unpaused", container: rec.name, service: rec.service });
+  }
+
+  /**
+   * The cgroup of a new container (cgroups.ts), or undefined where kitten may not manage
+   * cgroups — then the limits a `kitten run` container asked for are warned about (a project's
+   * services are warned about once per service by `up`, up-checks.ts).
+   */
+  private cgroupFor(spec: ContainerSpec, ns: NamespaceRecord, id: string): string | undefined {
+    const support = this.deps.cgroups ?? cgroups();
+    if (support.usable) {
+      ensureBase(support);
+      return `${projectCgroup(support, spec.project, ns.runtimeDir)}/${id}`;
+    }
+    const warning = spec.service ? undefined : resourceWarning(spec, support);
+    if (warning) this.deps.reporter.emit({ type: "warning", message: warning });
+    return undefined;
   }
 
   // ---- observe ---------------------------------------------------------------------------
@@ -472,24 +634,25 @@ export class RootlessRuntime implements ContainerRuntime {
     if (ns && live.length) {
       for (const rt of new Set(live.map((r) => r.runtime))) {
         const group = live.filter((r) => r.runtime === rt);
-        const res = await agentClient(ns.agentSocket, project).call("state", { runtime: rt, containers: group.map((r) => ({ id: r.id, containerDir: r.dir })) });
+        const res = await this.agent(ns).call("state", { runtime: rt, containers: group.map((r) => ({ id: r.id, containerDir: r.dir, ...(r.cgroupsPath ? { cgroupsPath: r.cgroupsPath } : {}) })) });
         for (const st of res.states) fromAgent.set(st.id, st);
       }
     }
-    const states = recs.map((r) => fromAgent.get(r.id) ?? deadState(r));
-    // a container that exited on its own still holds its published ports: release them now
-    for (const [i, st] of states.entries()) {
-      const rec = recs[i]!;
-      if (st.status === "exited" && rec.ports.length) await unpublishPorts(this.store, rec, ns && ns.startedAt === rec.namespaceStartedAt ? ns : undefined, this.forwarder);
-    }
-    return states;
+    // read-only: ports of a container that exited for good are released by its exit command
+    // (inside/exited.ts), a stop, or the supervisor — never as a side effect of looking
+    return recs.map((r) => fromAgent.get(r.id) ?? deadState(r));
   }
 
-  /** Resolves with the exit code, or undefined after timeoutMs. */
+  /**
+   * Resolves with the exit code, or undefined after timeoutMs; -1 when the container is gone
+   * but nobody recorded how (its monitor was killed: the exit file never comes).
+   */
   async waitExit(rec: ContainerRecord, timeoutMs = Number.POSITIVE_INFINITY): Promise<number | undefined> {
     const file = exitFile(rec.dir, rec.id);
     const deadline = performance.now() + timeoutMs;
     const wakeup = timeoutMs > 0 ? new Wakeup([containerFiles(rec.dir).exitDir]) : undefined;
+    // conmon writes the exit file; a killed conmon never will: every few seconds, ask the agent
+    let askAt = performance.now() + MONITOR_CHECK_MS;
     try {
       for (;;) {
         try {
@@ -499,6 +662,11 @@ export class RootlessRuntime implements ContainerRuntime {
         if (!this.liveNamespace(rec)) return deadState(rec).exitCode ?? 137;
         // removed meanwhile (kitten rm -f): it was killed, and nothing is left to wait for
         if (!existsSync(rec.dir)) return 137;
+        if (performance.now() >= askAt) {
+          askAt = performance.now() + MONITOR_CHECK_MS;
+          const st = await this.insideState(rec).catch(() => undefined);
+          if (st && (st.status === "exited" || st.status === "unknown") && !existsSync(file)) return st.exitCode ?? -1;
+        }
         const left = deadline - performance.now();
         if (left <= 0 || !wakeup) return undefined;
         await wakeup.wait(Math.min(left, 100));
@@ -520,7 +688,7 @@ export class RootlessRuntime implements ContainerRuntime {
     const st = await this.insideState(rec);
     if (!ns || st.status !== "running") throw new InvalidInputError(`container "${rec.name}" is not running`);
     const user = options.user ? this.execUser(rec, options.user) : undefined;
-    const res = await agentClient(ns.agentSocket, rec.project).call("exec", {
+    const res = await this.agent(ns).call("exec", {
       id: rec.id,
       runtime: rec.runtime,
       args: command,
@@ -571,6 +739,13 @@ function registerVolumes(store: VolumeStore, spec: ContainerSpec, uses: VolumeUs
     if (store.create(u.name, labels).created) made.push(u.name);
   }
   return made;
+}
+
+let support: CgroupSupport | undefined;
+/** What the host lets kitten do with cgroups, read once per process. */
+function cgroups(): CgroupSupport {
+  support ??= cgroupSupport();
+  return support;
 }
 
 let hardLimits: Record<string, number> | undefined;

@@ -64,7 +64,7 @@ export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, opt
   try {
     const reader = new LogReader(containerFiles(rec.dir).log);
     const drain = () => {
-      for (const r of reader.read()) options.output[r.stream](r.text);
+      for (let batch = reader.read(); batch.length > 0; batch = reader.read()) for (const r of batch) options.output[r.stream](r.text);
     };
     const file = exitFile(rec.dir, rec.id);
     const files = containerFiles(rec.dir);

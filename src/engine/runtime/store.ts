@@ -17,6 +17,8 @@ export interface PublishedPort {
   protocol: "tcp" | "udp";
   /** id in the port driver (rootlesskit or slirp4netns), for removal */
   driverId?: number;
+  /** the driver process holding that mapping (pid, start time): a restarted one has lost it */
+  driverProc?: { pid: number; start: number };
   /** kitten's TCP forwarder serving it (src/net/forward), for removal */
   forwarder?: ForwarderRef;
 }
@@ -46,6 +48,8 @@ export interface ContainerRecord {
   /** false for foreground (-it) runs, which have no conmon */
   monitored: boolean;
   netnsPath?: string;
+  /** its cgroup below every hierarchy's root (cgroups.ts); none where kitten may not manage cgroups */
+  cgroupsPath?: string;
   spec: ContainerSpec;
   ports: PublishedPort[];
   ips: Record<string, string>;

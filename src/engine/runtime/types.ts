@@ -5,7 +5,7 @@
  */
 import type { VolumeMount, Port } from "../compose/model.ts";
 
-export type ContainerStatus = "created" | "running" | "paused" | "exited" | "dead";
+export type ContainerStatus = "created" | "running" | "paused" | "exited" | "dead" | "restarting";
 
 /** Everything needed to create one container; built from a Service (or `kitten run` flags). */
 export interface ContainerSpec {
@@ -49,6 +49,8 @@ export interface ContainerSpec {
   resources?: { memory?: string; cpus?: string; pids?: number; memoryReservation?: string };
   /** OCI runtime to use (runc or crun); default: KITTEN_RUNTIME or the host's smoke-tested choice */
   runtime?: string;
+  /** issue #13: the log driver (compose logging:, --log-driver) and its rotation; default: log-policy.ts */
+  logging?: { driver?: string; maxSize?: number; maxFile?: number };
   /** anonymous volumes to reuse, by container path: the replaced container's (compose's recreate; `up -V` renews them) */
   inheritVolumes?: Record<string, string>;
   // issue #12: compose keys (src/engine/compose/runtime-keys.ts), mapped in orchestrate/container-spec.ts
@@ -89,6 +91,8 @@ export interface ContainerState {
   exitCode?: number;
   /** true when the kernel OOM-killed it (when knowable) */
   oomKilled?: boolean;
+  /** why the state is what it is, when not plain (a lost monitor, the namespace gone) */
+  note?: string;
   startedAt?: string;
   finishedAt?: string;
   configHash?: string;
@@ -135,6 +139,12 @@ export interface ContainerRuntime {
   inspect(name: string): Promise<ContainerState | undefined>;
   list(filter?: { project?: string }): Promise<ContainerState[]>;
   exec(name: string, command: string[], options?: ExecOptions): Promise<ExecResult>;
-  /** resolves with the exit code once the container has exited */
+  /** resolves with the exit code once the container has exited (-1: gone, code unknown) */
   wait(name: string): Promise<number>;
+  /** releases the published ports of a container that exited and stays down (issue #13) */
+  releasePorts?(name: string): Promise<void>;
+  /** restarts the project's helpers that died (agent, slirp4netns, port forwarders); what it restarted */
+  heal?(project: string): Promise<string[]>;
+  /** rotates the logs of the project's containers that reached their max-size; how many */
+  rotateLogs?(project: string): number;
 }

@@ -50,7 +50,15 @@ const MIGRATIONS = [
    );
    CREATE INDEX project_events_by_project ON project_events (project, id);`,
   "ALTER TABLE project_containers ADD COLUMN log_path TEXT",
+  // issue #13: why a state is what it is, and a pending restart's backoff and due time (so a
+  // restart decided by conmon's exit command or a dead supervisor is carried on by the next one)
+  `ALTER TABLE project_containers ADD COLUMN note TEXT;
+   ALTER TABLE project_containers ADD COLUMN backoff_ms INTEGER;
+   ALTER TABLE project_containers ADD COLUMN restart_at TEXT;`,
 ];
+
+/** The event log keeps this many events per project; older ones are pruned (issue #13: bounded state). */
+export const EVENTS_KEPT = 10_000;
 
 export interface ProjectRecord {
   name: string;
@@ -82,6 +90,12 @@ export interface ContainerRecord {
   ports?: ContainerState["ports"];
   /** the container's log file (k8s-file format, written by its monitor) */
   logPath?: string;
+  /** why the state is what it is, when that is not plain: "exit code unknown: its monitor (conmon) was killed", "killed by the OOM killer"… */
+  note?: string;
+  /** the restart delay last applied (docker's backoff: doubles per quick restart, reset after 10 s up) */
+  backoffMs?: number;
+  /** status "restarting": when the restart is due (ISO time) */
+  restartAt?: string;
 }
 
 export type EventAction =
@@ -96,7 +110,9 @@ export type EventAction =
   | "destroy"
   | "pause"
   | "unpause"
-  | "adopt";
+  | "adopt"
+  /** a helper of the project (agent, forwarder, slirp4netns) was found dead and restarted */
+  | "repair";
 
 export interface ProjectEvent {
   id: number;
@@ -128,6 +144,9 @@ interface ContainerRow {
   finished_at: string | null;
   ports: string | null;
   log_path: string | null;
+  note: string | null;
+  backoff_ms: number | null;
+  restart_at: string | null;
 }
 
 interface EventRow {
@@ -163,6 +182,9 @@ function fromRow(r: ContainerRow): ContainerRecord {
   if (r.finished_at !== null) rec.finishedAt = r.finished_at;
   if (r.ports !== null) rec.ports = JSON.parse(r.ports);
   if (r.log_path !== null) rec.logPath = r.log_path;
+  if (r.note !== null) rec.note = r.note;
+  if (r.backoff_ms !== null) rec.backoffMs = r.backoff_ms;
+  if (r.restart_at !== null) rec.restartAt = r.restart_at;
   return rec;
 }
 
@@ -243,8 +265,9 @@ export class ProjectStore {
     this.db
       .query(
         `INSERT OR REPLACE INTO project_containers
-           (name, project, service, replica, image, config_hash, status, exit_code, restarts, health, health_log, manual_stop, pid, started_at, finished_at, ports, log_path)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (name, project, service, replica, image, config_hash, status, exit_code, restarts, health, health_log, manual_stop, pid, started_at, finished_at, ports, log_path,
+            note, backoff_ms, restart_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         c.name,
@@ -264,6 +287,9 @@ export class ProjectStore {
         c.finishedAt ?? null,
         c.ports ? JSON.stringify(c.ports) : null,
         c.logPath ?? null,
+        c.note ?? null,
+        c.backoffMs ?? null,
+        c.restartAt ?? null,
       );
   }
 
@@ -303,7 +329,18 @@ export class ProjectStore {
         "INSERT INTO project_events (time, project, service, container, action, exit_code, detail) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
       )
       .get(time, e.project, e.service ?? null, e.container ?? null, e.action, e.exitCode ?? null, e.detail ?? null)!;
+    // bounded: a crash loop appends forever; every 500th event prunes the project's oldest
+    if (r.id % 500 === 0) this.pruneEvents(e.project);
     return { ...e, id: r.id, time };
+  }
+
+  /** Keeps the project's newest `keep` events. */
+  pruneEvents(project: string, keep = EVENTS_KEPT): number {
+    const cut = this.db
+      .query<{ id: number }, [string, number]>("SELECT id FROM project_events WHERE project = ? ORDER BY id DESC LIMIT 1 OFFSET ?")
+      .get(project, keep);
+    if (!cut) return 0;
+    return this.db.query("DELETE FROM project_events WHERE project = ? AND id <= ?").run(project, cut.id).changes;
   }
 
   listEvents(q: EventQuery = {}): ProjectEvent[] {

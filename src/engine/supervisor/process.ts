@@ -12,7 +12,8 @@ import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
 import type { ContainerRuntime } from "../runtime/types.ts";
 import { openStateDb } from "../state/db.ts";
-import { tryLock } from "../state/lock.ts";
+import { claimSupervision } from "./claim.ts";
+import { systemClock } from "./clock.ts";
 import { ProjectStore } from "../state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath, SupervisorUnavailable } from "./client.ts";
 import { SupervisorServer } from "./server.ts";
@@ -29,9 +30,18 @@ export function supervisorLogPath(paths: KittenPaths, project: string): string {
 /** Runs a supervisor until it is told to stop; resolves with the process exit code. */
 export async function runSupervisor(project: string, paths: KittenPaths, runtime: ContainerRuntime): Promise<number> {
   const lockPath = supervisorLockPath(paths, project);
-  const lock = tryLock(lockPath);
-  if (!lock) return 0; // another supervisor of this project is running: nothing to do
+  const socket = supervisorSocketPath(paths, project);
+  // another supervisor that answers: nothing to do; conmon's exit command may hold the lock for
+  // a moment while it applies a restart policy (exit-policy.ts): wait for that
+  const lock = await claimSupervision(lockPath, "supervisor", systemClock, 10_000);
+  if (!lock) return 0;
   const store = new ProjectStore(openStateDb(paths));
+  // the project went down while this one waited for the lock: nothing to supervise
+  if (!store.getProject(project) && store.listContainers(project).length === 0) {
+    rmSync(lockPath, { force: true });
+    lock.release();
+    return 0;
+  }
   let stop!: () => void;
   let forget = false;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
@@ -44,7 +54,7 @@ export async function runSupervisor(project: string, paths: KittenPaths, runtime
     log: (line) => void process.stderr.write(line),
   });
   await server.start();
-  server.listen(supervisorSocketPath(paths, project));
+  server.listen(socket);
   const onSignal = () => stop();
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);

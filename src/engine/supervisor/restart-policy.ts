@@ -45,12 +45,17 @@ export type RestartDecision = { restart: true; delayMs: number; count: number } 
 
 /** The restart state of one container: its policy, how many times it was restarted, the current backoff. */
 export class RestartTracker {
-  private delayMs = 0;
-
   constructor(
     readonly policy: RestartPolicy,
     public count = 0,
+    /** the delay of the last restart (0: none yet), carried over when another process took over */
+    private delayMs = 0,
   ) {}
+
+  /** the delay of the last restart decided */
+  get delay(): number {
+    return this.delayMs;
+  }
 
   decide(exit: ExitInfo): RestartDecision {
     if (exit.manual) return { restart: false, reason: "stopped by the user" };

@@ -15,6 +15,7 @@ import { applyPlan, waitReady, type ApplyContext } from "../orchestrate/apply.ts
 import { downProject, serviceOp } from "../orchestrate/lifecycle.ts";
 import { planReconcile } from "../orchestrate/reconcile.ts";
 import { renderPlan } from "../orchestrate/plan-text.ts";
+import { overlayTruth } from "../orchestrate/truth.ts";
 import { planProject } from "../plan/plan.ts";
 import type { ContainerRuntime } from "../runtime/types.ts";
 import type { ProjectStore } from "../state/project-store.ts";
@@ -78,6 +79,7 @@ export class SupervisorServer {
   /** Adopts what runs already; call once before serving. */
   async start(): Promise<void> {
     await this.supervisor.adopt();
+    this.supervisor.startRepairs();
   }
 
   /** Runs fn after every earlier mutating request finished. */
@@ -89,7 +91,9 @@ export class SupervisorServer {
 
   async handle(req: ParsedRequest, emit: (e: KittenEvent) => void): Promise<unknown> {
     if (req.op === "status") {
-      return { project: this.o.project, pid: process.pid, containers: this.supervisor.containers() };
+      // what the runtime sees right now (a monitor that was killed) over the records
+      const live = await this.o.runtime.list({ project: this.o.project }).catch(() => []);
+      return { project: this.o.project, pid: process.pid, containers: overlayTruth(this.supervisor.containers(), live) };
     }
     if (req.op === "shutdown") {
       setTimeout(() => this.o.onShutdown?.(), 0);
@@ -106,8 +110,11 @@ export class SupervisorServer {
             const removed = await downProject(this.supervisor, this.project, req, this.broadcast);
             return { removed: [...removed, ...(await this.removeUnmanaged())] };
           }
-          case "service":
-            return { containers: await serviceOp(this.supervisor, this.project, req.action, req, this.broadcast) };
+          case "service": {
+            const containers = await serviceOp(this.supervisor, this.project, req.action, req, this.broadcast);
+            if (req.action === "start" || req.action === "restart") await this.repair();
+            return { containers };
+          }
         }
       } finally {
         this.broadcast.listeners.delete(emit);
@@ -139,8 +146,16 @@ export class SupervisorServer {
       renewAnonVolumes: req.renewAnonVolumes,
     };
     await applyPlan(rplan, ctx);
+    // helpers of containers up already (a killed forwarder, slirp4netns) come back with `up` too
+    await this.repair();
     if (req.wait) await waitReady(ctx, (s) => servicePolicy(this.project!, s, this.imageConfigs[s])?.health !== undefined);
     return { plan: renderPlan(rplan), containers: this.supervisor.containers() };
+  }
+
+  /** Restarts dead helpers now (the supervisor also does every second), telling the client. */
+  private async repair(): Promise<void> {
+    const restarted = await this.o.runtime.heal?.(this.o.project).catch(() => [] as string[]);
+    for (const what of restarted ?? []) this.broadcast.emit({ type: "info", message: `restarted ${what}` });
   }
 
   /**

@@ -51,6 +51,8 @@ interface Watch {
   done: Promise<void>;
 }
 
+const LOG_ROTATE_EVERY_MS = 250;
+
 const NO_POLICY: ServicePolicy = { restart: { name: "no" }, stopGraceMs: 10_000 };
 
 export class ProjectSupervisor {
@@ -76,7 +78,7 @@ export class ProjectSupervisor {
   }
 
   private event(action: EventAction, c: { name: string; service?: string }, extra: { exitCode?: number; detail?: string } = {}): void {
-    this.o.store.appendEvent({ project: this.o.project, service: c.service, container: c.name, action, time: this.iso(), ...extra });
+    this.o.store.appendEvent({ project: this.o.project, service: c.service, container: c.name || undefined, action, time: this.iso(), ...extra });
     this.o.reporter?.emit({ type: "container", action, container: c.name, service: c.service, ...extra });
     this.changes.notify();
   }
@@ -197,6 +199,8 @@ export class ProjectSupervisor {
       startedAt: state.startedAt ?? this.iso(),
       finishedAt: undefined,
       exitCode: undefined,
+      restartAt: undefined,
+      note: state.note,
       restarts,
       health,
       healthLog: undefined,
@@ -237,6 +241,8 @@ export class ProjectSupervisor {
 
   async pause(name: string): Promise<void> {
     await this.o.runtime.pause(name);
+    // a frozen container cannot answer probes: docker stops them while it is paused
+    this.stopHealth(name);
     const rec = this.o.store.updateContainer(name, { status: "paused" });
     this.event("pause", { name, service: rec?.service });
   }
@@ -245,6 +251,7 @@ export class ProjectSupervisor {
     await this.o.runtime.unpause(name);
     const rec = this.o.store.updateContainer(name, { status: "running" });
     this.event("unpause", { name, service: rec?.service });
+    if (rec) this.startHealth(name, rec.service, rec.health === "none" ? undefined : rec.health);
   }
 
   /**
@@ -269,6 +276,8 @@ export class ProjectSupervisor {
     }
     const rec = this.o.store.getContainer(name);
     if (rec && rec.status === "running" && state.status !== "running") this.recordExit(rec, state, state.exitCode ?? 0);
+    // stopped while its restart delay ran: the restart is called off, it stays down (docker's "Exited")
+    else if (rec?.status === "restarting" && state.status !== "running") this.o.store.updateContainer(name, { status: "exited", restartAt: undefined });
   }
 
   /** The container's anonymous volumes by container path, for its replacement to inherit. */
@@ -279,14 +288,14 @@ export class ProjectSupervisor {
   // ---- watching ----------------------------------------------------------------------------
 
   /** Starts watching a running container: exit → restart policy; healthcheck. */
-  watch(record: ContainerRecord, initialHealth?: HealthStatus): void {
+  watch(record: ContainerRecord, initialHealth?: HealthStatus, pending?: { at: number; count: number }): void {
     if (this.closed || this.watches.has(record.name)) return;
     const p = this.policy(record.service);
     const abort = new AbortController();
-    const w: Watch = { abort, tracker: new RestartTracker(p.restart, record.restarts), done: Promise.resolve() };
+    const w: Watch = { abort, tracker: new RestartTracker(p.restart, record.restarts, record.backoffMs ?? 0), done: Promise.resolve() };
     this.watches.set(record.name, w);
-    this.startHealth(record.name, record.service, initialHealth);
-    w.done = this.loop(record.name, w).catch((err) => {
+    if (!pending) this.startHealth(record.name, record.service, initialHealth);
+    w.done = this.loop(record.name, w, pending ? { ...pending, service: record.service } : undefined).catch((err) => {
       // e.g. the container was removed behind our back, or a restart failed: stop watching it
       this.stopHealth(record.name);
       if (this.watches.get(record.name) === w) this.watches.delete(record.name);
@@ -294,8 +303,10 @@ export class ProjectSupervisor {
     });
   }
 
-  private async loop(name: string, w: Watch): Promise<void> {
+  /** `pending`: the container is exited with a restart due at that time (adopted from a record) */
+  private async loop(name: string, w: Watch, pending?: { at: number; count: number; service: string }): Promise<void> {
     const aborted = new Promise<"aborted">((resolve) => w.abort.signal.addEventListener("abort", () => resolve("aborted"), { once: true }));
+    if (pending && !(await this.restartWhenDue(name, w, pending))) return;
     for (;;) {
       const code = await Promise.race([this.o.runtime.wait(name), aborted]);
       if (code === "aborted") return;
@@ -308,33 +319,51 @@ export class ProjectSupervisor {
       const decision = w.tracker.decide({ exitCode: code, ranForMs, manual: exited.manualStop });
       if (!decision.restart) {
         this.watches.delete(name);
+        // it stays down: its published ports go, as docker frees them at exit
+        if (!exited.manualStop) await this.o.runtime.releasePorts?.(name).catch(() => {});
         return;
       }
+      this.o.store.updateContainer(name, {
+        status: "restarting",
+        restarts: decision.count,
+        backoffMs: decision.delayMs,
+        restartAt: new Date(this.clock.now() + decision.delayMs).toISOString(),
+      });
       this.event("restart", { name, service: rec.service }, { detail: `in ${decision.delayMs}ms (restart ${decision.count})` });
-      try {
-        await this.clock.sleep(decision.delayMs, w.abort.signal);
-      } catch {
-        return;
-      }
-      if (this.o.store.getContainer(name)?.manualStop) {
-        this.watches.delete(name);
-        return;
-      }
-      const started = await this.runStart(name);
-      this.recordStarted(name, started, decision.count);
-      this.event("start", { name, service: rec.service });
-      this.startHealth(name, rec.service);
+      if (!(await this.restartWhenDue(name, w, { at: this.clock.now() + decision.delayMs, count: decision.count, service: rec.service }))) return;
     }
+  }
+
+  /** Waits until the restart is due, then starts the container again; false when that was called off. */
+  private async restartWhenDue(name: string, w: Watch, p: { at: number; count: number; service: string }): Promise<boolean> {
+    try {
+      await this.clock.sleep(Math.max(0, p.at - this.clock.now()), w.abort.signal);
+    } catch {
+      return false;
+    }
+    const rec = this.o.store.getContainer(name);
+    if (!rec || rec.manualStop) {
+      if (rec?.status === "restarting") this.o.store.updateContainer(name, { status: "exited", restartAt: undefined });
+      this.watches.delete(name);
+      return false;
+    }
+    const started = await this.runStart(name);
+    this.recordStarted(name, started, p.count);
+    this.event("start", { name, service: p.service });
+    this.startHealth(name, p.service);
+    return true;
   }
 
   private recordExit(rec: ContainerRecord, state: ContainerState | undefined, code: number): ContainerRecord {
     const next =
       this.o.store.updateContainer(rec.name, {
         status: state?.status === "dead" ? "dead" : "exited",
-        exitCode: state?.exitCode ?? code,
+        // -1: gone without an exit file (its monitor was killed): the code is not known
+        exitCode: [state?.exitCode, code].find((c) => c !== undefined && c >= 0) ?? undefined,
         pid: undefined,
         finishedAt: state?.finishedAt ?? this.iso(),
         startedAt: state?.startedAt ?? rec.startedAt,
+        note: state?.note ?? (code < 0 && !(state?.exitCode !== undefined && state.exitCode >= 0) ? "exit code unknown: its monitor (conmon) was killed" : undefined),
       }) ?? rec;
     if (state?.oomKilled) this.event("oom", { name: rec.name, service: rec.service });
     this.event("die", { name: rec.name, service: rec.service }, { exitCode: next.exitCode });
@@ -439,10 +468,18 @@ export class ProjectSupervisor {
         adopted.push(state.name);
         continue;
       }
+      if ((state.status === "exited" || state.status === "dead") && rec.status === "restarting" && !rec.manualStop) {
+        // a restart decided by conmon's exit command or a supervisor that died: carried on when due
+        const at = rec.restartAt ? Date.parse(rec.restartAt) : this.clock.now();
+        this.event("adopt", { name: rec.name, service: rec.service }, { detail: "restart pending" });
+        this.watch(rec, undefined, { at, count: rec.restarts });
+        restarted.push(rec.name);
+        continue;
+      }
       if ((state.status === "exited" || state.status === "dead") && rec.status === "running") {
         // it died while no supervisor watched it
         const exited = this.recordExit(rec, state, state.exitCode ?? 0);
-        const tracker = new RestartTracker(this.policy(rec.service).restart, rec.restarts);
+        const tracker = new RestartTracker(this.policy(rec.service).restart, rec.restarts, rec.backoffMs ?? 0);
         const ranForMs = exited.finishedAt && exited.startedAt ? Date.parse(exited.finishedAt) - Date.parse(exited.startedAt) : 0;
         const d = tracker.decide({ exitCode: exited.exitCode ?? 0, ranForMs, manual: exited.manualStop });
         if (d.restart) {
@@ -455,14 +492,65 @@ export class ProjectSupervisor {
         }
         continue;
       }
-      this.o.store.updateContainer(state.name, { status: state.status, exitCode: state.exitCode, finishedAt: state.finishedAt });
+      this.o.store.updateContainer(state.name, {
+        status: rec.status === "restarting" && state.status === "exited" ? "exited" : state.status,
+        exitCode: state.exitCode ?? rec.exitCode,
+        finishedAt: state.finishedAt ?? rec.finishedAt,
+        ...(rec.status === "restarting" ? { restartAt: undefined } : {}),
+      });
     }
     return { adopted, restarted, gone };
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private repairs?: AbortController;
+
+  /**
+   * Every intervalMs, restarts the project's helpers that died (agent, slirp4netns, the port
+   * forwarders of running containers: issue #13), recording a "repair" event for each; and
+   * every 250 ms rotates the logs that reached their max-size.
+   */
+  startRepairs(intervalMs = 1_000): void {
+    if (!this.o.runtime.heal || this.repairs) return;
+    const abort = (this.repairs = new AbortController());
+    void (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          await this.clock.sleep(intervalMs, abort.signal);
+        } catch {
+          return;
+        }
+        try {
+          for (const what of await this.o.runtime.heal!(this.o.project)) this.event("repair", { name: "" }, { detail: `restarted ${what}` });
+        } catch (err) {
+          this.o.reporter?.emit({ type: "warning", message: `supervisor: repairing helpers: ${errorText(err)}` });
+        }
+      }
+    })();
+    // logs that reached their max-size rotate (log-rotation.ts): a stat per container, often,
+    // so a chatty one is rotated before conmon's own cap would truncate it
+    if (!this.o.runtime.rotateLogs) return;
+    void (async () => {
+      while (!abort.signal.aborted) {
+        try {
+          await this.clock.sleep(LOG_ROTATE_EVERY_MS, abort.signal);
+        } catch {
+          return;
+        }
+        try {
+          this.o.runtime.rotateLogs!(this.o.project);
+        } catch (err) {
+          this.o.reporter?.emit({ type: "warning", message: `supervisor: rotating logs: ${errorText(err)}` });
+        }
+      }
+    })();
   }
 
   /** Stops watching everything; containers keep running (they are not ours to kill on exit). */
   async close(): Promise<void> {
     this.closed = true;
+    this.repairs?.abort();
     await Promise.all([...this.watches.keys()].map((n) => this.unwatch(n)));
   }
 }

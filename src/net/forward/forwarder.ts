@@ -20,8 +20,12 @@ export interface ForwardTarget {
 
 export interface ForwarderConfig {
   listeners: ForwardTarget[];
-  /** stop once this file exists: the container's exit file, written when it exits */
-  exitFile?: string;
+  /**
+   * stop once this file exists: written when the container's ports are released (it stopped, or
+   * exited and will not be restarted). Not its exit file: a container restarted by its policy
+   * keeps its forwarder, and with it its host ports, across the restart.
+   */
+  releaseFile?: string;
   /** stop once this directory is gone: the container was removed */
   containerDir?: string;
   /** stop when this host process ends: the namespace's init */
@@ -197,7 +201,7 @@ function slotEvents(slot: Slot): number {
 }
 
 function stopRequested(config: ForwarderConfig): boolean {
-  if (config.exitFile && existsSync(config.exitFile)) return true;
+  if (config.releaseFile && existsSync(config.releaseFile)) return true;
   if (config.containerDir && !existsSync(config.containerDir)) return true;
   return false;
 }

@@ -3,8 +3,9 @@
  * fails right here, naming it), then starts `kitten __portfwd` inside the namespace's user and
  * network namespaces with those listening sockets as inherited descriptors. The forwarder dials
  * the container from within the namespace and splices the bytes (./forwarder.ts). It ends on
- * its own when the container's exit file appears, the container dir is removed or the namespace
- * dies; stopForwarder ends it sooner, by pid and start time so a reused pid is never signalled.
+ * its own when the container's ports are released (a marker file), the container dir is removed
+ * or the namespace's holder dies; stopForwarder ends it sooner, by pid and start time so a reused
+ * pid is never signalled. It is a helper: when it dies, the host ports are bound again by a new one.
  */
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync } from "node:fs";
@@ -32,7 +33,8 @@ export interface StartForwarder {
   /** host pid of the namespace's init: nsenter target, and watched; absent: forward within the caller's own network */
   nsPid?: number;
   ports: ForwardPort[];
-  exitFile?: string;
+  /** the forwarder ends once this file exists (ports released) */
+  releaseFile?: string;
   containerDir?: string;
   /** the forwarder's stderr */
   logFile: string;
@@ -51,7 +53,7 @@ export async function startForwarder(o: StartForwarder): Promise<ForwarderRef> {
     }
     const config: ForwarderConfig = {
       listeners: o.ports.map((p, i) => ({ fd: 3 + i, childIp: p.childIp, childPort: p.childPort })),
-      exitFile: o.exitFile,
+      releaseFile: o.releaseFile,
       containerDir: o.containerDir,
       watchPid: o.nsPid,
     };

@@ -1,50 +1,45 @@
 /**
- * The two ways to start a project's rootless namespace (rootless-spike.md §1):
- * rootlesskit (preferred: ready signal, pid-ns reaping, REST port API) and a hand-rolled
- * unshare + slirp4netns fallback for hosts without rootlesskit. Both run the namespace's init
- * as `catatonit -- kitten __agent`, so the in-namespace agent is the only long-lived child.
+ * The two ways to start a project's rootless namespace (rootless-spike.md §1): rootlesskit
+ * (preferred: ready signal, REST port API) and a hand-rolled unshare + slirp4netns fallback for
+ * hosts without rootlesskit. Both make the same thing: a pid namespace whose init is the holder,
+ * `catatonit -P` — a process that only waits and reaps, as podman's pause process holds a
+ * rootless podman's namespaces. Nothing else kitten runs is the namespace's life: the agent,
+ * forwarders and slirp4netns enter or serve it and may die and be restarted around it.
+ *
+ * - rootlesskit runs without --pidns: with it, rootlesskit's child would be the pid-ns init and
+ *   rootlesskit's death (its parent dies with Pdeathsig, measured) would end every container.
+ *   Its command is `unshare --pid --fork --mount-proc -- catatonit -P` instead: the holder is
+ *   pid 1 of a pid namespace of its own inside rootlesskit's user and network namespaces, and
+ *   outlives rootlesskit (measured: kill -9 of the rootlesskit parent leaves it and the tap
+ *   device in place; only slirp4netns and the port API go, see ./slirp.ts).
+ * - unshare runs without --kill-child, so the unshare parent's death leaves the holder too.
  */
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RuntimeFailure } from "../../core/errors.ts";
 import { currentSubIds } from "../../core/subid.ts";
-import { isAlive, waitUntil } from "./proc.ts";
+import { childrenOf, commandName, isAlive, processStartTime, waitUntil } from "./proc.ts";
+import { startSlirp } from "./slirp.ts";
+import { driverLogTail, spawnDetached } from "./spawn.ts";
 import { SLIRP, type NamespaceRecord } from "./types.ts";
 import type { NamespaceLayout } from "./layout.ts";
+
+/** The holder: catatonit in pause mode runs no program, only reaps what is reparented to it. */
+export const HOLDER = ["catatonit", "-P"];
 
 export interface DriverStart {
   project: string;
   layout: NamespaceLayout;
   hostLoopback: boolean;
-  /** the namespace's init command (catatonit + agent) */
-  child: string[];
 }
 
-type Started = Omit<NamespaceRecord, "project" | "hostLoopback" | "runtimeDir" | "agentSocket" | "startedAt">;
+type Started = Pick<NamespaceRecord, "driver" | "pid" | "pidStart" | "childPid" | "childStart" | "apiSocket" | "slirpSocket" | "slirpPid" | "slirpStart">;
 
-function spawnDetached(argv: string[], logPath: string, extraFd = false) {
-  const log = openSync(logPath, "a");
-  try {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      detached: true,
-      stdio: extraFd ? ["ignore", log, log, "pipe"] : ["ignore", log, log],
-      env: process.env,
-    });
-    child.unref();
-    return child;
-  } finally {
-    closeSync(log);
-  }
-}
-
-function tail(path: string): string {
-  try {
-    const lines = readFileSync(path, "utf8").trim().split("\n").filter((l) => !/level=warning/.test(l));
-    return lines.slice(-3).join("; ");
-  } catch {
-    return "";
-  }
+/** The first process named `comm` below pid, `depth` generations down. */
+function descendant(pid: number, comm: string, depth: number): number | undefined {
+  let level = [pid];
+  for (let i = 0; i < depth; i++) level = level.flatMap(childrenOf);
+  return level.find((p) => commandName(p) === comm && isAlive(p));
 }
 
 export async function startRootlesskit(s: DriverStart): Promise<Started> {
@@ -54,27 +49,43 @@ export async function startRootlesskit(s: DriverStart): Promise<Started> {
     "--net=slirp4netns",
     `--mtu=${SLIRP.mtu}`,
     "--port-driver=builtin",
-    "--pidns",
     ...(s.hostLoopback ? [] : ["--disable-host-loopback"]),
-    ...s.child,
+    "unshare",
+    "--pid",
+    "--fork",
+    "--mount-proc",
+    "--",
+    ...HOLDER,
   ];
   const child = spawnDetached(argv, s.layout.driverLog);
   const pid = child.pid;
   if (!pid) throw new RuntimeFailure(`namespace "${s.project}": rootlesskit did not start`);
+  const pidStart = processStartTime(pid);
   const apiSocket = join(s.layout.stateDir, "api.sock");
   const childPidFile = join(s.layout.stateDir, "child_pid");
-  const childPid = await waitUntil(() => {
+  // rootlesskit's child → unshare → catatonit: the holder is ready once it runs
+  const holder = await waitUntil(() => {
     if (!isAlive(pid)) return -1;
     if (!existsSync(apiSocket)) return undefined;
     const text = readText(childPidFile);
-    return text ? Number(text) : undefined;
+    return text ? descendant(Number(text), "catatonit", 2) : undefined;
   }, 10_000);
-  if (childPid === undefined || childPid < 0) {
-    throw new RuntimeFailure(`namespace "${s.project}": rootlesskit failed to start${detail(tail(s.layout.driverLog))}`, {
+  if (holder === undefined || holder < 0) {
+    throw new RuntimeFailure(`namespace "${s.project}": rootlesskit failed to start${detail(driverLogTail(s.layout.driverLog))}`, {
       hint: "run `kitten doctor`: /dev/net/tun must be mode 0666 and the user needs /etc/subuid and /etc/subgid ranges",
     });
   }
-  return { driver: "rootlesskit", pid, childPid, apiSocket };
+  const slirpPid = descendant(pid, "slirp4netns", 1);
+  return {
+    driver: "rootlesskit",
+    pid,
+    pidStart,
+    childPid: holder,
+    childStart: processStartTime(holder),
+    apiSocket,
+    slirpPid,
+    slirpStart: slirpPid ? processStartTime(slirpPid) : undefined,
+  };
 }
 
 export async function startUnshare(s: DriverStart): Promise<Started> {
@@ -88,68 +99,39 @@ export async function startUnshare(s: DriverStart): Promise<Started> {
     "--net",
     "--pid",
     "--fork",
-    "--kill-child",
     "--mount-proc",
     "--propagation",
     "private",
-    ...s.child,
+    ...HOLDER,
   ];
   const parent = spawnDetached(argv, s.layout.driverLog);
   const pid = parent.pid;
   if (!pid) throw new RuntimeFailure(`namespace "${s.project}": unshare did not start`);
-  // the namespace's init is unshare's child, ready once newuidmap/newgidmap wrote both maps
-  const childPid = await waitUntil(() => {
+  const pidStart = processStartTime(pid);
+  // the holder is unshare's child, ready once newuidmap/newgidmap wrote both maps
+  const holder = await waitUntil(() => {
     if (!isAlive(pid)) return -1;
-    const first = readText(`/proc/${pid}/task/${pid}/children`)?.split(" ")[0];
-    if (!first) return undefined;
-    const cpid = Number(first);
+    const cpid = childrenOf(pid)[0];
+    if (!cpid) return undefined;
     const mapped = (f: string) => (readText(`/proc/${cpid}/${f}`) ?? "").split("\n").length >= 2;
-    return mapped("uid_map") && mapped("gid_map") ? cpid : undefined;
+    return mapped("uid_map") && mapped("gid_map") && commandName(cpid) === "catatonit" ? cpid : undefined;
   }, 10_000);
-  if (childPid === undefined || childPid < 0) {
-    throw new RuntimeFailure(`namespace "${s.project}": unshare failed to start${detail(tail(s.layout.driverLog))}`, {
+  if (holder === undefined || holder < 0) {
+    throw new RuntimeFailure(`namespace "${s.project}": unshare failed to start${detail(driverLogTail(s.layout.driverLog))}`, {
       hint: "run `kitten doctor`: the uidmap package and /etc/subuid, /etc/subgid ranges are needed",
     });
   }
   const slirpSocket = s.layout.slirpSocket;
-  const slirp = spawnDetached(
-    [
-      "slirp4netns",
-      "--configure",
-      `--mtu=${SLIRP.mtu}`,
-      ...(s.hostLoopback ? [] : ["--disable-host-loopback"]),
-      "--api-socket",
-      slirpSocket,
-      "-r",
-      "3",
-      String(childPid),
-      "tap0",
-    ],
-    s.layout.driverLog,
-    true,
-  );
-  const ready = await new Promise<boolean>((resolve) => {
-    const fd3 = slirp.stdio[3] as NodeJS.ReadableStream | null;
-    const timer = setTimeout(() => resolve(false), 10_000);
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      resolve(ok);
-    };
-    if (!fd3) return done(false);
-    fd3.once("data", () => done(true));
-    fd3.once("end", () => done(false));
-    slirp.once("exit", () => done(false));
-  });
-  (slirp.stdio[3] as unknown as { destroy?: () => void } | null)?.destroy?.();
-  if (!ready || !slirp.pid) {
+  const childStart = processStartTime(holder);
+  try {
+    const slirp = await startSlirp({ project: s.project, holderPid: holder, configure: true, apiSocket: slirpSocket, hostLoopback: s.hostLoopback, logPath: s.layout.driverLog });
+    return { driver: "unshare", pid, pidStart, childPid: holder, childStart, slirpSocket, slirpPid: slirp.pid, slirpStart: slirp.start };
+  } catch (err) {
     try {
-      process.kill(childPid, "SIGKILL");
+      process.kill(holder, "SIGKILL");
     } catch {}
-    throw new RuntimeFailure(`namespace "${s.project}": slirp4netns failed to start${detail(tail(s.layout.driverLog))}`, {
-      hint: "run `kitten doctor`: /dev/net/tun must be mode 0666",
-    });
+    throw err;
   }
-  return { driver: "unshare", pid, childPid, slirpSocket, slirpPid: slirp.pid };
 }
 
 function readText(path: string): string | undefined {

@@ -8,15 +8,26 @@ export type NamespaceDriver = "rootlesskit" | "unshare";
 export interface NamespaceRecord {
   project: string;
   driver: NamespaceDriver;
-  /** the host process whose death ends the namespace: rootlesskit, or the unshare parent */
+  /** the driver's host process: rootlesskit, or the unshare parent (a helper: its death ends nothing) */
   pid: number;
-  /** pid (host view) of the namespace's init: join with nsenter -t childPid */
+  pidStart?: number;
+  /**
+   * pid (host view) of the holder, `catatonit -P`, pid 1 of the namespace's pid namespace: the
+   * one process whose death ends the namespace and every container in it. Join with
+   * `nsenter -t childPid`. In records of older builds (no `holder`), the namespace's init.
+   */
   childPid: number;
+  /** the holder's start time (clock ticks since boot): with childPid, it names the holder, never a reused pid */
+  childStart?: number;
+  /** the namespace is held by catatonit -P and every helper (agent, forwarders, slirp4netns) enters it */
+  holder?: boolean;
   /** rootlesskit REST API socket (port driver) */
   apiSocket?: string;
-  /** slirp4netns API socket and pid (unshare driver) */
+  /** slirp4netns API socket (unshare driver) */
   slirpSocket?: string;
+  /** slirp4netns, the namespace's outbound network (both drivers); restarted by ensureSlirp when it died */
   slirpPid?: number;
+  slirpStart?: number;
   hostLoopback: boolean;
   runtimeDir: string;
   agentSocket: string;
@@ -35,7 +46,8 @@ export function parseNamespaceRecord(value: unknown): NamespaceRecord | undefine
   const valid =
     str("project") && (r.driver === "rootlesskit" || r.driver === "unshare") && int("pid") && int("childPid") &&
     opt("apiSocket", str) && opt("slirpSocket", str) && opt("slirpPid", int) && typeof r.hostLoopback === "boolean" &&
-    str("runtimeDir") && str("agentSocket") && str("startedAt") && opt("build", str);
+    str("runtimeDir") && str("agentSocket") && str("startedAt") && opt("build", str) &&
+    opt("pidStart", int) && opt("childStart", int) && opt("slirpStart", int) && (r.holder === undefined || typeof r.holder === "boolean");
   return valid ? (r as unknown as NamespaceRecord) : undefined;
 }
 

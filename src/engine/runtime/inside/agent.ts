@@ -1,7 +1,9 @@
 /**
  * The in-namespace agent (`kitten __agent <runtime dir>`): runs as root of the project's user
- * namespace, child of catatonit (the pid-ns init), and serves the typed operations of
- * agent-protocol.ts on `<runtime dir>/agent.sock`, so the host side never pays for nsenter per call.
+ * namespace, entered into the holder's namespaces by the host (../agent-process.ts), and serves
+ * the typed operations of agent-protocol.ts on `<runtime dir>/agent.sock`, so the host side never
+ * pays for nsenter per call. It is a helper: it keeps nothing the containers need in memory
+ * (conmon monitors them, kitten0's leases are on disk), so it may die and be started again.
  */
 import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +15,8 @@ import { Containers } from "./containers.ts";
 import { run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
 import { handleNetRequest } from "../../../net/agent-ops.ts";
+import { tryFileLock } from "../../../core/file-lock.ts";
+import { buildIdentity } from "../../../net/namespace/index.ts";
 import { agentSocketPath } from "../../../net/namespace/layout.ts";
 
 export async function serveAgent(runtimeDir: string): Promise<never> {
@@ -25,16 +29,22 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
       appendFileSync(logFile, `${new Date().toISOString()} ${msg}\n`);
     } catch {}
   };
+  // one agent per namespace: a second one (two commands found it gone at once) leaves at once
+  const held = tryFileLock(join(runtimeDir, "agent.lock"));
+  if (!held) process.exit(0);
   // runc chdirs and calls getwd: never keep the cwd of whoever started the namespace (it may go)
   process.chdir(runtimeDir);
   const containers = new Containers(runtimeDir);
-  const bridge = new Bridge();
+  const bridge = new Bridge(runtimeDir);
+  const build = buildIdentity();
   // concurrent first runs all ask for the smoke test: run it once per runtime and share it
   const smokes = new Map<string, Promise<{ ok: boolean; error?: string }>>();
   const handlers: { [Op in AgentOp]: (req: any) => Promise<unknown> | unknown } = {
-    ping: () => ({ pid: process.pid }),
+    ping: () => ({ pid: process.pid, build }),
     create: (req) => containers.create(req),
     start: async (req) => (await containers.start(req.id, req.runtime), {}),
+    pause: async (req) => (await containers.pause(req.id, req.runtime, true), {}),
+    resume: async (req) => (await containers.pause(req.id, req.runtime, false), {}),
     kill: async (req) => (await containers.kill(req.id, req.runtime, req.signal, req.all), {}),
     delete: async (req) => (await containers.delete(req), {}),
     state: (req) => ({ states: containers.state(req.runtime, req.containers) }),
@@ -77,11 +87,10 @@ export async function serveAgent(runtimeDir: string): Promise<never> {
     },
   });
   log(`agent ${process.pid} listening on ${socket}`);
-  // the agent is the namespace's only child of init: if it died, catatonit would exit and the
-  // kernel would kill every container. A stray error is logged, never fatal.
+  // a stray error is logged, never fatal: requests in flight would fail with the agent
   process.on("uncaughtException", (err) => log(`uncaught: ${errorText(err)}`));
   process.on("unhandledRejection", (err) => log(`unhandled: ${errorText(err)}`));
-  // catatonit forwards SIGTERM; exit cleanly so the pid-ns init follows
+  // replaced by another build's agent, or the namespace goes down
   process.on("SIGTERM", () => process.exit(0));
   return new Promise<never>(() => {});
 }

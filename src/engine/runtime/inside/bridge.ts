@@ -2,10 +2,14 @@
  * kitten0, the built-in bridge for containers that ask for a network of their own (`run
  * --network bridge`, or compose networks while no CNI attacher is wired in): created once per
  * namespace with a fixed MAC (the CNI bridge zero-MAC bug, rootless-spike.md §2), one static nft
- * masquerade rule, and per container a veth pair with an address from 10.88.0.0/16. Leases live
- * in the agent's memory: the agent lives exactly as long as the namespace and its netns files.
+ * masquerade rule, and per container a veth pair with an address from 10.88.0.0/16. Leases are
+ * kept in `<runtime dir>/kitten0-leases.json`, which lives exactly as long as the namespace and
+ * its netns files: an agent started again (it is a helper) knows who holds which address.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { RuntimeFailure } from "../../../core/errors.ts";
+import { writeFileAtomic } from "../../../core/atomic-file.ts";
 import { must, run } from "./exec.ts";
 
 export const BRIDGE = { name: "kitten0", mac: "02:00:0a:58:00:01", gateway: "10.88.0.1", prefix: 16, base: [10, 88] as const };
@@ -20,21 +24,35 @@ const MASQUERADE = `table ip kitten {
 
 export class Bridge {
   private ready?: Promise<void>;
-  private readonly leases = new Map<string, string>();
+  private readonly leases: Map<string, string>;
+  private readonly leaseFile: string;
+
+  constructor(runtimeDir: string) {
+    this.leaseFile = join(runtimeDir, "kitten0-leases.json");
+    let saved: Record<string, string> = {};
+    try {
+      saved = JSON.parse(readFileSync(this.leaseFile, "utf8")) as Record<string, string>;
+    } catch {}
+    this.leases = new Map(Object.entries(saved));
+  }
+
+  private save(): void {
+    writeFileAtomic(this.leaseFile, JSON.stringify(Object.fromEntries(this.leases)), 0o600);
+  }
 
   private ensure(): Promise<void> {
     this.ready ??= (async () => {
       const exists = await run(["ip", "link", "show", BRIDGE.name]);
-      if (exists.exitCode !== 0) {
-        await must(["ip", "-batch", "-"], "creating the kitten0 bridge", {
-          stdin: [
-            `link add ${BRIDGE.name} type bridge`,
-            `link set ${BRIDGE.name} address ${BRIDGE.mac}`,
-            `addr add ${BRIDGE.gateway}/${BRIDGE.prefix} dev ${BRIDGE.name}`,
-            `link set ${BRIDGE.name} up`,
-          ].join("\n"),
-        });
-      }
+      // made by an earlier agent of this namespace, with its masquerade rule (adding it again would double it)
+      if (exists.exitCode === 0) return;
+      await must(["ip", "-batch", "-"], "creating the kitten0 bridge", {
+        stdin: [
+          `link add ${BRIDGE.name} type bridge`,
+          `link set ${BRIDGE.name} address ${BRIDGE.mac}`,
+          `addr add ${BRIDGE.gateway}/${BRIDGE.prefix} dev ${BRIDGE.name}`,
+          `link set ${BRIDGE.name} up`,
+        ].join("\n"),
+      });
       await Bun.write("/proc/sys/net/ipv4/ip_forward", "1\n");
       await must(["nft", "-f", "-"], "adding the kitten0 masquerade rule", { stdin: MASQUERADE });
     })().catch((err) => {
@@ -50,6 +68,7 @@ export class Bridge {
       const ip = `${BRIDGE.base[0]}.${BRIDGE.base[1]}.${n >> 8}.${n & 255}`;
       if ((n & 255) === 0 || (n & 255) === 255 || used.has(ip)) continue;
       this.leases.set(id, ip);
+      this.save();
       return ip;
     }
     throw new RuntimeFailure("kitten0: no free address left in 10.88.0.0/16");
@@ -75,6 +94,7 @@ export class Bridge {
       await must(["ip", "link", "set", host, "master", BRIDGE.name, "up"], `container ${id}: joining kitten0`);
     } catch (err) {
       this.leases.delete(id);
+      this.save();
       await run(["ip", "link", "del", host]);
       throw err;
     }
@@ -82,7 +102,7 @@ export class Bridge {
   }
 
   async detach(id: string): Promise<void> {
-    this.leases.delete(id);
+    if (this.leases.delete(id)) this.save();
     // removing the netns removes the pair too; this covers a netns that is kept
     await run(["ip", "link", "del", vethName(id)]);
   }

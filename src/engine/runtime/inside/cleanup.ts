@@ -23,7 +23,7 @@ export async function cleanupInside(paths: KittenPaths, id: string): Promise<voi
   } catch {}
   const driver = ns?.apiSocket ? rootlesskitPorts(ns.apiSocket) : ns?.slirpSocket ? slirpPorts(ns.slirpSocket) : undefined;
   for (const p of rec.ports) if (driver && p.driverId !== undefined) await driver.remove(p.driverId).catch(() => {});
-  await new Containers(layout.runtimeDir).delete({ id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, force: true, removeDir: true });
+  await new Containers(layout.runtimeDir).delete({ id: rec.id, runtime: rec.runtime, containerDir: rec.dir, netnsPath: rec.netnsPath, cgroupsPath: rec.cgroupsPath, force: true, removeDir: true });
   for (const v of rec.anonymousVolumes ?? []) rmSync(v, { recursive: true, force: true });
   store.delete(rec.id);
 }

@@ -9,11 +9,16 @@ import { join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../../core/errors.ts";
 import { resolveInRoot, resolvesInside } from "../../../core/safe-path.ts";
 import type { CommandResult, CreateRequest, DeleteRequest, ExecRequest, InsideState, OciRuntimeName } from "../agent-protocol.ts";
-import { lastLine, must, run } from "./exec.ts";
+import { killTree, lastLine, must, run } from "./exec.ts";
 import { ociRuntime } from "./oci-runtime.ts";
 import { fastSyscalls, MNT_DETACH } from "./syscalls.ts";
 import { containerFiles, exitFile } from "../container-files.ts";
-import { isAlive } from "../../../net/namespace/proc.ts";
+import { isAlive, processStartTime } from "../../../net/namespace/proc.ts";
+import { isFrozen, oomKilled, removeCgroup } from "./cgroups.ts";
+
+/** The notes of agent-protocol's InsideState when the monitor is gone. */
+export const MONITOR_LOST = "its monitor (conmon) is gone: its exit code and later output will not be recorded";
+export const EXIT_UNKNOWN = "exit code unknown: its monitor (conmon) was killed";
 
 /**
  * A volume's subpath is mounted only when it exists and, with every symlink resolved, stays in
@@ -24,6 +29,16 @@ function checkSubpath(name: string, volume: string, source: string): void {
   const hint = "the subpath must name an existing directory or file inside the volume; symlinks that leave it are refused";
   if (!existsSync(source)) throw new InvalidInputError(`container "${name}": volume subpath ${source.slice(volume.length + 1)} does not exist in the volume`, { code: "bad_subpath", hint });
   if (!resolvesInside(volume, source)) throw new InvalidInputError(`container "${name}": volume subpath ${source.slice(volume.length + 1)} resolves outside the volume`, { code: "bad_subpath", hint });
+}
+
+/** pid still runs and is the process that was recorded (not a reuse of its number). */
+function runs(pid: number, startFile: string): boolean {
+  if (!isAlive(pid)) return false;
+  let start: number | undefined;
+  try {
+    start = Number(readFileSync(startFile, "utf8"));
+  } catch {}
+  return start === undefined || processStartTime(pid) === start;
 }
 
 function readPid(path: string): number | undefined {
@@ -138,6 +153,7 @@ export class Containers {
     mkdirSync(join(this.runtimeDir, "attach"), { recursive: true });
     // a restart in place: the previous run's pid files name processes that are gone
     rmSync(f.pid, { force: true });
+    rmSync(f.pidStart, { force: true });
     rmSync(f.conmonPid, { force: true });
     rmSync(exitFile(req.containerDir, req.id), { force: true });
     rmSync(f.runcLog, { force: true });
@@ -151,7 +167,8 @@ export class Containers {
       "-b", f.bundle,
       "-p", f.pid,
       "-P", f.conmonPid,
-      "-l", `k8s-file:${f.log}`,
+      // the none driver keeps nothing; else conmon's own cap holds even when no supervisor rotates
+      ...(req.log?.keep === false ? ["-l", "none"] : ["-l", `k8s-file:${f.log}`, ...(req.log?.sizeMax ? ["--log-size-max", String(req.log.sizeMax)] : [])]),
       "--exit-dir", f.exitDir,
       "--socket-dir-path", join(this.runtimeDir, "attach"),
       "--runtime-arg", `--root=${rt.root}`,
@@ -169,7 +186,11 @@ export class Containers {
     const deadline = performance.now() + 30_000;
     for (;;) {
       const pid = readPid(f.pid);
-      if (pid) return { pid, netnsCreated };
+      if (pid) {
+        const start = processStartTime(pid);
+        if (start !== undefined) writeFileSync(f.pidStart, String(start));
+        return { pid, netnsCreated };
+      }
       if (conmonStatus !== undefined && conmonStatus !== 0) {
         throw new RuntimeFailure(`container "${req.name}": conmon failed (exit status ${conmonStatus})`, { hint: "run conmon by hand with --log-level debug to see why" });
       }
@@ -189,6 +210,11 @@ export class Containers {
     const rt = ociRuntime(runtime, this.runtimeDir);
     if (runtime === "runc" && (await releaseExecFifo(join(rt.root, id, "exec.fifo")))) return;
     await must(rt.argv("start", id), `container ${id}: start`);
+  }
+
+  /** runc pause / resume: the cgroup freezer (only containers with a cgroup, cgroups.ts) */
+  async pause(id: string, runtime: OciRuntimeName, pause: boolean): Promise<void> {
+    await must(ociRuntime(runtime, this.runtimeDir).argv(pause ? "pause" : "resume", id), `container ${id}: ${pause ? "pause" : "unpause"}`);
   }
 
   async kill(id: string, runtime: OciRuntimeName, signal: string, all: boolean): Promise<void> {
@@ -216,6 +242,8 @@ export class Containers {
     const cpid = readPid(f.conmonPid);
     const until = performance.now() + 5_000;
     while (cpid && isAlive(cpid) && !existsSync(exitFile(req.containerDir, req.id)) && performance.now() < until) await Bun.sleep(1);
+    // a cgroup runc made stays until deleted (runc delete would remove it; here only the state dir goes)
+    if (req.cgroupsPath) removeCgroup(req.cgroupsPath);
     await unmount(f.merged, `container ${req.id}: unmounting the rootfs`);
     await unmount(join(req.containerDir, "shm"), `container ${req.id}: unmounting its /dev/shm`);
     if (req.netnsPath && existsSync(req.netnsPath)) {
@@ -227,31 +255,42 @@ export class Containers {
   }
 
   /** Status from the monitor's exit file and the runtime's state file, never from a cache. */
-  state(runtime: OciRuntimeName, containers: Array<{ id: string; containerDir: string }>): InsideState[] {
+  state(runtime: OciRuntimeName, containers: Array<{ id: string; containerDir: string; cgroupsPath?: string }>): InsideState[] {
     const rt = ociRuntime(runtime, this.runtimeDir);
-    return containers.map(({ id, containerDir }) => {
+    return containers.map(({ id, containerDir, cgroupsPath }) => {
       const exit = exitFile(containerDir, id);
       if (existsSync(exit)) {
         const code = Number(readFileSync(exit, "utf8").trim());
-        return { id, status: "exited", exitCode: Number.isFinite(code) ? code : undefined, finishedAt: statSync(exit).mtime.toISOString() };
+        const oom = cgroupsPath !== undefined && oomKilled(cgroupsPath);
+        return { id, status: "exited", exitCode: Number.isFinite(code) ? code : undefined, finishedAt: statSync(exit).mtime.toISOString(), ...(oom ? { oomKilled: true } : {}) };
       }
-      const pid = readPid(containerFiles(containerDir).pid);
+      const files = containerFiles(containerDir);
+      const pid = readPid(files.pid);
       const stateDir = join(rt.root, id);
-      if (pid && isAlive(pid) && existsSync(stateDir)) {
+      const cpid = readPid(files.conmonPid);
+      const monitored = cpid !== undefined && isAlive(cpid);
+      if (pid && runs(pid, files.pidStart) && existsSync(stateDir)) {
         // runc keeps exec.fifo until `start`; crun keeps its own fifo the same way
         const created = readdirSync(stateDir).some((n) => n.includes("fifo"));
-        return { id, status: created ? "created" : "running", pid };
+        const status = created ? "created" : cgroupsPath && isFrozen(cgroupsPath) ? "paused" : "running";
+        return { id, status, pid, ...(monitored ? {} : { note: MONITOR_LOST }) };
       }
-      const cpid = readPid(containerFiles(containerDir).conmonPid);
-      if (cpid && isAlive(cpid)) return { id, status: "running", pid };
-      return { id, status: existsSync(stateDir) ? "exited" : "unknown" };
+      // the container is gone and its monitor is writing the exit file now
+      if (monitored) return { id, status: "running", pid };
+      // gone with nobody to record how: the truth is that its exit code is not known
+      if (existsSync(stateDir)) return { id, status: "exited", note: EXIT_UNKNOWN };
+      return { id, status: "unknown" };
     });
   }
 
   async exec(req: ExecRequest & { env: string[] }): Promise<CommandResult> {
     const rt = ociRuntime(req.runtime, this.runtimeDir);
+    // with a deadline, the process's pid: past it, the command and its children are killed
+    // in the container, not only runc exec (docker kills a healthcheck's process the same way)
+    const pidFile = req.timeoutMs ? join(this.runtimeDir, `exec-${req.id.slice(0, 12)}-${process.hrtime.bigint()}.pid`) : undefined;
     const argv = rt.argv(
       "exec",
+      ...(pidFile ? ["--pid-file", pidFile] : []),
       ...req.env.flatMap((e) => ["--env", e]),
       ...(req.cwd ? ["--cwd", req.cwd] : []),
       ...(req.user ? ["--user", `${req.user.uid}:${req.user.gid}`, ...(req.user.additionalGids ?? []).flatMap((g) => ["--additional-gids", String(g)])] : []),
@@ -259,6 +298,17 @@ export class Containers {
       req.id,
       ...req.args,
     );
-    return run(argv, { stdin: req.stdin, timeoutMs: req.timeoutMs });
+    try {
+      return await run(argv, {
+        stdin: req.stdin,
+        timeoutMs: req.timeoutMs,
+        onTimeout: () => {
+          const pid = pidFile ? readPid(pidFile) : undefined;
+          if (pid) killTree(pid);
+        },
+      });
+    } finally {
+      if (pidFile) rmSync(pidFile, { force: true });
+    }
   }
 }

@@ -205,8 +205,8 @@ describe("the other service keys", () => {
 
   test("warns once per service about spec keys it does not model, sorted", () => {
     const reporter = new MemoryReporter();
-    service("cpu_shares: 512\nbuild: {context: ., cache_from: [x]}\nlogging: {driver: none}\nx-custom: 1", { reporter });
-    expect(reporter.warnings).toEqual(["ignoring: service web: [build.cache_from, cpu_shares, logging]"]);
+    service("cpu_shares: 512\nbuild: {context: ., cache_from: [x]}\ncgroup: host\nx-custom: 1", { reporter });
+    expect(reporter.warnings).toEqual(["ignoring: service web: [build.cache_from, cgroup, cpu_shares]"]);
   });
 
   test("suggests the right key for a misspelt one", () => {

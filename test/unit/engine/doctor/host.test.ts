@@ -67,21 +67,29 @@ describe("cgroups", () => {
     return (path: string) => files[path];
   }
 
-  test("warns on a hybrid host that limits cannot be enforced, never fails", () => {
-    const check = checkCgroups(reader({ "/proc/self/mounts": hybrid }), () => true);
-    expect(check.status).toBe("warn");
-    expect(check.required).toBe(false);
-    expect(check.detail).toContain("resource limits (deploy.resources.limits) cannot be enforced");
-    expect(check.fix).toContain("systemd.unified_cgroup_hierarchy=1");
+  test("passes on a cgroup v1 host where kitten may manage a subtree (root), and names it", () => {
+    const check = checkCgroups(reader({ "/proc/self/mounts": hybrid }), () => true, () => ({ usable: true, base: "/kitten/0", mounts: {} }));
+    expect(check.status).toBe("ok");
+    expect(check.detail).toContain("through /kitten/0 in each controller");
   });
 
-  test("passes on cgroup v2 with the controllers delegated to the user's cgroup", () => {
+  test("warns on a cgroup v1 host without a subtree handed to the user, with root's one-time fix, never fails", () => {
+    const check = checkCgroups(reader({ "/proc/self/mounts": hybrid }), () => true, () => ({ usable: false, base: "/kitten/1001", mounts: {}, reason: "cgroup v1 without a subtree handed to this user", fix: "mkdir -p x && chown -R 1001:1001 x" }));
+    expect(check.status).toBe("warn");
+    expect(check.required).toBe(false);
+    expect(check.detail).toContain("memory, cpus and pids limits and pause are not enforced");
+    expect(check.fix).toBe("mkdir -p x && chown -R 1001:1001 x");
+  });
+
+  test("says that a delegated cgroup v2 is not used for limits yet", () => {
     const files = {
       "/proc/self/mounts": v2,
       "/proc/self/cgroup": "0::/user.slice/user-1000.slice/session-1.scope",
       "/sys/fs/cgroup/user.slice/user-1000.slice/session-1.scope/cgroup.controllers": "cpuset cpu io memory pids",
     };
-    expect(checkCgroups(reader(files), () => true).status).toBe("ok");
+    const check = checkCgroups(reader(files), () => true);
+    expect(check.status).toBe("warn");
+    expect(check.detail).toContain("enforces limits through cgroup v1 only");
   });
 
   test("warns on cgroup v2 without delegation and gives the systemd fix", () => {

@@ -85,12 +85,13 @@ describe("what up checks first", () => {
   });
 
   test("warnings name what is honoured only in part", () => {
-    const w = hostWarnings(load("services:\n  web:\n    image: nginx\n    pid: host\n    privileged: true\n    network_mode: host\n    mac_address: 02:00:00:00:00:01\n    mem_limit: 16m\n"));
+    const noCgroups = { usable: false, base: "/kitten/1001", mounts: {}, reason: "cgroup v1 without a subtree handed to this user", fix: "mkdir …" };
+    const w = hostWarnings(load("services:\n  web:\n    image: nginx\n    pid: host\n    privileged: true\n    network_mode: host\n    mac_address: 02:00:00:00:00:01\n    mem_limit: 16m\n"), noCgroups);
     expect(w).toEqual([
       "service web: pid: host shares the process namespace of the project's rootless namespace (its containers and kitten's helpers), not the host's",
       expect.stringContaining("service web: privileged gives every capability inside kitten's user namespace, no seccomp filter and the host devices"),
       "service web: mac_address is ignored: with network_mode host the container has no network interface of its own",
-      expect.stringContaining('container "p-web-1": cannot enforce memory=16777216'),
+      'container "p-web-1": memory=16777216 not enforced: cgroup v1 without a subtree handed to this user; to enforce them, as root: mkdir … (kitten doctor)',
     ]);
   });
 

@@ -14,5 +14,5 @@ test("defaults kill to SIGTERM of the init process only", () => {
 });
 
 test("describes every operation with a request and a response schema", () => {
-  expect(Object.keys(AGENT_OPS).sort()).toEqual(["bridge", "create", "delete", "exec", "kill", "net", "ping", "rmtree", "smoke", "spawn", "start", "state"]);
+  expect(Object.keys(AGENT_OPS).sort()).toEqual(["bridge", "create", "delete", "exec", "kill", "net", "pause", "ping", "resume", "rmtree", "smoke", "spawn", "start", "state"]);
 });

@@ -16,6 +16,7 @@ import type { NamespaceRecord } from "../../../../src/net/namespace/index.ts";
 import type { ContainerSpec } from "../../../../src/engine/runtime/types.ts";
 import type { TcpForwarder } from "../../../../src/engine/runtime/published-ports.ts";
 import type { StartForwarder } from "../../../../src/net/forward/host.ts";
+import type { CgroupSupport } from "../../../../src/engine/runtime/cgroups.ts";
 import { VolumeStore } from "../../../../src/engine/volume/store.ts";
 
 interface FakeContainer {
@@ -104,6 +105,7 @@ beforeEach(() => {
   forwarder = {
     start: async (o) => (forwards.push({ op: "start", o }), { pid: 4000 + forwards.length, start: 1 }),
     stop: async (ref) => void forwards.push({ op: "stop", pid: ref.pid }),
+    alive: (ref) => !forwards.some((f) => f.op === "stop" && f.pid === ref.pid),
   };
   nsUp = true;
   servers = [];
@@ -145,6 +147,7 @@ beforeEach(() => {
     ensure: async () => ((nsUp = true), record),
     find: () => (nsUp ? record : undefined),
     stop: async () => ((nsUp = false), true),
+    helpers: async (_paths, ns) => ({ ns, restarted: [] }),
   };
   const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
   reporter = new MemoryReporter();
@@ -207,7 +210,7 @@ test("publishes tcp ports through kitten's forwarder and udp through the port AP
           { hostIp: "127.0.0.1", hostPort: 18080, childIp: "127.0.0.1", childPort: 80 },
           { hostIp: "127.0.0.1", hostPort: 18443, childIp: "127.0.0.1", childPort: 443 },
         ],
-        exitFile: join(dir, "exit", st.id!),
+        releaseFile: join(dir, "ports-released"),
         containerDir: dir,
         logFile: join(dir, "portfwd.log"),
       },
@@ -341,14 +344,33 @@ test("resolves exec users through the image's passwd", async () => {
   expect(await rt.exec("web", ["id"], { user: "app" })).toEqual({ exitCode: 0, stdout: "ran id as 999:999", stderr: "" });
 });
 
-test("warns about limits it cannot enforce", async () => {
-  await rt.create(spec({ resources: { memory: "64m", cpus: "0.5" } }));
-  expect(reporter.warnings).toEqual(['container "web": cannot enforce memory=64m, cpus=0.5: rootless containers need cgroup v2 with delegation, and this host has none; the limits are ignored']);
+function runtimeWith(cgroups: CgroupSupport): RootlessRuntime {
+  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+  return new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, forwarder, cgroups });
+}
+const noCgroups: CgroupSupport = { usable: false, base: "/kitten/1001", mounts: {}, reason: "cgroup v1 without a subtree handed to this user", fix: "mkdir -p x && chown -R 1001:1001 x" };
+
+test("warns about limits of a run container it cannot enforce, naming why and root's fix (up warns for services)", async () => {
+  const r = runtimeWith(noCgroups);
+  await r.create(spec({ resources: { memory: "64m", cpus: "0.5" } }));
+  await r.create(spec({ name: "p-web-1", service: "web", resources: { memory: "64m", cpus: "0.5" } }));
+  expect(reporter.warnings).toEqual(['container "web": memory=64m, cpus=0.5 not enforced: cgroup v1 without a subtree handed to this user; to enforce them, as root: mkdir -p x && chown -R 1001:1001 x (kitten doctor)']);
+  expect(JSON.parse(readFileSync(join(lastCreate.containerDir, "bundle/config.json"), "utf8")).linux.cgroupsPath).toBeUndefined();
 });
 
-test("says pausing is not possible rootless here", async () => {
-  await rt.create(spec());
-  await expect(rt.pause("web")).rejects.toThrow("pausing needs the cgroup freezer");
+test("says pausing is not possible without a cgroup, and why", async () => {
+  const r = runtimeWith(noCgroups);
+  await r.create(spec());
+  await expect(r.pause("web")).rejects.toThrow("pausing needs the cgroup freezer, and cgroup v1 without a subtree handed to this user");
+});
+
+test("puts a container in its project's cgroup with its limits and the default pids limit where cgroups may be managed", async () => {
+  const r = runtimeWith({ usable: true, base: "/kitten/0", mounts: {} });
+  const st = await r.create(spec({ resources: { memory: "32m" } }));
+  const config = JSON.parse(readFileSync(join(lastCreate.containerDir, "bundle/config.json"), "utf8"));
+  expect(config.linux.cgroupsPath).toMatch(new RegExp(`^/kitten/0/p-[0-9a-f]{8}/${st.id}$`));
+  expect(config.linux.resources).toEqual({ memory: { limit: 32 * 1024 * 1024 }, pids: { limit: 2048 } });
+  expect(reporter.warnings).toEqual([]);
 });
 
 test("gives the image's declared VOLUMEs anonymous volumes filled from the image, removed with the container", async () => {

@@ -92,6 +92,26 @@ describe("project store", () => {
     expect(s.listEvents({ until: "2026-01-01T00:00:04.000Z" })).toEqual([a]);
   });
 
+  test("keeps the event log bounded: a crash loop's thousands of events leave the newest ones of that project only", () => {
+    const s = new ProjectStore(openStateDb(paths));
+    s.appendEvent({ project: "other", action: "start" });
+    for (let i = 0; i < 1200; i++) s.appendEvent({ project: "demo", container: "demo-web-1", action: i % 2 ? "die" : "start" });
+    expect(s.pruneEvents("demo", 100)).toBe(1100);
+    const left = s.listEvents({ project: "demo" });
+    expect(left.length).toBe(100);
+    expect(left.at(-1)!.id - left[0]!.id).toBe(99);
+    expect(s.listEvents({ project: "other" }).length).toBe(1);
+  });
+
+  test("keeps why a state is what it is, and a pending restart's backoff and due time", () => {
+    const s = new ProjectStore(openStateDb(paths));
+    s.putContainer(container({ status: "restarting", note: "exit code unknown", backoffMs: 400, restartAt: "2026-01-01T00:00:01.000Z" }));
+    expect(s.getContainer("demo-web-1")).toMatchObject({ status: "restarting", note: "exit code unknown", backoffMs: 400, restartAt: "2026-01-01T00:00:01.000Z" });
+    s.updateContainer("demo-web-1", { status: "running", restartAt: undefined, note: undefined });
+    expect(s.getContainer("demo-web-1")).not.toHaveProperty("restartAt");
+    expect(s.getContainer("demo-web-1")).not.toHaveProperty("note");
+  });
+
   test("removing a project removes its containers but keeps its events", () => {
     const s = new ProjectStore(openStateDb(paths));
     s.saveProject({ name: "demo", workingDir: "/a", configFiles: [], config: {} });

@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KittenPaths } from "../../../../src/core/paths.ts";
-import { closeStateDbs } from "../../../../src/engine/state/db.ts";
+import { closeStateDbs, openStateDb } from "../../../../src/engine/state/db.ts";
+import { ProjectStore } from "../../../../src/engine/state/project-store.ts";
 import { requestSupervisor, supervisorSocketPath } from "../../../../src/engine/supervisor/client.ts";
 import { ensureSupervisor, runSupervisor } from "../../../../src/engine/supervisor/process.ts";
 import { FakeRuntime } from "../orchestrate/fake-runtime.ts";
@@ -14,6 +15,8 @@ let paths: KittenPaths;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "kitten-proc-"));
   paths = { data: join(dir, "data"), runtime: join(dir, "run"), config: join(dir, "config") };
+  // `up` records the project before it asks for a supervisor
+  new ProjectStore(openStateDb(paths)).saveProject({ name: "demo", workingDir: dir, configFiles: [], config: {} });
 });
 afterEach(() => {
   closeStateDbs();
@@ -43,6 +46,13 @@ describe("supervisor process", () => {
     expect(status.pid).toBe(process.pid);
     await requestSupervisor(supervisorSocketPath(paths, "demo"), "demo", { op: "shutdown" });
     await first;
+  });
+
+  test("one that got the lock after its project went down leaves, taking its lock file with it", async () => {
+    const runtime = new FakeRuntime(new FakeClock());
+    new ProjectStore(openStateDb(paths)).removeProject("demo");
+    expect(await runSupervisor("demo", paths, runtime)).toBe(0);
+    expect(readdirSync(join(paths.runtime, "sup"))).toEqual([]);
   });
 
   test("says where its log is when it does not come up", async () => {

@@ -1,3 +1,4 @@
+import { EVENTS_KEPT } from "../../../../src/engine/state/project-store.ts";
 import { afterEach, describe, expect, test } from "bun:test";
 import { parseRestartPolicy } from "../../../../src/engine/supervisor/restart-policy.ts";
 import type { HealthConfig } from "../../../../src/engine/supervisor/healthcheck.ts";
@@ -32,11 +33,25 @@ describe("restart policies under the supervisor", () => {
     ]);
     expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 3, status: "running" });
     await h.clock.advance(50);
-    expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 3, status: "exited", exitCode: 1 });
+    // as docker shows it: restarting, with the exit code, the restart counted and when it is due
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 4, status: "restarting", exitCode: 1, backoffMs: 800, restartAt: "2026-01-01T00:00:01.700Z" });
     await h.clock.advance(799);
-    expect(h.store.getContainer("demo-app-1")?.status).toBe("exited");
+    expect(h.store.getContainer("demo-app-1")?.status).toBe("restarting");
     await h.clock.advance(1);
     expect(h.store.getContainer("demo-app-1")).toMatchObject({ restarts: 4, status: "running" });
+    expect(h.store.getContainer("demo-app-1")?.restartAt).toBeUndefined();
+  });
+
+  test("stop during the restart delay calls the restart off: exited, and no start after the delay", async () => {
+    h = harness({ app: { exitAfterMs: 50, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.clock.advance(50);
+    expect(h.store.getContainer("demo-app-1")?.status).toBe("restarting");
+    await h.supervisor.stop("demo-app-1");
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "exited", manualStop: true, restarts: 1 });
+    expect(h.store.getContainer("demo-app-1")?.restartAt).toBeUndefined();
+    await h.clock.advance(10_000);
+    expect(h.runtime.calls.filter((c) => c.startsWith("start"))).toEqual(["start demo-app-1"]);
   });
 
   test("restart: no leaves a crashed container down with its exit code", async () => {
@@ -162,6 +177,51 @@ describe("adoption by a new supervisor", () => {
     expect(h.store.listContainers("demo")).toEqual([]);
   });
 
+  test("carries on a restart another process decided (status restarting, due at restartAt) and keeps its backoff", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.supervisor.close();
+    h.runtime.crash("demo-app-1", 1);
+    // as conmon's exit command (or a supervisor killed during the delay) leaves it
+    h.store.updateContainer("demo-app-1", { status: "restarting", exitCode: 1, restarts: 3, backoffMs: 400, restartAt: new Date(h.clock.now() + 400).toISOString() });
+    h.supervisor = h.newSupervisor();
+    expect((await h.supervisor.adopt()).restarted).toEqual(["demo-app-1"]);
+    await h.clock.advance(399);
+    expect(h.store.getContainer("demo-app-1")?.status).toBe("restarting");
+    await h.clock.advance(1);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 3 });
+    // the next crash doubles the carried delay
+    h.runtime.crash("demo-app-1", 1);
+    await h.clock.advance(1);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "restarting", restarts: 4, backoffMs: 800 });
+  });
+
+  test("a pending restart is called off by a user stop", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    await h.supervisor.close();
+    h.runtime.crash("demo-app-1", 1);
+    h.store.updateContainer("demo-app-1", { status: "restarting", restarts: 1, backoffMs: 100, restartAt: new Date(h.clock.now() + 100).toISOString() });
+    h.supervisor = h.newSupervisor();
+    await h.supervisor.adopt();
+    h.store.updateContainer("demo-app-1", { manualStop: true });
+    await h.clock.advance(200);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "exited", manualStop: true });
+    expect(h.runtime.calls.filter((c) => c.startsWith("start"))).toEqual(["start demo-app-1"]);
+  });
+
+  test("a container gone without an exit code (its monitor was killed) is recorded as exited with the code unknown, and restarted by its policy", async () => {
+    h = harness({ app: {} }, { app: { restart: parseRestartPolicy("on-failure") } });
+    await run(h, "app");
+    h.runtime.crash("demo-app-1", -1);
+    await h.clock.advance(1);
+    const rec = h.store.getContainer("demo-app-1")!;
+    expect(rec).toMatchObject({ status: "restarting", note: "exit code unknown: its monitor (conmon) was killed", restarts: 1 });
+    expect(rec.exitCode).toBeUndefined();
+    await h.clock.advance(100);
+    expect(h.store.getContainer("demo-app-1")).toMatchObject({ status: "running", restarts: 1 });
+  });
+
   test("keeps a healthy container healthy across adoption", async () => {
     h = harness({ db: {} }, { db: { health: hc() } });
     await run(h, "db");
@@ -223,4 +283,27 @@ describe("first create", () => {
     expect(order.slice(0, 2)).toEqual(["begin demo-a-1", "end demo-a-1"]);
     expect(order.slice(2, 4).sort()).toEqual(["begin demo-b-1", "begin demo-c-1"]);
   });
+});
+
+describe("a day-long crash loop, in compressed time", () => {
+  test("keeps the supervisor's memory flat and the event log bounded", async () => {
+    // runs 10 s (a stable run resets the backoff) and crashes, again and again: ~8 500 restarts a day
+    h = harness({ app: { exitAfterMs: 10_000, exitCode: 1 } }, { app: { restart: parseRestartPolicy("always") } });
+    await run(h, "app");
+    const day = 24 * 3600_000;
+    const step = 60_000;
+    // warm up an hour, then measure over the rest of the day
+    for (let t = 0; t < 3600_000; t += step) await h.clock.advance(step);
+    Bun.gc(true);
+    const before = process.memoryUsage().heapUsed;
+    for (let t = 3600_000; t < day; t += step) await h.clock.advance(step);
+    Bun.gc(true);
+    const growth = process.memoryUsage().heapUsed - before;
+    const restarts = h.store.getContainer("demo-app-1")!.restarts;
+    expect(restarts).toBeGreaterThan(8000);
+    // flat: what a day of restarts leaves is well under a few bytes per restart
+    expect(growth).toBeLessThan(8 * 1024 * 1024);
+    // the event log keeps the newest EVENTS_KEPT of the project, not the ~25 000 a day makes
+    expect(h.store.listEvents({ project: "demo" }).length).toBeLessThanOrEqual(EVENTS_KEPT + 500);
+  }, 120_000);
 });

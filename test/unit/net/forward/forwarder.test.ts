@@ -55,7 +55,7 @@ function exchange(port: number, data: Buffer | string, host = "127.0.0.1"): Prom
   });
 }
 
-async function forward(ports: Array<{ hostPort?: number; childPort: number; hostIp?: string }>, extra: { exitFile?: string; containerDir?: string } = {}) {
+async function forward(ports: Array<{ hostPort?: number; childPort: number; hostIp?: string }>, extra: { releaseFile?: string; containerDir?: string } = {}) {
   // startForwarder binds the ports itself: pick free ones first for port 0
   const chosen = ports.map((p) => p.hostPort || freePort(p.hostIp));
   const ref = await startForwarder({
@@ -168,12 +168,16 @@ test("names a host port that is already taken, and leaves no forwarder behind", 
   bindAndRelease(free);
 });
 
-test("ends by itself when the container's exit file appears, freeing its ports", async () => {
+test("ends by itself when the container's ports are released, freeing them, and not when it merely exits", async () => {
   mkdirSync(join(dir, "exit"));
-  const exitFile = join(dir, "exit", "c1");
-  const { ref, ports } = await forward([{ childPort: await backend(echo) }], { exitFile });
+  const releaseFile = join(dir, "ports-released");
+  const { ref, ports } = await forward([{ childPort: await backend(echo) }], { releaseFile });
   expect((await exchange(ports[0]!, "up")).toString()).toBe("up");
-  writeFileSync(exitFile, "0");
+  // a container that exits to be restarted by its policy keeps its forwarder
+  writeFileSync(join(dir, "exit", "c1"), "0");
+  await Bun.sleep(600);
+  expect(isAlive(ref.pid)).toBe(true);
+  writeFileSync(releaseFile, "");
   expect(await waitUntil(() => (isAlive(ref.pid) ? undefined : true), 3_000, 20)).toBe(true);
   // as the runtime does before publishing again: waits until all its threads are gone
   await stopForwarder(ref);

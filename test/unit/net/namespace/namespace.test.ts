@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chooseDriver, findNamespace, namespaceLayout, parseNamespaceRecord } from "../../../../src/net/namespace/index.ts";
-import { isAlive, processState, waitUntil } from "../../../../src/net/namespace/proc.ts";
+import { childrenOf, isAlive, processStartTime, processState, sameProcess, waitUntil } from "../../../../src/net/namespace/proc.ts";
 import { agentSocketPath } from "../../../../src/net/namespace/layout.ts";
 
 const good = {
@@ -24,6 +24,25 @@ test("accepts a namespace record and refuses broken ones", () => {
   expect(parseNamespaceRecord({ ...good, pid: "10" })).toBeUndefined();
   expect(parseNamespaceRecord({ ...good, slirpPid: 1.5 })).toBeUndefined();
   expect(parseNamespaceRecord(null)).toBeUndefined();
+});
+
+test("accepts a record of a namespace with a holder, with the start times that name its processes", () => {
+  const held = { ...good, holder: true, pidStart: 5, childStart: 6, slirpPid: 12, slirpStart: 7, slirpSocket: "/r/projects/shop/slirp.sock" };
+  expect(parseNamespaceRecord(held)).toEqual(held as never);
+  expect(parseNamespaceRecord({ ...held, holder: "yes" })).toBeUndefined();
+  expect(parseNamespaceRecord({ ...held, childStart: "6" })).toBeUndefined();
+});
+
+test("names a process by pid and start time, so a reused pid is not taken for it", async () => {
+  const start = processStartTime(process.pid)!;
+  expect(sameProcess(process.pid, start)).toBe(true);
+  expect(sameProcess(process.pid, start + 1)).toBe(false);
+  expect(sameProcess(process.pid, undefined)).toBe(true);
+  const child = Bun.spawn(["sleep", "5"]);
+  expect(await waitUntil(() => (childrenOf(process.pid).includes(child.pid) ? true : undefined), 2000)).toBe(true);
+  child.kill("SIGKILL");
+  await child.exited;
+  expect(sameProcess(child.pid, undefined)).toBe(false);
 });
 
 test("keeps rootlesskit's state dir apart from the per-project runtime dir it would delete", () => {
