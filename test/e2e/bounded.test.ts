@@ -1,7 +1,8 @@
 /**
  * Issue #13, bounded resources: a chatty container's log rotates at its max-size and keeps
  * max-file files (and stays bounded by conmon's cap when no supervisor rotates it), `logs --tail`
- * reads from the end, the none log driver keeps nothing, and a healthcheck command past its
+ * reads from the end, the none log driver keeps nothing (compose's logging: and run's
+ * --log-driver / --log-opt), and a healthcheck command past its
  * timeout is killed with its children. As root and as `kittest`, one stack each.
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -118,6 +119,20 @@ for (const c of [{ label: "root", tag: "31" }, { label: TEST_USER, user: TEST_US
       expect(res.code).toBe(0);
       expect(res.stdout).toBe("");
       expect(existsSync(await logPath("quiet"))).toBe(false);
+    });
+
+    test("kitten run takes --log-driver and --log-opt as docker run does, and refuses what it cannot honour", async () => {
+      const none = await r.k(["run", "--name", `${project}-none`, "--log-driver", "none", rootfs, "echo", "not kept"]);
+      // an attached run still shows its output; nothing is kept of it
+      expect(none).toMatchObject({ code: 0, stdout: "not kept\n" });
+      expect(await r.k(["logs", `${project}-none`])).toMatchObject({ code: 0, stdout: "" });
+      await r.k(["rm", `${project}-none`]);
+      const kept = await r.k(["run", "-d", "--name", `${project}-run`, "--log-driver", "json-file", "--log-opt", "max-size=1m", "--log-opt", "max-file=2", rootfs, "sh", "-c", "echo kept; exec sleep 1000"]);
+      expect(kept.code).toBe(0);
+      expect(await until(async () => (await r.k(["logs", `${project}-run`])).stdout === "kept\n", 10_000)).toBe(true);
+      await r.k(["rm", "-f", `${project}-run`]);
+      const bad = await r.k(["run", "--rm", "--log-opt", "compress=true", rootfs, "true"]);
+      expect(bad).toMatchObject({ code: 2, stderr: 'error: --log-opt "compress" is not supported\nhint: the log options kitten honours are max-size and max-file\n' });
     });
 
     test("healthcheck commands past their timeout are killed with their children", async () => {

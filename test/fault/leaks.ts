@@ -1,14 +1,29 @@
 /**
  * What a killed transition may leave behind, by kind (issue #13 §2): compared with the records
  * of the state db, while the project's namespace lives (container dirs, mounts, netns files,
- * cgroups, forwarders, monitors, duplicate containers, state db against the runtime) and after
- * `down` (any process, runtime file, cgroup or record of the project).
+ * cgroups, forwarders, monitors, bridges, veths, nft rules, duplicate containers, state db against
+ * the runtime) and after `down` (any process, runtime file, cgroup or record of the project).
  */
 import { Database } from "bun:sqlite";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { bridgeName } from "../../src/net/bridge.ts";
 
 export type Leaks = Record<string, string[]>;
+
+/** What a command prints inside the namespace's network namespace (host root may enter it). */
+function inNetns(pid: number, argv: string[]): string {
+  const res = Bun.spawnSync(["nsenter", "-t", String(pid), "-n", "--", ...argv], { stdout: "pipe", stderr: "ignore" });
+  return res.exitCode === 0 ? res.stdout.toString() : "";
+}
+
+function networkPlan(root: string, project: string): Array<{ key: string }> {
+  try {
+    return JSON.parse(readFileSync(join(root, "data", "networks", `${project}.json`), "utf8")) as Array<{ key: string }>;
+  } catch {
+    return [];
+  }
+}
 
 interface RuntimeRow {
   id: string;
@@ -18,6 +33,8 @@ interface RuntimeRow {
   replica?: number;
   netnsPath?: string;
   cgroupsPath?: string;
+  /** address by network: one veth each */
+  ips?: Record<string, string>;
 }
 
 function db(root: string): Database {
@@ -136,6 +153,17 @@ export function leaksWhileUp(root: string, project: string): Leaks {
     }
     const netnsDir = join(ns.runtimeDir, "netns");
     if (existsSync(netnsDir)) for (const id of readdirSync(netnsDir)) if (!ids.has(id)) add(leaks, "netns files", id);
+    // the namespace's network: bridges and nft rules of planned networks only, a veth per recorded container at most
+    const planned = new Set(networkPlan(root, project).map((n) => n.key));
+    const bridges = new Set([...planned].map((k) => bridgeName(project, k)));
+    const links = inNetns(ns.childPid, ["ip", "-o", "link", "show"]);
+    for (const m of links.matchAll(/^\d+: (kt[0-9a-f]{10})[@:]/gm)) if (!bridges.has(m[1]!)) add(leaks, "bridges", m[1]!);
+    const veths = [...links.matchAll(/^\d+: (veth[^@:]+)[@:]/gm)].map((m) => m[1]!);
+    const attached = rows.reduce((n, r) => n + (r.netnsPath ? Object.keys(r.ips ?? {}).length : 0), 0);
+    if (veths.length > attached) add(leaks, "veths", `${veths.length} for ${attached} network attachments`);
+    for (const m of inNetns(ns.childPid, ["nft", "list", "table", "ip", "kitten"]).matchAll(/comment "([^"]+)"/g)) {
+      if (!planned.has(m[1]!)) add(leaks, "nft rules", m[1]!);
+    }
   }
   // cgroups of containers no record names
   for (const d of cgroupDirs(project)) {

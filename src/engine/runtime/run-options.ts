@@ -9,6 +9,7 @@ import { InvalidInputError } from "../../core/errors.ts";
 import { mappedIdLimits } from "../../core/subid.ts";
 import { execProblems, extraHostProblem, hostnameProblem, mountTargetProblem, signalProblem, tmpfsProblem, ulimitProblem, userProblem, type HostIds } from "../compose/runtime-checks.ts";
 import { parseBytes } from "../compose/units.ts";
+import { LOG_DRIVERS } from "../compose/logging.ts";
 import type { Port, VolumeMount } from "../compose/model.ts";
 import { parsePublish } from "../../net/ports.ts";
 import type { ContainerSpec } from "./types.ts";
@@ -42,6 +43,9 @@ export interface RunFlags {
   cpus?: string;
   pidsLimit?: string;
   runtime?: string;
+  /** docker run --log-driver / --log-opt (issue #13: the compose logging: key's flags) */
+  logDriver?: string;
+  logOpts?: string[];
 }
 
 export interface FlagContext {
@@ -117,6 +121,7 @@ export function specFromRunFlags(f: RunFlags, ctx: FlagContext): ContainerSpec {
     seccomp,
     resources,
     runtime: f.runtime,
+    logging: runLogging(f.logDriver, f.logOpts ?? []),
   };
   checkRunSpec(spec);
   return spec;
@@ -165,6 +170,37 @@ export function checkRunSpec(spec: ContainerSpec, ids: HostIds = mappedIdLimits(
   if (r?.memory !== undefined && parseBytes(r.memory) === undefined) refuse("--memory", `"${r.memory}" is not a size`, 'use bytes or a size like "512m" or "1g"');
   if (r?.cpus !== undefined && !(/^\d+(\.\d+)?$/.test(r.cpus) && Number(r.cpus) > 0)) refuse("--cpus", `"${r.cpus}" is not a positive number`, "e.g. --cpus 0.5");
   if (r?.pids !== undefined && !Number.isSafeInteger(r.pids)) refuse("--pids-limit", `"${r.pids}" is not an integer`, "e.g. --pids-limit 100, or -1 for unlimited");
+}
+
+/**
+ * --log-driver / --log-opt as docker run takes them, for the drivers and options kitten honours
+ * (compose/logging.ts says which, and why); an option without effect here is refused rather than
+ * dropped unsaid.
+ */
+function runLogging(driver: string | undefined, opts: string[]): ContainerSpec["logging"] {
+  if (driver === undefined && opts.length === 0) return undefined;
+  if (driver !== undefined && !(LOG_DRIVERS as readonly string[]).includes(driver)) {
+    throw new InvalidInputError(`--log-driver "${driver}" is not supported`, { code: "bad_flag", hint: `kitten keeps logs in files: use ${LOG_DRIVERS.join(", ")}` });
+  }
+  const out: NonNullable<ContainerSpec["logging"]> = driver ? { driver } : {};
+  for (const o of opts) {
+    const i = o.indexOf("=");
+    const [key, value] = i < 0 ? [o, ""] : [o.slice(0, i), o.slice(i + 1)];
+    if (key === "max-size") {
+      const n = parseBytes(value);
+      if (n === undefined || n <= 0) throw new InvalidInputError(`--log-opt max-size: "${value}" is not a size`, { code: "bad_flag", hint: "e.g. --log-opt max-size=10m" });
+      out.maxSize = n;
+    } else if (key === "max-file") {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidInputError(`--log-opt max-file: "${value}" is not a number of files`, { code: "bad_flag", hint: "e.g. --log-opt max-file=3" });
+      out.maxFile = Number(value);
+    } else {
+      throw new InvalidInputError(`--log-opt "${key}" is not supported`, { code: "bad_flag", hint: "the log options kitten honours are max-size and max-file" });
+    }
+  }
+  if (out.driver === "none" && (out.maxSize !== undefined || out.maxFile !== undefined)) {
+    throw new InvalidInputError("--log-opt with --log-driver none: the none driver keeps no log", { code: "bad_flag", hint: "drop the --log-opt flags" });
+  }
+  return out;
 }
 
 function addEnv(env: Record<string, string>, entry: string, host: Record<string, string | undefined>): void {

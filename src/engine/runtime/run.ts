@@ -4,7 +4,7 @@
  * --rm honoured. Interactive runs (-i / -t) run the OCI runtime in the foreground with the
  * caller's terminal instead (runc proxies the pty itself), recording the exit code afterwards.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { isatty } from "node:tty";
 import { InvalidInputError } from "../../core/errors.ts";
 import { containerFiles, exitFile } from "./container-files.ts";
@@ -38,7 +38,13 @@ export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, opt
   }
   // -t alone without a terminal runs under conmon, which allocates the pty and logs its output
   const foreground = !options.detach && (options.interactive || (options.tty && stdinIsTty));
-  const created = await rt.create({ ...spec, tty: options.tty, stdinOpen: options.interactive }, { monitor: !foreground, autoRemove: options.detach && options.remove, pull: options.pull });
+  // attached output comes from the monitor's log: with the none driver the log is kept only while
+  // the run streams it (docker attaches with any driver; `logs` has nothing afterwards)
+  const streamedOnly = !options.detach && !foreground && spec.logging?.driver === "none";
+  const created = await rt.create(
+    { ...spec, tty: options.tty, stdinOpen: options.interactive, ...(streamedOnly ? { logging: {} } : {}) },
+    { monitor: !foreground, autoRemove: options.detach && options.remove, pull: options.pull },
+  );
   const rec = rt.record(created.id!);
   if (foreground) {
     const code = await runForeground(rt, rec);
@@ -89,7 +95,12 @@ export async function runContainer(rt: RootlessRuntime, spec: ContainerSpec, opt
       wakeup.close();
     }
     drain();
+    reader.close();
     if (options.remove) await rt.remove(rec.id, { force: true });
+    else if (streamedOnly) {
+      rmSync(files.log, { force: true });
+      rt.store.update({ ...rt.record(rec.id), spec: { ...rt.record(rec.id).spec, logging: spec.logging } });
+    }
     return { detached: false, exitCode: code };
   } finally {
     for (const s of FORWARDED) process.off(s, forward);

@@ -33,6 +33,19 @@ test("parses ports, ulimits and resource flags", () => {
   expect(spec.resources).toEqual({ memory: "64m", cpus: undefined, pids: undefined });
 });
 
+test("--log-driver and --log-opt as docker run takes them, for what kitten honours", () => {
+  const run = (logDriver?: string, logOpts?: string[]) => specFromRunFlags({ image: "i", command: [], logDriver, logOpts }, ctx).logging;
+  expect(run()).toBeUndefined();
+  expect(run("json-file", ["max-size=10m", "max-file=3"])).toEqual({ driver: "json-file", maxSize: 10 * 1024 * 1024, maxFile: 3 });
+  expect(run(undefined, ["max-size=1k"])).toEqual({ maxSize: 1024 });
+  expect(run("none")).toEqual({ driver: "none" });
+  expect(() => run("syslog")).toThrow('--log-driver "syslog" is not supported');
+  expect(() => run("local", ["max-size=big"])).toThrow('--log-opt max-size: "big" is not a size');
+  expect(() => run("local", ["max-file=0"])).toThrow('--log-opt max-file: "0" is not a number of files');
+  expect(() => run("local", ["compress=true"])).toThrow('--log-opt "compress" is not supported');
+  expect(() => run("none", ["max-size=1m"])).toThrow("the none driver keeps no log");
+});
+
 const volumes: Array<[string, object]> = [
   ["./data:/data", { type: "bind", source: "/work/app/data", target: "/data", read_only: undefined, bind: { create_host_path: true } }],
   ["/srv:/srv:ro", { type: "bind", source: "/srv", target: "/srv", read_only: true, bind: { create_host_path: true } }],
