@@ -35,11 +35,12 @@ describe("kitten kube export", () => {
   });
 
   test("the loader's ignored keys are rows of the table, not a second warning", async () => {
-    writeFileSync(join(dir, "logging.yaml"), "services:\n  app:\n    image: busybox\n    logging: {driver: syslog}\n");
+    writeFileSync(join(dir, "logging.yaml"), "services:\n  app:\n    image: busybox\n    cpu_shares: 512\n    logging: {driver: json-file, options: {max-size: 1m}}\n");
     const res = await k(["kube", "export", "-f", join(dir, "logging.yaml")]);
     expect(res.code).toBe(0);
     expect(res.stderr).not.toContain("warning: ignoring");
-    expect(res.stderr).toMatch(/service app +logging +dropped +kitten does not model this key/);
+    expect(res.stderr).toMatch(/service app +cpu_shares +dropped +kitten does not model this key/);
+    expect(res.stderr).toMatch(/service app +logging +dropped +the kubelet keeps and rotates container logs/);
   });
 
   test.each([

@@ -39,7 +39,7 @@ export const EXPORTED_SERVICE_KEYS = new Set([
   "image", "command", "entrypoint", "environment", "ports", "expose", "networks", "network_mode", "depends_on", "restart",
   "healthcheck", "deploy", "volumes", "working_dir", "user", "hostname", "container_name", "labels", "extra_hosts",
   "stop_signal", "stop_grace_period", "init", "read_only", "tmpfs", "cap_add", "cap_drop", "security_opt", "ulimits",
-  "profiles", "tty", "stdin_open", "build", ...RUNTIME_KEYS,
+  "profiles", "tty", "stdin_open", "build", "logging", ...RUNTIME_KEYS,
 ]);
 
 interface Ctx {
@@ -259,6 +259,7 @@ function serviceFindings(ctx: Ctx, n: string, kind: string): void {
   if (s.stop_signal) findings.dropped(subject, "stop_signal", "lifecycle.stopSignal is alpha (KEP-4960); Kubernetes sends SIGTERM");
   if (s.init) findings.dropped(subject, "init", "no init process in the container: the app is pid 1");
   if (s.ulimits && Object.keys(s.ulimits).length) findings.dropped(subject, "ulimits", "ulimits are a node setting, not part of a pod spec");
+  if (s.logging) findings.dropped(subject, "logging", "the kubelet keeps and rotates container logs (containerLogMaxSize/MaxFiles are node settings)");
   if (s.profiles?.length) findings.approximated(subject, "profiles", "resolved at export: only services of the active profiles were exported");
   if (s.labels && Object.keys(s.labels).length) findings.approximated(subject, "labels", "kept as pod annotations (container labels have no Kubernetes form)");
   if (s.network_mode === "none") findings.dropped(subject, "network_mode", "none: every pod has a network");
