@@ -5,6 +5,7 @@
  * down leaves no cgroup behind. As `kittest`: the limits are warned about at once with root's fix,
  * and once root applied it they are enforced too.
  */
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -96,6 +97,15 @@ describe("as root", () => {
     expect(before.length).toBeGreaterThan(0);
     expect((await r.k(["down", "-p", project, "-t", "1"])).code).toBe(0);
     expect(kittenDirs(0).filter((d) => d.includes(`/${project}-`))).toEqual([]);
+  });
+
+  test("kitten run's namespace leaves no cgroup once its containers are removed", async () => {
+    const own = `default-${createHash("sha256").update(join(r.root, "run", "projects", "default")).digest("hex").slice(0, 8)}`;
+    expect((await r.k(["run", "--name", "once", "--pids-limit", "40", rootfs, "true"])).code).toBe(0);
+    // stopped: its cgroup stays (ps reads an OOM kill from it), and so does the project's
+    expect(kittenDirs(0).filter((d) => d.endsWith(`/${own}`)).length).toBeGreaterThan(0);
+    expect((await r.k(["rm", "once", "oom", "forks"])).code).toBe(0);
+    expect(kittenDirs(0).filter((d) => d.endsWith(`/${own}`))).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@
  * the runtime) and after `down` (any process, runtime file, cgroup or record of the project).
  */
 import { Database } from "bun:sqlite";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { bridgeName } from "../../src/net/bridge.ts";
@@ -95,16 +96,15 @@ function add(leaks: Leaks, kind: string, what: string): void {
   (leaks[kind] ??= []).push(what);
 }
 
-function cgroupDirs(project: string): string[] {
+/** The project's cgroup of this KITTEN_ROOT and the containers' below it (other roots' projects of the same name are theirs). */
+function cgroupDirs(root: string, project: string): string[] {
   const out: string[] = [];
+  const own = `${project}-${createHash("sha256").update(join(root, "run", "projects", project)).digest("hex").slice(0, 8)}`;
   for (const h of readdirSync("/sys/fs/cgroup")) {
-    const base = join("/sys/fs/cgroup", h, "kitten", String(process.getuid?.() ?? 0));
-    if (!existsSync(base)) continue;
-    for (const p of readdirSync(base, { withFileTypes: true })) {
-      if (!p.isDirectory() || !p.name.startsWith(`${project}-`)) continue;
-      out.push(join(base, p.name));
-      for (const c of readdirSync(join(base, p.name), { withFileTypes: true })) if (c.isDirectory()) out.push(join(base, p.name, c.name));
-    }
+    const dir = join("/sys/fs/cgroup", h, "kitten", String(process.getuid?.() ?? 0), own);
+    if (!existsSync(dir)) continue;
+    out.push(dir);
+    for (const c of readdirSync(dir, { withFileTypes: true })) if (c.isDirectory()) out.push(join(dir, c.name));
   }
   return out;
 }
@@ -166,7 +166,7 @@ export function leaksWhileUp(root: string, project: string): Leaks {
     }
   }
   // cgroups of containers no record names
-  for (const d of cgroupDirs(project)) {
+  for (const d of cgroupDirs(root, project)) {
     const id = d.split("/").at(-1)!;
     if (/^[0-9a-f]{64}$/.test(id) && !ids.has(id)) add(leaks, "cgroups", d);
   }
@@ -215,7 +215,7 @@ export function leaksAfterDown(root: string, project: string): Leaks {
     if (!existsSync(dir)) continue;
     for (const e of readdirSync(dir)) if (e === project || e.startsWith(`${project}.`)) add(leaks, "runtime files", join(dir, e));
   }
-  for (const d of cgroupDirs(project)) add(leaks, "cgroups", d);
+  for (const d of cgroupDirs(root, project)) add(leaks, "cgroups", d);
   if (runtimeRows(root, project).length > 0) add(leaks, "state db", `${runtimeRows(root, project).length} container records`);
   if (projectRows(root, project).length > 0) add(leaks, "state db", `${projectRows(root, project).length} supervisor records`);
   return leaks;

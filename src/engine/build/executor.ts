@@ -6,7 +6,7 @@
  * sent to the worker inside the namespace, whose layer is then recorded. The worker starts on the
  * first miss, so a fully cached build never enters the namespace.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { InvalidInputError, RuntimeFailure, isKittenError } from "../../core/errors.ts";
 import type { KittenPaths } from "../../core/paths.ts";
@@ -106,7 +106,13 @@ export class Executor {
   }
 
   private worker(): Promise<{ worker: BuildWorker; runtimeDir: string }> {
-    this.workerP ??= this.deps.startWorker();
+    this.workerP ??= this.deps.startWorker().then(async (w) => {
+      // work dirs of builds killed before they could remove them: their files may belong to
+      // subordinate ids, so the worker (root of the namespace) removes them
+      const stale = staleWorkDirs(this.tmp);
+      if (stale.length > 0) await w.worker.send({ op: "remove", paths: stale }).catch(() => undefined);
+      return w;
+    });
     return this.workerP;
   }
 
@@ -512,4 +518,18 @@ export class Executor {
       for (const d of cleanup) rmSync(d, { recursive: true, force: true });
     }
   }
+}
+
+/** Entries of the build tmp dir (`<pid>-…`, `secrets-<pid>-…`) whose kitten process is gone. */
+export function staleWorkDirs(tmp: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(tmp);
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => {
+    const pid = /^(?:secrets-)?(\d+)-/.exec(e)?.[1];
+    return pid !== undefined && !existsSync(`/proc/${pid}`);
+  }).map((e) => join(tmp, e));
 }

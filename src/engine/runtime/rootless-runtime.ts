@@ -5,7 +5,7 @@
  * and the runtime's state, never cached.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { InvalidInputError, RuntimeFailure } from "../../core/errors.ts";
 import { ensureDir, type KittenPaths } from "../../core/paths.ts";
 import { selfCommand } from "../../core/self.ts";
@@ -205,7 +205,10 @@ export class RootlessRuntime implements ContainerRuntime {
         .list({ project })
         .some((r) => r.namespaceStartedAt === ns.startedAt && r.exitCode === undefined && !existsSync(exitFile(r.dir, r.id)));
       if (inUse) return false;
-      return await this.ns.stop(this.deps.paths, project);
+      const stopped = await this.ns.stop(this.deps.paths, project);
+      const support = this.deps.cgroups ?? cgroups();
+      if (stopped && support.usable) this.dropProjectCgroup(project, projectCgroup(support, project, ns.runtimeDir));
+      return stopped;
     } finally {
       alone.release();
     }
@@ -549,7 +552,18 @@ export class RootlessRuntime implements ContainerRuntime {
       }
     }
     this.store.delete(rec.id);
+    if (!ns && rec.cgroupsPath) this.dropProjectCgroup(rec.project, dirname(rec.cgroupsPath));
     this.deps.reporter.emit({ type: "container", action: "removed", container: rec.name, service: rec.service });
+  }
+
+  /**
+   * A project's own cgroup once its namespace is gone and no container of it is left: `kitten
+   * run`'s namespace stops when idle without a `down`, so nothing else would remove it. The
+   * cgroups of stopped containers stay (they tell `ps` about an OOM kill) until they are removed.
+   */
+  private dropProjectCgroup(project: string, cgroupPath: string): void {
+    if (this.store.list({ project }).length > 0) return;
+    removeContainerCgroup(mountinfo(), cgroupPath);
   }
 
   /** Runs argv in the container's own network namespace, as root of the project's namespace (kitten chaos net). */

@@ -12,6 +12,8 @@ import { copyStep, mappedCount, mkdirStep } from "./copy-step.ts";
 
 export async function serveWorker(): Promise<number> {
   process.umask(0o022);
+  // the build killed: a write to its closed pipe must not end the worker before its step dirs go
+  process.stdout.on("error", () => {});
   const send = (m: WorkerMessage) => void process.stdout.write(`${JSON.stringify(m)}\n`);
   send({ id: 0, type: "ready", uidCount: mappedCount("uid"), gidCount: mappedCount("gid") });
   const inflight = new Set<Promise<void>>();

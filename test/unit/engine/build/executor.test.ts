@@ -98,6 +98,17 @@ describe("the build executor", () => {
     expect(fake.starts()).toBe(1);
   });
 
+  test("the worker first removes the work dirs of builds that were killed, and no live build's", async () => {
+    const images = new Images({ paths });
+    const tmp = join(paths.data, "build", "tmp");
+    for (const d of ["999999999-dead", "secrets-999999998-dead", `${process.pid}-live`, "notabuild"]) mkdirSync(join(tmp, d), { recursive: true });
+    const fake = fakeWorker(images);
+    await executor(DOCKERFILE, {}, fake, images).run();
+    expect(fake.requests[0]).toMatchObject({ op: "remove" });
+    expect((fake.requests[0] as { paths: string[] }).paths.sort()).toEqual([join(tmp, "999999999-dead"), join(tmp, "secrets-999999998-dead")]);
+    expect(fake.requests.filter((r) => r.op === "remove")).toHaveLength(1);
+  });
+
   test("a second build is all cache hits and never starts the worker; a changed arg re-runs only what uses it", async () => {
     const images = new Images({ paths });
     const first = await executor(DOCKERFILE, {}, fakeWorker(images), images).run();
