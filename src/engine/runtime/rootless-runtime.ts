@@ -406,7 +406,8 @@ export class RootlessRuntime implements ContainerRuntime {
       agent = this.agent(ns);
       const st = await this.insideState(rec);
       if (st.status === "exited" && rec.monitored) await this.recreateInside(rec, ns, agent);
-      else if (st.status !== "created") throw new InvalidInputError(`container "${rec.name}" is ${st.status === "exited" ? "exited and was run in the foreground" : st.status}, not created`, st.status === "running" ? undefined : { hint: `kitten rm ${rec.name}, then run it again` });
+      else if (st.status === "created") await this.finishAttach(rec, ns, agent);
+      else throw new InvalidInputError(`container "${rec.name}" is ${st.status === "exited" ? "exited and was run in the foreground" : st.status}, not created`, st.status === "running" ? undefined : { hint: `kitten rm ${rec.name}, then run it again` });
     }
     await publishPorts(this.store, rec, ns, this.forwarder);
     try {
@@ -419,6 +420,23 @@ export class RootlessRuntime implements ContainerRuntime {
     this.store.update(rec);
     this.deps.reporter.emit({ type: "container", action: "started", container: rec.name, service: rec.service });
     return this.inspectRecord(rec);
+  }
+
+  /**
+   * A created container whose network attach never finished — the command creating it was
+   * killed between runc create and writing its addresses (issue #13's fault suite): attached now,
+   * after a detach that takes back whatever half of the attach happened (a veth, an address lease).
+   */
+  private async finishAttach(rec: ContainerRecord, ns: NamespaceRecord, agent: AgentClient): Promise<void> {
+    const attacher = this.attacherFor(rec.spec);
+    if (!rec.netnsPath || !attacher || Object.keys(rec.ips).length > 0) return;
+    const files = containerFiles(rec.dir);
+    const hostname = readFileSync(files.hostname, "utf8").trim();
+    const ctx = { project: rec.project, containerId: rec.id, spec: { ...rec.spec, hostname }, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
+    await attacher.detach(ctx).catch(() => {});
+    rec.ips = await attacher.attach(ctx);
+    if (attacher === builtinBridge) writeFileSync(files.hosts, hostsFile(hostname, Object.values(rec.ips)[0], rec.spec.extraHosts));
+    this.store.update(rec);
   }
 
   /**
@@ -530,7 +548,8 @@ export class RootlessRuntime implements ContainerRuntime {
       const agent = this.agent(ns);
       await unpublishPorts(this.store, rec, ns, this.forwarder);
       const attacher = this.attacherFor(rec.spec);
-      if (rec.netnsPath && attacher && Object.keys(rec.ips).length) {
+      // also without recorded addresses: an attach cut short by a kill may have made a veth already
+      if (rec.netnsPath && attacher) {
         await attacher
           .detach({ project: rec.project, containerId: rec.id, spec: rec.spec, netnsPath: rec.netnsPath, hostsPath: containerFiles(rec.dir).hosts, agent, runtimeDir: ns.runtimeDir })
           .catch(() => {});

@@ -286,6 +286,25 @@ test("attaches a restarted container's network again when its netns had to be ma
   expect(rt.record("web").ips).toEqual({ backend: "10.89.0.4" });
 });
 
+test("a created container whose attach was cut short by a kill is attached on start, its half attach taken back first, and its ports published", async () => {
+  const attached: string[] = [];
+  const network = {
+    attach: async () => (attached.push("attach"), { backend: `10.89.0.${attached.length + 1}` }),
+    detach: async () => void attached.push("detach"),
+  };
+  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
+  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, network, forwarder });
+  await rt.create(spec({ networks: { backend: {} }, ports: [{ mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" }] }));
+  // the command was killed after runc create, before the addresses were written
+  const rec = rt.record("web");
+  rec.ips = {};
+  (rt as unknown as { store: { update(r: typeof rec): void } }).store.update(rec);
+  await rt.start("web");
+  expect(attached).toEqual(["attach", "detach", "attach"]);
+  expect(rt.record("web").ips).toEqual({ backend: "10.89.0.4" });
+  expect(forwards.filter((f) => f.op === "start")).toHaveLength(1);
+});
+
 test("starts a container whose namespace is gone again, in place, in a new namespace", async () => {
   const st = await rt.create(spec());
   await rt.start("web");
