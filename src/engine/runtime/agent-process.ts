@@ -48,6 +48,9 @@ export function agentFiles(runtimeDir: string) {
   };
 }
 
+/** how long a live agent may take to answer before it counts as hung */
+const PATIENT_PING_MS = 30_000;
+
 export async function pingAgent(socket: string, timeoutMs = 2000): Promise<AgentPing | undefined> {
   if (!existsSync(socket)) return undefined;
   try {
@@ -93,7 +96,10 @@ export async function ensureAgent(ns: NamespaceRecord, o: { sameBuild?: boolean 
   const lock = await fileLock(files.startLock, 30_000);
   if (!lock) throw new RuntimeFailure(`namespace "${ns.project}": timed out waiting for another kitten to start its agent`);
   try {
-    const now = await pingAgent(files.socket);
+    let now = await pingAgent(files.socket);
+    // alive but slow to answer: an agent busy with hundreds of creates at once on a loaded machine
+    // answers late, and ending it would fail every request it is serving; only a silent one goes
+    if (!now && agentProcess(ns.runtimeDir)) now = await pingAgent(files.socket, PATIENT_PING_MS);
     if (ok(now)) return { started: false };
     let replacedBuild: string | undefined;
     if (now) {
