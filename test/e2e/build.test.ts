@@ -154,6 +154,25 @@ for (const user of [undefined, "kittest"] as const) {
       expect(one.stderr).toContain("service tool: built sha256:");
       expect((await r.k(["down", ...compose], env)).code).toBe(0);
     }, 240_000);
+
+    test("a project's services build at the same time, their steps named after their service", async () => {
+      // each RUN waits up to 30 s for the other's mark in a shared cache mount: one after the other, a fails
+      const meet = (me: string, other: string) =>
+        `FROM busybox\nRUN --mount=type=cache,id=meet,target=/meet touch /meet/${me} && i=0 && while [ ! -e /meet/${other} ]; do i=$((i+1)); [ $i -gt 300 ] && exit 7; sleep 0.1; done\n`;
+      const proj = workspace(user, {
+        "compose.yaml": ["name: par", "services:", "  a:", "    build: ./a", "  b:", "    build: ./b", ""].join("\n"),
+        "a/Dockerfile": meet("a", "b"),
+        "b/Dockerfile": meet("b", "a"),
+      });
+      dirs.push(proj);
+      const built = await r.k(["build", "-f", join(proj, "compose.yaml")], registry.mirrorEnv, 120_000);
+      expect(built.stderr).not.toContain("exit code: 7");
+      expect(built.code).toBe(0);
+      expect(built.stderr).toMatch(/#\d+ \[a 2\/2\] RUN --mount=type=cache/);
+      expect(built.stderr).toMatch(/#\d+ \[b 2\/2\] RUN --mount=type=cache/);
+      expect(built.stderr).toContain("service a: built sha256:");
+      expect(built.stderr).toContain("service b: built sha256:");
+    }, 120_000);
   });
 }
 

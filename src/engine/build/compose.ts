@@ -99,11 +99,17 @@ export function buildDecision(s: Pick<Service, "image" | "pull_policy">, present
   return s.image && s.pull_policy !== "never" ? "pull" : "build";
 }
 
-/** Builds the services the policy asks for; returns what was built, by service. */
+/**
+ * Builds the services the policy asks for, at the same time (as compose builds them); returns
+ * what was built, by service. Each build's steps are named after its service and numbered in one
+ * sequence. When builds fail, the others still finish (their layers are cached) and the first
+ * failure, in the project's service order, is thrown.
+ */
 export async function buildServices(o: ServiceBuildOptions, deps: ServiceBuildDeps): Promise<Map<string, BuildResult>> {
   const built = new Map<string, BuildResult>();
   if (o.policy === "never") return built;
   const store = new ImageStore(deps.paths);
+  const jobs: Array<{ name: string; options: BuildOptions }> = [];
   for (const [name, s] of Object.entries(o.project.services)) {
     if (!s.build || (o.services && o.services.length > 0 && !o.services.includes(name))) continue;
     const image = serviceImage(o.project.name, name, s)!;
@@ -119,7 +125,19 @@ export async function buildServices(o: ServiceBuildOptions, deps: ServiceBuildDe
       }
     }
     deps.reporter.emit({ type: "info", message: `building service ${name} (${image})` });
-    built.set(name, await buildImage(serviceBuildOptions(o.project, name, s as Service & { build: Build }, o, deps.reporter), { paths: deps.paths, reporter: deps.reporter }));
+    jobs.push({ name, options: serviceBuildOptions(o.project, name, s as Service & { build: Build }, o, deps.reporter) });
   }
+  if (jobs.length === 1) {
+    built.set(jobs[0]!.name, await buildImage(jobs[0]!.options, { paths: deps.paths, reporter: deps.reporter }));
+    return built;
+  }
+  let step = 0;
+  const nextStepId = () => ++step;
+  const outcomes = await Promise.allSettled(jobs.map((j) => buildImage(j.options, { paths: deps.paths, reporter: deps.reporter, nextStepId, label: j.name })));
+  outcomes.forEach((r, i) => {
+    if (r.status === "fulfilled") built.set(jobs[i]!.name, r.value);
+  });
+  const failed = outcomes.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
   return built;
 }

@@ -54,6 +54,10 @@ export interface ExecutorDeps {
   images: Images;
   /** starts the worker in the namespace (once, on the first step that needs it) */
   startWorker(): Promise<{ worker: BuildWorker; runtimeDir: string }>;
+  /** step numbers shared by builds running at once (a project's services), so `#N` is one step */
+  nextStepId?: () => number;
+  /** what step names start with when builds run at once: the service, as compose shows it */
+  label?: string;
 }
 
 export interface StageResult {
@@ -155,7 +159,12 @@ export class Executor {
   }
 
   private stageLabel(stage: Stage): string {
-    return this.input.dockerfile.stages.length > 1 ? `${stage.name ?? `stage-${stage.index}`} ` : "";
+    const own = this.deps.label ? `${this.deps.label} ` : "";
+    return this.input.dockerfile.stages.length > 1 ? `${own}${stage.name ?? `stage-${stage.index}`} ` : own;
+  }
+
+  private nextStepId(): number {
+    return this.deps.nextStepId ? this.deps.nextStepId() : ++this.stepIds;
   }
 
   private async resolveImage(ref: string, line: number, platform?: string) {
@@ -178,7 +187,7 @@ export class Executor {
     let key: string;
     let created: string | undefined;
     let author: string | undefined;
-    const fromId = ++this.stepIds;
+    const fromId = this.nextStepId();
     const fromName = `[${label}1/${total}] FROM ${stage.from.image}${stage.name ? ` AS ${stage.name}` : ""}`;
     if (p.base.type === "stage") {
       const base = await this.results.get(p.base.index)!;
@@ -427,7 +436,7 @@ export class Executor {
   }
 
   private async runFsStep(step: FsStep, name: string, parentKey: string, layers: StageResult["layers"], tail: OutputTail): Promise<{ key: string; created: string; layer?: { diffId: string; size: number } }> {
-    const id = ++this.stepIds;
+    const id = this.nextStepId();
     const t0 = performance.now();
     this.steps++;
     let key: string;

@@ -59,6 +59,9 @@ export interface BuildOptions {
 export interface BuildDeps {
   paths: KittenPaths;
   reporter: Reporter;
+  /** builds running at once share step numbers and name their steps after their service */
+  nextStepId?: () => number;
+  label?: string;
 }
 
 export interface BuildResult {
@@ -183,6 +186,8 @@ async function runBuild(options: BuildOptions, deps: BuildDeps, context: string,
       paths: deps.paths,
       reporter: deps.reporter,
       images,
+      ...(deps.nextStepId ? { nextStepId: deps.nextStepId } : {}),
+      ...(deps.label ? { label: deps.label } : {}),
       async startWorker() {
         const { ensureNamespace } = await import("../../net/namespace/index.ts");
         const ns = await ensureNamespace(deps.paths, project);
