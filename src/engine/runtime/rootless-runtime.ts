@@ -429,10 +429,14 @@ export class RootlessRuntime implements ContainerRuntime {
    */
   private async finishAttach(rec: ContainerRecord, ns: NamespaceRecord, agent: AgentClient): Promise<void> {
     const attacher = this.attacherFor(rec.spec);
-    if (!rec.netnsPath || !attacher || Object.keys(rec.ips).length > 0) return;
+    if (rec.netnsPath && attacher && Object.keys(rec.ips).length === 0) await this.reattach(rec, ns, agent, attacher);
+  }
+
+  /** Attaches a container's netns anew, after giving back what it held: addresses leased to it, a veth of a half attach. */
+  private async reattach(rec: ContainerRecord, ns: NamespaceRecord, agent: AgentClient, attacher: NetworkAttacher): Promise<void> {
     const files = containerFiles(rec.dir);
     const hostname = readFileSync(files.hostname, "utf8").trim();
-    const ctx = { project: rec.project, containerId: rec.id, spec: { ...rec.spec, hostname }, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
+    const ctx = { project: rec.project, containerId: rec.id, spec: { ...rec.spec, hostname }, netnsPath: rec.netnsPath!, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
     await attacher.detach(ctx).catch(() => {});
     rec.ips = await attacher.attach(ctx);
     if (attacher === builtinBridge) writeFileSync(files.hosts, hostsFile(hostname, Object.values(rec.ips)[0], rec.spec.extraHosts));
@@ -463,15 +467,8 @@ export class RootlessRuntime implements ContainerRuntime {
       ...(rec.shm ? { shm: rec.shm } : {}),
     });
     const attacher = this.attacherFor(rec.spec);
-    if (res.netnsCreated && rec.netnsPath && attacher) {
-      const spec = { ...rec.spec, hostname: readFileSync(files.hostname, "utf8").trim() };
-      const ctx = { project: rec.project, containerId: rec.id, spec, netnsPath: rec.netnsPath, hostsPath: files.hosts, agent, runtimeDir: ns.runtimeDir };
-      // its old addresses are leased to a netns that no longer exists: give them back first
-      if (Object.keys(rec.ips).length) await attacher.detach(ctx).catch(() => {});
-      rec.ips = await attacher.attach(ctx);
-      if (attacher === builtinBridge) writeFileSync(files.hosts, hostsFile(readFileSync(files.hostname, "utf8").trim(), Object.values(rec.ips)[0], rec.spec.extraHosts));
-      this.store.update(rec);
-    }
+    // its old addresses are leased to a netns that no longer exists: given back, then attached anew
+    if (res.netnsCreated && rec.netnsPath && attacher) await this.reattach(rec, ns, agent, attacher);
   }
 
   /** publish / unpublish for foreground runs, which skip start() */

@@ -269,7 +269,8 @@ test("starts an exited container again in place: the stopped one is deleted keep
   expect(forwards.map((f) => f.op)).toEqual(["start", "stop", "start"]);
 });
 
-test("attaches a restarted container's network again when its netns had to be made anew, giving the old addresses back first", async () => {
+/** The runtime with a network attacher that records its calls and leases 10.89.0.<n> on "backend". */
+function withNetwork(): string[] {
   const attached: string[] = [];
   const network = {
     attach: async () => (attached.push("attach"), { backend: `10.89.0.${attached.length + 1}` }),
@@ -277,6 +278,11 @@ test("attaches a restarted container's network again when its netns had to be ma
   };
   const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
   rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, network, forwarder });
+  return attached;
+}
+
+test("attaches a restarted container's network again when its netns had to be made anew, giving the old addresses back first", async () => {
+  const attached = withNetwork();
   await rt.create(spec({ networks: { backend: {} } }));
   await rt.start("web");
   await rt.stop("web", { timeoutMs: 1000 });
@@ -287,13 +293,7 @@ test("attaches a restarted container's network again when its netns had to be ma
 });
 
 test("a created container whose attach was cut short by a kill is attached on start, its half attach taken back first, and its ports published", async () => {
-  const attached: string[] = [];
-  const network = {
-    attach: async () => (attached.push("attach"), { backend: `10.89.0.${attached.length + 1}` }),
-    detach: async () => void attached.push("detach"),
-  };
-  const paths = { data: join(root, "data"), runtime: join(root, "run"), config: join(root, "config") };
-  rt = new RootlessRuntime({ paths, images: new RuntimeImages({ paths, reporter }), reporter, namespaces, network, forwarder });
+  const attached = withNetwork();
   await rt.create(spec({ networks: { backend: {} }, ports: [{ mode: "ingress", target: 80, published: "18080", host_ip: "127.0.0.1", protocol: "tcp" }] }));
   // the command was killed after runc create, before the addresses were written
   const rec = rt.record("web");
