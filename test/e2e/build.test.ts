@@ -172,6 +172,8 @@ for (const user of [undefined, "kittest"] as const) {
       expect(built.stderr).toMatch(/#\d+ \[b 2\/2\] RUN --mount=type=cache/);
       expect(built.stderr).toContain("service a: built sha256:");
       expect(built.stderr).toContain("service b: built sha256:");
+      // the builds ran in the project's namespace: nothing of it stays
+      expect((await r.k(["down", "-f", join(proj, "compose.yaml")])).code).toBe(0);
     }, 120_000);
   });
 }
